@@ -1,0 +1,134 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { Level, LOG_NAME, ProductPaths } from "../common/enums";
+import { SeededRandom } from "../common/random";
+import { TrackerManager } from "../tracking/tracker-manager";
+import { Logger, fileStamp } from "./logger";
+
+export interface EnvironmentOptions {
+  verbose?: boolean;
+  debug?: boolean;
+  device?: string;
+  args?: Record<string, unknown>;
+  trackerManager?: TrackerManager;
+  level?: Level;
+  seed?: number;
+  /** The folder holding the config files, for resolving relative paths. */
+  configDir?: string;
+}
+
+/**
+ * Everything a pipeline needs around it: its workspace folder, logger, trackers, args, device
+ * and seed. Layout as in the original: `<ws>/{logs,configs,artifacts}`, with a child
+ * environment per trial (`<ws>/<trial>`) and per run (`<ws>/<trial>/<trial>-<i>`).
+ */
+export class Environment {
+  readonly workspace: string;
+  readonly config: Record<string, unknown>;
+  readonly verbose: boolean;
+  readonly debug: boolean;
+  readonly device: string;
+  args: Record<string, unknown>;
+  readonly logger: Logger;
+  readonly trackerManager: TrackerManager;
+  readonly level: Level;
+  readonly configDir?: string;
+  /** Seed of this run (`settings.seed + repeat`), and a generator seeded with it. */
+  seed: number;
+  rng: SeededRandom;
+
+  constructor(workspace: string, config: Record<string, unknown> = {}, options: EnvironmentOptions = {}) {
+    this.workspace = path.resolve(workspace);
+    fs.mkdirSync(this.workspace, { recursive: true });
+    this.config = config;
+    this.verbose = options.verbose ?? false;
+    this.debug = options.debug ?? false;
+    this.device = options.device ?? "cpu";
+    this.args = { ...(options.args ?? {}) };
+    this.level = options.level ?? Level.EXPERIMENT;
+    this.configDir = options.configDir;
+    this.seed = options.seed ?? 0;
+    this.rng = new SeededRandom(this.seed);
+    this.logger = new Logger(this.logDir, `${LOG_NAME}-${fileStamp(new Date())}`, { debug: this.debug, console: this.verbose });
+    this.trackerManager = options.trackerManager ?? TrackerManager.fromConfig(config, this.workspace, this);
+    this.trackerManager.report = (m) => this.logger.error(m);
+    this.logger.info(`Using device: ${this.device}`);
+    this.saveConfig(ProductPaths.CONFIG_FILE, this.config);
+  }
+
+  /** Reads `verbose`, `debug`, `device`, `args` and `workspace` from an env.yaml object. */
+  static fromConfig(config: Record<string, unknown>, options: { configDir?: string; workspace?: string } = {}): Environment {
+    const workspace = options.workspace ?? resolveWorkspace(config.workspace, options.configDir);
+    return new Environment(workspace, config, {
+      verbose: config.verbose === true,
+      debug: config.debug === true,
+      device: typeof config.device === "string" ? config.device : "cpu",
+      args: isRecord(config.args) ? config.args : {},
+      configDir: options.configDir,
+    });
+  }
+
+  get logDir(): string {
+    return ensureDir(path.join(this.workspace, ProductPaths.LOG_DIR));
+  }
+  get artifactDir(): string {
+    return ensureDir(path.join(this.workspace, ProductPaths.ARTIFACT_DIR));
+  }
+  get configDirOut(): string {
+    return ensureDir(path.join(this.workspace, ProductPaths.CONFIG_DIR));
+  }
+
+  /** A child environment at `<ws>/<name>`, with child trackers; `args` are merged over ours. */
+  createChild(name: string, options: { args?: Record<string, unknown>; level?: Level; seed?: number } = {}): Environment {
+    const childWs = path.join(this.workspace, name);
+    const child = new Environment(childWs, this.config, {
+      verbose: this.verbose,
+      debug: this.debug,
+      device: this.device,
+      args: mergeArgs(this.args, options.args),
+      trackerManager: this.trackerManager.createChild(childWs),
+      level: options.level ?? this.level + 1,
+      seed: options.seed ?? this.seed,
+      configDir: this.configDir,
+    });
+    return child;
+  }
+
+  /** Writes a config object as YAML under `<ws>/configs/`. */
+  saveConfig(fileName: string, value: unknown): string {
+    const file = path.join(this.configDirOut, fileName);
+    fs.writeFileSync(file, stringify(value ?? {}, { aliasDuplicateObjects: false }));
+    return file;
+  }
+
+  close(): void {
+    this.logger.close();
+  }
+}
+
+function ensureDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge for `args` (mappings merge by key; anything else replaces). */
+function mergeArgs(base: Record<string, unknown>, over?: Record<string, unknown>): Record<string, unknown> {
+  if (!over) return { ...base };
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isRecord(out[k]) && isRecord(v) ? mergeArgs(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+/** The workspace path of env.yaml: relative to the config folder; `''` means that folder. */
+export function resolveWorkspace(value: unknown, configDir?: string): string {
+  const base = configDir ?? process.cwd();
+  if (typeof value !== "string") return base;
+  return path.resolve(base, value);
+}

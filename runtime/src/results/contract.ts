@@ -1,0 +1,151 @@
+/**
+ * The results API: what the database holds, as the CLI (`ls`, `show`, `export`) and the query
+ * service (`expman serve`, JSON-RPC 2.0 over stdio, one message per line) return it. Shared by
+ * the runtime and the extension: both import this one file, so the shapes cannot drift.
+ */
+
+export type RunStatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
+
+export interface ExperimentSummary {
+  id: number;
+  uid: string;
+  title: string;
+  desc: string;
+  startTime: number;
+  endTime: number | null;
+  status: RunStatusName;
+  trialCount: number;
+  runCount: number;
+  /** Config folder the experiment was run from, when known. */
+  configDir: string | null;
+  workspace: string | null;
+}
+
+export interface TrialSummary {
+  id: number;
+  uid: string;
+  experimentId: number;
+  name: string;
+  startTime: number;
+  endTime: number | null;
+  runCount: number;
+  workspace: string | null;
+}
+
+export interface RunSummary {
+  id: number;
+  uid: string;
+  trialId: number;
+  experimentId: number;
+  trialName: string;
+  experimentTitle: string;
+  repeat: number;
+  seed: number | null;
+  status: RunStatusName;
+  startTime: number;
+  endTime: number | null;
+  epochCount: number;
+  /** Run-level params (logParams), flattened to dotted keys. */
+  params: Record<string, unknown>;
+  /** Last value of every metric key (all scopes; run scope wins, then epoch, then batch). */
+  finalMetrics: Record<string, number>;
+  error: { message: string; stack?: string } | null;
+  workspace: string | null;
+}
+
+export interface EpochSummary {
+  runId: number;
+  idx: number;
+  startTime: number;
+  endTime: number | null;
+  status: RunStatusName;
+  batchCount: number;
+  /** Epoch-scope metrics of this epoch, by key. */
+  metrics: Record<string, number>;
+}
+
+export interface CheckpointRecord {
+  id: number;
+  runId: number;
+  epoch: number | null;
+  path: string;
+  final: boolean;
+  time: number;
+  metrics: Record<string, number | string>;
+  /** Whether the file is still on disk (checked at query time). */
+  exists?: boolean;
+}
+
+export interface ArtifactRecord {
+  id: number;
+  level: "experiment" | "trial" | "trial_run" | "epoch" | "batch";
+  ownerId: number;
+  epoch: number | null;
+  type: string;
+  path: string;
+  time: number;
+}
+
+export interface SeriesKey {
+  key: string;
+  scope: "batch" | "epoch" | "run";
+  count: number;
+  minStep: number | null;
+  maxStep: number | null;
+  custom: boolean;
+}
+
+/**
+ * A metric series, whole or reduced. Columns are parallel arrays (cheap to ship and to chart).
+ * When downsampled, each bucket contributes its min, max and last point (in step order), so
+ * spikes survive; `downsampled` says so and `totalPoints` gives the raw size.
+ */
+export interface Series {
+  runId: number;
+  key: string;
+  scope: "batch" | "epoch" | "run";
+  steps: number[];
+  values: (number | null)[];
+  times: number[];
+  totalPoints: number;
+  downsampled: boolean;
+  /** Non-finite values are sent as null in `values` and listed here by index, as strings. */
+  nonFinite?: Record<number, "NaN" | "Infinity" | "-Infinity">;
+}
+
+export interface SeriesQuery {
+  runId: number;
+  key: string;
+  scope?: "batch" | "epoch" | "run";
+  /** Reduce to about this many buckets (each keeps min, max, last). Omit for the whole series. */
+  buckets?: number;
+  /** Only points with step in [minStep, maxStep] (zoom). */
+  minStep?: number;
+  maxStep?: number;
+  /** Only points with step > afterStep (live deltas). */
+  afterStep?: number;
+}
+
+/** JSON-RPC methods of `expman serve`. Params and results by method name. */
+export interface QueryMethods {
+  "db.open": { params: { path: string }; result: { path: string; schemaVersion: number } };
+  "experiments.list": { params: { db: string }; result: ExperimentSummary[] };
+  "trials.list": { params: { db: string; experimentId: number }; result: TrialSummary[] };
+  "runs.list": { params: { db: string; experimentId?: number; trialId?: number }; result: RunSummary[] };
+  "run.get": { params: { db: string; runId: number }; result: RunSummary | null };
+  "epochs.list": { params: { db: string; runId: number }; result: EpochSummary[] };
+  "series.keys": { params: { db: string; runId: number }; result: SeriesKey[] };
+  "series.get": { params: { db: string } & SeriesQuery; result: Series };
+  "checkpoints.list": { params: { db: string; runId: number }; result: CheckpointRecord[] };
+  "artifacts.list": { params: { db: string; runId: number }; result: ArtifactRecord[] };
+  "db.close": { params: { db: string }; result: { closed: boolean } };
+}
+
+export type QueryMethod = keyof QueryMethods;
+
+/** JSON-RPC error codes of the query service, beyond the standard ones. */
+export const QueryErrorCode = {
+  DB_NOT_FOUND: -32001,
+  DB_UNREADABLE: -32002,
+  NOT_FOUND: -32004,
+} as const;

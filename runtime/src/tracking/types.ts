@@ -1,0 +1,103 @@
+import type { ErrorInfo } from "../common/errors";
+import type { Level, RunStatus } from "../common/enums";
+
+/** `[name, value]`: one custom metric. `Metric.CUSTOM` takes one pair or a list of them. */
+export type CustomPair = readonly [string, unknown];
+
+/** Where a point was tracked: inside a batch, inside an epoch, or at run level (final metrics). */
+export type PointScope = "batch" | "epoch" | "run";
+
+/**
+ * One metric value as every tracker receives it. The TrackerManager has already flattened the
+ * `Metric.CUSTOM` forms (a pair or a list of pairs) into one point per name, resolved the default
+ * step and stamped the wall time, so no tracker has to handle those shapes itself.
+ */
+export interface MetricPoint {
+  /** `train_loss`, ..., or the custom name. */
+  key: string;
+  value: unknown;
+  /** Resolved step: explicit, else the epoch index (epoch scope) or global batch (batch scope); null at run scope. */
+  step: number | null;
+  scope: PointScope;
+  custom: boolean;
+  /** Epoch index when tracked inside an epoch, else null. */
+  epoch: number | null;
+  /** Batch index within its epoch when tracked inside a batch, else null. */
+  batch: number | null;
+  /** Wall time, milliseconds since the Unix epoch. */
+  time: number;
+}
+
+/** What accompanies a lifecycle event. All fields optional: levels use what applies to them. */
+export interface LevelInfo {
+  /** Experiment title, trial name. */
+  name?: string;
+  description?: string;
+  epochId?: number;
+  batchId?: number;
+  /** Which repeat of its trial a trial run is, and its seed. */
+  repeat?: number;
+  seed?: number;
+  /** On end events: how the level ended. */
+  status?: RunStatus;
+  error?: ErrorInfo;
+  [extra: string]: unknown;
+}
+
+/** Stable identities of the entities above the current event (UUIDs made by the manager). */
+export interface LifecycleIds {
+  experiment?: string;
+  trial?: string;
+  run?: string;
+}
+
+export interface LifecycleContext {
+  ids: LifecycleIds;
+  level: Level;
+  time: number;
+  epoch: number | null;
+  batch: number | null;
+}
+
+export interface CheckpointInfo {
+  path: string;
+  epoch: number | null;
+  step: number | null;
+  /** Scalar metrics at the checkpoint, by name. */
+  metrics: Record<string, unknown>;
+  /** The model object (not serialised; trackers that can save models may use it). */
+  network?: unknown;
+  /** Final checkpoint of a run (`checkpoint-final`). */
+  final?: boolean;
+  time: number;
+}
+
+export interface ArtifactInfo {
+  path: string;
+  type: string;
+  meta?: Record<string, unknown>;
+  time: number;
+}
+
+/**
+ * A tracker receives every event of the run hierarchy. One instance serves one environment
+ * (experiment, trial or trial run); `createChild` makes the instance for the level below.
+ * Methods may throw: the TrackerManager isolates failures so one tracker never stops the others.
+ */
+export interface TrackerLike {
+  readonly workspace: string;
+  track(point: MetricPoint): void;
+  onCreate(level: Level, info: LevelInfo, ctx: LifecycleContext): void;
+  onStart(level: Level, info: LevelInfo, ctx: LifecycleContext): void;
+  onEnd(level: Level, info: LevelInfo, ctx: LifecycleContext): void;
+  logParams(params: Record<string, unknown>, ctx: LifecycleContext): void;
+  onCheckpoint(checkpoint: CheckpointInfo, ctx: LifecycleContext): void;
+  onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void;
+  createChild(workspace: string): TrackerLike;
+  /** Persist what is buffered (epoch ends, checkpoints, run end, exit). */
+  flush(): void | Promise<void>;
+  /** Release files and connections; called once, at the end of the experiment or on exit. */
+  close(): void | Promise<void>;
+  /** The original's `save()`: write summaries. Defaults to flush. */
+  save?(): void | Promise<void>;
+}
