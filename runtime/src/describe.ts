@@ -13,3 +13,4 @@ export { BUILTIN_TYPES, builtinDescription } from "./builtins/catalog";
 export * from "./config/sections";
 export * from "./events/contract";
 export * from "./results/contract";
+export * from "./config/validate";

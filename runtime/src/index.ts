@@ -11,3 +11,4 @@ export { Tracker, artifactsDirOf } from "./tracking/tracker";
 export type { TrackerClass } from "./tracking/tracker";
 export { TrackerManager, customPairs, flattenMetricRecord } from "./tracking/tracker-manager";
 export type * from "./tracking/types";
+export { registerBuiltins } from "./builtins/register-builtins";

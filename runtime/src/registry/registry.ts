@@ -80,6 +80,20 @@ export class Registry {
     this.byKind.get(description.kind)!.set(description.name, { ...description, cls, builtin: true });
   }
 
+  /**
+   * Registers a built-in whose module is loaded on first use, so that listing or validating
+   * never loads a tracker's dependencies (better-sqlite3, protobuf) it does not need.
+   */
+  addLazyBuiltin(description: TypeDescription, load: () => RegistrableClass): void {
+    const entry = { ...description, builtin: true } as RegistryEntry;
+    let cls: RegistrableClass | undefined;
+    Object.defineProperty(entry, "cls", {
+      enumerable: false,
+      get: () => (cls ??= load()),
+    });
+    this.byKind.get(description.kind)!.set(description.name, entry);
+  }
+
   has(kind: RegistryKind, name: string): boolean {
     return this.byKind.get(kind)!.has(name);
   }
@@ -112,7 +126,10 @@ export class Registry {
   describe(): RegistryDescription {
     return {
       version: 1,
-      types: this.entries().map(({ cls: _cls, ...description }) => description),
+      types: this.entries().map((entry) => {
+        const { cls: _cls, ...description } = entry;
+        return description;
+      }),
     };
   }
 

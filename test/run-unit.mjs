@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs every package's unit tests (`*.test.ts` under runtime/, server/, client/, media/, test/unit/)
+// with Node's test runner through tsx, so new test files need no script edits.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const roots = ["runtime/test", "server/test", "client/test", "media/test", "test/unit"];
+const filter = process.argv.slice(2);
+const files = [];
+function walk(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const full = join(dir, name);
+    if (name === "node_modules" || name === "fixtures") continue;
+    if (statSync(full).isDirectory()) walk(full);
+    else if (name.endsWith(".test.ts")) files.push(relative(root, full));
+  }
+}
+for (const r of roots) walk(join(root, r));
+const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
+if (selected.length === 0) {
+  console.error("no test files found");
+  process.exit(1);
+}
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const result = spawnSync(tsx, ["--test", "--test-reporter=spec", "--test-concurrency=2", ...selected.sort()], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.exit(result.status ?? 1);
