@@ -1,0 +1,85 @@
+import type { MetricPoint } from "../../types";
+
+/**
+ * What a metric value becomes in a tracker that stores numbers (TensorBoard scalars, MLflow
+ * metrics). The documented conversions:
+ *  - numbers pass unchanged, NaN and ±Infinity included (both formats can hold them);
+ *  - booleans become 1 / 0, bigints become the nearest double, `Number` objects unwrap;
+ *  - anything else (strings, objects, null, undefined) is not a number: each tracker decides
+ *    what to do with it (TensorBoard writes it as text, MLflow skips it) and says so once.
+ */
+export function numericValue(value: unknown): number | undefined {
+  switch (typeof value) {
+    case "number":
+      return value;
+    case "boolean":
+      return value ? 1 : 0;
+    case "bigint":
+      return Number(value);
+    case "object":
+      if (value instanceof Number) return value.valueOf();
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A short printable form of any value, for text summaries and warnings. */
+export function describeValue(value: unknown, max = 2000): string {
+  if (typeof value === "string") return value.length > max ? `${value.slice(0, max)}…` : value;
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Tracks the run's epochs so that points without a step (run scope: final metrics) get a
+ * documented one: the index after the last finished epoch, i.e. `lastEpoch + 1`, or 0 when no
+ * epoch ran. Charts then put final metrics just right of the training curve.
+ */
+export class StepClock {
+  private lastEpoch: number | null = null;
+
+  epochEnded(epoch: number | undefined | null): void {
+    if (typeof epoch === "number" && Number.isFinite(epoch)) this.lastEpoch = Math.max(this.lastEpoch ?? epoch, epoch);
+  }
+
+  reset(): void {
+    this.lastEpoch = null;
+  }
+
+  /** The step to record for a point: its own, else the run-scope step above. Integral. */
+  stepOf(point: Pick<MetricPoint, "step" | "epoch">): number {
+    if (point.step !== null && Number.isFinite(point.step)) return Math.trunc(point.step);
+    if (point.epoch !== null) return point.epoch;
+    return this.runStep();
+  }
+
+  runStep(): number {
+    return this.lastEpoch === null ? 0 : this.lastEpoch + 1;
+  }
+}
+
+/** Says each distinct thing once: a bad value per key must not flood the log. */
+export class OnceWarner {
+  private readonly seen = new Set<string>();
+  constructor(private readonly sink: (message: string) => void) {}
+
+  warn(key: string, message: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.sink(message);
+  }
+}
+
+export type Warn = (message: string) => void;
+
+/** Where a tracker's warnings go: the environment's log file when there is one, else stderr. */
+export function warnSinkOf(env: { logger?: { warning(message: string): void } } | undefined): Warn {
+  if (env?.logger) return (m) => env.logger!.warning(m);
+  return (m) => process.stderr.write(`${m}\n`);
+}
