@@ -1,0 +1,445 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Database, Statement } from "better-sqlite3";
+import { openForReading, TrackingDbError } from "../tracking/db/connection";
+import { CHUNK_POINTS, schemaVersionOf } from "../tracking/db/schema";
+import type {
+  ArtifactRecord,
+  CheckpointRecord,
+  EpochSummary,
+  ExperimentSummary,
+  RunStatusName,
+  RunSummary,
+  Series,
+  SeriesKey,
+  SeriesQuery,
+  TrialSummary,
+} from "./contract";
+import { BucketReducer } from "./downsample";
+import { WriterLiveness, type WriterInfo } from "./stale";
+
+export { TrackingDbError } from "../tracking/db/connection";
+export { recoverStale } from "./stale";
+
+type Scope = "batch" | "epoch" | "run";
+
+/** A run, series or other entity asked for does not exist (the query service's NOT_FOUND). */
+export class ResultsNotFoundError extends Error {
+  readonly code = "NOT_FOUND";
+  constructor(message: string) {
+    super(message);
+    this.name = "ResultsNotFoundError";
+  }
+}
+
+/** A non-numeric metric value (string, object, null), as stored in `metric_text`. */
+export interface TextPoint {
+  key: string;
+  scope: Scope;
+  step: number | null;
+  epoch: number | null;
+  batch: number | null;
+  time: number;
+  value: unknown;
+}
+
+interface RunRow {
+  id: number;
+  uid: string;
+  trial_id: number;
+  experiment_id: number;
+  trial_name: string;
+  title: string;
+  repeat: number;
+  seed: number | null;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  error_message: string | null;
+  error_stack: string | null;
+  workspace: string | null;
+  exp_status: string;
+  pid: number | null;
+  host: string | null;
+  epoch_count: number;
+}
+
+interface SeriesRow {
+  id: number;
+  key: string;
+  scope: Scope;
+  count: number;
+  min_step: number | null;
+  max_step: number | null;
+  custom: number;
+}
+
+const SCOPE_RANK: Record<Scope, number> = { run: 0, epoch: 1, batch: 2 };
+
+/**
+ * Read-only access to a tracking database: what the CLI (`ls`, `show`, `export`) prints and
+ * what the query service (`expman serve`) answers, one method per `QueryMethods` entry of
+ * ./contract.ts. It reads while a run writes (WAL): it sees everything flushed so far.
+ * Statuses are as stored, except that a RUNNING entity whose writer process is gone (same
+ * host) is reported ABORTED; `recoverStale(file)` writes that into the file.
+ */
+export class ResultsStore {
+  readonly file: string;
+  private readonly db: Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(file: string) {
+    this.file = path.resolve(file);
+    this.db = openForReading(this.file);
+  }
+
+  static open(file: string): ResultsStore {
+    return new ResultsStore(file);
+  }
+
+  get schemaVersion(): number {
+    return schemaVersionOf(this.db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- hierarchy ---------------------------------------------------------------------------
+
+  listExperiments(): ExperimentSummary[] {
+    return this.read(() => {
+      const live = new WriterLiveness();
+      const rows = this.stmt(
+        `SELECT e.*, (SELECT count(*) FROM trial t WHERE t.experiment_id = e.id) AS trial_count,
+                (SELECT count(*) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = e.id) AS run_count
+         FROM experiment e ORDER BY e.id`,
+      ).all() as (WriterInfo & Record<string, any>)[];
+      return rows.map((e) => ({
+        id: e.id,
+        uid: e.uid,
+        title: e.title,
+        desc: e.desc,
+        startTime: e.start_time,
+        endTime: e.end_time,
+        status: live.effective(e.status, e, true) as RunStatusName,
+        trialCount: e.trial_count,
+        runCount: e.run_count,
+        configDir: e.config_dir,
+        workspace: e.workspace,
+      }));
+    });
+  }
+
+  listTrials(experimentId: number): TrialSummary[] {
+    return this.read(() => {
+      const rows = this.stmt(
+        `SELECT t.*, (SELECT count(*) FROM trial_run r WHERE r.trial_id = t.id) AS run_count
+         FROM trial t WHERE t.experiment_id = ? ORDER BY t.id`,
+      ).all(experimentId) as Record<string, any>[];
+      return rows.map((t) => ({
+        id: t.id,
+        uid: t.uid,
+        experimentId: t.experiment_id,
+        name: t.name,
+        startTime: t.start_time,
+        endTime: t.end_time,
+        runCount: t.run_count,
+        workspace: t.workspace,
+      }));
+    });
+  }
+
+  listRuns(filter: { experimentId?: number; trialId?: number } = {}): RunSummary[] {
+    return this.read(() => this.runs(filter.experimentId ?? null, filter.trialId ?? null, null));
+  }
+
+  getRun(runId: number): RunSummary | null {
+    return this.read(() => this.runs(null, null, runId)[0] ?? null);
+  }
+
+  private runs(experimentId: number | null, trialId: number | null, runId: number | null): RunSummary[] {
+    const where = "(:e IS NULL OR t.experiment_id = :e) AND (:t IS NULL OR r.trial_id = :t) AND (:r IS NULL OR r.id = :r)";
+    const joinRun = (alias: string) => `JOIN trial_run r ON r.id = ${alias}.run_id JOIN trial t ON t.id = r.trial_id`;
+    const args = { e: experimentId, t: trialId, r: runId };
+    const rows = this.stmt(
+      `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
+              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host,
+              (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
+       FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
+    ).all(args) as RunRow[];
+    if (rows.length === 0) return [];
+    const params = new Map<number, Record<string, unknown>>();
+    for (const p of this.stmt(`SELECT p.run_id, p.key, p.value FROM param p ${joinRun("p")} WHERE ${where} ORDER BY p.key`).all(args) as {
+      run_id: number;
+      key: string;
+      value: string;
+    }[]) {
+      let record = params.get(p.run_id);
+      if (!record) params.set(p.run_id, (record = {}));
+      record[p.key] = parseJson(p.value);
+    }
+    const finals = new Map<number, { values: Record<string, number>; rank: Record<string, number> }>();
+    for (const s of this.stmt(
+      `SELECT s.run_id, s.key, s.scope, s.last_value FROM series s ${joinRun("s")} WHERE ${where} AND s.count > 0`,
+    ).all(args) as { run_id: number; key: string; scope: Scope; last_value: number | null }[]) {
+      let f = finals.get(s.run_id);
+      if (!f) finals.set(s.run_id, (f = { values: {}, rank: {} }));
+      const rank = SCOPE_RANK[s.scope];
+      if (f.rank[s.key] === undefined || rank < f.rank[s.key]) {
+        f.rank[s.key] = rank;
+        f.values[s.key] = s.last_value ?? NaN; // SQLite stores NaN as NULL
+      }
+    }
+    const live = new WriterLiveness();
+    return rows.map((r) => ({
+      id: r.id,
+      uid: r.uid,
+      trialId: r.trial_id,
+      experimentId: r.experiment_id,
+      trialName: r.trial_name,
+      experimentTitle: r.title,
+      repeat: r.repeat,
+      seed: r.seed,
+      status: live.effective(r.status, { status: r.exp_status, pid: r.pid, host: r.host }) as RunStatusName,
+      startTime: r.start_time,
+      endTime: r.end_time,
+      epochCount: r.epoch_count,
+      params: params.get(r.id) ?? {},
+      finalMetrics: finals.get(r.id)?.values ?? {},
+      error: r.error_message === null ? null : r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack },
+      workspace: r.workspace,
+    }));
+  }
+
+  listEpochs(runId: number): EpochSummary[] {
+    return this.read(() => {
+      const writer = this.writerOfRun(runId);
+      const live = new WriterLiveness();
+      const metrics = new Map<number, Record<string, number>>();
+      for (const m of this.stmt("SELECT epoch, key, value FROM epoch_metric WHERE run_id = ? ORDER BY epoch, key").all(runId) as {
+        epoch: number;
+        key: string;
+        value: number | null;
+      }[]) {
+        let record = metrics.get(m.epoch);
+        if (!record) metrics.set(m.epoch, (record = {}));
+        record[m.key] = m.value ?? NaN;
+      }
+      const rows = this.stmt("SELECT * FROM epoch WHERE run_id = ? ORDER BY idx").all(runId) as Record<string, any>[];
+      return rows.map((p) => ({
+        runId: p.run_id,
+        idx: p.idx,
+        startTime: p.start_time,
+        endTime: p.end_time,
+        status: (writer ? live.effective(p.status, writer) : p.status) as RunStatusName,
+        batchCount: p.batch_count,
+        metrics: metrics.get(p.idx) ?? {},
+      }));
+    });
+  }
+
+  private writerOfRun(runId: number): WriterInfo | undefined {
+    return this.stmt(
+      "SELECT e.status, e.pid, e.host FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE r.id = ?",
+    ).get(runId) as WriterInfo | undefined;
+  }
+
+  // ---- series ------------------------------------------------------------------------------
+
+  seriesKeys(runId: number): SeriesKey[] {
+    return this.read(() =>
+      (this.stmt("SELECT key, scope, count, min_step, max_step, custom FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope").all(runId) as SeriesRow[]).map(
+        (s) => ({ key: s.key, scope: s.scope, count: s.count, minStep: s.min_step, maxStep: s.max_step, custom: s.custom === 1 }),
+      ),
+    );
+  }
+
+  /**
+   * One series of a run. Without `buckets`, every point (in the zoom range, after `afterStep`);
+   * with it, about that many buckets over the step range, each keeping its min, max and last
+   * point (and first NaN). Chunks outside the step range are skipped unread. Without `scope`,
+   * the scope with the most points is used. Points tracked without a step (run scope) report
+   * their index in the series as step.
+   */
+  getSeries(query: SeriesQuery): Series {
+    return this.read(() => {
+      const series = this.findSeries(query.runId, query.key, query.scope);
+      const lo = Math.max(query.minStep ?? -Infinity, query.afterStep ?? -Infinity);
+      const hi = query.maxStep ?? Infinity;
+      const afterStrict = query.afterStep !== undefined && lo === query.afterStep;
+      const conditions = ["series_id = ?"];
+      const args: number[] = [series.id];
+      if (lo > -Infinity) {
+        conditions.push("(min_step IS NULL OR max_step >= ?)");
+        args.push(lo);
+      }
+      if (hi < Infinity) {
+        conditions.push("(min_step IS NULL OR min_step <= ?)");
+        args.push(hi);
+      }
+      const chunks = this.db
+        .prepare(`SELECT seq, n, steps, vals, times FROM chunk WHERE ${conditions.join(" AND ")} ORDER BY seq`)
+        .raw(true)
+        .all(...args) as [number, number, Buffer, Buffer, Buffer][];
+
+      const inRange = (s: number): boolean => (afterStrict ? s > lo : s >= lo) && s <= hi;
+      const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
+      const reducer =
+        wanted > 0 ? new BucketReducer(wanted, Math.max(lo, series.min_step ?? 0), Math.min(hi, series.max_step ?? Math.max(0, series.count - 1))) : undefined;
+      const steps: number[] = [];
+      const values: (number | null)[] = [];
+      const times: number[] = [];
+      const nonFinite: Record<number, "NaN" | "Infinity" | "-Infinity"> = {};
+      let hasNonFinite = false;
+      let total = 0;
+      for (const [seq, n, stepBlob, valueBlob, timeBlob] of chunks) {
+        const ss = float64s(stepBlob, n);
+        const vs = float64s(valueBlob, n);
+        const ts = float64s(timeBlob, n);
+        const base = seq * CHUNK_POINTS;
+        for (let i = 0; i < n; i++) {
+          let s = ss[i];
+          if (s !== s) s = base + i; // no step: its index in the series
+          if (!inRange(s)) continue;
+          total++;
+          if (reducer) {
+            reducer.add(s, vs[i], ts[i]);
+            continue;
+          }
+          const v = vs[i];
+          if (v - v !== 0) {
+            nonFinite[steps.length] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+            hasNonFinite = true;
+            values.push(null);
+          } else {
+            values.push(v);
+          }
+          steps.push(s);
+          times.push(ts[i]);
+        }
+      }
+      let downsampled = false;
+      if (reducer) {
+        const r = reducer.result();
+        downsampled = r.length < total;
+        for (let i = 0; i < r.length; i++) {
+          const v = r.values[i];
+          if (v - v !== 0) {
+            nonFinite[i] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+            hasNonFinite = true;
+            values.push(null);
+          } else {
+            values.push(v);
+          }
+          steps.push(r.steps[i]);
+          times.push(r.times[i]);
+        }
+      }
+      const result: Series = { runId: query.runId, key: series.key, scope: series.scope, steps, values, times, totalPoints: total, downsampled };
+      if (hasNonFinite) result.nonFinite = nonFinite;
+      return result;
+    });
+  }
+
+  private findSeries(runId: number, key: string, scope?: Scope): SeriesRow {
+    const rows = this.stmt("SELECT id, key, scope, count, min_step, max_step, custom FROM series WHERE run_id = ? AND key = ? ORDER BY count DESC").all(
+      runId,
+      key,
+    ) as SeriesRow[];
+    const found = scope === undefined ? rows[0] : rows.find((r) => r.scope === scope);
+    if (found) return found;
+    const run = this.stmt("SELECT id FROM trial_run WHERE id = ?").get(runId);
+    if (!run) throw new ResultsNotFoundError(`Run ${runId} does not exist in ${this.file}.`);
+    const keys = (this.stmt("SELECT DISTINCT key FROM series WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((k) => k.key);
+    throw new ResultsNotFoundError(
+      `Run ${runId} has no series '${key}'${scope ? ` at ${scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`,
+    );
+  }
+
+  /** Non-numeric metric values of a run (strings, objects, null), oldest first. */
+  textValues(runId: number, key?: string): TextPoint[] {
+    return this.read(() =>
+      (this.stmt(
+        `SELECT s.key, s.scope, m.step, m.epoch, m.batch, m.time, m.value FROM metric_text m JOIN series s ON s.id = m.series_id
+         WHERE s.run_id = :run AND (:key IS NULL OR s.key = :key) ORDER BY m.id`,
+      ).all({ run: runId, key: key ?? null }) as (Omit<TextPoint, "value"> & { value: string })[]).map((t) => ({ ...t, value: parseJson(t.value) })),
+    );
+  }
+
+  // ---- checkpoints and artifacts -----------------------------------------------------------
+
+  listCheckpoints(runId: number): CheckpointRecord[] {
+    return this.read(() =>
+      (this.stmt("SELECT * FROM checkpoint WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]).map((c) => ({
+        id: c.id,
+        runId: c.run_id,
+        epoch: c.epoch,
+        path: c.path,
+        final: c.final === 1,
+        time: c.time,
+        metrics: (parseJson(c.metrics) ?? {}) as Record<string, number | string>,
+        exists: fs.existsSync(c.path),
+      })),
+    );
+  }
+
+  listArtifacts(runId: number): ArtifactRecord[] {
+    return this.read(() =>
+      (this.stmt("SELECT * FROM artifact WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]).map((a) => ({
+        id: a.id,
+        level: a.level,
+        ownerId: a.level === "experiment" ? a.experiment_id : a.level === "trial" ? a.trial_id : a.run_id,
+        epoch: a.epoch,
+        type: a.type,
+        path: a.path,
+        time: a.time,
+      })),
+    );
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  /** Runs a query in one read transaction (one consistent snapshot), naming the file on errors. */
+  private read<T>(fn: () => T): T {
+    if (!this.db.open) throw new TrackingDbError("DB_UNREADABLE", this.file, `Tracking database ${this.file} was closed.`);
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (error) {
+      if (error instanceof ResultsNotFoundError || error instanceof TrackingDbError) throw error;
+      const code = (error as { code?: string }).code ?? "";
+      if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+        throw new TrackingDbError("DB_LOCKED", this.file, `Tracking database ${this.file} is locked (${(error as Error).message}); try again.`, { cause: error });
+      }
+      if (/^SQLITE_(NOTADB|CORRUPT|IOERR|CANTOPEN|READONLY|PERM)/.test(code)) {
+        throw new TrackingDbError("DB_UNREADABLE", this.file, `Cannot read tracking database ${this.file}: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** A chunk blob as a Float64Array, copied only if SQLite's buffer is not 8-byte aligned. */
+function float64s(buffer: Buffer, n: number): Float64Array {
+  if (buffer.byteOffset % 8 === 0) return new Float64Array(buffer.buffer, buffer.byteOffset, n);
+  const copy = new Float64Array(n);
+  new Uint8Array(copy.buffer).set(buffer.subarray(0, n * 8));
+  return copy;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,119 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Database } from "better-sqlite3";
+import { migrate, schemaVersionOf, SCHEMA_VERSION } from "./schema";
+
+/**
+ * Opening tracking databases. better-sqlite3 is required here, on first use, never at module
+ * top: importing the runtime (or the language server bundling its native-free parts) must not
+ * load the native module.
+ */
+
+export type TrackingDbErrorCode = "DB_NOT_FOUND" | "DB_UNREADABLE" | "DB_LOCKED" | "DB_NEWER";
+
+/** A database that cannot be opened or read, with the file and the reason in the message. */
+export class TrackingDbError extends Error {
+  readonly code: TrackingDbErrorCode;
+  readonly file: string;
+  constructor(code: TrackingDbErrorCode, file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TrackingDbError";
+    this.code = code;
+    this.file = file;
+  }
+}
+
+type DatabaseConstructor = typeof import("better-sqlite3");
+let sqlite: DatabaseConstructor | undefined;
+
+function loadSqlite(): DatabaseConstructor {
+  if (sqlite) return sqlite;
+  try {
+    sqlite = require("better-sqlite3") as DatabaseConstructor;
+  } catch (error) {
+    throw new Error(
+      `The DBTracker and the results API need the native module better-sqlite3, which failed to load: ${(error as Error).message}. ` +
+        `Run them with the Node.js that installed the runtime (setting experimentManager.nodePath), or reinstall with 'npm rebuild better-sqlite3'.`,
+      { cause: error },
+    );
+  }
+  return sqlite;
+}
+
+/** How long a connection waits for another writer's lock before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (and creates, and migrates) a database for writing: WAL, synchronous=NORMAL (a killed
+ * process loses nothing that was committed; only a power cut may lose the last transactions),
+ * foreign keys ON. `recreate` deletes the file and its WAL/SHM companions first.
+ */
+export function openForWriting(file: string, options: { recreate?: boolean } = {}): Database {
+  const Sqlite = loadSqlite();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (options.recreate) {
+    for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
+  }
+  let db: Database | undefined;
+  try {
+    db = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw describeOpenError(file, error, "write");
+  }
+}
+
+/**
+ * Opens an existing database read-only. Fails with a TrackingDbError naming the file when it is
+ * missing, not a database, not an expman database, locked, or from a newer expman.
+ */
+export function openForReading(file: string): Database {
+  const Sqlite = loadSqlite();
+  if (!fs.existsSync(file)) {
+    throw new TrackingDbError("DB_NOT_FOUND", file, `Tracking database ${file} does not exist. Run an experiment with a DBTracker first, or check the path.`);
+  }
+  let db: Database | undefined;
+  try {
+    db = new Sqlite(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const version = schemaVersionOf(db);
+    if (version === 0) {
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
+      throw new TrackingDbError(
+        "DB_UNREADABLE",
+        file,
+        tables.n === 0
+          ? `Tracking database ${file} is empty (no schema yet): nothing has been tracked in it.`
+          : `${file} is a SQLite database but not an expman tracking database (no schema version).`,
+      );
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new TrackingDbError("DB_NEWER", file, `${file} has tracking schema version ${version}, newer than this expman understands (${SCHEMA_VERSION}). Update expman.`);
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    throw describeOpenError(file, error, "read");
+  }
+}
+
+function describeOpenError(file: string, error: unknown, mode: "read" | "write"): Error {
+  if (error instanceof TrackingDbError) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const message = (error as Error).message ?? String(error);
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(message)) {
+    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).`, { cause: error });
+  }
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    return new TrackingDbError("DB_LOCKED", file, `Cannot ${mode} tracking database ${file}: it is locked by another process (${message}). Try again when that process has finished.`, { cause: error });
+  }
+  if (code === "SQLITE_CANTOPEN" || code === "SQLITE_READONLY" || code === "SQLITE_PERM" || code === "EACCES") {
+    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: ${message}. Check that the file and its folder are ${mode === "write" ? "writable" : "readable"}.`, { cause: error });
+  }
+  if (mode === "write") return new Error(`Cannot open tracking database ${file} for writing: ${message}`, { cause: error });
+  return new TrackingDbError("DB_UNREADABLE", file, `Cannot read tracking database ${file}: ${message}`, { cause: error });
+}

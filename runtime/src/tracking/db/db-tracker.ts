@@ -1,0 +1,269 @@
+import * as path from "node:path";
+import { Level, RunStatus } from "../../common/enums";
+import type { Environment } from "../../env/environment";
+import { Tracker, artifactsDirOf } from "../tracker";
+import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
+import { numericValue, checkpointMetricsJson, safeJson } from "./values";
+import { WriteStore, type EndInfo, type Owner, type StatusName } from "./write-store";
+
+export interface DBTrackerOptions {
+  /** File name under `<root workspace>/artifacts/`. */
+  name?: string;
+  /** Delete an existing database first (default: reuse it and append a new experiment). */
+  recreate?: boolean;
+  /** Seconds between background flushes (default 1). */
+  flush_interval?: number;
+}
+
+const ARTIFACT_LEVEL: Partial<Record<Level, string>> = {
+  [Level.EXPERIMENT]: "experiment",
+  [Level.TRIAL]: "trial",
+  [Level.TRIAL_RUN]: "trial_run",
+  [Level.PIPELINE]: "trial_run",
+  [Level.EPOCH]: "epoch",
+  [Level.BATCH]: "batch",
+};
+
+/**
+ * Tracks the whole hierarchy in one SQLite file, `<root workspace>/artifacts/<name>`: experiment
+ * (title, desc, status, writer pid and host), trials, trial runs (repeat, seed, status, error),
+ * epochs (status, batch count), metric series in chunks, params, checkpoints and artifacts.
+ * See ./schema.ts for the layout and ./write-store.ts for when data reaches the file.
+ *
+ * The root tracker opens the file; `createChild` gives the trial and run environments trackers
+ * that share its connection and buffers. Each tracker follows the lifecycle ids it is given
+ * (`ctx.ids`), so `track()` knows which run a point belongs to.
+ */
+export class DBTracker extends Tracker {
+  /** The database file. */
+  readonly path: string;
+  private readonly store: WriteStore;
+  private readonly root: boolean;
+  /** The environment folder this tracker was made for (the base class keeps `<ws>/artifacts`). */
+  private readonly envWorkspace: string;
+  private ids: LifecycleIds;
+  private cachedOwner: Owner | undefined;
+
+  constructor(workspace: string, options: DBTrackerOptions = {}, shared?: { store: WriteStore; ids: LifecycleIds }) {
+    super(workspace);
+    this.envWorkspace = path.resolve(workspace);
+    if (shared) {
+      this.store = shared.store;
+      this.ids = shared.ids;
+      this.root = false;
+    } else {
+      const name = options.name;
+      if (typeof name !== "string" || name.trim() === "") {
+        throw new TypeError(`DBTracker needs a 'name': the database file under ${artifactsDirOf(workspace)} (e.g. name: experiment.db).`);
+      }
+      const interval = options.flush_interval ?? 1;
+      if (typeof interval !== "number" || !(interval >= 0.05)) {
+        throw new TypeError(`DBTracker 'flush_interval' must be a number of seconds >= 0.05 (got ${JSON.stringify(options.flush_interval)}).`);
+      }
+      this.store = new WriteStore(path.resolve(artifactsDirOf(workspace), name), {
+        recreate: options.recreate === true,
+        flushIntervalMs: interval * 1000,
+      });
+      this.ids = {};
+      this.root = true;
+    }
+    this.path = this.store.file;
+  }
+
+  /** Built from its env.yaml entry: `{type: DBTracker, name, recreate?, flush_interval?}`. */
+  static fromConfig(config: Record<string, unknown>, workspace: string, _env?: Environment): DBTracker {
+    if (config.recreate !== undefined && typeof config.recreate !== "boolean") {
+      throw new TypeError(`DBTracker 'recreate' must be true or false (got ${JSON.stringify(config.recreate)}).`);
+    }
+    return new DBTracker(workspace, {
+      name: config.name as string,
+      recreate: config.recreate as boolean | undefined,
+      flush_interval: config.flush_interval as number | undefined,
+    });
+  }
+
+  createChild(workspace: string): DBTracker {
+    return new DBTracker(workspace, {}, { store: this.store, ids: this.ids });
+  }
+
+  // ---- metrics (the hot path) ----------------------------------------------------------------
+
+  track(point: MetricPoint): void {
+    const store = this.store;
+    const owner = this.cachedOwner ?? this.resolveOwner();
+    const series = owner.series(point.key, point.scope, point.custom);
+    const raw = point.value;
+    const value = typeof raw === "number" ? raw : numericValue(raw);
+    if (value === undefined) {
+      store.addText(series, point.step, point.epoch, point.batch, point.time, raw);
+      return;
+    }
+    if (series.append(point.step ?? NaN, value, point.time)) store.pendingChunks++;
+    if (!series.dirty) store.markDirty(series);
+    if (point.scope === "epoch" && point.epoch !== null && owner.runId !== null) {
+      store.addEpochValue(owner.runId, point.epoch, point.key, value, point.step, point.time);
+    }
+    if (point.time >= store.nextFlushAt || store.pendingChunks >= store.maxPendingChunks) store.flush();
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  onCreate(level: Level, info: LevelInfo, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    this.ensureEntity(level, info, ctx);
+  }
+
+  onStart(level: Level, info: LevelInfo, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    // Idempotent: a level announced only by onStart still gets its row.
+    this.ensureEntity(level, info, ctx);
+  }
+
+  onEnd(level: Level, info: LevelInfo, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    const ids = ctx.ids;
+    switch (level) {
+      case Level.EXPERIMENT:
+        if (ids.experiment) this.store.endExperiment(ids.experiment, endInfo(info, ctx));
+        break;
+      case Level.TRIAL:
+        if (ids.trial && ids.experiment) this.store.endTrial(ids.trial, ids.experiment, endInfo(info, ctx));
+        break;
+      case Level.TRIAL_RUN:
+        if (ids.run) this.store.endRun(this.runOwner("ended"), endInfo(info, ctx));
+        break;
+      case Level.EPOCH: {
+        const idx = info.epochId ?? ctx.epoch;
+        if (idx === null || idx === undefined) throw new Error("DBTracker: onEnd(EPOCH) without an epoch index.");
+        this.store.endEpoch(this.runOwner("epoch"), idx, endInfo(info, ctx));
+        break;
+      }
+      case Level.BATCH:
+        if (ids.run) this.store.countBatch(this.runOwner("batch"));
+        break;
+    }
+  }
+
+  private ensureEntity(level: Level, info: LevelInfo, ctx: LifecycleContext): void {
+    const ids = ctx.ids;
+    switch (level) {
+      case Level.EXPERIMENT:
+        if (!ids.experiment) throw new Error("DBTracker: onCreate(EXPERIMENT) without an experiment id.");
+        this.store.createExperiment(ids.experiment, {
+          title: stringOr(info.name, ""),
+          desc: stringOr(info.description ?? info.desc, ""),
+          configDir: stringOr(info.configDir, null),
+          workspace: stringOr(info.workspace, this.envWorkspace),
+          time: ctx.time,
+        });
+        break;
+      case Level.TRIAL:
+        if (!ids.trial || !ids.experiment) throw new Error("DBTracker: a trial needs its experiment first (onCreate(EXPERIMENT)).");
+        this.store.createTrial(ids.trial, ids.experiment, stringOr(info.name ?? info.trial_name, ""), stringOr(info.workspace, this.envWorkspace), ctx.time);
+        break;
+      case Level.TRIAL_RUN:
+        if (!ids.run || !ids.trial || !ids.experiment) throw new Error("DBTracker: a trial run needs its experiment and trial first.");
+        this.store.createRun(ids.run, ids.trial, ids.experiment, {
+          repeat: typeof info.repeat === "number" ? info.repeat : 0,
+          seed: typeof info.seed === "number" ? info.seed : null,
+          workspace: stringOr(info.workspace, this.envWorkspace),
+          time: ctx.time,
+        });
+        break;
+      case Level.EPOCH: {
+        const idx = info.epochId ?? ctx.epoch;
+        if (idx === null || idx === undefined) throw new Error("DBTracker: an epoch without an index.");
+        this.store.startEpoch(this.runOwner("epoch"), idx, ctx.time);
+        break;
+      }
+    }
+  }
+
+  logParams(params: Record<string, unknown>, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    this.store.logParams(this.store.owner(ctx.ids), params);
+  }
+
+  onCheckpoint(checkpoint: CheckpointInfo, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    this.store.addCheckpoint(this.store.owner(ctx.ids), {
+      epoch: checkpoint.epoch,
+      step: checkpoint.step,
+      // Resolved now: a relative path means relative to the process's current folder.
+      path: path.resolve(checkpoint.path),
+      final: checkpoint.final === true,
+      time: checkpoint.time,
+      metricsJson: checkpointMetricsJson(checkpoint.metrics ?? {}),
+    });
+  }
+
+  onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    const levelName = ARTIFACT_LEVEL[level];
+    if (!levelName) throw new Error(`DBTracker: artifacts are filed under a level; got ${String(level)}.`);
+    const ids = ctx.ids;
+    const ownerIds =
+      level === Level.EXPERIMENT ? { experiment: ids.experiment } : level === Level.TRIAL ? { experiment: ids.experiment, trial: ids.trial } : ids;
+    const inEpoch = level === Level.EPOCH || level === Level.BATCH;
+    this.store.addArtifact(this.store.owner(ownerIds), {
+      level: levelName,
+      epoch: inEpoch ? ctx.epoch : null,
+      batch: level === Level.BATCH ? ctx.batch : null,
+      type: artifact.type || "unknown",
+      path: path.resolve(artifact.path),
+      time: artifact.time,
+      meta: artifact.meta === undefined ? null : safeJson(artifact.meta),
+    });
+  }
+
+  flush(): void {
+    this.store.flush();
+  }
+
+  /** The root closes the file (flushing first); children only flush, the connection is shared. */
+  close(): void {
+    if (this.root) this.store.close();
+    else this.store.flush();
+  }
+
+  // ---- ids -----------------------------------------------------------------------------------
+
+  /** Follows the manager's ids; `track()` files points under the latest ones. */
+  private adopt(ctx: LifecycleContext): void {
+    if (ctx.ids !== this.ids) {
+      this.ids = ctx.ids;
+      this.cachedOwner = undefined;
+    }
+  }
+
+  private resolveOwner(): Owner {
+    const owner = this.store.owner(this.ids);
+    this.cachedOwner = owner;
+    return owner;
+  }
+
+  private runOwner(what: string): Owner {
+    const owner = this.cachedOwner ?? this.resolveOwner();
+    if (owner.runId === null) throw new Error(`DBTracker: ${what} outside a trial run (create the trial run first).`);
+    return owner;
+  }
+}
+
+function stringOr<T extends string | null>(value: unknown, fallback: T): string | T {
+  return typeof value === "string" ? value : fallback;
+}
+
+function statusName(status: unknown): StatusName | undefined {
+  if (typeof status === "number" && RunStatus[status] !== undefined) return RunStatus[status] as StatusName;
+  if (typeof status === "string") {
+    const upper = status.toUpperCase();
+    if (typeof (RunStatus as unknown as Record<string, unknown>)[upper] === "number") return upper as StatusName;
+  }
+  return undefined;
+}
+
+function endInfo(info: LevelInfo, ctx: LifecycleContext): EndInfo {
+  const error = info.error && typeof info.error === "object" ? info.error : null;
+  const status = statusName(info.status) ?? (error ? "FAILED" : "SUCCESS");
+  return { status, time: ctx.time, error };
+}

@@ -1,0 +1,251 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * The tracking database schema and its forward migrations. `PRAGMA user_version` holds the
+ * version a file is at; opening a file for writing applies the missing migrations in order,
+ * each in its own transaction, so a file is always at one well-defined version.
+ *
+ * Layout (version 1), chosen for speed (see DESIGN.md "Tracking store"):
+ * - experiment > trial > trial_run > epoch, with foreign keys ON and ON DELETE CASCADE. Each
+ *   entity keeps the UUID the TrackerManager gave it (`uid`), so run events join to rows.
+ *   Statuses are the RunStatus names (RUNNING, SUCCESS, FAILED, STOPPED, ABORTED, ...). The
+ *   experiment row records the writer's `pid` and `host`, so a reader can tell a RUNNING
+ *   experiment whose process was killed (it is reported ABORTED).
+ * - Metric points: one `series` row per (owner, key, scope) with a summary (count, step range,
+ *   last value), and `chunk` rows of up to CHUNK_POINTS points each, stored as three
+ *   Float64Array blobs (steps, values, times) with their step and value ranges, so a reader
+ *   skips whole chunks when zooming. A step of NaN in the blob stands for "no step" (run scope).
+ *   NaN and ±Infinity values are kept as is in the blobs.
+ * - `epoch_metric`: epoch-scope numeric values, one row per (run, epoch, key), last write wins,
+ *   for plain SQL and the epoch list. In REAL columns SQLite turns NaN into NULL, so a NULL
+ *   `value` there (and in `series.last_value` with count > 0) means NaN.
+ * - `metric_text`: values that are not numbers (strings, objects, null), as JSON. Booleans are
+ *   stored as numbers 0/1 in the series.
+ * - `param`, `checkpoint`, `artifact`: owned by an experiment, and optionally a trial and a run.
+ * - Views for SQL readers: `v_run`, `v_epoch_metric`, `v_final_metric`.
+ */
+
+/** Points per chunk row. */
+export const CHUNK_POINTS = 1024;
+
+export const STATUS_CHECK = "('RUNNING','SUCCESS','FINISHED','FAILED','ABORTED','STOPPED','SKIPPED')";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial chunked layout",
+    sql: `
+CREATE TABLE experiment (
+  id            INTEGER PRIMARY KEY,
+  uid           TEXT NOT NULL UNIQUE,
+  title         TEXT NOT NULL,
+  desc          TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  start_time    INTEGER NOT NULL,
+  end_time      INTEGER,
+  config_dir    TEXT,
+  workspace     TEXT,
+  pid           INTEGER,
+  host          TEXT,
+  error_message TEXT,
+  error_stack   TEXT
+);
+
+CREATE TABLE trial (
+  id            INTEGER PRIMARY KEY,
+  uid           TEXT NOT NULL UNIQUE,
+  experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  start_time    INTEGER NOT NULL,
+  end_time      INTEGER,
+  workspace     TEXT
+);
+CREATE INDEX trial_by_experiment ON trial(experiment_id);
+
+CREATE TABLE trial_run (
+  id            INTEGER PRIMARY KEY,
+  uid           TEXT NOT NULL UNIQUE,
+  trial_id      INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
+  repeat        INTEGER NOT NULL DEFAULT 0,
+  seed          INTEGER,
+  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  start_time    INTEGER NOT NULL,
+  end_time      INTEGER,
+  workspace     TEXT,
+  error_message TEXT,
+  error_stack   TEXT
+);
+CREATE INDEX trial_run_by_trial ON trial_run(trial_id);
+
+CREATE TABLE epoch (
+  run_id      INTEGER NOT NULL REFERENCES trial_run(id) ON DELETE CASCADE,
+  idx         INTEGER NOT NULL,
+  status      TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  start_time  INTEGER NOT NULL,
+  end_time    INTEGER,
+  batch_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE series (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
+  trial_id      INTEGER REFERENCES trial(id) ON DELETE CASCADE,
+  run_id        INTEGER REFERENCES trial_run(id) ON DELETE CASCADE,
+  key           TEXT NOT NULL,
+  scope         TEXT NOT NULL CHECK (scope IN ('batch','epoch','run')),
+  custom        INTEGER NOT NULL DEFAULT 0,
+  count         INTEGER NOT NULL DEFAULT 0,
+  text_count    INTEGER NOT NULL DEFAULT 0,
+  min_step      REAL,
+  max_step      REAL,
+  last_step     REAL,
+  last_value    REAL,
+  last_time     INTEGER
+);
+CREATE UNIQUE INDEX series_by_owner_key ON series(experiment_id, ifnull(trial_id, 0), ifnull(run_id, 0), key, scope);
+CREATE INDEX series_by_run ON series(run_id);
+
+CREATE TABLE chunk (
+  id         INTEGER PRIMARY KEY,
+  series_id  INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  seq        INTEGER NOT NULL,
+  n          INTEGER NOT NULL,
+  min_step   REAL,
+  max_step   REAL,
+  min_value  REAL,
+  max_value  REAL,
+  first_time INTEGER NOT NULL,
+  last_time  INTEGER NOT NULL,
+  steps      BLOB NOT NULL,
+  vals       BLOB NOT NULL,
+  times      BLOB NOT NULL,
+  UNIQUE (series_id, seq)
+);
+
+CREATE TABLE epoch_metric (
+  run_id INTEGER NOT NULL,
+  epoch  INTEGER NOT NULL,
+  key    TEXT NOT NULL,
+  value  REAL,
+  step   REAL,
+  time   INTEGER NOT NULL,
+  PRIMARY KEY (run_id, epoch, key),
+  FOREIGN KEY (run_id, epoch) REFERENCES epoch(run_id, idx) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE metric_text (
+  id        INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+  step      REAL,
+  epoch     INTEGER,
+  batch     INTEGER,
+  time      INTEGER NOT NULL,
+  value     TEXT NOT NULL
+);
+CREATE INDEX metric_text_by_series ON metric_text(series_id);
+
+CREATE TABLE param (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
+  trial_id      INTEGER REFERENCES trial(id) ON DELETE CASCADE,
+  run_id        INTEGER REFERENCES trial_run(id) ON DELETE CASCADE,
+  key           TEXT NOT NULL,
+  value         TEXT NOT NULL
+);
+CREATE UNIQUE INDEX param_by_owner_key ON param(experiment_id, ifnull(trial_id, 0), ifnull(run_id, 0), key);
+CREATE INDEX param_by_run ON param(run_id);
+
+CREATE TABLE checkpoint (
+  id      INTEGER PRIMARY KEY,
+  run_id  INTEGER NOT NULL REFERENCES trial_run(id) ON DELETE CASCADE,
+  epoch   INTEGER,
+  step    REAL,
+  path    TEXT NOT NULL,
+  final   INTEGER NOT NULL DEFAULT 0,
+  time    INTEGER NOT NULL,
+  metrics TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX checkpoint_by_run ON checkpoint(run_id);
+
+CREATE TABLE artifact (
+  id            INTEGER PRIMARY KEY,
+  level         TEXT NOT NULL CHECK (level IN ('experiment','trial','trial_run','epoch','batch')),
+  experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
+  trial_id      INTEGER REFERENCES trial(id) ON DELETE CASCADE,
+  run_id        INTEGER REFERENCES trial_run(id) ON DELETE CASCADE,
+  epoch         INTEGER,
+  batch         INTEGER,
+  type          TEXT NOT NULL,
+  path          TEXT NOT NULL,
+  time          INTEGER NOT NULL,
+  meta          TEXT
+);
+CREATE INDEX artifact_by_run ON artifact(run_id);
+
+CREATE VIEW v_run AS
+  SELECT r.id AS run_id, r.uid AS run_uid, e.id AS experiment_id, e.title AS experiment, t.id AS trial_id,
+         t.name AS trial, r.repeat, r.seed, r.status, r.start_time, r.end_time, r.error_message
+  FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id;
+
+CREATE VIEW v_epoch_metric AS
+  SELECT v.experiment_id, v.experiment, v.trial_id, v.trial, v.run_id, v.repeat, m.epoch, m.key,
+         m.value, m.step, m.time
+  FROM epoch_metric m JOIN v_run v ON v.run_id = m.run_id;
+
+CREATE VIEW v_final_metric AS
+  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
+    SELECT s.*, row_number() OVER (
+      PARTITION BY s.run_id, s.key
+      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END) AS rank
+    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0)
+  WHERE rank = 1;
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function schemaVersionOf(db: Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings a writable connection to SCHEMA_VERSION. Idempotent: a file already at the version is
+ * left alone. A file from a newer expman is refused rather than misread.
+ */
+export function migrate(db: Database, file: string): number {
+  const current = schemaVersionOf(db);
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `${file} has tracking schema version ${current}, newer than this expman understands (${SCHEMA_VERSION}). Update expman, or point the DBTracker at another file.`,
+    );
+  }
+  if (current === 0 && hasForeignTables(db)) {
+    throw new Error(
+      `${file} is a SQLite database but not an expman tracking database (it has other tables and no schema version). Choose another 'name' for the DBTracker, or set 'recreate: true' to replace it.`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      // Another process may have migrated between our read and this write lock.
+      if (schemaVersionOf(db) >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+  return schemaVersionOf(db);
+}
+
+function hasForeignTables(db: Database): boolean {
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").get() as { n: number };
+  return row.n > 0;
+}

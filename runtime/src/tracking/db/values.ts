@@ -1,0 +1,76 @@
+/**
+ * How values that are not plain numbers are stored. Metric values: numbers as they are
+ * (NaN and ±Infinity included), booleans as 0/1, bigints as numbers; anything else (strings,
+ * objects, null) as JSON text in `metric_text`. Params: nested plain objects are flattened to
+ * dotted keys, each leaf stored as JSON.
+ */
+
+/** The number a metric value is stored as, or undefined when it goes to the text table. */
+export function numericValue(value: unknown): number | undefined {
+  switch (typeof value) {
+    case "number":
+      return value;
+    case "boolean":
+      return value ? 1 : 0;
+    case "bigint":
+      return Number(value);
+    default:
+      return undefined;
+  }
+}
+
+const MAX_JSON_CHARS = 64 * 1024;
+
+/**
+ * JSON for storage that never throws: non-finite numbers as their names, bigints as strings,
+ * cycles and unserialisable objects as their String() form, and very long texts cut.
+ */
+export function safeJson(value: unknown): string {
+  let text: string | undefined;
+  try {
+    const seen = new WeakSet<object>();
+    text = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+      if (typeof v === "bigint") return v.toString();
+      if (typeof v === "function") return `[function ${v.name || "anonymous"}]`;
+      if (typeof v === "object" && v !== null) {
+        if (seen.has(v)) return "[circular]";
+        seen.add(v);
+      }
+      return v;
+    });
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) text = JSON.stringify(String(value));
+  if (text.length > MAX_JSON_CHARS) text = JSON.stringify(`${text.slice(0, MAX_JSON_CHARS)}... (${text.length} chars, cut)`);
+  return text;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** `{a: {b: 1}, c: [1, 2]}` -> `{"a.b": 1, "c": [1, 2]}`; undefined leaves are dropped. */
+export function flattenParams(params: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [key, value] of Object.entries(params)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    if (value === undefined) continue;
+    if (isPlainObject(value) && Object.keys(value).length > 0) flattenParams(value, full, out);
+    else out[full] = value;
+  }
+  return out;
+}
+
+/** Checkpoint metrics as stored: numbers (non-finite ones as "NaN", "Infinity", "-Infinity") or strings. */
+export function checkpointMetricsJson(metrics: Record<string, unknown>): string {
+  const out: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(metrics)) {
+    const n = numericValue(value);
+    if (n === undefined) out[key] = typeof value === "string" ? value : safeJson(value);
+    else out[key] = Number.isFinite(n) ? n : String(n);
+  }
+  return JSON.stringify(out);
+}

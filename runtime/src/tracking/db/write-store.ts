@@ -1,0 +1,556 @@
+import * as os from "node:os";
+import type { Database, Statement } from "better-sqlite3";
+import { openForWriting } from "./connection";
+import { chunkStats, SeriesBuffer, type Scope, type SeriesOwnerIds } from "./series-buffer";
+import { flattenParams, safeJson } from "./values";
+
+/**
+ * One writer per database file per process: the connection, its prepared statements, the
+ * UUID -> row id maps, and the metric buffers. The root DBTracker opens it; its children (one
+ * per trial and per run environment) share it, so a run's points and lifecycle rows go through
+ * one connection and one transaction per flush.
+ *
+ * Lifecycle rows (experiment, trial, run, epoch, params, checkpoints, artifacts) are written
+ * at once; metric points are buffered and written in one transaction per flush (epoch ends,
+ * checkpoints, run ends, a timer, a bound on buffered chunks, close and process exit). A
+ * killed process therefore loses at most the points since the last flush, and WAL keeps the
+ * file consistent.
+ */
+
+/** Flush when this many full chunks wait, whatever the timer says (bounds memory). */
+const MAX_PENDING_CHUNKS = 256;
+
+export type StatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
+
+/** The row ids a point, param or artifact is filed under, plus the run's buffers. */
+export class Owner implements SeriesOwnerIds {
+  readonly batchSeries = new Map<string, SeriesBuffer>();
+  readonly epochSeries = new Map<string, SeriesBuffer>();
+  readonly runSeries = new Map<string, SeriesBuffer>();
+  /** Run owners: the epoch being counted and its batches (no row per batch, for speed). */
+  countedEpoch: number | null = null;
+  /** Whether countedEpoch has started and not ended (onCreate and onStart both announce it). */
+  epochOpen = false;
+  batchCount = 0;
+  batchCountDirty = false;
+
+  constructor(
+    readonly experimentId: number,
+    readonly trialId: number | null,
+    readonly runId: number | null,
+  ) {}
+
+  series(key: string, scope: Scope, custom: boolean): SeriesBuffer {
+    const map = scope === "batch" ? this.batchSeries : scope === "epoch" ? this.epochSeries : this.runSeries;
+    let s = map.get(key);
+    if (s === undefined) {
+      s = new SeriesBuffer(this, key, scope, custom);
+      map.set(key, s);
+    }
+    return s;
+  }
+}
+
+interface EpochValue {
+  runId: number;
+  epoch: number;
+  key: string;
+  value: number;
+  step: number | null;
+  time: number;
+}
+
+interface TextValue {
+  series: SeriesBuffer;
+  step: number | null;
+  epoch: number | null;
+  batch: number | null;
+  time: number;
+  json: string;
+}
+
+interface Statements {
+  insertExperiment: Statement;
+  insertTrial: Statement;
+  insertRun: Statement;
+  experimentByUid: Statement;
+  trialByUid: Statement;
+  runByUid: Statement;
+  endExperiment: Statement;
+  endTrial: Statement;
+  endRun: Statement;
+  upsertEpoch: Statement;
+  ensureEpoch: Statement;
+  endEpoch: Statement;
+  epochBatchCount: Statement;
+  insertSeries: Statement;
+  upsertChunk: Statement;
+  updateSeries: Statement;
+  upsertEpochMetric: Statement;
+  insertText: Statement;
+  upsertParam: Statement;
+  insertCheckpoint: Statement;
+  insertArtifact: Statement;
+}
+
+export interface ExperimentRow {
+  title: string;
+  desc: string;
+  configDir: string | null;
+  workspace: string | null;
+  time: number;
+}
+
+export interface EndInfo {
+  status: StatusName;
+  time: number;
+  error?: { message?: string; stack?: string } | null;
+}
+
+export class WriteStore {
+  readonly file: string;
+  readonly db: Database;
+  private readonly st: Statements;
+  private readonly experiments = new Map<string, number>();
+  private readonly trials = new Map<string, { id: number; experimentId: number }>();
+  private readonly runs = new Map<string, { id: number; trialId: number; experimentId: number }>();
+  private readonly owners = new Map<string, Owner>();
+  /** Rows this process created, so close/exit can mark the ones left RUNNING as ABORTED. */
+  private readonly createdExperiments: number[] = [];
+  private dirty: SeriesBuffer[] = [];
+  private epochValues: EpochValue[] = [];
+  private texts: TextValue[] = [];
+  private countOwners: Owner[] = [];
+  pendingChunks = 0;
+  /** Wall time (ms) at which track() flushes by itself. */
+  nextFlushAt: number;
+  private readonly flushIntervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private reportedFlushError = false;
+
+  constructor(file: string, options: { recreate?: boolean; flushIntervalMs?: number } = {}) {
+    this.file = file;
+    this.db = openForWriting(file, { recreate: options.recreate });
+    this.st = prepareStatements(this.db);
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.nextFlushAt = Date.now() + this.flushIntervalMs;
+    // The timer covers idle stretches (a pipeline awaiting I/O); busy loops flush from track().
+    this.timer = setInterval(() => this.flushFromTimer(), this.flushIntervalMs);
+    this.timer.unref();
+    openStores.add(this);
+    installExitHook();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- entities --------------------------------------------------------------------------
+
+  createExperiment(uid: string, row: ExperimentRow): number {
+    const known = this.experimentId(uid, false);
+    if (known !== undefined) return known;
+    const id = Number(
+      this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname()).lastInsertRowid,
+    );
+    this.experiments.set(uid, id);
+    this.createdExperiments.push(id);
+    return id;
+  }
+
+  /** The row id of an experiment uid; creates an untitled row if it was never announced. */
+  experimentId(uid: string, create = true): number | undefined {
+    let id = this.experiments.get(uid);
+    if (id !== undefined) return id;
+    const row = this.st.experimentByUid.get(uid) as { id: number } | undefined;
+    if (row) {
+      this.experiments.set(uid, row.id);
+      return row.id;
+    }
+    if (!create) return undefined;
+    id = this.createExperiment(uid, { title: "", desc: "", configDir: null, workspace: null, time: Date.now() });
+    return id;
+  }
+
+  createTrial(uid: string, experimentUid: string, name: string, workspace: string | null, time: number): number {
+    const known = this.trialRow(uid, experimentUid, false);
+    if (known) return known.id;
+    const experimentId = this.experimentId(experimentUid)!;
+    const id = Number(this.st.insertTrial.run(uid, experimentId, name, time, workspace).lastInsertRowid);
+    this.trials.set(uid, { id, experimentId });
+    return id;
+  }
+
+  trialRow(uid: string, experimentUid: string | undefined, create = true): { id: number; experimentId: number } | undefined {
+    const cached = this.trials.get(uid);
+    if (cached) return cached;
+    const row = this.st.trialByUid.get(uid) as { id: number; experiment_id: number } | undefined;
+    if (row) {
+      const entry = { id: row.id, experimentId: row.experiment_id };
+      this.trials.set(uid, entry);
+      return entry;
+    }
+    if (!create || experimentUid === undefined) return undefined;
+    this.createTrial(uid, experimentUid, "", null, Date.now());
+    return this.trials.get(uid);
+  }
+
+  createRun(uid: string, trialUid: string, experimentUid: string, info: { repeat: number; seed: number | null; workspace: string | null; time: number }): number {
+    const known = this.runRow(uid, undefined, undefined, false);
+    if (known) return known.id;
+    const trial = this.trialRow(trialUid, experimentUid)!;
+    const id = Number(this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace).lastInsertRowid);
+    this.runs.set(uid, { id, trialId: trial.id, experimentId: trial.experimentId });
+    return id;
+  }
+
+  runRow(uid: string, trialUid: string | undefined, experimentUid: string | undefined, create = true): { id: number; trialId: number; experimentId: number } | undefined {
+    const cached = this.runs.get(uid);
+    if (cached) return cached;
+    const row = this.st.runByUid.get(uid) as { id: number; trial_id: number; experiment_id: number } | undefined;
+    if (row) {
+      const entry = { id: row.id, trialId: row.trial_id, experimentId: row.experiment_id };
+      this.runs.set(uid, entry);
+      return entry;
+    }
+    if (!create || trialUid === undefined || experimentUid === undefined) return undefined;
+    this.createRun(uid, trialUid, experimentUid, { repeat: 0, seed: null, workspace: null, time: Date.now() });
+    return this.runs.get(uid);
+  }
+
+  /**
+   * The owner of whatever is tracked under these ids: the run if there is one, else the trial,
+   * else the experiment. Missing parent rows are created (untitled) rather than dropping data.
+   */
+  owner(ids: { experiment?: string; trial?: string; run?: string }): Owner {
+    const uid = ids.run ?? ids.trial ?? ids.experiment;
+    if (uid === undefined) {
+      throw new Error("DBTracker: nothing to file this under: no experiment was created yet (call onCreate(Level.EXPERIMENT, title) first).");
+    }
+    let owner = this.owners.get(uid);
+    if (owner) return owner;
+    if (ids.run !== undefined) {
+      requireIds(ids, "run");
+      const run = this.runRow(ids.run, ids.trial, ids.experiment)!;
+      owner = new Owner(run.experimentId, run.trialId, run.id);
+    } else if (ids.trial !== undefined) {
+      requireIds(ids, "trial");
+      const trial = this.trialRow(ids.trial, ids.experiment)!;
+      owner = new Owner(trial.experimentId, trial.id, null);
+    } else {
+      owner = new Owner(this.experimentId(ids.experiment!)!, null, null);
+    }
+    this.owners.set(uid, owner);
+    return owner;
+  }
+
+  endExperiment(uid: string, end: EndInfo): void {
+    const id = this.experimentId(uid)!;
+    this.flush(() => this.st.endExperiment.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, id));
+  }
+
+  endTrial(uid: string, experimentUid: string, end: EndInfo): void {
+    const trial = this.trialRow(uid, experimentUid)!;
+    this.flush(() => this.st.endTrial.run(end.status, end.time, trial.id));
+  }
+
+  endRun(owner: Owner, end: EndInfo): void {
+    this.flush(() => {
+      this.writeBatchCount(owner);
+      this.st.endRun.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, owner.runId);
+    });
+  }
+
+  startEpoch(owner: Owner, idx: number, time: number): void {
+    if (owner.countedEpoch === idx && owner.epochOpen) return;
+    if (owner.countedEpoch !== idx || !owner.epochOpen) {
+      if (owner.countedEpoch !== null && owner.batchCountDirty) this.writeBatchCount(owner);
+      owner.countedEpoch = idx;
+      owner.batchCount = 0;
+      owner.batchCountDirty = false;
+    }
+    owner.epochOpen = true;
+    this.st.upsertEpoch.run(owner.runId, idx, time);
+  }
+
+  endEpoch(owner: Owner, idx: number, end: EndInfo): void {
+    this.flush(() => {
+      if (owner.countedEpoch === idx) this.writeBatchCount(owner);
+      this.st.ensureEpoch.run(owner.runId, idx, end.time);
+      this.st.endEpoch.run(end.status, end.time, owner.runId, idx);
+    });
+    if (owner.countedEpoch === idx) owner.epochOpen = false;
+  }
+
+  /** One batch of the owner's current epoch ended (a count, not a row). */
+  countBatch(owner: Owner): void {
+    if (owner.countedEpoch === null) return;
+    owner.batchCount++;
+    if (!owner.batchCountDirty) {
+      owner.batchCountDirty = true;
+      this.countOwners.push(owner);
+    }
+  }
+
+  private writeBatchCount(owner: Owner): void {
+    if (owner.countedEpoch === null || owner.runId === null) return;
+    this.st.epochBatchCount.run(owner.batchCount, owner.runId, owner.countedEpoch);
+    owner.batchCountDirty = false;
+  }
+
+  logParams(owner: Owner, params: Record<string, unknown>): void {
+    const flat = flattenParams(params);
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(flat)) {
+        this.st.upsertParam.run(owner.experimentId, owner.trialId, owner.runId, key, safeJson(value));
+      }
+    })();
+  }
+
+  addCheckpoint(owner: Owner, cp: { epoch: number | null; step: number | null; path: string; final: boolean; time: number; metricsJson: string }): void {
+    if (owner.runId === null) throw new Error(`DBTracker: checkpoint ${cp.path} was saved outside a trial run; checkpoints belong to runs.`);
+    this.flush(() => this.st.insertCheckpoint.run(owner.runId, cp.epoch, cp.step, cp.path, cp.final ? 1 : 0, cp.time, cp.metricsJson));
+  }
+
+  addArtifact(owner: Owner, a: { level: string; epoch: number | null; batch: number | null; type: string; path: string; time: number; meta: string | null }): void {
+    this.st.insertArtifact.run(a.level, owner.experimentId, owner.trialId, owner.runId, a.epoch, a.batch, a.type, a.path, a.time, a.meta);
+  }
+
+  // ---- metric buffers ----------------------------------------------------------------------
+
+  markDirty(series: SeriesBuffer): void {
+    series.dirty = true;
+    this.dirty.push(series);
+  }
+
+  addEpochValue(runId: number, epoch: number, key: string, value: number, step: number | null, time: number): void {
+    this.epochValues.push({ runId, epoch, key, value, step, time });
+  }
+
+  addText(series: SeriesBuffer, step: number | null, epoch: number | null, batch: number | null, time: number, value: unknown): void {
+    series.textCount++;
+    this.texts.push({ series, step, epoch, batch, time, json: safeJson(value) });
+    if (!series.dirty) this.markDirty(series);
+  }
+
+  /**
+   * Writes every buffered point, then `extra` (a lifecycle update), in one transaction: a
+   * reader that sees a run ended also sees all its points.
+   */
+  flush(extra?: () => void): void {
+    if (this.closed) return;
+    this.nextFlushAt = Date.now() + this.flushIntervalMs;
+    const fresh: SeriesBuffer[] = [];
+    try {
+      this.db.transaction(() => {
+        this.writeBuffers(fresh);
+        extra?.();
+      }).immediate();
+    } catch (error) {
+      // Rolled back: series rows inserted in this transaction do not exist after all.
+      for (const s of fresh) s.id = 0;
+      throw error;
+    }
+    this.afterCommit();
+  }
+
+  private flushFromTimer(): void {
+    if (this.closed || Date.now() < this.nextFlushAt - 5) return;
+    try {
+      this.flush();
+    } catch (error) {
+      this.reportFlushError(error);
+    }
+  }
+
+  private reportFlushError(error: unknown): void {
+    if (this.reportedFlushError) return;
+    this.reportedFlushError = true;
+    process.stderr.write(`DBTracker: background flush to ${this.file} failed (${(error as Error).message}); points stay buffered and are retried at the next flush.\n`);
+  }
+
+  private writeBuffers(fresh: SeriesBuffer[]): void {
+    const st = this.st;
+    for (const s of this.dirty) {
+      if (s.id === 0) {
+        s.id = Number(st.insertSeries.run(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope, s.custom ? 1 : 0).lastInsertRowid);
+        fresh.push(s);
+      }
+      for (const c of s.sealed) this.writeChunk(s, c.seq, c.steps, c.values, c.times, c.steps.length);
+      if (s.n > s.flushedN) {
+        this.writeChunk(s, s.seq, s.steps, s.values, s.times, s.n);
+        s.rememberTail(s.steps, s.values, s.times, s.n);
+      }
+      st.updateSeries.run(
+        s.count,
+        s.textCount,
+        Number.isFinite(s.minStep) ? s.minStep : null,
+        Number.isFinite(s.maxStep) ? s.maxStep : null,
+        Number.isNaN(s.lastStep) ? null : s.lastStep,
+        s.count > 0 ? s.lastValue : null,
+        s.count > 0 ? s.lastTime : null,
+        s.id,
+      );
+    }
+    for (const v of this.epochValues) {
+      st.ensureEpoch.run(v.runId, v.epoch, v.time);
+      st.upsertEpochMetric.run(v.runId, v.epoch, v.key, v.value, v.step, v.time);
+    }
+    for (const t of this.texts) st.insertText.run(t.series.id, t.step, t.epoch, t.batch, t.time, t.json);
+    for (const o of this.countOwners) if (o.batchCountDirty) this.writeBatchCount(o);
+  }
+
+  private writeChunk(s: SeriesBuffer, seq: number, steps: Float64Array, values: Float64Array, times: Float64Array, n: number): void {
+    const stats = chunkStats(steps, values, times, n);
+    if (stats.minStep !== null && stats.minStep < s.minStep) s.minStep = stats.minStep;
+    if (stats.maxStep !== null && stats.maxStep > s.maxStep) s.maxStep = stats.maxStep;
+    this.st.upsertChunk.run(
+      s.id,
+      seq,
+      n,
+      stats.minStep,
+      stats.maxStep,
+      stats.minValue,
+      stats.maxValue,
+      stats.firstTime,
+      stats.lastTime,
+      blob(steps, n),
+      blob(values, n),
+      blob(times, n),
+    );
+  }
+
+  /** Only once the transaction committed do the buffers forget what they wrote. */
+  private afterCommit(): void {
+    for (const s of this.dirty) {
+      s.sealed = [];
+      s.flushedN = s.n;
+      s.dirty = false;
+    }
+    this.dirty = [];
+    this.epochValues = [];
+    this.texts = [];
+    this.countOwners = [];
+    this.pendingChunks = 0;
+  }
+
+  get maxPendingChunks(): number {
+    return MAX_PENDING_CHUNKS;
+  }
+
+  // ---- shutdown ----------------------------------------------------------------------------
+
+  /**
+   * Flushes, marks what this process left RUNNING as ABORTED (a clean end would have set its
+   * status), checkpoints the WAL and closes. Safe to call twice, and from the 'exit' hook.
+   */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush(() => this.abortLeftovers(Date.now()));
+    } finally {
+      this.closed = true;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      openStores.delete(this);
+      try {
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch {
+        // Another connection is reading; the WAL is checkpointed later. Nothing is lost.
+      }
+      this.db.close();
+    }
+  }
+
+  private abortLeftovers(time: number): void {
+    if (this.createdExperiments.length === 0) return;
+    const ids = JSON.stringify(this.createdExperiments);
+    const inList = "(SELECT value FROM json_each(?))";
+    this.db
+      .prepare(`UPDATE epoch SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id IN ${inList})`)
+      .run(time, ids);
+    this.db
+      .prepare(`UPDATE trial_run SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND trial_id IN (SELECT id FROM trial WHERE experiment_id IN ${inList})`)
+      .run(time, ids);
+    this.db.prepare(`UPDATE trial SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND experiment_id IN ${inList}`).run(time, ids);
+    this.db.prepare(`UPDATE experiment SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND id IN ${inList}`).run(time, ids);
+  }
+}
+
+function requireIds(ids: { experiment?: string; trial?: string; run?: string }, level: "run" | "trial"): void {
+  if (ids.experiment === undefined || (level === "run" && ids.trial === undefined)) {
+    throw new Error(`DBTracker: a ${level} was announced without its ${ids.experiment === undefined ? "experiment" : "trial"} (ids ${JSON.stringify(ids)}).`);
+  }
+}
+
+function blob(array: Float64Array, n: number): Buffer {
+  // A view, not a copy: better-sqlite3 binds blobs with SQLITE_TRANSIENT (SQLite copies them).
+  return Buffer.from(array.buffer, array.byteOffset, n * 8);
+}
+
+function prepareStatements(db: Database): Statements {
+  return {
+    insertExperiment: db.prepare(
+      "INSERT INTO experiment (uid, title, desc, start_time, config_dir, workspace, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    insertTrial: db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, workspace) VALUES (?, ?, ?, ?, ?)"),
+    insertRun: db.prepare("INSERT INTO trial_run (uid, trial_id, repeat, seed, start_time, workspace) VALUES (?, ?, ?, ?, ?, ?)"),
+    experimentByUid: db.prepare("SELECT id FROM experiment WHERE uid = ?"),
+    trialByUid: db.prepare("SELECT id, experiment_id FROM trial WHERE uid = ?"),
+    runByUid: db.prepare("SELECT r.id, r.trial_id, t.experiment_id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE r.uid = ?"),
+    endExperiment: db.prepare("UPDATE experiment SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?"),
+    endTrial: db.prepare("UPDATE trial SET status = ?, end_time = ? WHERE id = ?"),
+    endRun: db.prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?"),
+    upsertEpoch: db.prepare(
+      "INSERT INTO epoch (run_id, idx, start_time) VALUES (?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET status = 'RUNNING', end_time = NULL",
+    ),
+    ensureEpoch: db.prepare("INSERT OR IGNORE INTO epoch (run_id, idx, start_time) VALUES (?, ?, ?)"),
+    endEpoch: db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND idx = ?"),
+    epochBatchCount: db.prepare("UPDATE epoch SET batch_count = ? WHERE run_id = ? AND idx = ?"),
+    insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom) VALUES (?, ?, ?, ?, ?, ?)"),
+    upsertChunk: db.prepare(
+      `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (series_id, seq) DO UPDATE SET n = excluded.n, min_step = excluded.min_step, max_step = excluded.max_step,
+         min_value = excluded.min_value, max_value = excluded.max_value, first_time = excluded.first_time,
+         last_time = excluded.last_time, steps = excluded.steps, vals = excluded.vals, times = excluded.times`,
+    ),
+    updateSeries: db.prepare(
+      "UPDATE series SET count = ?, text_count = ?, min_step = ?, max_step = ?, last_step = ?, last_value = ?, last_time = ? WHERE id = ?",
+    ),
+    upsertEpochMetric: db.prepare(
+      `INSERT INTO epoch_metric (run_id, epoch, key, value, step, time) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, epoch, key) DO UPDATE SET value = excluded.value, step = excluded.step, time = excluded.time`,
+    ),
+    insertText: db.prepare("INSERT INTO metric_text (series_id, step, epoch, batch, time, value) VALUES (?, ?, ?, ?, ?, ?)"),
+    upsertParam: db.prepare("INSERT OR REPLACE INTO param (experiment_id, trial_id, run_id, key, value) VALUES (?, ?, ?, ?, ?)"),
+    insertCheckpoint: db.prepare("INSERT INTO checkpoint (run_id, epoch, step, path, final, time, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    insertArtifact: db.prepare(
+      "INSERT INTO artifact (level, experiment_id, trial_id, run_id, epoch, batch, type, path, time, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+  };
+}
+
+// ---- process exit --------------------------------------------------------------------------
+
+const openStores = new Set<WriteStore>();
+let exitHookInstalled = false;
+
+/**
+ * One 'exit' listener for all stores: whatever is buffered is written synchronously when the
+ * process ends without closing its trackers (process.exit in a pipeline, an uncaught error).
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const store of [...openStores]) {
+      try {
+        store.close();
+      } catch (error) {
+        process.stderr.write(`DBTracker: could not write the last points to ${store.file} at exit: ${(error as Error).message}\n`);
+      }
+    }
+  });
+}
