@@ -15,13 +15,14 @@
 // modules; saves screenshots under test/artifacts/; prints a per-test summary and timings;
 // kills code-server's process group and the browser; exits 1 if anything failed.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as ui from "./ui.mjs";
+import { collectSuites, prepareSuites } from "./suites.mjs";
 
 const rigDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(rigDir, "..", "..");
@@ -154,53 +155,6 @@ async function waitFor(what, fn, timeoutMs, intervalMs = 200) {
   }
 }
 
-/** Expands --suites arguments into a sorted list of suite files. */
-function collectSuites(args) {
-  const files = [];
-  const isSuite = (f) => /\.test\.(c?js|ts)$/.test(f);
-  const walk = (d) => {
-    for (const n of readdirSync(d).sort()) {
-      if (n === "node_modules") continue;
-      const full = join(d, n);
-      if (statSync(full).isDirectory()) walk(full);
-      else if (isSuite(n)) files.push(full);
-    }
-  };
-  for (const a of args) {
-    const p = resolve(a);
-    if (!existsSync(p)) fail(`suites path not found: ${a}`);
-    if (statSync(p).isDirectory()) walk(p);
-    else files.push(p);
-  }
-  return files;
-}
-
-/** TypeScript suites are bundled by esbuild (vscode and mocha stay external). */
-async function prepareSuites(files, outDir) {
-  const ts = files.filter((f) => f.endsWith(".ts"));
-  const out = files.filter((f) => !f.endsWith(".ts"));
-  if (ts.length) {
-    const esbuild = await import("esbuild");
-    mkdirSync(outDir, { recursive: true });
-    for (const f of ts) {
-      const outfile = join(outDir, relative(repoRoot, f).replace(/[\\/]/g, "__").replace(/\.ts$/, ".cjs"));
-      await esbuild.build({
-        entryPoints: [f],
-        outfile,
-        bundle: true,
-        platform: "node",
-        format: "cjs",
-        target: "node20",
-        sourcemap: "inline",
-        external: ["vscode", "mocha"],
-        logLevel: "error",
-      });
-      out.push(outfile);
-    }
-  }
-  return out;
-}
-
 function vscePackage(dir, outFile) {
   const vsce = join(repoRoot, "node_modules", ".bin", "vsce");
   run(vsce, ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", outFile], { cwd: dir });
@@ -267,7 +221,7 @@ async function main() {
     if (!existsSync(v)) fail(`vsix not found: ${v}`);
     vsixes.push(resolve(v));
   }
-  const suiteFiles = await prepareSuites(collectSuites(opts.suites), join(tmp, "suites"));
+  const suiteFiles = await prepareSuites(collectSuites(opts.suites), join(tmp, "suites"), repoRoot);
   timed("package extensions + suites", t);
 
   // 3. user data, workspace copy, extensions
