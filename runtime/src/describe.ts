@@ -14,3 +14,4 @@ export * from "./config/sections";
 export * from "./events/contract";
 export * from "./results/contract";
 export * from "./config/validate";
+export { deepMergeConfigs, insertValue, multiply, deepClone, isPlainObject } from "./config/merge";

@@ -16,6 +16,8 @@ export interface EnvironmentOptions {
   seed?: number;
   /** The folder holding the config files, for resolving relative paths. */
   configDir?: string;
+  /** Aborted when the experiment is asked to stop (SIGINT); checked at epoch and batch starts. */
+  abortSignal?: AbortSignal;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Environment {
   /** Seed of this run (`settings.seed + repeat`), and a generator seeded with it. */
   seed: number;
   rng: SeededRandom;
+  readonly abortSignal?: AbortSignal;
 
   constructor(workspace: string, config: Record<string, unknown> = {}, options: EnvironmentOptions = {}) {
     this.workspace = path.resolve(workspace);
@@ -48,6 +51,7 @@ export class Environment {
     this.args = { ...(options.args ?? {}) };
     this.level = options.level ?? Level.EXPERIMENT;
     this.configDir = options.configDir;
+    this.abortSignal = options.abortSignal;
     this.seed = options.seed ?? 0;
     this.rng = new SeededRandom(this.seed);
     this.logger = new Logger(this.logDir, `${LOG_NAME}-${fileStamp(new Date())}`, { debug: this.debug, console: this.verbose });
@@ -58,7 +62,7 @@ export class Environment {
   }
 
   /** Reads `verbose`, `debug`, `device`, `args` and `workspace` from an env.yaml object. */
-  static fromConfig(config: Record<string, unknown>, options: { configDir?: string; workspace?: string } = {}): Environment {
+  static fromConfig(config: Record<string, unknown>, options: { configDir?: string; workspace?: string; abortSignal?: AbortSignal; trackerManager?: TrackerManager } = {}): Environment {
     const workspace = options.workspace ?? resolveWorkspace(config.workspace, options.configDir);
     return new Environment(workspace, config, {
       verbose: config.verbose === true,
@@ -66,6 +70,8 @@ export class Environment {
       device: typeof config.device === "string" ? config.device : "cpu",
       args: isRecord(config.args) ? config.args : {},
       configDir: options.configDir,
+      abortSignal: options.abortSignal,
+      trackerManager: options.trackerManager,
     });
   }
 
@@ -91,6 +97,7 @@ export class Environment {
       level: options.level ?? this.level + 1,
       seed: options.seed ?? this.seed,
       configDir: this.configDir,
+      abortSignal: this.abortSignal,
     });
     return child;
   }

@@ -24,6 +24,8 @@ export function fileStamp(d: Date): string {
  * crash never loses the line that explains it.
  */
 export class Logger {
+  /** Listeners for every logger of the process (the CLI forwards lines to the events channel). */
+  static readonly globalListeners: LogListener[] = [];
   private fd: number | undefined;
   readonly file: string;
   private readonly listeners: LogListener[] = [];
@@ -77,6 +79,7 @@ export class Logger {
     }
     if (this.options.console) (level === "ERROR" || level === "WARNING" ? process.stderr : process.stdout).write(line);
     for (const listener of this.listeners) listener(level, message, now);
+    for (const listener of Logger.globalListeners) listener(level, message, now);
   }
 
   close(): void {

@@ -11,11 +11,14 @@ export interface RegistrableClass {
   /** An optional declared parameter schema (`static params = {...}`). */
   readonly params?: ParamsSchema;
   readonly description?: string;
+  /** Custom metric names the class produces (`static metrics = ["grad_norm"]`). */
+  readonly metrics?: readonly string[];
 }
 
 export interface RegisterOptions {
   kind?: RegistryKind;
   params?: ParamsSchema;
+  metrics?: readonly string[];
   description?: string;
   closed?: boolean;
 }
@@ -67,6 +70,7 @@ export class Registry {
       cls,
       description: options.description ?? cls.description,
       params: options.params ?? cls.params,
+      metrics: options.metrics ?? cls.metrics,
       closed: options.closed,
       file: existing?.cls === cls ? existing.file : this.currentModule ?? callerFile(),
       builtin: false,
@@ -126,9 +130,11 @@ export class Registry {
   describe(): RegistryDescription {
     return {
       version: 1,
+      // Spread copies enumerable fields only, so a lazy built-in's class is never loaded here.
       types: this.entries().map((entry) => {
-        const { cls: _cls, ...description } = entry;
-        return description;
+        const description: Partial<RegistryEntry> = { ...entry };
+        delete description.cls;
+        return description as TypeDescription;
       }),
     };
   }

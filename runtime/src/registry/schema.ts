@@ -30,6 +30,8 @@ export interface TypeDescription {
   params?: ParamsSchema;
   /** Whether params not in `params` are an error (built-ins) or allowed (user pipelines). */
   closed?: boolean;
+  /** Custom metric names the type produces (`Metric.CUSTOM` pairs), so configs may name them. */
+  metrics?: readonly string[];
   /** Absolute path of the module that registered it; undefined for built-ins. */
   file?: string;
   line?: number;

@@ -1,0 +1,112 @@
+import * as path from "node:path";
+import { RunStatus } from "../../common/enums";
+import { ConfigError, ConfigErrors } from "../../common/errors";
+import { EventChannel } from "../../events/channel";
+import { EventsTracker } from "../../events/events-tracker";
+import { Logger } from "../../env/logger";
+import { Experiment, ConfigValidationError } from "../../experiment/experiment";
+import { formatConfigDiagnostic } from "../../config/validate";
+import { parse, UsageError } from "../args";
+import { duration, num, table } from "../format";
+import { ProgressReporter } from "../progress";
+
+const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--fail-fast] [--quiet]
+
+Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, base.yaml,
+trials.yaml). Exit code: 0 when all runs succeeded or stopped early, 1 when a run failed,
+2 for config errors, 130 when interrupted (Ctrl-C: the current run ends ABORTED).`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    workspace: { type: "string", short: "w" },
+    events: { type: "string" },
+    "fail-fast": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("run takes exactly one config folder", USAGE);
+  const configDir = path.resolve(positionals[0]);
+  const channel = values.events ? EventChannel.open(values.events) : undefined;
+  if (channel) {
+    Logger.globalListeners.push((level, message, time) => channel.send({ kind: "log", level, message, t: time.getTime() }));
+  }
+  const progress = new ProgressReporter(configDir, values.quiet ? devNull() : process.stderr);
+  const extraTrackers = [progress, ...(channel ? [new EventsTracker(configDir, channel)] : [])];
+
+  let experiment: Experiment;
+  try {
+    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"] });
+  } catch (error) {
+    const lines = configErrorLines(error);
+    if (!lines) throw error;
+    process.stderr.write(`${lines.join("\n")}\n${lines.length} problem(s) in ${configDir}; nothing was run.\n`);
+    channel?.send({ kind: "error", message: lines.join("\n") });
+    await channel?.close();
+    return 2;
+  }
+
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the current run ends ABORTED. Press Ctrl-C again to quit now.\n`);
+      experiment.abort();
+    } else {
+      // Second signal: leave now. Buffered points are flushed by the trackers' exit handlers;
+      // a run left RUNNING is reported ABORTED by the results API once this process is gone.
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const result = await experiment.run();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+
+  if (!values.quiet) {
+    const finals = [...progress.finalMetrics.values()];
+    const keys = metricColumns(finals);
+    const rows = result.runs.map((r, i) => {
+      const metrics = finals[i] ?? {};
+      return [r.trial, r.repeat, r.seed, RunStatus[r.status], duration(r.durationMs), ...keys.map((k) => num(metrics[k]))];
+    });
+    process.stdout.write(`\n${table(["trial", "repeat", "seed", "status", "time", ...keys], rows)}\n`);
+    process.stdout.write(`\nExperiment '${result.title}' ${RunStatus[result.status]} in ${duration(result.durationMs)}; workspace ${result.workspace}\n`);
+    for (const r of result.runs.filter((x) => x.error)) {
+      process.stderr.write(`\n${r.trial}-${r.repeat} failed: ${r.error!.message}\n${indent(r.error!.stack ?? "")}\n`);
+    }
+    for (const f of result.trackerFailures) process.stderr.write(`warning: tracker failure: ${f}\n`);
+  }
+  await channel?.close();
+  if (result.status === RunStatus.ABORTED) return 130;
+  return result.runs.some((r) => r.status === RunStatus.FAILED) ? 1 : 0;
+}
+
+/** The printable lines of a config problem, or undefined when the error is something else. */
+export function configErrorLines(error: unknown): string[] | undefined {
+  if (error instanceof ConfigValidationError) return error.diagnostics.map(formatConfigDiagnostic);
+  if (error instanceof ConfigErrors) return error.errors.map((e) => e.message);
+  if (error instanceof ConfigError) return [error.message];
+  return undefined;
+}
+
+/** Columns for the summary: the usual suspects first, then a few others. */
+function metricColumns(finals: Record<string, number>[]): string[] {
+  const all = new Set(finals.flatMap((f) => Object.keys(f)));
+  const preferred = ["train_loss", "val_loss", "val_acc", "test_loss", "test_acc"].filter((k) => all.has(k));
+  const rest = [...all].filter((k) => !preferred.includes(k)).sort().slice(0, Math.max(0, 6 - preferred.length));
+  return [...preferred, ...rest];
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `    ${l}`).join("\n");
+}
+
+function devNull(): NodeJS.WriteStream {
+  return { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+}

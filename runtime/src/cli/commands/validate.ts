@@ -1,0 +1,39 @@
+import * as path from "node:path";
+import { formatConfigDiagnostic } from "../../config/validate";
+import { validateConfigDir } from "../../experiment/experiment";
+import { parse, UsageError } from "../args";
+import { configErrorLines } from "./run";
+
+const USAGE = `Usage: expman validate <config-dir> [--json]
+
+Checks the four config files (loading the modules under imports: to know their types) and
+prints each problem as file:line:col. Exit code 1 when there are errors.`;
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("validate takes exactly one config folder", USAGE);
+  const dir = path.resolve(positionals[0]);
+  let diagnostics;
+  try {
+    ({ diagnostics } = await validateConfigDir(dir));
+  } catch (error) {
+    const lines = configErrorLines(error);
+    if (!lines) throw error;
+    if (values.json) process.stdout.write(`${JSON.stringify({ ok: false, errors: lines }, null, 2)}\n`);
+    else process.stderr.write(`${lines.join("\n")}\n`);
+    return 1;
+  }
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ok: errors.length === 0, diagnostics }, null, 2)}\n`);
+  } else {
+    for (const d of diagnostics) (d.severity === "error" ? process.stderr : process.stdout).write(`${formatConfigDiagnostic(d)}\n`);
+    const warnings = diagnostics.length - errors.length;
+    process.stdout.write(errors.length === 0 ? `${dir}: OK${warnings ? ` (${warnings} warning(s))` : ""}\n` : `${errors.length} error(s), ${warnings} warning(s)\n`);
+  }
+  return errors.length === 0 ? 0 : 1;
+}
