@@ -1,0 +1,82 @@
+/**
+ * Turns the run-event stream into append-only deltas for the webview: points are buffered per
+ * series and flushed a few times a second, and a point is never sent twice (a step at or below
+ * the last one sent for its series is dropped), so the webview only ever appends.
+ */
+import type { MetricsEvent } from "@expman/runtime/describe";
+import { pointValue, type NonFiniteName, type SeriesDelta } from "./contract";
+
+export const DEFAULT_FLUSH_MS = 250;
+
+interface Pending extends SeriesDelta {
+  nonFinite: Record<number, NonFiniteName>;
+}
+
+export class LiveCoalescer {
+  private readonly pending = new Map<string, Pending>();
+  private readonly lastStep = new Map<string, number>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly flushTo: (deltas: SeriesDelta[]) => void,
+    private readonly flushMs = DEFAULT_FLUSH_MS,
+  ) {}
+
+  /** Adds the points of one metrics event of run `runId`. */
+  add(runId: number, event: Pick<MetricsEvent, "points">): void {
+    for (const p of event.points) {
+      if (typeof p?.key !== "string") continue;
+      const scope = p.scope === "epoch" || p.scope === "run" ? p.scope : "batch";
+      const id = `${runId}\u0000${scope}\u0000${p.key}`;
+      const last = this.lastStep.get(id) ?? -Infinity;
+      // Run-scope points carry no step: number them in arrival order.
+      const step = typeof p.step === "number" ? p.step : Number.isFinite(last) ? last + 1 : 0;
+      if (!(step > last)) continue;
+      const value = pointValue(p.value);
+      if (value === null) continue;
+      let d = this.pending.get(id);
+      if (!d) {
+        d = { runId, key: p.key, scope, steps: [], values: [], times: [], nonFinite: {} };
+        this.pending.set(id, d);
+      }
+      const i = d.steps.length;
+      d.steps.push(step);
+      d.times.push(typeof p.time === "number" ? p.time : Date.now());
+      if (Number.isFinite(value)) d.values.push(value);
+      else {
+        d.values.push(null);
+        d.nonFinite[i] = (Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity") as NonFiniteName;
+      }
+      this.lastStep.set(id, step);
+    }
+    if (this.pending.size > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.flushMs);
+    }
+  }
+
+  /** Records what the webview already has (from a fetch), so live points do not repeat it. */
+  noteSent(runId: number, scope: string, key: string, step: number): void {
+    const id = `${runId}\u0000${scope}\u0000${key}`;
+    if (step > (this.lastStep.get(id) ?? -Infinity)) this.lastStep.set(id, step);
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const deltas: SeriesDelta[] = [];
+    for (const d of this.pending.values()) {
+      const out: SeriesDelta = { runId: d.runId, key: d.key, scope: d.scope, steps: d.steps, values: d.values, times: d.times };
+      if (Object.keys(d.nonFinite).length > 0) out.nonFinite = d.nonFinite;
+      deltas.push(out);
+    }
+    this.pending.clear();
+    this.flushTo(deltas);
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The metrics panel in VS Code: creates or reveals one WebviewPanel per selection, serves the
+ * bundled media/dist script under a strict CSP, restores panels after a reload (serializer),
+ * and saves exports through a save dialog. All behaviour lives in PanelController; this file
+ * is the only one of the panel that imports `vscode`.
+ *
+ * Usage from the extension's activate():
+ *   const metrics = new MetricsPanels(context.extensionUri, dataSource, output);
+ *   context.subscriptions.push(metrics, metrics.registerSerializer());
+ *   metrics.open({ kind: "runs", runIds: [7, 9], db });
+ */
+import * as vscode from "vscode";
+import {
+  METRICS_VIEW_TYPE,
+  checkPersistedState,
+  repairSettings,
+  selectionKey,
+  type PanelSelection,
+  type PanelSettings,
+} from "./contract";
+import type { MetricsDataSource } from "./data-source";
+import { panelHtml } from "./html";
+import { PanelController, defaultTitle } from "./panel-controller";
+
+export type { MetricsDataSource } from "./data-source";
+export type { PanelSelection } from "./contract";
+
+const FILTERS: Record<"csv" | "json" | "png", Record<string, string[]>> = {
+  csv: { CSV: ["csv"] },
+  json: { JSON: ["json"] },
+  png: { "PNG image": ["png"] },
+};
+
+export class MetricsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController }>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly source: MetricsDataSource,
+    private readonly output?: { appendLine(line: string): void },
+  ) {}
+
+  /** Opens the panel of a selection, or reveals it when it is already open. */
+  open(selection: PanelSelection, column: vscode.ViewColumn = vscode.ViewColumn.Active): vscode.WebviewPanel {
+    const key = selectionKey(selection);
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.panel.reveal(column);
+      return existing.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(METRICS_VIEW_TYPE, defaultTitle(selection), column, this.webviewOptions());
+    this.attach(panel, selection);
+    return panel;
+  }
+
+  /** Restores panels after a window reload; register once in activate(). */
+  registerSerializer(): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(METRICS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        let selection: PanelSelection;
+        let settings: PanelSettings;
+        try {
+          const restored = checkPersistedState(state);
+          selection = restored.selection;
+          settings = restored.settings;
+        } catch (e) {
+          this.log(`metrics panel: cannot restore (${e instanceof Error ? e.message : String(e)}); closing it`);
+          panel.dispose();
+          return;
+        }
+        panel.webview.options = this.webviewOptions();
+        this.attach(panel, selection, settings);
+      },
+    });
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "media")],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel, selection: PanelSelection, settings?: PanelSettings): void {
+    const key = selectionKey(selection);
+    const webview = panel.webview;
+    const controller = new PanelController(
+      selection,
+      this.source,
+      {
+        post: (message) => webview.postMessage(message),
+        saveFile: (name, format, bytes) => this.saveFile(name, format, bytes),
+        log: (line) => this.log(line),
+        setTitle: (title) => (panel.title = title),
+      },
+      settings ? repairSettings(settings) : undefined,
+    );
+    const dist = vscode.Uri.joinPath(this.extensionUri, "media", "dist");
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "metrics.js")).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "metrics.css")).toString(),
+      title: panel.title,
+    });
+    const subscription = webview.onDidReceiveMessage((m) => void controller.receive(m));
+    this.panels.set(key, { panel, controller });
+    panel.onDidDispose(() => {
+      subscription.dispose();
+      controller.dispose();
+      if (this.panels.get(key)?.panel === panel) this.panels.delete(key);
+    });
+  }
+
+  private async saveFile(suggestedName: string, format: "csv" | "json" | "png", bytes: Uint8Array): Promise<string | undefined> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const safeName = suggestedName.replace(/[\\/:*?"<>|]+/g, "_");
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, safeName) : undefined,
+      filters: FILTERS[format],
+      saveLabel: `Export ${format.toUpperCase()}`,
+    });
+    if (!target) return undefined;
+    await vscode.workspace.fs.writeFile(target, bytes);
+    return target.fsPath;
+  }
+
+  private log(line: string): void {
+    this.output?.appendLine(line);
+  }
+
+  dispose(): void {
+    for (const { panel } of this.panels.values()) panel.dispose();
+    this.panels.clear();
+  }
+}

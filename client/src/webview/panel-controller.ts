@@ -1,0 +1,207 @@
+/**
+ * The host side of one metrics panel, without `vscode`: answers the webview's requests from a
+ * MetricsDataSource, relays live run events as coalesced append-only deltas, and keeps the
+ * settings the webview reports so the panel can be restored. metrics-panel.ts wires it to a
+ * real WebviewPanel; tests wire it to a recorded transport.
+ */
+import type { RunEvent, RunSummary } from "@expman/runtime/describe";
+import {
+  CONTRACT_VERSION,
+  DEFAULT_SETTINGS,
+  validateWebviewMessage,
+  type HostToWebview,
+  type PanelRun,
+  type PanelSelection,
+  type PanelSettings,
+  type WebviewToHost,
+} from "./contract";
+import type { Disposable, MetricsDataSource } from "./data-source";
+import { DEFAULT_FLUSH_MS, LiveCoalescer } from "./live-coalescer";
+
+export interface PanelHost {
+  post(message: HostToWebview): void | PromiseLike<unknown>;
+  /** Asks the user where to save, writes the bytes; returns the path, or undefined if cancelled. */
+  saveFile(suggestedName: string, format: "csv" | "json" | "png", bytes: Uint8Array): Promise<string | undefined>;
+  log(message: string): void;
+  setTitle?(title: string): void;
+}
+
+/** How long to wait before re-listing runs after a lifecycle event (status, a new run). */
+const RUNS_REFRESH_MS = 500;
+
+export class PanelController {
+  settings: PanelSettings;
+  private readonly coalescer: LiveCoalescer;
+  private readonly subscription: Disposable;
+  private uidToId = new Map<string, number>();
+  private runsTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private ready = false;
+
+  constructor(
+    readonly selection: PanelSelection,
+    private readonly source: MetricsDataSource,
+    private readonly host: PanelHost,
+    settings?: PanelSettings,
+    flushMs = DEFAULT_FLUSH_MS,
+  ) {
+    this.settings = settings ?? { ...DEFAULT_SETTINGS, hiddenRuns: [] };
+    this.coalescer = new LiveCoalescer((deltas) => this.post({ type: "append", deltas }), flushMs);
+    this.subscription = source.onRunEvent((e) => this.onRunEvent(e));
+  }
+
+  /** Entry point for every message the webview posts. Invalid ones are logged and dropped. */
+  async receive(raw: unknown): Promise<void> {
+    const checked = validateWebviewMessage(raw);
+    if (!checked.ok) {
+      this.host.log(`metrics panel: dropped a webview message: ${checked.error}`);
+      return;
+    }
+    try {
+      await this.handle(checked.value);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.host.log(`metrics panel: ${checked.value.type} failed: ${message}`);
+      this.post({ type: "notice", level: "error", message: `${checked.value.type} failed: ${message}` });
+    }
+  }
+
+  private async handle(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        this.ready = true;
+        await this.sendInit();
+        return;
+      case "requestSeries": {
+        const results = await Promise.allSettled(m.queries.map((q) => this.source.getSeries(q, this.selection.db)));
+        const series = [];
+        const errors = [];
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i];
+          if (r.status === "fulfilled") {
+            series.push(r.value);
+            const q = m.queries[i];
+            // A whole (unzoomed) fetch tells the coalescer what the webview now holds.
+            if (q.maxStep === undefined && r.value.steps.length > 0) {
+              this.coalescer.noteSent(r.value.runId, r.value.scope, r.value.key, r.value.steps[r.value.steps.length - 1]);
+            }
+          } else {
+            errors.push({ query: m.queries[i], message: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+          }
+        }
+        this.post({ type: "series", requestId: m.requestId, series, errors });
+        return;
+      }
+      case "state":
+        this.settings = m.settings;
+        return;
+      case "export": {
+        const bytes = m.format === "png" ? base64ToBytes(m.content) : new TextEncoder().encode(m.content);
+        const path = await this.host.saveFile(m.suggestedName, m.format, bytes);
+        if (path) this.post({ type: "notice", level: "info", message: `Saved ${path}` });
+        return;
+      }
+      case "revealCheckpoint":
+        await this.source.revealCheckpoint({ runId: m.runId, checkpointId: m.checkpointId, path: m.path, db: this.selection.db });
+        return;
+      case "webviewError":
+        this.host.log(`metrics webview: ${m.message}`);
+        return;
+    }
+  }
+
+  private async loadRuns(): Promise<PanelRun[]> {
+    const summaries: RunSummary[] = await this.source.listRuns(this.selection);
+    this.uidToId = new Map(summaries.map((s) => [s.uid, s.id]));
+    return Promise.all(
+      summaries.map(async (summary) => {
+        let keys: PanelRun["keys"] = [];
+        try {
+          keys = await this.source.seriesKeys(summary.id, this.selection.db);
+        } catch (e) {
+          this.host.log(`metrics panel: keys of run ${summary.id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        return { summary, keys };
+      }),
+    );
+  }
+
+  private async sendInit(): Promise<void> {
+    const title = (await this.source.describe?.(this.selection).catch(() => undefined)) ?? defaultTitle(this.selection);
+    this.host.setTitle?.(title);
+    const runs = await this.loadRuns();
+    this.post({ type: "init", v: CONTRACT_VERSION, title, selection: this.selection, runs, settings: this.settings });
+    await Promise.all(runs.map((r) => this.sendCheckpoints(r.summary.id)));
+  }
+
+  private async sendCheckpoints(runId: number): Promise<void> {
+    try {
+      const checkpoints = await this.source.listCheckpoints(runId, this.selection.db);
+      if (checkpoints.length > 0) this.post({ type: "checkpoints", runId, checkpoints });
+    } catch (e) {
+      this.host.log(`metrics panel: checkpoints of run ${runId}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private onRunEvent(e: RunEvent): void {
+    if (this.disposed || !this.ready) return;
+    const runId = e.kind !== "log" && e.ids?.run ? this.uidToId.get(e.ids.run) : undefined;
+    switch (e.kind) {
+      case "metrics":
+        if (runId !== undefined) this.coalescer.add(runId, e);
+        return;
+      case "checkpoint":
+        if (runId !== undefined) void this.sendCheckpoints(runId);
+        return;
+      case "lifecycle":
+        // A run of ours changed state, or a new run may belong to the experiment we show.
+        if (e.level === "trial_run" && (runId !== undefined || this.selection.kind === "experiment")) this.scheduleRunsRefresh();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private scheduleRunsRefresh(): void {
+    if (this.runsTimer !== undefined) return;
+    this.runsTimer = setTimeout(async () => {
+      this.runsTimer = undefined;
+      if (this.disposed) return;
+      try {
+        this.coalescer.flush();
+        this.post({ type: "runs", runs: await this.loadRuns() });
+      } catch (err) {
+        this.host.log(`metrics panel: refreshing runs: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, RUNS_REFRESH_MS);
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.disposed) return;
+    const failed = (e: unknown) => this.host.log(`metrics panel: post failed: ${e instanceof Error ? e.message : String(e)}`);
+    try {
+      Promise.resolve(this.host.post(message)).catch(failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.runsTimer !== undefined) clearTimeout(this.runsTimer);
+    this.coalescer.dispose();
+    this.subscription.dispose();
+  }
+}
+
+export function defaultTitle(s: PanelSelection): string {
+  if (s.kind === "experiment") return `Metrics: experiment ${s.experimentId}`;
+  return s.runIds.length === 1 ? `Metrics: run ${s.runIds[0]}` : `Compare ${s.runIds.length} runs`;
+}
+
+/** Decodes base64 with Node's Buffer in the extension host, atob elsewhere (the browser harness). */
+function base64ToBytes(b64: string): Uint8Array {
+  const buffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (buffer) return Uint8Array.from(buffer.from(b64, "base64"));
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}

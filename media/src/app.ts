@@ -1,0 +1,504 @@
+/**
+ * The metrics webview: receives validated host messages, keeps the series store, and lays out
+ * the toolbar, the runs table, the legend and one chart per metric key, grouped. Redraws are
+ * batched to animation frames and skip charts that are scrolled out of view.
+ */
+import type { CheckpointRecord, RunSummary, Series, SeriesQuery } from "@expman/runtime/describe";
+import {
+  CONTRACT_VERSION,
+  DEFAULT_SETTINGS,
+  validateHostMessage,
+  type HostToWebview,
+  type PanelRun,
+  type PanelSelection,
+  type PanelSettings,
+  type PersistedState,
+  type WebviewToHost,
+} from "../../client/src/webview/contract";
+import { stepRange, xColumn } from "./logic/axes";
+import { lowerBound, upperBound } from "./logic/downsample";
+import { fileSafe, toCsv, toJson, type ExportSeries } from "./logic/export";
+import { SeriesData, SeriesStore, chartId, type Scope } from "./logic/series-store";
+import { GROUP_ORDER, metricGroup, runLabel } from "./logic/table";
+import { MetricChart, type ChartRun } from "./ui/chart";
+import { el } from "./ui/dom";
+import { RunsTable } from "./ui/runs-table";
+import { chartTheme, runStyle } from "./ui/theme";
+import { Toolbar } from "./ui/toolbar";
+
+export interface HostApi {
+  postMessage(message: WebviewToHost): void;
+  setState(state: PersistedState): void;
+}
+
+/** Series up to this many points are fetched whole; bigger ones reduced by the host. */
+export const FULL_FETCH_LIMIT = 200_000;
+/** Buckets asked of the host for big series and zoom re-fetches (each gives up to 3 points). */
+export const HOST_BUCKETS = 2_000;
+
+interface ChartInfo {
+  key: string;
+  scope: Scope;
+  custom: boolean;
+}
+
+type Pending = { kind: "main" } | { kind: "detail"; chart: string; range: [number, number] };
+
+export interface RenderStats {
+  /** Frames in which at least one chart was recomputed. */
+  renders: number;
+  /** Time of the last frame's work: recompute start to the last chart's canvas draw. */
+  lastFrameMs: number;
+  frameStart: number;
+  lastDrawAt: number;
+  draws: number;
+}
+
+export class MetricsApp {
+  private settings: PanelSettings = { ...DEFAULT_SETTINGS, hiddenRuns: [] };
+  private selection: PanelSelection | undefined;
+  private title = "Metrics";
+  private runs: PanelRun[] = [];
+  private readonly store = new SeriesStore();
+  private readonly details = new Map<string, { range: [number, number]; data: SeriesData }>();
+  private readonly checkpoints = new Map<number, CheckpointRecord[]>();
+  private readonly charts = new Map<string, MetricChart>();
+  private readonly chartInfo = new Map<string, ChartInfo>();
+  private readonly pending = new Map<number, Pending[]>();
+  private nextRequestId = 1;
+  private frame = 0;
+  private readonly toolbar: Toolbar;
+  private readonly table: RunsTable;
+  private readonly legend: HTMLElement;
+  private readonly chartsRoot: HTMLElement;
+  private readonly notices: HTMLElement;
+  private readonly heading: HTMLElement;
+  private readonly observer: IntersectionObserver | undefined;
+  readonly stats: RenderStats = { renders: 0, lastFrameMs: 0, frameStart: 0, lastDrawAt: 0, draws: 0 };
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: HostApi,
+  ) {
+    this.heading = el("h1", {}, "Metrics");
+    this.notices = el("div", { class: "notices", role: "status", "aria-live": "polite" });
+    this.toolbar = new Toolbar({
+      settings: () => this.settings,
+      change: (patch) => this.changeSettings(patch),
+      exportData: (format) => this.exportData(format),
+    });
+    this.table = new RunsTable({
+      settings: () => this.settings,
+      change: (patch) => this.changeSettings(patch),
+      styleOf: (id) => runStyle(id),
+    });
+    this.legend = el("div", { class: "legend", role: "group", "aria-label": "Runs shown in the charts" });
+    this.chartsRoot = el("div", { class: "charts" });
+    root.replaceChildren(
+      el("header", { class: "top" }, this.heading, this.notices),
+      this.toolbar.root,
+      el("details", { class: "runs", open: "" }, el("summary", {}, "Runs"), this.table.root),
+      this.legend,
+      this.chartsRoot,
+    );
+    if (typeof IntersectionObserver !== "undefined") {
+      this.observer = new IntersectionObserver(
+        (entries) => {
+          for (const e of entries) {
+            const chart = this.charts.get((e.target as HTMLElement).dataset.chart ?? "");
+            if (!chart) continue;
+            chart.visible = e.isIntersecting;
+            if (chart.visible && chart.dirty) this.scheduleRender();
+          }
+        },
+        { rootMargin: "200px" },
+      );
+    }
+    if (typeof ResizeObserver !== "undefined") {
+      let lastWidth = 0;
+      new ResizeObserver(() => {
+        const w = this.chartsRoot.clientWidth;
+        if (w === lastWidth) return;
+        lastWidth = w;
+        for (const c of this.charts.values()) c.dirty = true;
+        this.scheduleRender();
+      }).observe(this.chartsRoot);
+    }
+    // A theme switch changes the CSS variables: rebuild the charts with the new colours.
+    new MutationObserver(() => {
+      this.renderLegend();
+      this.table.render(this.runs.map((r) => r.summary));
+      for (const c of this.charts.values()) c.invalidate();
+      this.scheduleRender();
+    }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  }
+
+  /** Every message from the host goes through here; invalid ones are reported, not thrown. */
+  receive(raw: unknown): void {
+    const checked = validateHostMessage(raw);
+    if (!checked.ok) {
+      this.notify("warning", `Ignored a message from the extension: ${checked.error}`);
+      this.host.postMessage({ type: "webviewError", message: `invalid message: ${checked.error}` });
+      return;
+    }
+    try {
+      this.handle(checked.value);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.notify("error", `Could not apply ${checked.value.type}: ${message}`);
+      this.host.postMessage({ type: "webviewError", message: `${checked.value.type}: ${message}` });
+    }
+  }
+
+  private handle(m: HostToWebview): void {
+    switch (m.type) {
+      case "init":
+        this.title = m.title;
+        this.selection = m.selection;
+        this.settings = { ...m.settings, hiddenRuns: [...m.settings.hiddenRuns] };
+        this.heading.textContent = m.title;
+        document.title = m.title;
+        this.toolbar.sync();
+        this.setRuns(m.runs);
+        this.persist(false);
+        return;
+      case "runs":
+        this.setRuns(m.runs);
+        return;
+      case "series":
+        this.onSeries(m.requestId, m.series, m.errors);
+        return;
+      case "append": {
+        const changed = this.store.applyDeltas(m.deltas);
+        for (const d of m.deltas) this.ensureChart(d.key, d.scope, false);
+        for (const id of changed) this.markDirty(id);
+        if (changed.size) this.table.render(this.runs.map((r) => r.summary));
+        return;
+      }
+      case "checkpoints":
+        this.checkpoints.set(m.runId, m.checkpoints);
+        for (const c of this.charts.values()) c.dirty = true;
+        this.scheduleRender();
+        return;
+      case "notice":
+        this.notify(m.level, m.message);
+        return;
+    }
+  }
+
+  private setRuns(runs: PanelRun[]): void {
+    const known = new Set(this.runs.map((r) => r.summary.id));
+    const before = new Set<string>(this.runs.flatMap((r) => r.keys.map((k) => `${r.summary.id}|${k.scope}|${k.key}`)));
+    this.runs = runs;
+    for (const r of runs) for (const k of r.keys) this.ensureChart(k.key, k.scope, k.custom);
+    this.table.render(runs.map((r) => r.summary));
+    this.renderLegend();
+    // Fetch what is new: new runs, new keys. Live points arrive as deltas, not re-fetches.
+    const queries: SeriesQuery[] = [];
+    for (const r of runs) {
+      if (this.settings.hiddenRuns.includes(r.summary.id)) continue;
+      for (const k of r.keys) {
+        const id = `${r.summary.id}|${k.scope}|${k.key}`;
+        if (known.has(r.summary.id) && before.has(id)) continue;
+        if (this.store.get(r.summary.id, k.scope, k.key)?.length) continue;
+        queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
+      }
+    }
+    this.request(queries, { kind: "main" });
+    const empty = runs.filter((r) => r.keys.length === 0).map((r) => runLabel(r.summary));
+    if (empty.length) this.notify("info", `No metrics logged (yet) by ${empty.join(", ")}`);
+    if (runs.length === 0) this.notify("info", "This selection has no runs.");
+    for (const c of this.charts.values()) c.invalidate();
+    this.scheduleRender();
+  }
+
+  private mainQuery(runId: number, key: string, scope: Scope, count: number): SeriesQuery {
+    return count > FULL_FETCH_LIMIT ? { runId, key, scope, buckets: HOST_BUCKETS } : { runId, key, scope };
+  }
+
+  private request(queries: SeriesQuery[], why: Pending): void {
+    if (queries.length === 0) return;
+    const requestId = this.nextRequestId++;
+    this.pending.set(requestId, queries.map(() => why));
+    this.host.postMessage({ type: "requestSeries", requestId, queries });
+  }
+
+  private onSeries(requestId: number, series: Series[], errors: { query: SeriesQuery; message: string }[]): void {
+    const why = this.pending.get(requestId)?.[0] ?? { kind: "main" };
+    this.pending.delete(requestId);
+    for (const s of series) {
+      const id = chartId(s.scope, s.key);
+      if (why.kind === "detail") {
+        const chart = this.charts.get(why.chart);
+        if (!chart || !chart.zoomed || chart.zoomed[0] !== why.range[0] || chart.zoomed[1] !== why.range[1]) continue; // stale
+        const data = new SeriesData(s.runId, s.key, s.scope);
+        data.replace(s);
+        this.details.set(`${why.chart}|${s.runId}`, { range: why.range, data });
+      } else {
+        this.ensureChart(s.key, s.scope, false);
+        this.store.ensure(s.runId, s.key, s.scope).replace(s);
+      }
+      this.markDirty(id);
+    }
+    for (const e of errors) this.notify("error", `Could not load ${e.query.key} of run ${e.query.runId}: ${e.message}`);
+  }
+
+  private ensureChart(key: string, scope: Scope, custom: boolean): void {
+    const id = chartId(scope, key);
+    const info = this.chartInfo.get(id);
+    if (info) {
+      if (custom && !info.custom) info.custom = true;
+      return;
+    }
+    this.chartInfo.set(id, { key, scope, custom });
+    const chart = new MetricChart(id, key, scope, {
+      settings: () => this.settings,
+      runs: (c) => this.chartRuns(c),
+      theme: chartTheme,
+      onZoom: (c, range) => this.onZoom(c, range),
+      onRevealCheckpoint: (cp) => this.host.postMessage({ type: "revealCheckpoint", runId: cp.runId, checkpointId: cp.id, path: cp.path }),
+      onExportPng: (c) => this.exportPng(c),
+      onDrawn: () => {
+        const now = performance.now();
+        this.stats.draws++;
+        this.stats.lastDrawAt = now;
+        this.stats.lastFrameMs = now - this.stats.frameStart;
+      },
+    });
+    this.charts.set(id, chart);
+    this.observer?.observe(chart.root);
+    this.layoutCharts();
+  }
+
+  /** Groups (train/val/test/other/custom), keys sorted, filter applied. */
+  private layoutCharts(): void {
+    const matcher = keyMatcher(this.settings.filter);
+    const groups = new Map<string, MetricChart[]>();
+    for (const [id, info] of this.chartInfo) {
+      const chart = this.charts.get(id)!;
+      if (!matcher(info.key)) {
+        chart.root.remove();
+        continue;
+      }
+      const g = metricGroup(info.key, info.custom);
+      (groups.get(g) ?? groups.set(g, []).get(g)!).push(chart);
+    }
+    const sections: HTMLElement[] = [];
+    for (const g of GROUP_ORDER) {
+      const charts = groups.get(g);
+      if (!charts?.length) continue;
+      charts.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true }) || a.scope.localeCompare(b.scope));
+      sections.push(el("section", { class: "group", "aria-label": `${g} metrics` }, el("h2", {}, g), el("div", { class: "grid" }, ...charts.map((c) => c.root))));
+    }
+    if (sections.length === 0) {
+      const msg = this.chartInfo.size === 0 ? "No metrics to chart yet." : `No metric key matches “${this.settings.filter}”.`;
+      sections.push(el("p", { class: "empty" }, msg));
+    }
+    this.chartsRoot.replaceChildren(...sections);
+    for (const c of this.charts.values()) c.dirty = true;
+    this.scheduleRender();
+  }
+
+  private chartRuns(chart: MetricChart): ChartRun[] {
+    const out: ChartRun[] = [];
+    for (const r of this.runs) {
+      const id = r.summary.id;
+      if (this.settings.hiddenRuns.includes(id)) continue;
+      let series = this.store.get(id, chart.scope, chart.key);
+      if (!series) continue;
+      const detail = this.details.get(`${chart.id}|${id}`);
+      const zoom = chart.zoomed;
+      if (detail && zoom && detail.range[0] <= zoom[0] && detail.range[1] >= zoom[1]) series = detail.data;
+      out.push({
+        runId: id,
+        label: runLabel(r.summary),
+        style: runStyle(id),
+        series,
+        origin: r.summary.startTime,
+        checkpoints: this.checkpoints.get(id) ?? [],
+      });
+    }
+    return out;
+  }
+
+  /** Zoom: series the host reduced are re-fetched at the zoomed range (min/max/last again). */
+  private onZoom(chart: MetricChart, range: [number, number] | null): void {
+    for (const k of [...this.details.keys()]) if (k.startsWith(`${chart.id}|`)) this.details.delete(k);
+    if (!range) return;
+    const queries: SeriesQuery[] = [];
+    for (const r of this.runs) {
+      const s = this.store.get(r.summary.id, chart.scope, chart.key);
+      if (!s || !s.downsampled || this.settings.hiddenRuns.includes(r.summary.id)) continue;
+      const xs = xColumn(s, this.settings.xAxis, r.summary.startTime);
+      const steps = stepRange(s, xs, range[0], range[1]);
+      if (steps) queries.push({ runId: s.runId, key: s.key, scope: s.scope, minStep: steps[0], maxStep: steps[1], buckets: HOST_BUCKETS });
+    }
+    this.request(queries, { kind: "detail", chart: chart.id, range });
+  }
+
+  private changeSettings(patch: Partial<PanelSettings>): void {
+    const before = this.settings;
+    this.settings = { ...this.settings, ...patch };
+    if (patch.filter !== undefined && patch.filter !== before.filter) this.layoutCharts();
+    if (patch.hiddenRuns) {
+      // Runs shown for the first time are fetched now.
+      const queries: SeriesQuery[] = [];
+      for (const r of this.runs) {
+        if (patch.hiddenRuns.includes(r.summary.id)) continue;
+        for (const k of r.keys) if (!this.store.get(r.summary.id, k.scope, k.key)) queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
+      }
+      this.request(queries, { kind: "main" });
+      this.renderLegend();
+    }
+    if (patch.onlyDifferingParams !== undefined || patch.sortColumn !== undefined || patch.sortDescending !== undefined || patch.hiddenRuns) {
+      this.table.render(this.runs.map((r) => r.summary));
+    }
+    if (patch.xAxis !== undefined && patch.xAxis !== before.xAxis) for (const c of this.charts.values()) c.resetZoom();
+    for (const c of this.charts.values()) c.dirty = true;
+    this.toolbar.sync();
+    this.scheduleRender();
+    this.persist(true);
+  }
+
+  private persist(tellHost: boolean): void {
+    if (!this.selection) return;
+    this.host.setState({ v: CONTRACT_VERSION, selection: this.selection, settings: this.settings });
+    if (tellHost) this.host.postMessage({ type: "state", settings: this.settings });
+  }
+
+  private renderLegend(): void {
+    const buttons = this.runs.map((r) => {
+      const id = r.summary.id;
+      const style = runStyle(id);
+      const shown = !this.settings.hiddenRuns.includes(id);
+      const swatch = el("span", { class: `swatch${style.dash.length ? " dashed" : ""}`, style: `background:${style.color};border-color:${style.color}` });
+      const b = el("button", { type: "button", class: "legend-item", "aria-pressed": String(shown), title: `${shown ? "Hide" : "Show"} ${runLabel(r.summary)} (${r.summary.status})` }, swatch, runLabel(r.summary));
+      b.addEventListener("click", () => {
+        const hidden = new Set(this.settings.hiddenRuns);
+        if (hidden.has(id)) hidden.delete(id);
+        else hidden.add(id);
+        this.changeSettings({ hiddenRuns: [...hidden] });
+      });
+      return b;
+    });
+    this.legend.replaceChildren(...buttons);
+  }
+
+  private markDirty(id: string): void {
+    const c = this.charts.get(id);
+    if (c) c.dirty = true;
+    this.scheduleRender();
+  }
+
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderNow();
+    });
+  }
+
+  /** Redraws every dirty chart that is on screen (or near it). */
+  renderNow(): void {
+    this.stats.frameStart = performance.now();
+    let drew = false;
+    for (const c of this.charts.values()) {
+      if (!c.dirty || !c.visible || !c.root.isConnected) continue;
+      try {
+        c.update();
+        drew = true;
+      } catch (e) {
+        this.notify("error", `Chart ${c.key} failed to draw: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (!drew) return;
+    this.stats.renders++;
+    document.body.dataset.renders = String(this.stats.renders);
+  }
+
+  private notify(level: "info" | "warning" | "error", message: string): void {
+    const close = el("button", { type: "button", class: "icon", "aria-label": "Dismiss" }, "×");
+    const item = el("p", { class: `notice ${level}` }, el("span", {}, message), close);
+    close.addEventListener("click", () => item.remove());
+    this.notices.append(item);
+    // Keep the last few.
+    while (this.notices.children.length > 5) this.notices.firstElementChild?.remove();
+  }
+
+  /** What the visible charts show: visible runs, current x range, every held point. */
+  private shownSeries(): ExportSeries[] {
+    const out: ExportSeries[] = [];
+    const matcher = keyMatcher(this.settings.filter);
+    for (const chart of this.charts.values()) {
+      if (!matcher(chart.key)) continue;
+      for (const run of this.chartRuns(chart)) {
+        const s = run.series;
+        const xs = xColumn(s, this.settings.xAxis, run.origin);
+        const smooth = s.smoothed(this.settings.smoothing);
+        const z = chart.zoomed;
+        const a = z ? lowerBound(xs, s.length, z[0]) : 0;
+        const b = z ? upperBound(xs, s.length, z[1]) : s.length;
+        out.push({
+          key: chart.key,
+          runId: run.runId,
+          runName: run.label,
+          downsampled: s.downsampled,
+          totalPoints: s.totalPoints,
+          steps: s.steps.subarray(a, b),
+          times: s.times.subarray(a, b),
+          values: s.values.subarray(a, b),
+          smoothed: smooth.subarray(a, b),
+        });
+      }
+    }
+    return out;
+  }
+
+  exportData(format: "csv" | "json"): void {
+    const series = this.shownSeries();
+    if (series.length === 0) {
+      this.notify("info", "Nothing to export: no visible series.");
+      return;
+    }
+    const content = format === "csv" ? toCsv(series) : toJson(series, { title: this.title, smoothing: this.settings.smoothing, xAxis: this.settings.xAxis });
+    this.host.postMessage({ type: "export", format, suggestedName: `${fileSafe(this.title)}.${format}`, content });
+  }
+
+  private exportPng(chart: MetricChart): void {
+    const canvas = chart.canvas;
+    if (!canvas) return;
+    const out = document.createElement("canvas");
+    out.width = canvas.width;
+    out.height = canvas.height;
+    const ctx = out.getContext("2d")!;
+    ctx.fillStyle = chartTheme().background;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+    const content = out.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
+    this.host.postMessage({ type: "export", format: "png", suggestedName: `${fileSafe(chart.key)}.png`, content });
+  }
+
+  /** For tests and the benchmark: chart state by id. */
+  chartState(): { id: string; drawnPoints: number; zoomed: [number, number] | null; visible: boolean }[] {
+    return [...this.charts.values()].map((c) => ({ id: c.id, drawnPoints: c.drawnPoints, zoomed: c.zoomed, visible: c.visible && c.root.isConnected }));
+  }
+
+  chart(id: string): MetricChart | undefined {
+    return this.charts.get(id);
+  }
+}
+
+/** Filter box: a case-insensitive regular expression, or plain text when it is not one. */
+export function keyMatcher(filter: string): (key: string) => boolean {
+  const f = filter.trim();
+  if (!f) return () => true;
+  try {
+    const re = new RegExp(f, "i");
+    return (k) => re.test(k);
+  } catch {
+    const lower = f.toLowerCase();
+    return (k) => k.toLowerCase().includes(lower);
+  }
+}
+
+export type { RunSummary };

@@ -1,0 +1,186 @@
+/**
+ * Min/max/last downsampling that keeps spikes: the x range is cut into buckets and each
+ * bucket contributes the indices of its lowest, highest and last finite point, in x order.
+ * Bucket edges are multiples of a power-of-two width, so while a live series grows the
+ * finished buckets stay valid and only the last one is rescanned (see LiveBuckets).
+ */
+
+/** Bucket width: the smallest power of two giving at most `buckets` buckets over `span`. */
+export function bucketWidth(span: number, buckets: number): number {
+  if (!(span > 0) || !(buckets > 0)) return 1;
+  return Math.pow(2, Math.ceil(Math.log2(span / buckets)));
+}
+
+/** First index i with xs[i] >= x (xs ascending, first n entries). */
+export function lowerBound(xs: ArrayLike<number>, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index i with xs[i] > x. */
+export function upperBound(xs: ArrayLike<number>, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Growable list of indices. */
+export class IndexList {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 256) {
+    this.data = new Int32Array(Math.max(4, capacity));
+  }
+  push(i: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = i;
+  }
+  truncate(n: number): void {
+    this.length = Math.min(this.length, n);
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/**
+ * Scans xs/ys over [from, to) and pushes min/max/last indices per bucket of width `width`
+ * to `out`. Returns the index where the last bucket began (rescan from there when appending).
+ */
+export function scanBuckets(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  from: number,
+  to: number,
+  width: number,
+  out: IndexList,
+): number {
+  let i = from;
+  let lastBucketStart = from;
+  while (i < to) {
+    const bucket = Math.floor(xs[i] / width);
+    const bucketEnd = (bucket + 1) * width;
+    lastBucketStart = i;
+    let minI = -1;
+    let maxI = -1;
+    let lastI = -1;
+    let minV = Infinity;
+    let maxV = -Infinity;
+    for (; i < to && xs[i] < bucketEnd; i++) {
+      const y = ys[i];
+      if (y === y && y !== Infinity && y !== -Infinity) {
+        if (y < minV) {
+          minV = y;
+          minI = i;
+        }
+        if (y > maxV) {
+          maxV = y;
+          maxI = i;
+        }
+        lastI = i;
+      }
+    }
+    if (lastI < 0) continue; // a bucket of non-finite values only: a gap
+    // Emit in index order without duplicates.
+    const a = minI < maxI ? minI : maxI;
+    const b = minI < maxI ? maxI : minI;
+    out.push(a);
+    if (b !== a) out.push(b);
+    if (lastI !== b) out.push(lastI);
+  }
+  return lastBucketStart;
+}
+
+/**
+ * Indices to draw for xs in [lo, hi]: every point when there are few, otherwise min/max/last
+ * per bucket. One point either side of the range is included so lines reach the edges.
+ */
+export function downsampleRange(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  n: number,
+  lo: number,
+  hi: number,
+  buckets: number,
+): Int32Array {
+  const start = Math.max(0, lowerBound(xs, n, lo) - 1);
+  const end = Math.min(n, upperBound(xs, n, hi) + 1);
+  const count = end - start;
+  const out = new IndexList(Math.min(count, buckets * 3 + 8));
+  if (count <= buckets * 3) {
+    for (let i = start; i < end; i++) out.push(i);
+    return out.view();
+  }
+  const width = bucketWidth(hi - lo, buckets);
+  scanBuckets(xs, ys, start, end, width, out);
+  return out.view();
+}
+
+/**
+ * Downsampling of a whole, growing series. Finished buckets are kept; an append rescans only
+ * from the start of the last bucket. A new width (the series doubled its span) rebuilds.
+ */
+export class LiveBuckets {
+  private width = 0;
+  private readonly indices = new IndexList();
+  private resumeAt = 0;
+  private resumeLength = 0;
+  private scanned = 0;
+  private xs: ArrayLike<number> | undefined;
+  private ys: ArrayLike<number> | undefined;
+
+  update(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, buckets: number): Int32Array {
+    if (n === 0) return new Int32Array(0);
+    if (n <= buckets * 3) {
+      this.width = 0;
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = i;
+      return out;
+    }
+    const span = xs[n - 1] - xs[0];
+    const width = bucketWidth(span, buckets);
+    const sameArrays = xs === this.xs && ys === this.ys;
+    if (width !== this.width || !sameArrays || n < this.scanned) {
+      this.width = width;
+      this.indices.truncate(0);
+      this.resumeAt = 0;
+      this.resumeLength = 0;
+    } else {
+      this.indices.truncate(this.resumeLength);
+    }
+    this.xs = xs;
+    this.ys = ys;
+    const before = this.indices.length;
+    const lastStart = scanBuckets(xs, ys, this.resumeAt, n, width, this.indices);
+    // Remember where the last bucket's indices begin, to drop and rescan them next time.
+    let k = this.indices.length;
+    while (k > before && this.indices.data[k - 1] >= lastStart) k--;
+    this.resumeAt = lastStart;
+    this.resumeLength = k;
+    this.scanned = n;
+    return this.indices.view();
+  }
+
+  /** Forget everything (data replaced, not appended). */
+  reset(): void {
+    this.width = 0;
+    this.xs = undefined;
+    this.ys = undefined;
+    this.indices.truncate(0);
+  }
+}

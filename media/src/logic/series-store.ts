@@ -1,0 +1,181 @@
+/**
+ * What the webview holds of one series (one run, one key): growable typed columns that live
+ * deltas append to, the fetched data they extend, counts of values that cannot be drawn, and
+ * cached smoothing and x columns that are extended, not recomputed, on append.
+ */
+import type { NonFiniteName, SeriesDelta } from "../../../client/src/webview/contract";
+import type { Series } from "@expman/runtime/describe";
+import { continueEma, emptyEma, type EmaState } from "./smoothing";
+
+export type Scope = "batch" | "epoch" | "run";
+
+export interface NonFiniteCounts {
+  nan: number;
+  posInf: number;
+  negInf: number;
+}
+
+type Columns = Pick<Series, "steps" | "values" | "times" | "nonFinite">;
+
+function grow(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const next = new Float64Array(Math.max(need, a.length * 2, 64));
+  next.set(a);
+  return next;
+}
+
+function decode(value: number | null, name: NonFiniteName | undefined): number {
+  if (value !== null && value !== undefined) return value;
+  if (name === "Infinity") return Infinity;
+  if (name === "-Infinity") return -Infinity;
+  return NaN; // NaN, or a missing value
+}
+
+export class SeriesData {
+  steps: Float64Array<ArrayBuffer> = new Float64Array(0);
+  values: Float64Array<ArrayBuffer> = new Float64Array(0);
+  times: Float64Array<ArrayBuffer> = new Float64Array(0);
+  length = 0;
+  /** The host sent a reduced series (min/max/last buckets); zooming re-fetches detail. */
+  downsampled = false;
+  /** Raw size in the database when downsampled, else equal to length. */
+  totalPoints = 0;
+  nonFinite: NonFiniteCounts = { nan: 0, posInf: 0, negInf: 0 };
+  /** Bumped whenever existing points change (not on append). */
+  generation = 0;
+
+  private smooth = new Float64Array(0);
+  private ema: EmaState = emptyEma(0.6);
+
+  constructor(
+    readonly runId: number,
+    readonly key: string,
+    readonly scope: Scope,
+  ) {}
+
+  get lastStep(): number {
+    return this.length > 0 ? this.steps[this.length - 1] : -Infinity;
+  }
+
+  /** Appends the points of `c` whose step is beyond the last one held; returns how many. */
+  append(c: Columns | SeriesDelta): number {
+    const n = c.steps.length;
+    let from = 0;
+    // Deltas are append-only; anything not past our last step was already seen.
+    if (this.length > 0) while (from < n && !(c.steps[from] > this.lastStep)) from++;
+    const add = n - from;
+    if (add <= 0) return 0;
+    const need = this.length + add;
+    this.steps = grow(this.steps, need);
+    this.values = grow(this.values, need);
+    this.times = grow(this.times, need);
+    let prev = this.lastStep;
+    let k = this.length;
+    for (let i = from; i < n; i++) {
+      const s = c.steps[i];
+      if (!(s > prev)) continue; // out of order inside a delta: keep the series sorted
+      const v = decode(c.values[i], c.nonFinite?.[i]);
+      if (v !== v) this.nonFinite.nan++;
+      else if (v === Infinity) this.nonFinite.posInf++;
+      else if (v === -Infinity) this.nonFinite.negInf++;
+      this.steps[k] = s;
+      this.values[k] = v;
+      this.times[k] = c.times[i];
+      prev = s;
+      k++;
+    }
+    const added = k - this.length;
+    this.length = k;
+    this.totalPoints += added;
+    return added;
+  }
+
+  /** Replaces the held points with a fetched series, keeping live points newer than it. */
+  replace(series: Series): void {
+    const tailFrom = series.steps.length > 0 ? upperBoundSteps(this.steps, this.length, series.steps[series.steps.length - 1]) : this.length;
+    const tail = {
+      steps: Array.from(this.steps.subarray(tailFrom, this.length)),
+      values: Array.from(this.values.subarray(tailFrom, this.length)),
+      times: Array.from(this.times.subarray(tailFrom, this.length)),
+    };
+    this.length = 0;
+    this.totalPoints = 0;
+    this.nonFinite = { nan: 0, posInf: 0, negInf: 0 };
+    this.generation++;
+    this.ema = emptyEma(this.ema.weight);
+    this.append(series);
+    this.downsampled = series.downsampled;
+    this.totalPoints = Math.max(series.totalPoints, this.length);
+    this.append(tail);
+  }
+
+  /** Smoothed values for the held points (debiased EMA), extended incrementally. */
+  smoothed(weight: number): Float64Array {
+    if (weight !== this.ema.weight || this.ema.length > this.length) this.ema = emptyEma(weight);
+    if (this.smooth.length < this.values.length) {
+      const next = new Float64Array(this.values.length);
+      next.set(this.smooth.subarray(0, this.ema.length));
+      this.smooth = next;
+    }
+    if (this.ema.length < this.length) this.ema = continueEma(this.values, this.length, this.smooth, this.ema);
+    return this.smooth;
+  }
+
+  /** Index of the point nearest to step (for hover). */
+  nearest(step: number): number {
+    const i = upperBoundSteps(this.steps, this.length, step);
+    if (i <= 0) return 0;
+    if (i >= this.length) return this.length - 1;
+    return step - this.steps[i - 1] <= this.steps[i] - step ? i - 1 : i;
+  }
+}
+
+function upperBoundSteps(xs: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Store of every series the panel holds, by run and key. */
+export class SeriesStore {
+  private readonly byId = new Map<string, SeriesData>();
+
+  static id(runId: number, scope: Scope, key: string): string {
+    return `${runId}\u0000${scope}\u0000${key}`;
+  }
+
+  get(runId: number, scope: Scope, key: string): SeriesData | undefined {
+    return this.byId.get(SeriesStore.id(runId, scope, key));
+  }
+
+  ensure(runId: number, key: string, scope: Scope): SeriesData {
+    const id = SeriesStore.id(runId, scope, key);
+    let s = this.byId.get(id);
+    if (!s) {
+      s = new SeriesData(runId, key, scope);
+      this.byId.set(id, s);
+    }
+    return s;
+  }
+
+  /** Applies live deltas; returns the chart ids (chartId) that changed. */
+  applyDeltas(deltas: SeriesDelta[]): Set<string> {
+    const changed = new Set<string>();
+    for (const d of deltas) if (this.ensure(d.runId, d.key, d.scope).append(d) > 0) changed.add(chartId(d.scope, d.key));
+    return changed;
+  }
+
+  all(): IterableIterator<SeriesData> {
+    return this.byId.values();
+  }
+}
+
+/** One chart per metric key and scope. */
+export function chartId(scope: Scope, key: string): string {
+  return `${scope}:${key}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * Browser harness host. The VS Code host cannot run in a plain page, so this file FAKES ONLY
+ * the VS Code webview API (acquireVsCodeApi, and postMessage back to the page as a
+ * MessageEvent, as VS Code delivers it). Everything behind it is real: the panel controller
+ * (client/src/webview/panel-controller.ts) with its validation and live coalescing, and an
+ * in-memory data source that reduces series the way the query service does.
+ */
+import type { RunEvent } from "@expman/runtime/describe";
+import { selectionKey, type HostToWebview, type PanelSelection, type WebviewToHost } from "../../../client/src/webview/contract";
+import { PanelController } from "../../../client/src/webview/panel-controller";
+import { MemorySource, summary, syntheticSeries, type StoredRun } from "./memory-source";
+
+export interface Harness {
+  source: MemorySource;
+  controller: PanelController | undefined;
+  toWebview: HostToWebview[];
+  fromWebview: WebviewToHost[];
+  exports: { name: string; format: string; bytes: number }[];
+  logs: string[];
+  state: unknown;
+  /** Loads runs and opens the panel on `selection`. */
+  start(selection: PanelSelection, runs: StoredRun[]): void;
+  /** Sends a raw message to the webview, bypassing the controller (bad-input tests). */
+  sendRaw(message: unknown): void;
+  emit(event: RunEvent): void;
+  summary: typeof summary;
+  syntheticSeries: typeof syntheticSeries;
+  /** Keep only counts of sent messages (benchmarks send very large ones). */
+  recordMessages: boolean;
+}
+
+let release: () => void = () => undefined;
+const source = new MemorySource();
+source.ready = new Promise<void>((r) => (release = r));
+
+const harness: Harness = {
+  source,
+  controller: undefined,
+  toWebview: [],
+  fromWebview: [],
+  exports: [],
+  logs: [],
+  state: undefined,
+  recordMessages: true,
+  start(selection, runs) {
+    for (const r of runs) source.add(r);
+    harness.controller = new PanelController(
+      selection,
+      source,
+      {
+        post: (m) => {
+          if (harness.recordMessages) harness.toWebview.push(m);
+          window.postMessage(m, "*");
+        },
+        saveFile: async (name, format, bytes) => {
+          harness.exports.push({ name, format, bytes: bytes.length });
+          return `/tmp/${name}`;
+        },
+        log: (line) => harness.logs.push(line),
+      },
+      undefined,
+      100,
+    );
+    document.body.dataset.selection = selectionKey(selection);
+    release();
+    for (const m of early.splice(0)) void harness.controller.receive(m);
+  },
+  sendRaw(message) {
+    window.postMessage(message, "*");
+  },
+  emit(event) {
+    source.emit(event);
+  },
+  summary,
+  syntheticSeries,
+};
+
+// Messages the webview posts before start() (its "ready") wait here.
+const early: unknown[] = [];
+
+(window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+  postMessage(message: unknown) {
+    // Structured clone, as the real channel does: the controller never sees webview objects.
+    const copy = structuredClone(message);
+    harness.fromWebview.push(copy as WebviewToHost);
+    if (harness.controller) void harness.controller.receive(copy);
+    else early.push(copy);
+  },
+  setState(state: unknown) {
+    harness.state = structuredClone(state);
+  },
+  getState() {
+    return harness.state;
+  },
+});
+(window as unknown as { __harness: Harness }).__harness = harness;

@@ -1,0 +1,85 @@
+/**
+ * Serves the harness page on 127.0.0.1: the panel's real HTML (client/src/webview/html.ts, same
+ * CSP and nonce scheme, cspSource = this origin) with the harness host script placed before the
+ * bundled webview script from media/dist. Builds both bundles first.
+ */
+import { createServer, type Server } from "node:http";
+import { readFile } from "node:fs/promises";
+import { join, normalize, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { makeNonce, panelHtml } from "../../../client/src/webview/html";
+
+const ROOT = resolve(__dirname, "../../..");
+const HARNESS_DIST = join(ROOT, "test/webview/harness/dist");
+
+export async function buildBundles(): Promise<void> {
+  const { spawnSync } = await import("node:child_process");
+  const r = spawnSync(process.execPath, [join(ROOT, "media/build.mjs")], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`media/build.mjs failed:\n${r.stderr}`);
+  await esbuild.build({
+    entryPoints: { host: join(ROOT, "test/webview/harness/host.ts") },
+    outdir: HARNESS_DIST,
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: ["chrome120"],
+    logLevel: "warning",
+  });
+}
+
+const TYPES: Record<string, string> = { ".js": "text/javascript", ".css": "text/css", ".map": "application/json" };
+
+export interface HarnessServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startHarnessServer(): Promise<HarnessServer> {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    try {
+      if (url.pathname === "/favicon.ico") {
+        res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === "/" || url.pathname === "/index.html") {
+        const nonce = makeNonce();
+        const origin = `http://${req.headers.host}`;
+        let html = panelHtml({ cspSource: origin, scriptUri: "/media/dist/metrics.js", styleUri: "/media/dist/metrics.css", title: "Metrics harness", nonce });
+        html = html
+          .replace("<body>", '<body class="vscode-dark">')
+          .replace("<link rel=", `<link rel="stylesheet" href="/harness/theme-dark.css">\n<link rel=`)
+          .replace(`<script nonce="${nonce}"`, `<script nonce="${nonce}" src="/harness/dist/host.js"></script>\n<script nonce="${nonce}"`);
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.end(html);
+        return;
+      }
+      const map: [string, string][] = [
+        ["/media/dist/", join(ROOT, "media/dist")],
+        ["/harness/", join(ROOT, "test/webview/harness")],
+      ];
+      for (const [prefix, dir] of map) {
+        if (!url.pathname.startsWith(prefix)) continue;
+        const file = normalize(join(dir, url.pathname.slice(prefix.length)));
+        if (!file.startsWith(dir)) break;
+        const body = await readFile(file);
+        const ext = file.slice(file.lastIndexOf("."));
+        res.writeHead(200, { "content-type": TYPES[ext] ?? "application/octet-stream" });
+        res.end(body);
+        return;
+      }
+      res.writeHead(404).end();
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    server,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
