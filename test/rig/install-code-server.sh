@@ -44,7 +44,7 @@ exec 9>"$CACHE/.lock"
 flock 9
 
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$VERSION" ] && [ -f "$ENTRY" ]; then
-  log "cached: $DIR"
+  log "cached: $DIR (code-server $VERSION; delete the marker $MARKER to reinstall)"
   echo "$ENTRY"
   exit 0
 fi

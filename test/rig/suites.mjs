@@ -3,7 +3,7 @@
 // host's `vscode` module and the runner's mocha globals are used). Shared by run.mjs
 // (code-server) and test-electron.mjs.
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 
 const SUITE = /\.test\.(c?js|ts)$/;
 
@@ -38,7 +38,10 @@ export async function prepareSuites(files, outDir, repoRoot) {
     }
     esbuild ??= await import("esbuild");
     mkdirSync(outDir, { recursive: true });
-    const outfile = join(outDir, relative(repoRoot, f).replace(/[\\/]/g, "__").replace(/\.ts$/, ".cjs"));
+    // Named after the source (path inside the repo), so stack traces say which suite failed.
+    const rel = relative(repoRoot, f);
+    const label = rel.startsWith("..") ? `${out.length}-${basename(f)}` : rel.replace(/[\\/]/g, "__");
+    const outfile = join(outDir, label.replace(/\.ts$/, ".cjs"));
     await esbuild.build({
       entryPoints: [f],
       outfile,
