@@ -55,9 +55,10 @@ export class Registry {
     const table = this.byKind.get(kind)!;
     const existing = table.get(name);
     if (existing && existing.cls !== cls) {
-      // The same source file re-evaluated (watch mode, test re-import) replaces itself.
+      // A module evaluated again (watch mode, a cleared require cache) re-registers a class of
+      // the same name from the same file: that replaces itself. Anything else is a clash.
       const file = this.currentModule ?? callerFile();
-      if (!(file && existing.file === file)) {
+      if (!(file && existing.file === file && existing.cls.name === cls.name)) {
         throw new RegistryError(
           `The ${kind} name '${name}' is already registered by class ${existing.cls.name}${existing.file ? ` in ${existing.file}` : ""}; ` +
             `${cls.name}${file ? ` in ${file}` : ""} cannot take it. Rename one of them.`,
