@@ -88,13 +88,14 @@ export class ResultsStore {
   private readonly db: Database;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(file: string) {
+  /** `timeoutMs`: how long to wait for another process's lock (default 5 s). */
+  constructor(file: string, options: { timeoutMs?: number } = {}) {
     this.file = path.resolve(file);
-    this.db = openForReading(this.file);
+    this.db = openForReading(this.file, options);
   }
 
-  static open(file: string): ResultsStore {
-    return new ResultsStore(file);
+  static open(file: string, options: { timeoutMs?: number } = {}): ResultsStore {
+    return new ResultsStore(file, options);
   }
 
   get schemaVersion(): number {

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Database } from "better-sqlite3";
+import { TrackingDbError } from "./errors";
 import { migrate, schemaVersionOf, SCHEMA_VERSION } from "./schema";
 
 /**
@@ -9,19 +10,7 @@ import { migrate, schemaVersionOf, SCHEMA_VERSION } from "./schema";
  * load the native module.
  */
 
-export type TrackingDbErrorCode = "DB_NOT_FOUND" | "DB_UNREADABLE" | "DB_LOCKED" | "DB_NEWER";
-
-/** A database that cannot be opened or read, with the file and the reason in the message. */
-export class TrackingDbError extends Error {
-  readonly code: TrackingDbErrorCode;
-  readonly file: string;
-  constructor(code: TrackingDbErrorCode, file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TrackingDbError";
-    this.code = code;
-    this.file = file;
-  }
-}
+export { TrackingDbError, type TrackingDbErrorCode } from "./errors";
 
 type DatabaseConstructor = typeof import("better-sqlite3");
 let sqlite: DatabaseConstructor | undefined;
@@ -72,14 +61,14 @@ export function openForWriting(file: string, options: { recreate?: boolean } = {
  * Opens an existing database read-only. Fails with a TrackingDbError naming the file when it is
  * missing, not a database, not an expman database, locked, or from a newer expman.
  */
-export function openForReading(file: string): Database {
+export function openForReading(file: string, options: { timeoutMs?: number } = {}): Database {
   const Sqlite = loadSqlite();
   if (!fs.existsSync(file)) {
     throw new TrackingDbError("DB_NOT_FOUND", file, `Tracking database ${file} does not exist. Run an experiment with a DBTracker first, or check the path.`);
   }
   let db: Database | undefined;
   try {
-    db = new Sqlite(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db = new Sqlite(file, { readonly: true, fileMustExist: true, timeout: options.timeoutMs ?? BUSY_TIMEOUT_MS });
     const version = schemaVersionOf(db);
     if (version === 0) {
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
@@ -106,7 +95,8 @@ function describeOpenError(file: string, error: unknown, mode: "read" | "write")
   const code = (error as { code?: string }).code ?? "";
   const message = (error as Error).message ?? String(error);
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(message)) {
-    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).`, { cause: error });
+    const hint = mode === "write" ? " Choose another 'name' for the DBTracker, or set 'recreate: true' to replace the file." : "";
+    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).${hint}`, { cause: error });
   }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new TrackingDbError("DB_LOCKED", file, `Cannot ${mode} tracking database ${file}: it is locked by another process (${message}). Try again when that process has finished.`, { cause: error });

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { TrackingDbError } from "./errors";
 
 /**
  * The tracking database schema and its forward migrations. `PRAGMA user_version` holds the
@@ -224,12 +225,16 @@ export function schemaVersionOf(db: Database): number {
 export function migrate(db: Database, file: string): number {
   const current = schemaVersionOf(db);
   if (current > SCHEMA_VERSION) {
-    throw new Error(
+    throw new TrackingDbError(
+      "DB_NEWER",
+      file,
       `${file} has tracking schema version ${current}, newer than this expman understands (${SCHEMA_VERSION}). Update expman, or point the DBTracker at another file.`,
     );
   }
   if (current === 0 && hasForeignTables(db)) {
-    throw new Error(
+    throw new TrackingDbError(
+      "DB_UNREADABLE",
+      file,
       `${file} is a SQLite database but not an expman tracking database (it has other tables and no schema version). Choose another 'name' for the DBTracker, or set 'recreate: true' to replace it.`,
     );
   }
