@@ -138,6 +138,8 @@ interface LMap extends LBase {
   /** Where a new key can be inserted (the first key's offset) and the text that follows it. */
   insertAt?: number;
   insertSuffix?: string;
+  /** For a merged mapping: the mappings it was merged from, base first. */
+  sources?: LMap[];
 }
 interface LSeq extends LBase {
   kind: "seq";
@@ -417,7 +419,11 @@ class Validator {
   }
 
   /** Reports a missing key on a map, with the text and place to add it. */
-  missingKey(map: LMap, key: string, schema: ParamSchema | undefined, message: string, nestedTypeKey = false): void {
+  missingKey(merged: LMap, key: string, schema: ParamSchema | undefined, message: string, nestedTypeKey = false): void {
+    // In merged settings, the key belongs where the entry's `type` was written (base.yaml for a
+    // pipeline that trials only tune), else in the last mapping merged (the trial's).
+    const sources = merged.sources ?? [merged];
+    const map = [...sources].reverse().find((m) => m.entries.has("type")) ?? sources[sources.length - 1];
     const data: ConfigDiagnostic["data"] = { missingKey: key };
     if (map.insertAt !== undefined) {
       const suffix = map.insertSuffix ?? "\n";
@@ -632,6 +638,8 @@ class Validator {
       const name = plain(trial.entries.get("name")?.value ?? { kind: "scalar", value: null, file: trial.file, start: 0, end: 0 });
       const label = typeof name === "string" ? `trial '${name}'` : "this trial";
       this.checkSettings(merged, `the settings of ${label}`, () => {
+        // Without base.yaml (an editor with a lone trials file) the type may well be set there.
+        if (!base) return;
         // Report where the user would add it: the trial's own settings (or the trial itself).
         const target = trialSettings?.kind === "map" ? trialSettings : trial;
         const pipeline = trialSettings?.kind === "map" ? trialSettings.entries.get("pipeline")?.value : undefined;
@@ -707,7 +715,7 @@ function mergeLocated(base: LValue, trial: LValue | undefined): LValue {
       const existing = entries.get(key);
       entries.set(key, existing ? { ...entry, value: mergeLocated(existing.value, entry.value) } : entry);
     }
-    return { ...trial, entries };
+    return { ...trial, entries, sources: [...(base.sources ?? [base]), ...(trial.sources ?? [trial])] };
   }
   if (base.kind === "seq" && trial.kind === "seq") {
     const n = Math.max(base.items.length, trial.items.length);
