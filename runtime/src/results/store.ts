@@ -284,15 +284,16 @@ export class ResultsStore {
         .raw(true)
         .all(...args) as [number, number, Buffer, Buffer, Buffer][];
 
-      const inRange = (s: number): boolean => (afterStrict ? s > lo : s >= lo) && s <= hi;
       const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
       const reducer =
         wanted > 0 ? new BucketReducer(wanted, Math.max(lo, series.min_step ?? 0), Math.min(hi, series.max_step ?? Math.max(0, series.count - 1))) : undefined;
-      const steps: number[] = [];
-      const values: (number | null)[] = [];
-      const times: number[] = [];
-      const nonFinite: Record<number, "NaN" | "Infinity" | "-Infinity"> = {};
-      let hasNonFinite = false;
+      // Points in range go to typed columns first (monomorphic, no per-point allocation).
+      let capacity = 0;
+      for (const c of chunks) capacity += c[1];
+      const S = reducer ? undefined : new Float64Array(capacity);
+      const V = reducer ? undefined : new Float64Array(capacity);
+      const T = reducer ? undefined : new Float64Array(capacity);
+      const filtered = lo > -Infinity || hi < Infinity;
       let total = 0;
       for (const [seq, n, stepBlob, valueBlob, timeBlob] of chunks) {
         const ss = float64s(stepBlob, n);
@@ -302,41 +303,39 @@ export class ResultsStore {
         for (let i = 0; i < n; i++) {
           let s = ss[i];
           if (s !== s) s = base + i; // no step: its index in the series
-          if (!inRange(s)) continue;
+          if (filtered) {
+            if (afterStrict ? !(s > lo) : !(s >= lo)) continue;
+            if (!(s <= hi)) continue;
+          }
+          if (reducer) reducer.add(s, vs[i], ts[i]);
+          else {
+            S![total] = s;
+            V![total] = vs[i];
+            T![total] = ts[i];
+          }
           total++;
-          if (reducer) {
-            reducer.add(s, vs[i], ts[i]);
-            continue;
-          }
-          const v = vs[i];
-          if (v - v !== 0) {
-            nonFinite[steps.length] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-            hasNonFinite = true;
-            values.push(null);
-          } else {
-            values.push(v);
-          }
-          steps.push(s);
-          times.push(ts[i]);
         }
       }
-      let downsampled = false;
-      if (reducer) {
-        const r = reducer.result();
-        downsampled = r.length < total;
-        for (let i = 0; i < r.length; i++) {
-          const v = r.values[i];
-          if (v - v !== 0) {
-            nonFinite[i] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-            hasNonFinite = true;
-            values.push(null);
-          } else {
-            values.push(v);
-          }
-          steps.push(r.steps[i]);
-          times.push(r.times[i]);
+      const out = reducer ? reducer.result() : { steps: S!, values: V!, times: T!, length: total };
+      const length = out.length;
+      const steps: number[] = new Array(length);
+      const values: (number | null)[] = new Array(length);
+      const times: number[] = new Array(length);
+      const nonFinite: Record<number, "NaN" | "Infinity" | "-Infinity"> = {};
+      let hasNonFinite = false;
+      for (let i = 0; i < length; i++) {
+        const v = out.values[i];
+        if (v - v !== 0) {
+          nonFinite[i] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+          hasNonFinite = true;
+          values[i] = null;
+        } else {
+          values[i] = v;
         }
+        steps[i] = out.steps[i];
+        times[i] = out.times[i];
       }
+      const downsampled = reducer !== undefined && length < total;
       const result: Series = { runId: query.runId, key: series.key, scope: series.scope, steps, values, times, totalPoints: total, downsampled };
       if (hasNonFinite) result.nonFinite = nonFinite;
       return result;
