@@ -1,0 +1,57 @@
+import * as path from "node:path";
+import { ResultsStore } from "../../results/store";
+import type { RunSummary } from "../../results/contract";
+import { parse } from "../args";
+import { duration, num, table } from "../format";
+import { locateDatabases } from "../locate-db";
+
+const USAGE = `Usage: expman ls [--db FILE | --workspace DIR | --config DIR] [--json]
+
+Lists the runs in a workspace's tracking database: id, experiment, trial, repeat, status,
+epochs, time and final metrics. A run whose process died is shown ABORTED.`;
+
+export const DB_OPTIONS = {
+  db: { type: "string" },
+  workspace: { type: "string", short: "w" },
+  config: { type: "string", short: "c" },
+} as const;
+
+export async function lsCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const files = locateDatabases(values);
+  const all: (RunSummary & { db: string })[] = [];
+  for (const file of files) {
+    const store = ResultsStore.open(file);
+    try {
+      for (const run of store.listRuns()) all.push({ ...run, db: file });
+    } finally {
+      store.close();
+    }
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+    return 0;
+  }
+  if (all.length === 0) {
+    process.stdout.write(`No runs in ${files.join(", ")}.\n`);
+    return 0;
+  }
+  const keys = ["train_loss", "val_loss", "val_acc", "test_acc"].filter((k) => all.some((r) => k in r.finalMetrics));
+  const rows = all.map((r) => [
+    r.id,
+    r.experimentTitle,
+    r.trialName,
+    r.repeat,
+    r.status,
+    r.epochCount,
+    r.endTime ? duration(r.endTime - r.startTime) : "",
+    ...keys.map((k) => num(r.finalMetrics[k])),
+  ]);
+  if (files.length > 1) process.stdout.write(`Databases: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
+  process.stdout.write(`${table(["id", "experiment", "trial", "repeat", "status", "epochs", "time", ...keys], rows)}\n`);
+  return 0;
+}

@@ -1,0 +1,73 @@
+import { ResultsStore } from "../../results/store";
+import type { RunSummary } from "../../results/contract";
+import { parse, UsageError } from "../args";
+import { duration, num, table } from "../format";
+import { locateDatabases } from "../locate-db";
+import { DB_OPTIONS } from "./ls";
+
+const USAGE = `Usage: expman show <run> [--db FILE | --workspace DIR | --config DIR] [--json]
+
+One run in full: status and error, params, final metrics, epochs, checkpoints, artifacts and
+series. <run> is a run id (from expman ls) or <trial>-<repeat> (latest experiment first).`;
+
+export async function showCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("show takes one run (an id or <trial>-<repeat>)", USAGE);
+  return withRun(values, positionals[0], (store, run) => {
+    const epochs = store.listEpochs(run.id);
+    const checkpoints = store.listCheckpoints(run.id);
+    const artifacts = store.listArtifacts(run.id);
+    const series = store.seriesKeys(run.id);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, series }, null, 2)}\n`);
+      return 0;
+    }
+    const out: string[] = [];
+    out.push(`Run ${run.id}: ${run.experimentTitle} / ${run.trialName} repeat ${run.repeat} (seed ${run.seed ?? "-"})`);
+    out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+    if (run.workspace) out.push(`Workspace: ${run.workspace}`);
+    if (run.error) out.push(`Error: ${run.error.message}${run.error.stack ? `\n${run.error.stack.split("\n").map((l) => `  ${l}`).join("\n")}` : ""}`);
+    const params = Object.entries(run.params);
+    if (params.length) out.push("", "Params:", ...params.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`));
+    const finals = Object.entries(run.finalMetrics);
+    if (finals.length) out.push("", "Final metrics:", ...finals.map(([k, v]) => `  ${k}: ${num(v)}`));
+    if (epochs.length) {
+      const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))].slice(0, 6);
+      out.push("", `Epochs (${epochs.length}):`, table(["epoch", "status", "batches", ...keys], epochs.map((e) => [e.idx, e.status, e.batchCount, ...keys.map((k) => num(e.metrics[k]))])));
+    }
+    if (checkpoints.length) {
+      out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
+    }
+    if (artifacts.length) out.push("", "Artifacts:", ...artifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (series.length) out.push("", "Series:", ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`));
+    process.stdout.write(`${out.join("\n")}\n`);
+    return 0;
+  });
+}
+
+/** Opens the database and finds `<run>` (an id, or `<trial>-<repeat>` in the newest experiment). */
+export function withRun(values: Record<string, any>, ref: string, body: (store: ResultsStore, run: RunSummary) => number): number {
+  const files = locateDatabases(values);
+  for (const file of files) {
+    const store = ResultsStore.open(file);
+    try {
+      const run = findRun(store, ref);
+      if (run) return body(store, run);
+    } finally {
+      store.close();
+    }
+  }
+  throw new Error(`No run '${ref}' in ${files.join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`);
+}
+
+function findRun(store: ResultsStore, ref: string): RunSummary | undefined {
+  if (/^\d+$/.test(ref)) return store.getRun(Number(ref)) ?? undefined;
+  const m = /^(.*)[-/](\d+)$/.exec(ref);
+  if (!m) return undefined;
+  const runs = store.listRuns().filter((r) => r.trialName === m[1] && r.repeat === Number(m[2]));
+  return runs.sort((a, b) => b.id - a.id)[0];
+}
