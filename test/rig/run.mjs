@@ -245,6 +245,7 @@ async function main() {
   const port = await freePort();
   const env = {
     ...process.env,
+    EXPMAN_TEST_AUTORUN: "1",
     EXPMAN_TEST_RESULTS: opts.suites.length ? resultsPath : "",
     EXPMAN_TEST_SUITES: suiteFiles.join(delimiter),
     EXPMAN_TEST_MOCHA: join(repoRoot, "node_modules", "mocha", "index.js"),

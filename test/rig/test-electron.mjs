@@ -75,9 +75,9 @@ try {
     EXPMAN_RIG_WORKSPACE: workspace,
   };
   const extensionTestsPath = join(rigDir, "test-electron-entry.js");
-  // With only --vsix, the development path is an empty folder: VS Code needs one to run tests.
-  const extensionDevelopmentPath = opts.dev ? resolve(opts.dev) : join(tmp, "no-dev-extension");
-  mkdirSync(extensionDevelopmentPath, { recursive: true });
+  // VS Code needs a development extension to run tests; with only --vsix, use the runner
+  // extension, which stays inert here (no EXPMAN_TEST_AUTORUN).
+  const extensionDevelopmentPath = opts.dev ? resolve(opts.dev) : join(rigDir, "runner-extension");
   const launchArgs = [workspace, "--user-data-dir", userData, "--extensions-dir", extensionsDir];
 
   if (opts.trust === "off") {

@@ -60,3 +60,13 @@ export async function runCommandFromPalette(page, title, { timeout = 15_000 } = 
 export async function notificationTexts(page) {
   return page.locator(".notifications-toasts .notification-list-item-message").allInnerTexts();
 }
+
+/** Expands a collapsed tree row (found by label) and returns its locator. */
+export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
+  const row = await waitForTreeItem(page, label, { timeout });
+  if ((await row.getAttribute("aria-expanded")) === "false") {
+    await row.click();
+    await page.waitForFunction((el) => el.getAttribute("aria-expanded") === "true", await row.elementHandle(), { timeout });
+  }
+  return row;
+}
