@@ -263,13 +263,11 @@ export class WriteStore {
   }
 
   startEpoch(owner: Owner, idx: number, time: number): void {
-    if (owner.countedEpoch === idx && owner.epochOpen) return;
-    if (owner.countedEpoch !== idx || !owner.epochOpen) {
-      if (owner.countedEpoch !== null && owner.batchCountDirty) this.writeBatchCount(owner);
-      owner.countedEpoch = idx;
-      owner.batchCount = 0;
-      owner.batchCountDirty = false;
-    }
+    if (owner.countedEpoch === idx && owner.epochOpen) return; // onCreate then onStart
+    if (owner.countedEpoch !== null && owner.batchCountDirty) this.writeBatchCount(owner);
+    owner.countedEpoch = idx;
+    owner.batchCount = 0;
+    owner.batchCountDirty = false;
     owner.epochOpen = true;
     this.st.upsertEpoch.run(owner.runId, idx, time);
   }
