@@ -16,7 +16,7 @@ const options = {
   format: "iife",
   platform: "browser",
   target: ["chrome120"],
-  minify: !watch,
+  minify: !watch && !process.env.EXPMAN_NO_MINIFY,
   sourcemap: true,
   logLevel: "info",
   legalComments: "linked",

@@ -3,7 +3,7 @@
  * the toolbar, the runs table, the legend and one chart per metric key, grouped. Redraws are
  * batched to animation frames and skip charts that are scrolled out of view.
  */
-import type { CheckpointRecord, RunSummary, Series, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunSummary, SeriesQuery } from "@expman/runtime/describe";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
@@ -14,6 +14,7 @@ import {
   type PanelSettings,
   type PersistedState,
   type WebviewToHost,
+  type WireSeries,
 } from "../../client/src/webview/contract";
 import { stepRange, xColumn } from "./logic/axes";
 import { lowerBound, upperBound } from "./logic/downsample";
@@ -223,7 +224,7 @@ export class MetricsApp {
     this.host.postMessage({ type: "requestSeries", requestId, queries });
   }
 
-  private onSeries(requestId: number, series: Series[], errors: { query: SeriesQuery; message: string }[]): void {
+  private onSeries(requestId: number, series: WireSeries[], errors: { query: SeriesQuery; message: string }[]): void {
     const why = this.pending.get(requestId)?.[0] ?? { kind: "main" };
     this.pending.delete(requestId);
     for (const s of series) {

@@ -86,11 +86,23 @@ export interface RunsMessage {
   type: "runs";
   runs: PanelRun[];
 }
-/** Answer to a SeriesRequest: one Series per query, in order; errors per query. */
+/**
+ * A Series as it travels to the webview. The host packs the columns into Float64Arrays
+ * (packSeries): VS Code transfers typed arrays as raw buffers, while plain number arrays are
+ * cloned element by element and arrive boxed, which costs seconds for millions of points. In
+ * a packed series NaN and ±Infinity are stored as themselves and `nonFinite` is omitted.
+ */
+export interface WireSeries extends Omit<Series, "steps" | "values" | "times"> {
+  steps: number[] | Float64Array;
+  values: (number | null)[] | Float64Array;
+  times: number[] | Float64Array;
+}
+
+/** Answer to a SeriesRequest: one Series per query that succeeded; errors per query. */
 export interface SeriesMessage {
   type: "series";
   requestId: number;
-  series: Series[];
+  series: WireSeries[];
   errors: { query: SeriesQuery; message: string }[];
 }
 /** Live points, coalesced by the host; only points newer than what was sent before. */
@@ -206,7 +218,7 @@ function nullableNum(v: unknown, path: string): number | null {
 function column(v: unknown, path: string, nullable: boolean): void {
   if (!Array.isArray(v)) {
     // Typed arrays survive postMessage's structured clone and are cheaper for big series.
-    if (v instanceof Float64Array || v instanceof Float32Array) return;
+    if (v instanceof Float64Array) return;
     fail(path, "an array of numbers", v);
   }
   const a = v as unknown[];
@@ -241,7 +253,7 @@ function columns(m: Record<string, unknown>, path: string): void {
   if (m.nonFinite !== undefined) nonFiniteMap(m.nonFinite, `${path}.nonFinite`, n);
 }
 
-export function checkSeries(v: unknown, path = "series"): Series {
+export function checkSeries(v: unknown, path = "series"): WireSeries {
   const m = obj(v, path);
   int(m.runId, `${path}.runId`);
   str(m.key, `${path}.key`);
@@ -249,7 +261,7 @@ export function checkSeries(v: unknown, path = "series"): Series {
   columns(m, path);
   int(m.totalPoints, `${path}.totalPoints`);
   bool(m.downsampled, `${path}.downsampled`);
-  return m as unknown as Series;
+  return m as unknown as WireSeries;
 }
 
 function checkDelta(v: unknown, path: string): SeriesDelta {
@@ -483,6 +495,23 @@ export function runColor(runId: number): RunColor {
   const [themeColor, fallback] = PALETTE[slot];
   const dash = DASHES[Math.floor(Math.abs(runId) / PALETTE.length) % DASHES.length];
   return { themeColor, cssVar: `--vscode-${themeColor.replace(".", "-")}`, fallback, dash };
+}
+
+/** Packs a Series' columns into Float64Arrays (null -> NaN, or ±Infinity per nonFinite). */
+export function packSeries(s: Series): WireSeries {
+  const n = s.steps.length;
+  const values = new Float64Array(n);
+  const nf = s.nonFinite;
+  for (let i = 0; i < n; i++) {
+    const v = s.values[i];
+    if (v !== null) values[i] = v;
+    else {
+      const name = nf?.[i];
+      values[i] = name === "Infinity" ? Infinity : name === "-Infinity" ? -Infinity : NaN;
+    }
+  }
+  const { nonFinite: _dropped, ...rest } = s;
+  return { ...rest, steps: Float64Array.from(s.steps), values, times: Float64Array.from(s.times) };
 }
 
 /** Converts one live point value (events contract: NaN/Infinity as strings) to a number. */

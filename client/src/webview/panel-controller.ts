@@ -8,7 +8,9 @@ import type { RunEvent, RunSummary } from "@expman/runtime/describe";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
+  packSeries,
   validateWebviewMessage,
+  type WireSeries,
   type HostToWebview,
   type PanelRun,
   type PanelSelection,
@@ -74,12 +76,12 @@ export class PanelController {
         return;
       case "requestSeries": {
         const results = await Promise.allSettled(m.queries.map((q) => this.source.getSeries(q, this.selection.db)));
-        const series = [];
+        const series: WireSeries[] = [];
         const errors = [];
         for (let i = 0; i < results.length; i++) {
           const r = results[i];
           if (r.status === "fulfilled") {
-            series.push(r.value);
+            series.push(packSeries(r.value));
             const q = m.queries[i];
             // A whole (unzoomed) fetch tells the coalescer what the webview now holds.
             if (q.maxStep === undefined && r.value.steps.length > 0) {

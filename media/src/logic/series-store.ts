@@ -3,8 +3,7 @@
  * deltas append to, the fetched data they extend, counts of values that cannot be drawn, and
  * cached smoothing and x columns that are extended, not recomputed, on append.
  */
-import type { NonFiniteName, SeriesDelta } from "../../../client/src/webview/contract";
-import type { Series } from "@expman/runtime/describe";
+import type { NonFiniteName, SeriesDelta, WireSeries } from "../../../client/src/webview/contract";
 import { continueEma, emptyEma, type EmaState } from "./smoothing";
 
 export type Scope = "batch" | "epoch" | "run";
@@ -15,7 +14,7 @@ export interface NonFiniteCounts {
   negInf: number;
 }
 
-type Columns = Pick<Series, "steps" | "values" | "times" | "nonFinite">;
+type Columns = Pick<WireSeries, "steps" | "values" | "times" | "nonFinite">;
 
 function grow(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
   if (need <= a.length) return a;
@@ -65,22 +64,36 @@ export class SeriesData {
     if (this.length > 0) while (from < n && !(c.steps[from] > this.lastStep)) from++;
     const add = n - from;
     if (add <= 0) return 0;
+    if (c.steps instanceof Float64Array && c.values instanceof Float64Array && c.times instanceof Float64Array) {
+      const fast = this.appendPacked(c.steps, c.values, c.times, from, n);
+      if (fast >= 0) return fast;
+    }
     const need = this.length + add;
     this.steps = grow(this.steps, need);
     this.values = grow(this.values, need);
     this.times = grow(this.times, need);
+    // Hot loop (millions of points): locals only, no calls unless a value is missing.
+    const steps = this.steps;
+    const values = this.values;
+    const times = this.times;
+    const inSteps = c.steps;
+    const inValues = c.values;
+    const inTimes = c.times;
+    const names = c.nonFinite;
+    const counts = this.nonFinite;
     let prev = this.lastStep;
     let k = this.length;
     for (let i = from; i < n; i++) {
-      const s = c.steps[i];
+      const s = inSteps[i];
       if (!(s > prev)) continue; // out of order inside a delta: keep the series sorted
-      const v = decode(c.values[i], c.nonFinite?.[i]);
-      if (v !== v) this.nonFinite.nan++;
-      else if (v === Infinity) this.nonFinite.posInf++;
-      else if (v === -Infinity) this.nonFinite.negInf++;
-      this.steps[k] = s;
-      this.values[k] = v;
-      this.times[k] = c.times[i];
+      let v = inValues[i];
+      if (v === null || v === undefined) v = decode(null, names?.[i]);
+      if (v !== v) counts.nan++;
+      else if (v === Infinity) counts.posInf++;
+      else if (v === -Infinity) counts.negInf++;
+      steps[k] = s;
+      values[k] = v;
+      times[k] = inTimes[i];
       prev = s;
       k++;
     }
@@ -90,8 +103,50 @@ export class SeriesData {
     return added;
   }
 
+  /**
+   * Packed columns that are strictly increasing: bulk copies (memcpy) plus one counting pass.
+   * Returns -1 (and changes nothing) when the steps are not strictly increasing.
+   */
+  private appendPacked(inSteps: Float64Array, inValues: Float64Array, inTimes: Float64Array, from: number, n: number): number {
+    let prev = this.lastStep;
+    for (let i = from; i < n; i++) {
+      const s = inSteps[i];
+      if (!(s > prev)) return -1;
+      prev = s;
+    }
+    const add = n - from;
+    const need = this.length + add;
+    if (this.length === 0 && from === 0 && inSteps.buffer instanceof ArrayBuffer) {
+      // A fetched series into an empty store: adopt the message's arrays (no copy; the
+      // message was cloned for us). The next live append copies into grown arrays.
+      this.steps = inSteps as Float64Array<ArrayBuffer>;
+      this.values = inValues as Float64Array<ArrayBuffer>;
+      this.times = inTimes as Float64Array<ArrayBuffer>;
+    } else {
+      this.steps = grow(this.steps, need);
+      this.values = grow(this.values, need);
+      this.times = grow(this.times, need);
+      this.steps.set(inSteps.subarray(from, n), this.length);
+      this.values.set(inValues.subarray(from, n), this.length);
+      this.times.set(inTimes.subarray(from, n), this.length);
+    }
+    const counts = this.nonFinite;
+    for (let i = from; i < n; i++) {
+      const v = inValues[i];
+      if (v - v !== 0) {
+        // NaN or ±Infinity (v - v is NaN for all three)
+        if (v !== v) counts.nan++;
+        else if (v > 0) counts.posInf++;
+        else counts.negInf++;
+      }
+    }
+    this.length = need;
+    this.totalPoints += add;
+    return add;
+  }
+
   /** Replaces the held points with a fetched series, keeping live points newer than it. */
-  replace(series: Series): void {
+  replace(series: WireSeries): void {
     const tailFrom = series.steps.length > 0 ? upperBoundSteps(this.steps, this.length, series.steps[series.steps.length - 1]) : this.length;
     const tail = {
       steps: Array.from(this.steps.subarray(tailFrom, this.length)),

@@ -36,6 +36,9 @@ export async function openHarness(url: string, viewport = { width: 1200, height:
       "--disable-sync",
     ],
   });
+  // Functions passed to page.evaluate are compiled by tsx/esbuild with keepNames, which
+  // references a __name helper the page does not have.
+  await context.addInitScript("window.__name = (f) => f;");
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on("console", (m) => {

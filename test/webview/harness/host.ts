@@ -19,7 +19,7 @@ export interface Harness {
   logs: string[];
   state: unknown;
   /** Loads runs and opens the panel on `selection`. */
-  start(selection: PanelSelection, runs: StoredRun[]): void;
+  start(selection: PanelSelection, runs: StoredRun[], options?: { flushMs?: number }): void;
   /** Sends a raw message to the webview, bypassing the controller (bad-input tests). */
   sendRaw(message: unknown): void;
   emit(event: RunEvent): void;
@@ -42,7 +42,7 @@ const harness: Harness = {
   logs: [],
   state: undefined,
   recordMessages: true,
-  start(selection, runs) {
+  start(selection, runs, options = {}) {
     for (const r of runs) source.add(r);
     harness.controller = new PanelController(
       selection,
@@ -59,7 +59,7 @@ const harness: Harness = {
         log: (line) => harness.logs.push(line),
       },
       undefined,
-      100,
+      options.flushMs ?? 100,
     );
     document.body.dataset.selection = selectionKey(selection);
     release();

@@ -29,6 +29,8 @@ export class MemorySource implements MetricsDataSource {
   readonly revealed: { runId: number; checkpointId: number; path: string }[] = [];
   readonly queries: SeriesQuery[] = [];
   private readonly listeners = new Set<(e: RunEvent) => void>();
+  /** When false, bucket requests are ignored and whole series are returned (worst case for the webview). */
+  reduce = true;
   /** Resolved when the scenario is loaded; calls wait for it (the harness configures late). */
   ready: Promise<void> = Promise.resolve();
 
@@ -67,7 +69,7 @@ export class MemorySource implements MetricsDataSource {
     const to = q.maxStep !== undefined ? upperBound(s.steps, n, q.maxStep) : n;
     let indices: ArrayLike<number>;
     let downsampled = false;
-    if (q.buckets !== undefined && to - from > q.buckets * 3) {
+    if (this.reduce && q.buckets !== undefined && to - from > q.buckets * 3) {
       const lo = s.steps[from];
       const hi = s.steps[to - 1];
       const sub = downsampleRange(s.steps.subarray(from, to), s.values.subarray(from, to), to - from, lo, hi, q.buckets);
