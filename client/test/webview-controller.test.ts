@@ -1,0 +1,180 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { MetricsEvent } from "@expman/runtime/describe";
+import type { HostToWebview } from "../src/webview/contract";
+import { PanelController } from "../src/webview/panel-controller";
+import { LiveCoalescer } from "../src/webview/live-coalescer";
+import { contentSecurityPolicy, panelHtml } from "../src/webview/html";
+import { MemorySource, summary, syntheticSeries } from "../../test/webview/harness/memory-source";
+
+function setup(runIds = [1, 2]) {
+  const source = new MemorySource();
+  for (const id of runIds) {
+    source.add({
+      summary: summary(id, { status: "RUNNING" }),
+      series: [syntheticSeries("train/loss", 1000, { seed: id }), syntheticSeries("val/acc", 10, { scope: "epoch", seed: id })],
+      checkpoints: [{ id: 100 + id, runId: id, epoch: 3, path: `/ck/${id}.pt`, final: false, time: 0, metrics: {} }],
+    });
+  }
+  const sent: HostToWebview[] = [];
+  const logs: string[] = [];
+  const saved: { name: string; format: string; bytes: Uint8Array }[] = [];
+  const controller = new PanelController(
+    { kind: "runs", runIds },
+    source,
+    {
+      post: (m) => void sent.push(m),
+      saveFile: async (name, format, bytes) => {
+        saved.push({ name, format, bytes });
+        return `/out/${name}`;
+      },
+      log: (l) => void logs.push(l),
+    },
+    undefined,
+    20,
+  );
+  return { source, controller, sent, logs, saved };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test("ready: the controller sends init (runs with keys, settings) and checkpoints", async () => {
+  const { controller, sent } = setup();
+  await controller.receive({ type: "ready" });
+  const init = sent.find((m) => m.type === "init");
+  assert.ok(init && init.type === "init");
+  assert.equal(init.runs.length, 2);
+  assert.deepEqual(init.runs[0].keys.map((k) => [k.key, k.scope, k.count]), [["train/loss", "batch", 1000], ["val/acc", "epoch", 10]]);
+  assert.equal(init.settings.smoothing, 0.6);
+  assert.equal(sent.filter((m) => m.type === "checkpoints").length, 2);
+  controller.dispose();
+});
+
+test("series requests: answered packed, reduced when asked, errors per query", async () => {
+  const { controller, sent } = setup();
+  await controller.receive({ type: "ready" });
+  await controller.receive({
+    type: "requestSeries",
+    requestId: 7,
+    queries: [
+      { runId: 1, key: "train/loss", scope: "batch", buckets: 50 },
+      { runId: 1, key: "nope" },
+    ],
+  });
+  const reply = sent.find((m) => m.type === "series");
+  assert.ok(reply && reply.type === "series");
+  assert.equal(reply.requestId, 7);
+  assert.equal(reply.series.length, 1);
+  assert.ok(reply.series[0].steps instanceof Float64Array);
+  assert.equal(reply.series[0].downsampled, true);
+  assert.ok(reply.series[0].steps.length <= 150);
+  assert.equal(reply.errors.length, 1);
+  assert.match(reply.errors[0].message, /nope/);
+  controller.dispose();
+});
+
+test("a webview message of the wrong shape is logged and dropped", async () => {
+  const { controller, sent, logs } = setup();
+  await controller.receive({ type: "requestSeries", requestId: "x" });
+  await controller.receive("hello");
+  assert.equal(sent.length, 0);
+  assert.equal(logs.length, 2);
+  assert.match(logs[0], /requestSeries.requestId: expected an integer/);
+  controller.dispose();
+});
+
+test("live metrics are coalesced into one append of only new points; NaN travels as null + nonFinite", async () => {
+  const { controller, sent, source } = setup();
+  await controller.receive({ type: "ready" });
+  // The webview fetched the whole series up to step 999: live repeats of it are not re-sent.
+  await controller.receive({ type: "requestSeries", requestId: 1, queries: [{ runId: 1, key: "train/loss", scope: "batch" }] });
+  const ev = (run: string, steps: number[], value: number | string = 0.5): MetricsEvent => ({
+    v: 1,
+    t: 0,
+    kind: "metrics",
+    ids: { run },
+    points: steps.map((step) => ({ key: "train/loss", scope: "batch", step, value, time: 1 })),
+  });
+  source.emit(ev("run-1", [998, 999, 1000, 1001]));
+  source.emit(ev("run-1", [1001, 1002], "NaN"));
+  source.emit(ev("run-2", [5]));
+  source.emit(ev("run-unknown", [1]));
+  await wait(60);
+  const appends = sent.filter((m) => m.type === "append");
+  assert.equal(appends.length, 1);
+  const a = appends[0];
+  assert.ok(a.type === "append");
+  const d1 = a.deltas.find((d) => d.runId === 1)!;
+  assert.deepEqual(d1.steps, [1000, 1001, 1002]);
+  assert.deepEqual(d1.values, [0.5, 0.5, null]);
+  assert.deepEqual(d1.nonFinite, { 2: "NaN" });
+  assert.deepEqual(a.deltas.find((d) => d.runId === 2)!.steps, [5]);
+  controller.dispose();
+});
+
+test("a lifecycle event refreshes the run list; a checkpoint event re-sends checkpoints", async () => {
+  const { controller, sent, source } = setup();
+  await controller.receive({ type: "ready" });
+  source.runs.get(1)!.summary.status = "SUCCESS";
+  source.emit({ v: 1, t: 0, kind: "lifecycle", phase: "end", level: "trial_run", ids: { run: "run-1" }, status: "SUCCESS" });
+  source.emit({ v: 1, t: 0, kind: "checkpoint", ids: { run: "run-1" }, path: "/ck/x.pt", epoch: 4, final: true, metrics: {} });
+  await wait(700);
+  const runs = sent.filter((m) => m.type === "runs");
+  assert.equal(runs.length, 1);
+  assert.ok(runs[0].type === "runs" && runs[0].runs[0].summary.status === "SUCCESS");
+  assert.equal(sent.filter((m) => m.type === "checkpoints").length, 3);
+  controller.dispose();
+});
+
+test("exports go through saveFile (PNG decoded from base64); reveal reaches the data source", async () => {
+  const { controller, sent, saved, source } = setup();
+  await controller.receive({ type: "export", format: "csv", suggestedName: "m.csv", content: "a,b\n" });
+  await controller.receive({ type: "export", format: "png", suggestedName: "m.png", content: Buffer.from([137, 80, 78, 71]).toString("base64") });
+  assert.equal(new TextDecoder().decode(saved[0].bytes), "a,b\n");
+  assert.deepEqual(Array.from(saved[1].bytes), [137, 80, 78, 71]);
+  assert.ok(sent.some((m) => m.type === "notice" && m.message === "Saved /out/m.png"));
+  await controller.receive({ type: "revealCheckpoint", runId: 1, checkpointId: 101, path: "/ck/1.pt" });
+  assert.deepEqual(source.revealed, [{ runId: 1, checkpointId: 101, path: "/ck/1.pt" }]);
+  controller.dispose();
+});
+
+test("a failing data source becomes a notice, not a crash", async () => {
+  const { controller, sent, source } = setup();
+  source.listRuns = async () => {
+    throw new Error("database is locked");
+  };
+  await controller.receive({ type: "ready" });
+  assert.ok(sent.some((m) => m.type === "notice" && m.level === "error" && /database is locked/.test(m.message)));
+  controller.dispose();
+});
+
+test("dispose stops live forwarding", async () => {
+  const { controller, sent, source } = setup();
+  await controller.receive({ type: "ready" });
+  controller.dispose();
+  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-1" }, points: [{ key: "k", scope: "batch", step: 1, value: 1, time: 0 }] });
+  await wait(50);
+  assert.equal(sent.filter((m) => m.type === "append").length, 0);
+});
+
+test("coalescer: run-scope points without a step are numbered; flush timer batches", async () => {
+  const out: unknown[] = [];
+  const c = new LiveCoalescer((d) => out.push(d), 10);
+  c.add(1, { points: [{ key: "final", scope: "run", step: null, value: 1, time: 0 }] });
+  c.add(1, { points: [{ key: "final", scope: "run", step: null, value: 2, time: 0 }] });
+  await wait(40);
+  assert.equal(out.length, 1);
+  assert.deepEqual((out[0] as { steps: number[] }[])[0].steps, [0, 1]);
+  c.dispose();
+});
+
+test("HTML: strict CSP with a nonce, no inline allowances, script carries the nonce", () => {
+  const html = panelHtml({ cspSource: "vscode-resource:", scriptUri: "s.js", styleUri: "s.css", title: "<x>", nonce: "abc" });
+  const csp = contentSecurityPolicy("vscode-resource:", "abc");
+  assert.match(csp, /^default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-abc'/);
+  assert.doesNotMatch(csp, /unsafe/);
+  assert.ok(html.includes(`<script nonce="abc" src="s.js"></script>`));
+  assert.ok(html.includes("&#60;x&#62;"));
+  assert.doesNotMatch(html, /https?:/);
+});

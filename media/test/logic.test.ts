@@ -1,0 +1,84 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { alignRuns } from "../src/logic/align";
+import { outlierBounds, quantile, valueBounds } from "../src/logic/outliers";
+import { fileSafe, toCsv, toJson } from "../src/logic/export";
+import { compareValues, differingParams, formatNumber, metricGroup, sortRuns, tableColumns } from "../src/logic/table";
+import { xColumn, xValue, stepRange } from "../src/logic/axes";
+import { SeriesData } from "../src/logic/series-store";
+import { summary } from "../../test/webview/harness/memory-source";
+
+test("alignRuns: union of x with nulls where a run has no point; log scale drops values <= 0", () => {
+  const [x, r0, s0, r1, s1] = alignRuns(
+    [
+      { xs: [0, 2, 4], raw: [1, 2, 3], smooth: [1, 1.5, 2], indices: [0, 1, 2] },
+      { xs: [1, 2, 3], raw: [-1, NaN, 5], smooth: [0, 0, 0], indices: [0, 1, 2] },
+    ],
+    true,
+  );
+  assert.deepEqual(x, [0, 1, 2, 3, 4]);
+  assert.deepEqual(r0, [1, null, 2, null, 3]);
+  assert.deepEqual(s0, [1, null, 1.5, null, 2]);
+  assert.deepEqual(r1, [null, null, null, 5, null]);
+  assert.deepEqual(s1, [null, null, null, null, null]);
+});
+
+test("outlier bounds ignore a huge spike; plain bounds include it", () => {
+  const values = Array.from({ length: 1000 }, (_, i) => i / 1000);
+  values[500] = 1e9;
+  const [lo, hi] = outlierBounds(values)!;
+  assert.ok(hi < 2 && lo > -1, `${lo}..${hi}`);
+  assert.ok(valueBounds(values, false)![1] >= 1e9);
+  assert.equal(outlierBounds([NaN, Infinity]), null);
+  assert.equal(quantile(Float64Array.from([1, 2, 3]), 0.5), 2);
+  assert.deepEqual(valueBounds([-1, 0, 10], true), [10 / 1.25, 10 * 1.25]);
+});
+
+test("CSV escapes text and keeps NaN/Infinity readable; JSON writes them as strings", () => {
+  const series = [{ key: 'val,"acc"', runId: 3, runName: "t #0", downsampled: false, totalPoints: 2, steps: [0, 1], times: [0, 1000], values: [NaN, 0.5], smoothed: [NaN, 0.5] }];
+  const csv = toCsv(series);
+  assert.equal(csv.split("\n")[0], "metric,run_id,run,step,time,wall_time_iso,value,smoothed");
+  assert.equal(csv.split("\n")[1], '"val,""acc""",3,t #0,0,0,1970-01-01T00:00:00.000Z,NaN,NaN');
+  const json = JSON.parse(toJson(series, { title: "x" }));
+  assert.deepEqual(json.series[0].values, ["NaN", 0.5]);
+  assert.equal(json.title, "x");
+  assert.equal(fileSafe("Compare 3 runs / exp:1"), "Compare-3-runs-exp-1");
+});
+
+test("table: columns, only differing params, sorting with missing values last", () => {
+  const a = summary(1, { params: { lr: 0.1, bs: 32 }, finalMetrics: { loss: 0.3 } });
+  const b = summary(2, { params: { lr: 0.2, bs: 32 }, finalMetrics: { loss: 0.1 } });
+  const c = summary(3, { params: { lr: 0.05, bs: 32, extra: true }, finalMetrics: {} });
+  assert.deepEqual([...differingParams([a, b, c])].sort(), ["extra", "lr"]);
+  const cols = tableColumns([a, b, c], true);
+  assert.deepEqual(cols.map((x) => x.id), ["run", "status", "param:extra", "param:lr", "metric:loss"]);
+  const loss = cols.find((x) => x.id === "metric:loss");
+  assert.deepEqual(sortRuns([a, b, c], loss, false).map((r) => r.id), [2, 1, 3]);
+  assert.deepEqual(sortRuns([a, b, c], loss, true).map((r) => r.id), [1, 2, 3]);
+  assert.ok(compareValues("run10", "run9") > 0);
+  assert.ok(compareValues(1, "a") < 0);
+  assert.equal(formatNumber(0.000012345), "1.2345e-5");
+  assert.equal(formatNumber(0.123456789), "0.123457");
+});
+
+test("metric groups: train/val/test by key parts, custom keys apart", () => {
+  assert.equal(metricGroup("train/loss", false), "train");
+  assert.equal(metricGroup("val_acc", false), "val");
+  assert.equal(metricGroup("eval.f1", false), "val");
+  assert.equal(metricGroup("test-loss", false), "test");
+  assert.equal(metricGroup("lr", false), "other");
+  assert.equal(metricGroup("my_metric", true), "custom");
+  assert.equal(metricGroup("contest_score", false), "other");
+});
+
+test("x axis: relative seconds from the run start, wall seconds, kept non-decreasing", () => {
+  assert.equal(xValue("relative", 5, 12_000, 2_000), 10);
+  assert.equal(xValue("wall", 5, 12_000, 0), 12);
+  const s = new SeriesData(1, "k", "batch");
+  s.append({ steps: [0, 1, 2], values: [1, 1, 1], times: [1000, 3000, 2000] });
+  const xs = xColumn(s, "relative", 1000);
+  assert.deepEqual(Array.from(xs.subarray(0, 3)), [0, 2, 2]);
+  s.append({ steps: [3], values: [1], times: [5000] });
+  assert.deepEqual(Array.from(xColumn(s, "relative", 1000).subarray(0, 4)), [0, 2, 2, 4]);
+  assert.deepEqual(stepRange(s, xColumn(s, "relative", 1000), 1, 3), [0, 3]);
+});
