@@ -54,7 +54,7 @@ export function parseConfigTexts(texts: Record<ConfigRole, { path: string; text:
   const out = {} as ConfigSources;
   for (const role of CONFIG_ROLES) {
     const { path: file, text } = texts[role];
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0] ?? { line: 1, col: 1 };

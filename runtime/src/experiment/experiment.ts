@@ -44,10 +44,13 @@ export class ConfigValidationError extends Error {
 export async function validateConfigDir(configDir: string): Promise<{ diagnostics: ConfigDiagnostic[]; sources?: ConfigSources }> {
   registerBuiltins();
   const texts = readConfigTexts(configDir);
-  // First pass without user types: syntax and structure, so imports are read from a sane env.yaml.
-  const first = validateConfigSet(texts, getRegistry().describe(), { roles: ["env"] });
-  const envErrors = first.filter((d) => d.severity === "error" && d.role === "env" && (d.code === "yaml-syntax" || d.code === "not-a-mapping"));
-  if (envErrors.length > 0) return { diagnostics: envErrors };
+  // First pass before loading user modules: files that cannot be parsed are reported as they
+  // are (with positions), and imports are only read from a sane env.yaml.
+  const first = validateConfigSet(texts, getRegistry().describe());
+  const unreadable = first.filter(
+    (d) => d.severity === "error" && (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "alias-limit" || (d.role === "env" && d.code === "not-a-mapping")),
+  );
+  if (unreadable.length > 0) return { diagnostics: unreadable };
   const sources = parseConfigTexts(texts);
   const env = sources.env.value as Record<string, unknown>;
   try {

@@ -111,6 +111,7 @@ export class Pipeline {
     _context?: ClassMethodDecoratorContext<This, Method<This, A, R>>,
   ): Method<This, A, R> {
     return function epochWrapped(this: This, ...args: A): R {
+      checkIndex("runEpoch", "epoch", args[0]);
       return this.wrapEpoch(args[0], () => target.apply(this, args)) as R;
     };
   }
@@ -121,6 +122,7 @@ export class Pipeline {
     _context?: ClassMethodDecoratorContext<This, Method<This, A, R>>,
   ): Method<This, A, R> {
     return function batchWrapped(this: This, ...args: A): R {
+      checkIndex("runBatch", "batch", args[0]);
       return this.wrapBatch(args[0], () => target.apply(this, args)) as R;
     };
   }
@@ -279,6 +281,13 @@ export class Pipeline {
         throw error;
       },
     );
+  }
+}
+
+/** The wrapped methods take their index first: say so plainly instead of failing deep down. */
+function checkIndex(method: string, what: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    throw new TypeError(`A method decorated with @Pipeline.${what}Wrapper takes the ${what} index (an integer >= 0) as its first argument, like ${method}(${what}Idx, ...); got ${typeof value === "object" ? JSON.stringify(value)?.slice(0, 60) ?? String(value) : String(value)}.`);
   }
 }
 
