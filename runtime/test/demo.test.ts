@@ -41,6 +41,7 @@ test("the Iris demo trains a real model from TypeScript pipelines; checkpoints l
   const correct = x.filter((row, i) => model.predict(row.map((v, f) => (v - mean[f]) / std[f])) === y[i]).length;
   assert.ok(correct / x.length > 0.8, `reloaded checkpoint accuracy ${correct / x.length}`);
   const log = fs.readFileSync(path.join(ws, "artifacts", "experiment.log"), "utf8");
-  assert.match(log, /^\S+ \S+ - Creating EXPERIMENT$/m);
-  assert.match(log, / - {8}Creating EPOCH$/m, "EPOCH lines are indented 8 spaces");
+  // `<time> - <indent>Creating LEVEL`: two spaces per level, as the original's LogTracker.
+  assert.ok(/^\S+ \S+ - Creating EXPERIMENT$/m.test(log), "EXPERIMENT lines are not indented");
+  assert.ok(/^\S+ \S+ - {9}Creating EPOCH$/m.test(log), "EPOCH lines are indented 8 spaces after the separator");
 });
