@@ -325,3 +325,26 @@ test("fromConfig requires a plain folder name", () => {
   const tb = TensorBoardTracker.fromConfig({ name: "runs" }, ws);
   assert.equal(tb.logDir, path.join(ws, "artifacts", "tensorboard", "runs"));
 });
+
+test("all three trackers plug in through the registry from env.yaml entries, as register-builtins loads them", async () => {
+  const { registerBuiltins } = await import("../src/builtins/register-builtins");
+  registerBuiltins();
+  const ws = tmp();
+  const manager = TrackerManager.fromConfig(
+    {
+      trackers: [
+        { type: "TensorBoardTracker", name: "tb" },
+        { type: "MLflowTracker", name: "exp" },
+        { type: "PerformanceTracker", test_mode: true },
+      ],
+    },
+    ws,
+  );
+  assert.deepEqual(manager.trackers.map((t) => t.constructor.name), ["TensorBoardTracker", "MLflowTracker", "PerformanceTracker"]);
+  runExperiment(ws, manager, { epochs: 1, batches: 1 });
+  await manager.close();
+  assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
+  assert.equal(findEventFiles(path.join(ws, "artifacts", "tensorboard", "tb")).length, 2);
+  assert.ok(fs.existsSync(path.join(ws, "artifacts", "mlruns", "0", "meta.yaml")));
+  assert.ok(fs.existsSync(path.join(ws, "artifacts", "level_creation_experiment.json")));
+});
