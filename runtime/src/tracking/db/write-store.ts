@@ -339,6 +339,7 @@ export class WriteStore {
   flush(extra?: () => void): void {
     if (this.closed) return;
     this.nextFlushAt = Date.now() + this.flushIntervalMs;
+    if (!extra && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
     const fresh: SeriesBuffer[] = [];
     try {
       this.db.transaction(() => {
