@@ -66,6 +66,11 @@ log "lib/vscode: npm install --omit=dev --ignore-scripts"
 log "lib/vscode: rebuilding native modules"
 (cd "$VS" && npm_config_yes=true npm rebuild node-pty @vscode/spdlog native-watchdog @parcel/watcher kerberos @vscode/deviceid --loglevel=error >&2)
 
+for m in node-pty @vscode/spdlog native-watchdog kerberos @vscode/deviceid; do
+  [ -n "$(find "$VS/node_modules/$m/build/Release" -maxdepth 1 -name '*.node' 2>/dev/null)" ] \
+    || { log "native module $m did not build (needs python3, make, g++, libkrb5-dev, pkg-config)"; exit 1; }
+done
+
 # @vscode/ripgrep's postinstall would download rg from GitHub; Debian's rg does the same job.
 mkdir -p "$VS/node_modules/@vscode/ripgrep/bin"
 ln -sf "$(command -v rg)" "$VS/node_modules/@vscode/ripgrep/bin/rg"

@@ -42,6 +42,7 @@ const USAGE = `usage: node test/rig/run.mjs [options]
                          folder not trusted: restricted mode)
   --ui <module>          Playwright check module (repeatable), see test/rig/README.md
   --name <label>         names artifacts and the summary (default: the trust mode)
+  --grep <pattern>       run only the tests whose full title matches (mocha grep)
   --timeout <seconds>    how long to wait for the suites' results (default 180)
   --artifacts <dir>      where screenshots and logs go (default test/artifacts)
   --code-server <entry>  code-server entry.js (default: installed by install-code-server.sh)
@@ -57,6 +58,7 @@ const { values: opts } = parseArgs({
     trust: { type: "string", default: "off" },
     ui: { type: "string", multiple: true, default: [] },
     name: { type: "string" },
+    grep: { type: "string" },
     timeout: { type: "string", default: "180" },
     artifacts: { type: "string", default: join(repoRoot, "test", "artifacts") },
     "code-server": { type: "string" },
@@ -250,6 +252,7 @@ async function main() {
     EXPMAN_TEST_SUITES: suiteFiles.join(delimiter),
     EXPMAN_TEST_MOCHA: join(repoRoot, "node_modules", "mocha", "index.js"),
     EXPMAN_TEST_TIMEOUT: process.env.EXPMAN_TEST_TIMEOUT ?? "20000",
+    EXPMAN_TEST_GREP: opts.grep ?? "",
     EXPMAN_REPO_ROOT: repoRoot,
     EXPMAN_RIG_WORKSPACE: wsDir,
   };
