@@ -297,3 +297,29 @@ test("splitBatches keeps every request within MLflow's log-batch limits", () => 
   assert.equal(batches.reduce((n, b) => n + b.tags.length, 0), 120);
   assert.deepEqual(batches.flatMap((b) => b.metrics.map((m) => m.step)), metrics.map((m) => m.step), "order kept");
 });
+
+test("REST: a server that goes away mid-run: failures are counted, logged a few times, and close does not hang on each call", async () => {
+  const server = await new FakeMlflowServer().start();
+  const ws = tmp();
+  const reports: string[] = [];
+  const warnings: string[] = [];
+  const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
+  manager.addTracker(new MLflowTracker(ws, { name: "flaky", trackingUri: server.url, warn: (m) => warnings.push(m) }), "MLflowTracker");
+  manager.onCreate(Level.EXPERIMENT, "flaky");
+  const run = manager.createChild(path.join(ws, "t")).createChild(path.join(ws, "t", "t-0"));
+  run.onCreate(Level.TRIAL_RUN);
+  await manager.flush();
+  assert.equal(server.runs.size, 1);
+  await server.stop();
+  for (let e = 0; e < 20; e++) {
+    run.onStart(Level.EPOCH, e);
+    run.track(Metric.TRAIN_LOSS, e);
+    run.onEnd(Level.EPOCH); // each epoch end queues a log-batch
+  }
+  run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
+  await manager.close();
+  assert.equal(reports.length, 1, reports.join("\n"));
+  assert.match(reports[0], /MLflowTracker could not write to .*log-batch for run 't-0'.*more failed calls/);
+  assert.equal(warnings.length, 4, warnings.join("\n")); // three failures, then "further failures are counted"
+  assert.match(warnings[3], /further failures are counted/);
+});

@@ -295,3 +295,29 @@ test("fromConfig validates name and tracking_uri", () => {
   const t = MLflowTracker.fromConfig({ name: "x", tracking_uri: pathToFileURL(elsewhere).href }, ws);
   assert.equal(t.backend.location, elsewhere);
 });
+
+test("runs still open when the tracker closes (process exiting) end as KILLED, never RUNNING forever", async () => {
+  const ws = tmp();
+  const manager = new TrackerManager(ws);
+  manager.addTracker(new MLflowTracker(ws, { name: "cut short" }));
+  manager.onCreate(Level.EXPERIMENT, "cut short");
+  const trial = manager.createChild(path.join(ws, "t"));
+  trial.onCreate(Level.TRIAL, "t");
+  const run = trial.createChild(path.join(ws, "t", "t-0"));
+  run.onCreate(Level.TRIAL_RUN);
+  run.onStart(Level.EPOCH, 0);
+  run.track(Metric.TRAIN_LOSS, 1);
+  await manager.close(); // no end events: the process is going down
+  const root = path.join(ws, "artifacts", "mlruns");
+  const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
+  const runs = runDirs(root, exp);
+  assert.equal(runs.length, 2);
+  for (const id of runs) {
+    const meta = parseMetaYaml(read(root, exp, id, "meta.yaml"));
+    assert.equal(meta.status, 5, "KILLED");
+    assert.equal(typeof meta.end_time, "number");
+    assert.equal(read(root, exp, id, "tags", "expman.status"), "ABORTED");
+  }
+  const runId = runs.find((id) => fs.existsSync(path.join(root, exp, id, "metrics", "train_loss")))!;
+  assert.deepEqual(metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]), [["1.0", 0]]);
+});

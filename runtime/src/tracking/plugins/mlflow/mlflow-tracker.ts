@@ -25,6 +25,8 @@ interface Shared {
   description?: string;
   warner: OnceWarner;
   warn: Warn;
+  /** Runs created and not yet ended: closed as KILLED if the process ends first. */
+  openRuns: Set<RunHandle>;
   /** Set when the store could not be opened: later calls repeat it (the manager counts them). */
   failure?: Error;
   /** Params logged at experiment level: MLflow has no experiment params, so each trial run gets them. */
@@ -82,7 +84,7 @@ export class MLflowTracker extends Tracker {
     else {
       throw new Error(`MLflowTracker: tracking_uri '${uri}' is neither an http(s) URL of an MLflow server nor a file: URI. Leave it out to write <workspace>/artifacts/mlruns.`);
     }
-    this.shared = { backend, experimentName: options.name, warner: new OnceWarner(warn), warn, experimentParams: {} };
+    this.shared = { backend, experimentName: options.name, warner: new OnceWarner(warn), warn, experimentParams: {}, openRuns: new Set() };
     this.parent = undefined;
   }
 
@@ -139,6 +141,7 @@ export class MLflowTracker extends Tracker {
         parent: level === Level.TRIAL_RUN ? this.parent?.run : undefined,
         tags,
       });
+      this.shared.openRuns.add(this.run);
       if (level === Level.TRIAL_RUN && Object.keys(this.shared.experimentParams).length > 0) {
         this.shared.backend.logParams(this.run, this.shared.experimentParams);
       }
@@ -168,6 +171,7 @@ export class MLflowTracker extends Tracker {
     if (info.status === RunStatus.FAILED && info.error) tags["expman.error"] = clip(info.error.message, MAX_TAG_VALUE_LENGTH);
     if (Object.keys(tags).length > 0) this.shared.backend.setTags(run, tags);
     this.shared.backend.endRun(run, mlflowStatusOf(info.status), end);
+    this.shared.openRuns.delete(run);
     this.kick();
   }
 
@@ -220,6 +224,14 @@ export class MLflowTracker extends Tracker {
   close(): void | Promise<void> {
     // Children share the backend: closing it once, from the top, writes everything.
     if (this.parent) return this.shared.backend.flush();
+    // Runs still open when the experiment closes did not end normally (the process is
+    // exiting): MLflow would show them RUNNING forever, so they end as KILLED.
+    const now = Date.now();
+    for (const run of this.shared.openRuns) {
+      this.shared.backend.setTags(run, { "expman.status": "ABORTED" });
+      this.shared.backend.endRun(run, "KILLED", now);
+    }
+    this.shared.openRuns.clear();
     return this.shared.backend.close();
   }
 

@@ -8,6 +8,10 @@ export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000
 /** Also send once this many metrics wait, so a long epoch does not hold them all in memory. */
 const AUTO_SEND_METRICS = 5000;
 const RETRIES = [250, 1000];
+/** After a call fails for want of a server, later calls fail at once for this long. */
+const UNREACHABLE_PAUSE_MS = 30_000;
+/** Failures logged one by one before they are only counted. */
+const LOGGED_FAILURES = 3;
 const TIMEOUT_MS = 30_000;
 
 interface RunBuffer {
@@ -38,6 +42,8 @@ export class MlflowRestStore implements MlflowBackend {
   private readonly buffers = new Map<RunHandle, RunBuffer>();
   private readonly experiments = new Map<string, ExperimentHandle>();
   private errors: string[] = [];
+  private failureCount = 0;
+  private unreachableUntil = 0;
   private readonly headers: Record<string, string>;
   private readonly user = currentUser();
 
@@ -138,10 +144,12 @@ export class MlflowRestStore implements MlflowBackend {
   async flush(): Promise<void> {
     this.push();
     await this.queue;
-    if (this.errors.length > 0) {
+    if (this.failureCount > 0) {
       const errors = this.errors;
+      const more = this.failureCount - errors.length;
       this.errors = [];
-      throw new Error(`MLflowTracker could not write to ${this.base}: ${errors.join("; ")}`);
+      this.failureCount = 0;
+      throw new Error(`MLflowTracker could not write to ${this.base}: ${errors.join("; ")}${more > 0 ? ` (and ${more} more failed calls)` : ""}`);
     }
   }
 
@@ -182,8 +190,10 @@ export class MlflowRestStore implements MlflowBackend {
   private enqueue(what: string, op: () => Promise<void>): void {
     this.queue = this.queue.then(op).catch((error: unknown) => {
       const message = `${what}: ${(error as Error).message}`;
-      this.errors.push(message);
-      this.warn(`MLflowTracker (${this.base}): ${message}`);
+      this.failureCount++;
+      if (this.errors.length < LOGGED_FAILURES) this.errors.push(message);
+      if (this.failureCount <= LOGGED_FAILURES) this.warn(`MLflowTracker (${this.base}): ${message}`);
+      if (this.failureCount === LOGGED_FAILURES) this.warn(`MLflowTracker (${this.base}): further failures are counted, not logged.`);
     });
   }
 
@@ -200,6 +210,7 @@ export class MlflowRestStore implements MlflowBackend {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private async call(method: "GET" | "POST", endpoint: string, body?: unknown, tolerated: string[] = []): Promise<any> {
     const url = `${this.base}/api/2.0/mlflow/${endpoint}`;
+    if (Date.now() < this.unreachableUntil) throw new Error(`skipped: ${this.base} was unreachable moments ago`);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -214,6 +225,8 @@ export class MlflowRestStore implements MlflowBackend {
           await delay(RETRIES[attempt]);
           continue;
         }
+        // Do not make a finished run wait 1.25 s per queued call on a server that is gone.
+        this.unreachableUntil = Date.now() + UNREACHABLE_PAUSE_MS;
         throw new Error(`${method} ${url} failed: ${(error as Error).message}`);
       }
       const text = await response.text();
