@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Level, Metric } from "../src/common/enums";
 import { Tracker } from "../src/tracking/tracker";
 import { TrackerManager } from "../src/tracking/tracker-manager";
-import type { MetricPoint, TrackerLike } from "../src/tracking/types";
+import type { MetricPoint, PointSource, TrackerLike } from "../src/tracking/types";
 import { RecordingTracker } from "./helpers/recording-tracker";
 import { tempDir } from "./helpers/env";
 
@@ -122,4 +122,32 @@ test("children get ids of their parents and their own; checkpoints are attribute
     ["/x/checkpoint-final", 3, true, { test_acc: 1 }],
   ]);
   assert.throws(() => run.onCheckpoint(null, ""), /checkpoint path/);
+});
+
+class Sampler extends Tracker implements PointSource {
+  sink?: (point: MetricPoint) => void;
+  received = 0;
+  createChild(workspace: string): TrackerLike {
+    return new Sampler(workspace);
+  }
+  override track(): void {
+    this.received++;
+  }
+  sample(value: number): void {
+    this.sink?.({ key: "cpu_percent", value, step: 0, scope: "run", custom: true, epoch: null, batch: null, time: Date.now() });
+  }
+}
+
+test("a point-producing tracker's samples reach the other trackers of its environment, not itself", () => {
+  const { tm, rec } = manager();
+  const sampler = new Sampler(tm.workspace);
+  tm.addTracker(sampler, "Sampler");
+  sampler.sample(12.5);
+  assert.deepEqual(rec.points.map((p) => [p.key, p.value]), [["cpu_percent", 12.5]]);
+  assert.equal(sampler.received, 0);
+  const child = tm.createChild(tm.workspace + "/t");
+  const childSampler = child.trackers.find((t) => t instanceof Sampler) as Sampler;
+  childSampler.sample(50);
+  assert.equal(rec.points.length, 2, "the child's samples reach the child's recorder (which shares the trace)");
+  assert.equal(childSampler.received, 0);
 });

@@ -14,6 +14,7 @@ import type {
   LifecycleIds,
   MetricPoint,
   PointScope,
+  PointSource,
   TrackerLike,
 } from "./types";
 
@@ -103,6 +104,23 @@ export class TrackerManager {
   addTracker(tracker: TrackerLike, name = tracker.constructor?.name ?? "Tracker"): void {
     this.trackers.push(tracker);
     this.trackerNames.push(this.trackerNames.includes(name) ? `${name}#${this.trackers.length}` : name);
+    this.connectSink(tracker);
+  }
+
+  /** Routes a point-producing tracker's own points to this environment's other trackers. */
+  private connectSink(tracker: TrackerLike): void {
+    if (!("sink" in tracker)) return;
+    (tracker as PointSource).sink = (point) => {
+      const trackers = this.trackers;
+      for (let i = 0; i < trackers.length; i++) {
+        if (trackers[i] === tracker) continue;
+        try {
+          trackers[i].track(point);
+        } catch (error) {
+          this.failures.record(this.trackerNames[i], "track", error);
+        }
+      }
+    };
   }
 
   /** Whether any tracker has failed (the CLI prints a summary). */
@@ -118,8 +136,11 @@ export class TrackerManager {
     const child = new TrackerManager(workspace, { ids: this.ids, failures: this.failures });
     this.trackers.forEach((t, i) => {
       try {
-        child.trackers.push(t.createChild(workspace));
+        const made = t.createChild(workspace);
+        child.trackers.push(made);
         child.trackerNames.push(this.trackerNames[i]);
+        // A tracker that returns itself as child (LogTracker) keeps its root-level sink.
+        if (made !== t) child.connectSink(made);
       } catch (error) {
         this.failures.record(this.trackerNames[i], "createChild", error);
       }

@@ -101,3 +101,12 @@ export interface TrackerLike {
   /** The original's `save()`: write summaries. Defaults to flush. */
   save?(): void | Promise<void>;
 }
+
+/**
+ * A tracker that produces metric points of its own (the PerformanceTracker's samples). The
+ * TrackerManager sets `sink` to route them to the environment's other trackers, so they are
+ * stored and charted like any metric; they never come back to their source.
+ */
+export interface PointSource {
+  sink?: (point: MetricPoint) => void;
+}
