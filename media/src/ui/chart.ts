@@ -93,6 +93,12 @@ export class MetricChart {
     return this.zoom;
   }
 
+  /** The x range currently drawn (for tests and the status line). */
+  get xRange(): [number, number] | null {
+    const x = this.plot?.scales.x;
+    return x && x.min != null && x.max != null ? [x.min, x.max] : null;
+  }
+
   get canvas(): HTMLCanvasElement | undefined {
     return this.plot?.ctx.canvas;
   }
@@ -374,10 +380,23 @@ export class MetricChart {
 
   /** Focusable buttons over the markers: click or Enter reveals the checkpoint in the tree. */
   private placeMarkerButtons(u: uPlot): void {
+    // Checkpoints at (nearly) the same x, e.g. the same epoch in several runs, are stacked
+    // downwards so each one stays clickable.
+    const stack = new Map<number, number>();
     const buttons = this.markerPositions.map(({ x, run, c }) => {
+      const left = u.over.offsetLeft + u.valToPos(x, "x");
+      const slot = Math.round(left / 8);
+      const depth = stack.get(slot) ?? 0;
+      stack.set(slot, depth + 1);
       const name = c.path.split(/[\\/]/).pop() ?? c.path;
       const label = `Checkpoint${c.epoch !== null ? ` epoch ${c.epoch}` : ""}${c.final ? " (final)" : ""} of ${run.label}: ${name}`;
-      const b = el("button", { class: "marker", type: "button", title: `${label}\nClick to reveal in the Experiments tree`, "aria-label": `${label}, reveal in tree`, style: `left:${u.over.offsetLeft + u.valToPos(x, "x")}px;top:${u.over.offsetTop}px;border-top-color:${run.style.color}` });
+      const b = el("button", {
+        class: "marker",
+        type: "button",
+        title: `${label}\nClick to reveal in the Experiments tree`,
+        "aria-label": `${label}, reveal in tree`,
+        style: `left:${left}px;top:${u.over.offsetTop + depth * 11}px;border-top-color:${run.style.color}`,
+      });
       b.addEventListener("click", () => this.ctx.onRevealCheckpoint(c));
       return b;
     });

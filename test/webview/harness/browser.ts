@@ -1,6 +1,6 @@
 /**
  * Launches Debian's Chromium through playwright-core, headless, with a fresh profile, and
- * opens the harness page. Console errors and CSP violations are collected.
+ * opens harness pages. Console errors (including CSP violations) are collected per page.
  */
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,14 +13,12 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
-export interface OpenPage {
-  page: Page;
+export interface Browser {
   context: BrowserContext;
-  errors: string[];
   close(): Promise<void>;
 }
 
-export async function openHarness(url: string, viewport = { width: 1200, height: 900 }): Promise<OpenPage> {
+export async function launch(viewport = { width: 1200, height: 900 }): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "expman-webview-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -39,7 +37,22 @@ export async function openHarness(url: string, viewport = { width: 1200, height:
   // Functions passed to page.evaluate are compiled by tsx/esbuild with keepNames, which
   // references a __name helper the page does not have.
   await context.addInitScript("window.__name = (f) => f;");
-  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HarnessPage {
+  page: Page;
+  errors: string[];
+}
+
+export async function newHarnessPage(context: BrowserContext, url: string): Promise<HarnessPage> {
+  const page = context.pages().find((p) => p.url() === "about:blank") ?? (await context.newPage());
   const errors: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
@@ -47,13 +60,17 @@ export async function openHarness(url: string, viewport = { width: 1200, height:
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   await page.goto(url);
   await page.waitForFunction(() => "__harness" in window && "__metrics" in window);
-  return {
-    page,
-    context,
-    errors,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { page, errors };
+}
+
+export interface OpenPage extends HarnessPage {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** One browser with one page (benchmarks: a fresh browser per scenario). */
+export async function openHarness(url: string, viewport = { width: 1200, height: 900 }): Promise<OpenPage> {
+  const browser = await launch(viewport);
+  const { page, errors } = await newHarnessPage(browser.context, url);
+  return { page, errors, context: browser.context, close: browser.close };
 }

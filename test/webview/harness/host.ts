@@ -25,9 +25,44 @@ export interface Harness {
   emit(event: RunEvent): void;
   summary: typeof summary;
   syntheticSeries: typeof syntheticSeries;
+  scenarios: typeof scenarios;
   /** Keep only counts of sent messages (benchmarks send very large ones). */
   recordMessages: boolean;
 }
+
+const T0 = 1_700_000_000_000;
+
+/** Ready-made data sets for the browser tests. */
+const scenarios = {
+  /** Three runs: a 5,000-point batch loss with a spike, a 50-epoch accuracy, checkpoints. */
+  standard(points = 5000): StoredRun[] {
+    return [1, 2, 3].map((id) => ({
+      summary: summary(id, { finalMetrics: { "val/acc": 0.8 + id / 100 }, params: { lr: 0.001 * id, batch: 32 } }),
+      series: [
+        syntheticSeries("train/loss", points, { seed: id, spikes: [Math.floor(points / 2)] }),
+        syntheticSeries("val/acc", 50, { scope: "epoch", seed: id, dtMs: 1000 }),
+      ],
+      checkpoints: [{ id: id * 10, runId: id, epoch: 20, path: `/ws/ck/run${id}/epoch20.pt`, final: false, time: T0 + 20 * 1000, metrics: { "val/acc": 0.8 } }],
+    }));
+  },
+  /** Bad input: no metrics, NaN/Infinity values, a single point. */
+  bad(): StoredRun[] {
+    const withNonFinite = syntheticSeries("train/loss", 200, { seed: 2 });
+    withNonFinite.values[10] = NaN;
+    withNonFinite.values[20] = Infinity;
+    withNonFinite.values[30] = -Infinity;
+    const single = syntheticSeries("val/acc", 1, { scope: "epoch", seed: 3 });
+    return [
+      { summary: summary(1, { trialName: "empty" }), series: [], checkpoints: [] },
+      { summary: summary(2, { trialName: "nonfinite" }), series: [withNonFinite], checkpoints: [] },
+      { summary: summary(3, { trialName: "single" }), series: [single, syntheticSeries("train/loss", 100, { seed: 3 })], checkpoints: [] },
+    ];
+  },
+  /** One run with a series of `points` points. */
+  huge(points: number): StoredRun[] {
+    return [{ summary: summary(1, { trialName: "huge" }), series: [syntheticSeries("train/loss", points, { seed: 1, spikes: [Math.floor(points * 0.37)] })], checkpoints: [] }];
+  },
+};
 
 let release: () => void = () => undefined;
 const source = new MemorySource();
@@ -73,6 +108,7 @@ const harness: Harness = {
   },
   summary,
   syntheticSeries,
+  scenarios,
 };
 
 // Messages the webview posts before start() (its "ready") wait here.

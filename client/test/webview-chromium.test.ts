@@ -1,0 +1,314 @@
+/**
+ * The metrics webview in real Chromium (Debian's /usr/bin/chromium via playwright-core).
+ * The page is the panel's real HTML (same CSP and nonce) and the real media/dist bundle; the
+ * only fake is the VS Code host API (acquireVsCodeApi / message delivery), which cannot run in
+ * a plain page — see test/webview/harness/host.ts. Behind it the real PanelController and an
+ * in-memory data source answer. Checks read the canvas pixels and the charts' state.
+ * A screenshot is saved to test/artifacts/webview-harness.png.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
+import { chromiumAvailable, launch, newHarnessPage, type Browser, type HarnessPage } from "../../test/webview/harness/browser";
+
+const ARTIFACTS = join(__dirname, "../../test/artifacts");
+const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
+
+let server: HarnessServer;
+let browser: Browser;
+
+/** Colour of runs 1..3 in the harness theme (runColor: orange, green, red). */
+const RUN_RGB: Record<number, [number, number, number]> = { 1: [0xd1, 0x86, 0x16], 2: [0x89, 0xd1, 0x85], 3: [0xf1, 0x4c, 0x4c] };
+
+async function open(scenario: string, args: unknown[] = [], selection: unknown = { kind: "experiment", experimentId: 1 }, options: { reduce?: boolean } = {}): Promise<HarnessPage> {
+  const hp = await newHarnessPage(browser.context, server.url);
+  await hp.page.evaluate(
+    ({ scenario, args, selection, reduce }) => {
+      const h = (window as any).__harness;
+      if (reduce === false) h.source.reduce = false;
+      h.start(selection, h.scenarios[scenario](...args));
+    },
+    { scenario, args, selection, reduce: options.reduce },
+  );
+  return hp;
+}
+
+async function waitDrawn(page: Page, chart: string): Promise<void> {
+  await page.waitForFunction((id) => ((window as any).__metrics.chartState().find((c: any) => c.id === id)?.drawnPoints ?? 0) > 0, chart, { timeout: 20_000 });
+  await settle(page);
+}
+
+/** Two animation frames: pending redraws (rAF) and uPlot's microtask draw have happened. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+}
+
+/** Counts canvas pixels close to each run's colour (the drawn lines). */
+async function colourCounts(page: Page, chart: string): Promise<Record<number, number>> {
+  return page.evaluate(
+    ({ chart, colours }) => {
+      const c = (window as any).__metrics.chart(chart).canvas as HTMLCanvasElement;
+      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const out: Record<number, number> = {};
+      for (const [id, [r, g, b]] of Object.entries(colours) as [string, number[]][]) {
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] > 200 && Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24) n++;
+        }
+        out[Number(id)] = n;
+      }
+      return out;
+    },
+    { chart, colours: RUN_RGB },
+  );
+}
+
+async function canvasHash(page: Page, chart: string): Promise<string> {
+  return page.evaluate((chart) => {
+    const c = (window as any).__metrics.chart(chart).canvas as HTMLCanvasElement;
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 4) h = Math.imul(h ^ (d[i] + d[i + 1] * 3 + d[i + 2] * 7), 16777619);
+    return String(h >>> 0);
+  }, chart);
+}
+
+async function notices(page: Page): Promise<string> {
+  return page.evaluate(() => [...document.querySelectorAll(".notice, .chart-notice")].map((e) => e.textContent).join("\n"));
+}
+
+describe("metrics webview in Chromium", { skip }, () => {
+  before(async () => {
+    await buildBundles();
+    server = await startHarnessServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("series are drawn in each run's colour, markers and table shown, no CSP or script errors; screenshot saved", async () => {
+    const { page, errors } = await open("standard");
+    await waitDrawn(page, "batch:train/loss");
+    await waitDrawn(page, "epoch:val/acc");
+    const counts = await colourCounts(page, "batch:train/loss");
+    for (const id of [1, 2, 3]) assert.ok(counts[id] > 200, `run ${id} drawn: ${JSON.stringify(counts)}`);
+    assert.equal(await page.locator(".runs-table tbody tr").count(), 3);
+    assert.equal(await page.locator('[data-chart="epoch:val/acc"] .marker').count(), 3, "checkpoint markers on the epoch chart");
+    assert.deepEqual(await page.locator(".group h2").allTextContents(), ["train", "val"]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "webview-harness.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("drag to zoom redraws a narrower range, double-click resets; keyboard zoom too", async () => {
+    const { page } = await open("standard");
+    await waitDrawn(page, "batch:train/loss");
+    const before = await canvasHash(page, "batch:train/loss");
+    const over = page.locator('[data-chart="batch:train/loss"] .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await settle(page);
+    const zoomed = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed);
+    assert.ok(zoomed && zoomed[0] > 1000 && zoomed[1] < 4000, `zoomed to ${zoomed}`);
+    assert.notEqual(await canvasHash(page, "batch:train/loss"), before);
+    await over.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
+    await settle(page);
+    assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
+    assert.equal(await canvasHash(page, "batch:train/loss"), before);
+    await page.locator('[data-chart="batch:train/loss"]').focus();
+    await page.keyboard.press("+");
+    await settle(page);
+    assert.ok(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed));
+    await page.keyboard.press("Escape");
+    await settle(page);
+    assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
+    await page.close();
+  });
+
+  test("the smoothing slider changes what is drawn, and the setting is persisted for restore", async () => {
+    const { page } = await open("standard");
+    await waitDrawn(page, "batch:train/loss");
+    const slider = page.locator("#smoothing");
+    await slider.focus();
+    await page.keyboard.press("Home"); // smoothing 0: the bold line is the noisy raw series
+    await settle(page);
+    const raw = await colourCounts(page, "batch:train/loss");
+    await page.keyboard.press("End"); // 0.99: a smooth line covers far fewer pixels
+    await settle(page);
+    const smooth = await colourCounts(page, "batch:train/loss");
+    for (const id of [1, 2, 3]) assert.ok(smooth[id] < raw[id] * 0.8, `run ${id}: ${raw[id]} -> ${smooth[id]} pixels`);
+    const state = await page.evaluate(() => (window as any).__harness.state);
+    assert.equal(state.settings.smoothing, 0.99);
+    assert.deepEqual(state.selection, { kind: "experiment", experimentId: 1 });
+    const hostSettings = await page.evaluate(() => (window as any).__harness.controller.settings);
+    assert.equal(hostSettings.smoothing, 0.99);
+    await page.close();
+  });
+
+  test("hover lists every visible run with smoothed and raw value, step and time; legend toggles a run off", async () => {
+    const { page } = await open("standard");
+    await waitDrawn(page, "batch:train/loss");
+    const over = page.locator('[data-chart="batch:train/loss"] .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    const tip = page.locator('[data-chart="batch:train/loss"] .tooltip');
+    await tip.waitFor({ state: "visible" });
+    assert.deepEqual(await tip.locator("th").allTextContents(), ["Run", "Smoothed", "Value", "Step", "Relative"]);
+    assert.equal(await tip.locator("tbody tr").count(), 3);
+    await page.locator(".legend-item", { hasText: "trial-2 #0" }).click();
+    await settle(page);
+    const counts = await colourCounts(page, "batch:train/loss");
+    assert.ok(counts[2] < 20 && counts[1] > 200, JSON.stringify(counts));
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.6);
+    assert.equal(await tip.locator("tbody tr").count(), 2);
+    await page.close();
+  });
+
+  test("checkpoint markers are buttons that reveal the checkpoint through the host", async () => {
+    const { page } = await open("standard");
+    await waitDrawn(page, "epoch:val/acc");
+    // Three runs have a checkpoint at epoch 20: stacked, each clickable (and keyboard reachable).
+    const markers = page.locator('[data-chart="epoch:val/acc"] .marker');
+    await markers.nth(0).click();
+    await markers.nth(2).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => (window as any).__harness.source.revealed.length === 2);
+    const revealed = await page.evaluate(() => (window as any).__harness.source.revealed);
+    assert.deepEqual(revealed.map((r: any) => r.path), ["/ws/ck/run1/epoch20.pt", "/ws/ck/run3/epoch20.pt"]);
+    await page.close();
+  });
+
+  test("live points are appended and drawn; the chart follows the newest step unless zoomed", async () => {
+    const { page } = await open("standard", [1000]);
+    await waitDrawn(page, "batch:train/loss");
+    const emit = (from: number, count: number) =>
+      page.evaluate(
+        ({ from, count }) => {
+          const h = (window as any).__harness;
+          for (const id of [1, 2, 3]) {
+            const points = Array.from({ length: count }, (_, k) => ({ key: "train/loss", scope: "batch", step: from + k, value: 0.5 + Math.sin(from + k) * 0.1, time: Date.now() }));
+            h.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: `run-${id}` }, points });
+          }
+          h.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: "run-1" }, points: [{ key: "custom/new_key", scope: "batch", step: 1, value: 3, time: Date.now() }] });
+        },
+        { from, count },
+      );
+    await emit(1000, 500);
+    await page.waitForFunction(() => {
+      const app = (window as any).__metrics;
+      return app.chart("batch:train/loss").canvas && app.chartState().some((c: any) => c.id === "batch:custom/new_key");
+    });
+    await page.waitForFunction(() => (window as any).__harness.toWebview.some((m: any) => m.type === "append"));
+    await settle(page);
+    const maxX = await page.evaluate(() => {
+      const app = (window as any).__metrics;
+      return app.chart("batch:train/loss").canvas && (app as any).store.get(1, "batch", "train/loss").length;
+    });
+    assert.equal(maxX, 1500, "run 1 holds the 500 appended points");
+    const range = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
+    assert.equal(range[1], 1499, "the x axis follows the newest step");
+    const appends = await page.evaluate(() => (window as any).__harness.toWebview.filter((m: any) => m.type === "append").length);
+    assert.ok(appends <= 3, `coalesced into few messages (${appends})`);
+    // Zoom, then more live points: the zoom range stays.
+    await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").setZoom([100, 200]));
+    await emit(1500, 100);
+    await page.waitForFunction(() => (window as any).__metrics.store.get(1, "batch", "train/loss").length === 1600);
+    await settle(page);
+    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), [100, 200]);
+    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange), [100, 200]);
+    await page.close();
+  });
+
+  test("bad input: no metrics, NaN/Infinity, one point, wrong-shape message: the panel says so and stays usable", async () => {
+    const { page, errors } = await open("bad");
+    await waitDrawn(page, "batch:train/loss");
+    await waitDrawn(page, "epoch:val/acc");
+    const text = await notices(page);
+    assert.match(text, /No metrics logged \(yet\) by empty #0/);
+    assert.match(text, /nonfinite #0: 1 NaN, 1 \+Infinity, 1 −Infinity not drawn/);
+    assert.match(text, /single #0: a single point/);
+    const single = await colourCounts(page, "epoch:val/acc");
+    assert.ok(single[3] > 4, `the single point is drawn as a dot: ${JSON.stringify(single)}`);
+    await page.evaluate(() => (window as any).__harness.sendRaw({ type: "series", requestId: 1, series: [{ runId: 1, key: "x", scope: "batch", steps: [1, "two"], values: [1, 2], times: [0, 0], totalPoints: 2, downsampled: false }], errors: [] }));
+    await page.waitForFunction(() => (window as any).__harness.fromWebview.some((m: any) => m.type === "webviewError"));
+    assert.match(await notices(page), /Ignored a message from the extension: series.series\[0\].steps\[1\]: expected a number, got string/);
+    // Still usable: a setting change redraws.
+    const before = await canvasHash(page, "batch:train/loss");
+    await page.locator("#log-y").check();
+    await settle(page);
+    assert.notEqual(await canvasHash(page, "batch:train/loss"), before);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("a 10-million-point series sent whole is drawn faithfully (its spike survives) and the panel stays responsive", async () => {
+    const { page, errors } = await open("huge", [10_000_000], { kind: "runs", runIds: [1] }, { reduce: false });
+    await waitDrawn(page, "batch:train/loss");
+    const state = await page.evaluate(() => (window as any).__metrics.chartState()[0]);
+    assert.ok(state.drawnPoints < 10_000, `reduced for drawing: ${state.drawnPoints}`);
+    // The spike (value 10x the curve) reaches the top: ignore outliers off shows the whole
+    // range, smoothing 0 draws the raw series in full colour.
+    await page.locator("#outliers").uncheck();
+    await page.locator("#smoothing").focus();
+    await page.keyboard.press("Home");
+    await settle(page);
+    const topRows = await page.evaluate(() => {
+      const c = (window as any).__metrics.chart("batch:train/loss").canvas as HTMLCanvasElement;
+      const ctx = c.getContext("2d")!;
+      const h = c.height;
+      let found = 0;
+      for (let y = 0; y < h * 0.3; y++) {
+        const row = ctx.getImageData(0, y, c.width, 1).data;
+        for (let i = 0; i < row.length; i += 4) if (row[i] > 150 && row[i + 1] > 100 && row[i + 2] < 80 && row[i + 3] > 200) found++;
+      }
+      return found;
+    });
+    assert.ok(topRows > 0, "the spike is drawn near the top of the chart");
+    await page.locator("#filter").fill("nothing-matches");
+    await page.waitForSelector(".empty");
+    assert.match(await page.locator(".empty").textContent() ?? "", /No metric key matches/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("exports: CSV and JSON of the shown series and a PNG of a chart reach the host's save", async () => {
+    const { page } = await open("standard", [300]);
+    await waitDrawn(page, "batch:train/loss");
+    await page.locator("#export-csv").click();
+    await page.locator("#export-json").click();
+    await page.locator('[data-chart="batch:train/loss"] button', { hasText: "PNG" }).click();
+    await page.waitForFunction(() => (window as any).__harness.exports.length === 3);
+    const exports = await page.evaluate(() => (window as any).__harness.exports);
+    assert.deepEqual(exports.map((e: any) => e.format), ["csv", "json", "png"]);
+    const csv = await page.evaluate(() => (window as any).__harness.fromWebview.find((m: any) => m.type === "export" && m.format === "csv").content as string);
+    // 3 runs x 300 batch points + 3 runs x 50 epoch points, plus the header.
+    assert.equal(csv.trim().split("\n").length, 1 + 3 * 300 + 3 * 50);
+    assert.ok(exports[2].bytes > 1000, "a real PNG");
+    await page.close();
+  });
+
+  test("runs table: sort by a metric, only differing params, untick a run to hide it", async () => {
+    const { page } = await open("standard", [300]);
+    await waitDrawn(page, "batch:train/loss");
+    await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
+    await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
+    assert.deepEqual(await page.locator(".runs-table tbody th").allTextContents(), ["trial-3 #0", "trial-2 #0", "trial-1 #0"]);
+    await page.locator("#only-differing").check();
+    const headers = await page.locator(".runs-table thead button").allTextContents();
+    assert.ok(headers.includes("lr") && !headers.includes("batch"), headers.join(","));
+    await page.locator('.runs-table tbody tr[data-run="1"] input[type="checkbox"]').uncheck();
+    await settle(page);
+    const counts = await colourCounts(page, "batch:train/loss");
+    assert.ok(counts[1] < 20 && counts[3] > 100, JSON.stringify(counts));
+    await page.close();
+  });
+});
