@@ -195,4 +195,26 @@ describe("validateConfigSet", () => {
     const big = validateConfigSet(set({ trials: TRIALS.repeat(100) }), registry, { maxBytes: 1000 });
     assert.deepEqual(big.map((d) => `${d.role} ${d.severity} ${d.code}`), ["trials info file-too-large"]);
   });
+
+  it("parses a long trials.yaml trial by trial with the same results as a whole parse", () => {
+    const trial = (i: number) =>
+      `- name: t${i % 97 === 5 ? 1 : i}\n  repeat: ${i % 50 === 7 ? -1 : 1}\n  settings:\n    pipeline:\n      epochs: ${i % 60 === 3 ? "x" : 2}\n      callbacks:\n        - metric: ${i % 70 === 9 ? "val_los" : "val_loss"}\n${i === 120 ? "      bad: [unclosed\n" : ""}`;
+    const text = `# sweep\n${Array.from({ length: 200 }, (_, i) => trial(i)).join("")}`;
+    const chunked = validateConfigSet(set({ trials: text }), registry);
+    // An anchor makes the validator parse the file as one document.
+    const whole = validateConfigSet(set({ trials: text.replace("- name: t0\n", "- name: &first t0\n") }), registry);
+    assert.ok(chunked.length >= 10, summary(chunked).join());
+    assert.ok(chunked.some((d) => d.code === "yaml-syntax"));
+    assert.deepEqual(summary(chunked).filter((x) => !x.includes("yaml-syntax")), summary(whole).filter((x) => !x.includes("yaml-syntax")));
+    assert.deepEqual(
+      chunked.filter((d) => d.code === "yaml-syntax").map((d) => d.range.start.line),
+      whole.filter((d) => d.code === "yaml-syntax").map((d) => d.range.start.line),
+    );
+    // After inserting lines near the top, cached trials report at their new lines.
+    const shifted = validateConfigSet(set({ trials: text.replace("# sweep\n", "# sweep\n# one\n# two\n") }), registry);
+    assert.deepEqual(
+      shifted.map((d) => d.range.start.line),
+      chunked.map((d) => d.range.start.line + 2),
+    );
+  });
 });

@@ -144,8 +144,19 @@ function indexImports(envFile: string, envText: string): void {
   }
 }
 
+/** `EXPMAN_LS_TRACE=1` logs how long each validation takes (benchmarks, slow-file reports). */
+const TRACE = process.env.EXPMAN_LS_TRACE === "1";
+
 function validateGroup(group: string): void {
+  const started = TRACE ? performance.now() : 0;
   const members = memberFiles(group);
+  const published = publishedByGroup.get(group) ?? new Set<string>();
+  if (!CONFIG_ROLES.some((role) => members[role] && openByPath.has(members[role]!))) {
+    // Nothing of this set is open: nobody would see the result (closing the last file).
+    for (const file of published) connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
+    publishedByGroup.delete(group);
+    return;
+  }
   const files: ConfigFileSet = {};
   for (const role of CONFIG_ROLES) {
     const file = members[role];
@@ -164,7 +175,6 @@ function validateGroup(group: string): void {
     list.push(toLspDiagnostic(d));
     byPath.set(d.path, list);
   }
-  const published = publishedByGroup.get(group) ?? new Set<string>();
   const now = new Set<string>();
   for (const role of CONFIG_ROLES) {
     const file = members[role];
@@ -175,6 +185,7 @@ function validateGroup(group: string): void {
   // A file that left the set (closed, renamed) keeps no stale problems.
   for (const file of published) if (!now.has(file)) connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
   publishedByGroup.set(group, now);
+  if (TRACE) log(`validated ${group} in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`);
 }
 
 function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
@@ -275,6 +286,10 @@ connection.onInitialize((params): InitializeResult => {
   const count = safe("indexing", 0, () => index.indexAll());
   indexMillis = performance.now() - started;
   log(`indexed ${count} source files in ${indexMillis.toFixed(0)} ms`);
+  // Before answering: editors send didOpen for restored files right after `initialized`.
+  const warm = performance.now();
+  warmUp();
+  log(`warmed up in ${(performance.now() - warm).toFixed(0)} ms`);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -301,6 +316,26 @@ connection.onInitialized(() => {
     void readConfiguration();
   }
 });
+
+/**
+ * Validates a small synthetic config set once at start, so the parser and checks are compiled
+ * by the time the user opens a real (maybe large) file: the first diagnostics come sooner.
+ */
+function warmUp(): void {
+  safe("warm-up", undefined, () => {
+    const trial = "- name: t{i}\n  repeat: 1\n  settings:\n    seed: {i}\n    pipeline:\n      type: P\n      lr: 0.1\n      callbacks:\n        - type: EarlyStopping\n          metric: val_los\n          patience: 2\n";
+    const trials = Array.from({ length: 150 }, (_, i) => trial.replace(/\{i\}/g, String(i))).join("");
+    const files: ConfigFileSet = {
+      env: { path: "/warm-up/env.yaml", text: "workspace: out\ntrackers:\n  - type: DBTracker\n    name: x.db\n" },
+      experiment: { path: "/warm-up/experiment.yaml", text: "name: w\ndesc: w\n" },
+      base: { path: "/warm-up/base.yaml", text: "pipeline:\n  type: P\n" },
+      trials: { path: "/warm-up/trials.yaml", text: trials },
+    };
+    for (let i = 0; i < 2; i++) validateConfigSet(files, index.describe());
+    const lines = trials.split("\n");
+    for (let i = 0; i < 50; i++) contextAt(lines, 9 + i * 11, 10);
+  });
+}
 
 async function readConfiguration(): Promise<void> {
   try {

@@ -115,6 +115,8 @@ interface SourceFile {
   path: string;
   text: string;
   lineStarts: number[];
+  /** Line of this text's start in the file (a trial parsed on its own); 0 for whole files. */
+  lineOffset: number;
 }
 
 interface LBase {
@@ -170,7 +172,7 @@ function positionAt(file: SourceFile, offset: number): ConfigPosition {
     if (starts[mid] <= o) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo, character: o - starts[lo] };
+  return { line: lo + file.lineOffset, character: o - starts[lo] };
 }
 
 /** The end of the line holding `offset` (before the newline and any '\r'). */
@@ -286,43 +288,126 @@ interface ParsedFile {
   root: LValue | undefined;
 }
 
-function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions, out: Diagnostics): ParsedFile {
-  const file: SourceFile = { role, path: input.path, text: input.text, lineStarts: lineStartsOf(input.text) };
-  if (options.maxBytes !== undefined && input.text.length > options.maxBytes) {
-    out.add(file, 0, 0, "info", "file-too-large", `File not checked: it is larger than ${Math.round(options.maxBytes / 1024)} KB.`);
-    return { file, root: undefined };
-  }
+interface Problem {
+  start: number;
+  end: number;
+  severity: ConfigSeverity;
+  code: ConfigDiagnosticCode;
+  message: string;
+}
+
+interface ParsedText {
+  root: LValue | undefined;
+  problems: Problem[];
+}
+
+/** Parses one YAML text into located values; never throws. */
+function parseText(file: SourceFile): ParsedText {
+  const problems: Problem[] = [];
+  const problem = (start: number, end: number, severity: ConfigSeverity, code: ConfigDiagnosticCode, message: string) => problems.push({ start, end, severity, code, message });
   let doc: YAML.Document;
   try {
-    doc = YAML.parseDocument(input.text, { prettyErrors: false, uniqueKeys: true });
+    doc = YAML.parseDocument(file.text, { prettyErrors: false, uniqueKeys: true });
   } catch (err) {
-    out.add(file, 0, 0, "error", "yaml-syntax", `Cannot parse this YAML: ${(err as Error).message}`);
-    return { file, root: undefined };
+    problem(0, 0, "error", "yaml-syntax", `Cannot parse this YAML: ${(err as Error).message}`);
+    return { root: undefined, problems };
   }
-  for (const error of doc.errors) {
-    const [s, e] = error.pos;
-    out.add(file, s, e, "error", "yaml-syntax", firstLine(error.message));
-  }
-  if (doc.errors.length > 0 && doc.contents === null) return { file, root: undefined };
+  for (const error of doc.errors) problem(error.pos[0], error.pos[1], "error", "yaml-syntax", firstLine(error.message));
+  if (doc.errors.length > 0 && doc.contents === null) return { root: undefined, problems };
   const converter = new Converter(doc, file);
   let root: LValue;
   try {
     root = doc.contents === null ? { kind: "scalar", value: null, file, start: 0, end: 0 } : converter.convert(doc.contents, 0, new Set());
   } catch (err) {
     // A stack overflow on pathological nesting must not take the caller down.
-    out.add(file, 0, 0, "error", "yaml-syntax", `Cannot read this YAML: ${(err as Error).message}`);
-    return { file, root: undefined };
+    problem(0, 0, "error", "yaml-syntax", `Cannot read this YAML: ${(err as Error).message}`);
+    return { root: undefined, problems };
   }
   if (converter.recursiveAlias !== undefined) {
-    out.add(file, converter.recursiveAlias, converter.recursiveAlias + 1, "error", "yaml-syntax", "This alias refers to a node that contains it (a cycle); it is read as null.");
+    problem(converter.recursiveAlias, converter.recursiveAlias + 1, "error", "yaml-syntax", "This alias refers to a node that contains it (a cycle); it is read as null.");
   }
-  if (converter.aliasLimitHit) {
-    out.add(file, 0, 0, "warning", "alias-limit", `More than ${MAX_ALIAS_EXPANSIONS} alias expansions: the rest are read as null and not checked.`);
+  if (converter.aliasLimitHit) problem(0, 0, "warning", "alias-limit", `More than ${MAX_ALIAS_EXPANSIONS} alias expansions: the rest are read as null and not checked.`);
+  if (converter.depthLimitHit) problem(0, 0, "warning", "alias-limit", `Nested deeper than ${MAX_DEPTH} levels: deeper values are not checked.`);
+  return { root, problems };
+}
+
+function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions, out: Diagnostics): ParsedFile {
+  const file: SourceFile = { role, path: input.path, text: input.text, lineStarts: lineStartsOf(input.text), lineOffset: 0 };
+  if (options.maxBytes !== undefined && input.text.length > options.maxBytes) {
+    out.add(file, 0, 0, "info", "file-too-large", `File not checked: it is larger than ${Math.round(options.maxBytes / 1024)} KB.`);
+    return { file, root: undefined };
   }
-  if (converter.depthLimitHit) {
-    out.add(file, 0, 0, "warning", "alias-limit", `Nested deeper than ${MAX_DEPTH} levels: deeper values are not checked.`);
+  if (role === "trials") {
+    const chunked = parseTrialsInChunks(file, out);
+    if (chunked) return chunked;
   }
-  return { file, root };
+  const parsed = parseText(file);
+  for (const p of parsed.problems) out.add(file, p.start, p.end, p.severity, p.code, p.message);
+  return { file, root: parsed.root };
+}
+
+// A long trials.yaml is parsed trial by trial, and each trial's parse is kept (keyed by its
+// text), so that after a keystroke only the edited trial is parsed again. Only plain files
+// qualify: anchors, aliases, document markers or directives need the whole document.
+const CHUNKING_MIN_CHARS = 8 * 1024;
+const CHUNK_CACHE_MAX_CHARS = 16 * 1024 * 1024;
+const chunkCache = new Map<string, { file: SourceFile; parsed: ParsedText }>();
+let chunkCacheChars = 0;
+
+function chunkable(text: string): boolean {
+  if (text.length < CHUNKING_MIN_CHARS) return false;
+  if (/(?:^|[\s[{,])[&*!][^\s,\]}]/.test(text)) return false; // anchors, aliases, tags
+  if (/^(?:---|\.\.\.|%)/m.test(text)) return false;
+  // Every line at column 0 must start a list item (or be blank or a comment).
+  return !/^[^\s#-]/m.test(text) && !/^-[^\s]/m.test(text);
+}
+
+function parseTrialsInChunks(whole: SourceFile, out: Diagnostics): ParsedFile | undefined {
+  const text = whole.text;
+  if (!chunkable(text)) return undefined;
+  const starts: number[] = [];
+  for (let line = 0; line < whole.lineStarts.length; line++) {
+    const offset = whole.lineStarts[line];
+    if (text.charCodeAt(offset) === 45 /* - */) starts.push(line);
+  }
+  if (starts.length < 2) return undefined;
+  starts[0] = 0; // leading comments belong to the first trial
+  const items: LValue[] = [];
+  const used = new Set<string>();
+  const parts: Array<{ file: SourceFile; parsed: ParsedText }> = [];
+  for (let i = 0; i < starts.length; i++) {
+    const from = whole.lineStarts[starts[i]];
+    const to = i + 1 < starts.length ? whole.lineStarts[starts[i + 1]] : text.length;
+    const chunkText = text.slice(from, to);
+    const key = `${whole.path}\u0000${chunkText}`;
+    let entry = used.has(key) ? undefined : chunkCache.get(key);
+    if (!entry) {
+      const file: SourceFile = { role: whole.role, path: whole.path, text: chunkText, lineStarts: lineStartsOf(chunkText), lineOffset: starts[i] };
+      entry = { file, parsed: parseText(file) };
+      if (!used.has(key)) {
+        chunkCache.set(key, entry);
+        chunkCacheChars += chunkText.length;
+      }
+    } else {
+      // Refresh its place in the LRU order.
+      chunkCache.delete(key);
+      chunkCache.set(key, entry);
+    }
+    used.add(key);
+    entry.file.lineOffset = starts[i];
+    const root = entry.parsed.root;
+    if (!root || root.kind !== "seq") {
+      if (entry.parsed.problems.length === 0) return undefined; // not what it seemed: parse it whole
+    } else items.push(...root.items);
+    parts.push(entry);
+  }
+  while (chunkCacheChars > CHUNK_CACHE_MAX_CHARS && chunkCache.size > 0) {
+    const [oldest, value] = chunkCache.entries().next().value as [string, { file: SourceFile }];
+    chunkCache.delete(oldest);
+    chunkCacheChars -= value.file.text.length;
+  }
+  for (const { file, parsed } of parts) for (const p of parsed.problems) out.add(file, p.start, p.end, p.severity, p.code, p.message);
+  return { file: whole, root: { kind: "seq", items, file: whole, start: 0, end: text.length } };
 }
 
 function firstLine(message: string): string {
