@@ -28,3 +28,8 @@ export { Trial } from "./experiment/trial";
 export type { TrialRunResult } from "./experiment/trial";
 export { readConfigTexts, parseConfigTexts } from "./config/load";
 export { loadImports, installTypeScriptHook } from "./experiment/imports";
+export { DBTracker } from "./tracking/db/db-tracker";
+export { TensorBoardTracker } from "./tracking/plugins/tensorboard/tensorboard-tracker";
+export { MLflowTracker } from "./tracking/plugins/mlflow/mlflow-tracker";
+export { PerformanceTracker } from "./tracking/plugins/performance/performance-tracker";
+export { ResultsStore, ResultsNotFoundError, recoverStale } from "./results/store";
