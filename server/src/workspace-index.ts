@@ -120,6 +120,11 @@ export class WorkspaceIndex {
         const k = kindOf(base, seen);
         if (k) return k;
       }
+      // A base outside the workspace (a library's `TorchPipeline`): its name says its kind.
+      if (!bases.has(cls) && seen.size > 1) {
+        const m = /(Pipeline|Tracker|Callback)$/.exec(cls);
+        if (m) return BASE_KINDS[m[1]];
+      }
       return undefined;
     };
     const types: IndexedType[] = [...BUILTIN_TYPES];
