@@ -280,6 +280,42 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.close();
   });
 
+  test("a big series reduced by the host: zooming re-fetches that range at full detail", async () => {
+    const { page } = await open("huge", [1_000_000], { kind: "runs", runIds: [1] });
+    await waitDrawn(page, "batch:train/loss");
+    const first = await page.evaluate(() => (window as any).__harness.source.queries.slice());
+    assert.deepEqual(first, [{ runId: 1, key: "train/loss", scope: "batch", buckets: 2000 }]);
+    assert.match(await notices(page), /1000000 points, reduced for display/);
+    await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").setZoom([500_000, 501_000]));
+    await page.waitForFunction(() => (window as any).__harness.source.queries.length === 2);
+    const zoomQuery = await page.evaluate(() => (window as any).__harness.source.queries[1]);
+    assert.equal(zoomQuery.buckets, 2000);
+    assert.ok(zoomQuery.minStep <= 500_000 && zoomQuery.maxStep >= 501_000 && zoomQuery.maxStep < 510_000, JSON.stringify(zoomQuery));
+    // The detail has every point of the range (1,001 steps plus neighbours), not the overview's few.
+    await page.waitForFunction(() => (window as any).__metrics.chartState()[0].drawnPoints >= 1001);
+    await page.close();
+  });
+
+  test("readable at a narrow width: nothing overflows the page, the chart fits", async () => {
+    const hp = await newHarnessPage(browser.context, server.url);
+    await hp.page.setViewportSize({ width: 360, height: 800 });
+    await hp.page.evaluate(() => {
+      const h = (window as any).__harness;
+      h.start({ kind: "experiment", experimentId: 1 }, h.scenarios.standard(500));
+    });
+    await waitDrawn(hp.page, "batch:train/loss");
+    const m = await hp.page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+      chart: (document.querySelector('[data-chart="batch:train/loss"]') as HTMLElement).getBoundingClientRect().right,
+    }));
+    assert.ok(m.scroll <= m.client, `page scrolls sideways: ${m.scroll} > ${m.client}`);
+    assert.ok(m.chart <= m.client, `chart overflows: ${m.chart} > ${m.client}`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await hp.page.screenshot({ path: join(ARTIFACTS, "webview-harness-narrow.png"), fullPage: true });
+    await hp.page.close();
+  });
+
   test("exports: CSV and JSON of the shown series and a PNG of a chart reach the host's save", async () => {
     const { page } = await open("standard", [300]);
     await waitDrawn(page, "batch:train/loss");
