@@ -173,6 +173,15 @@ describe("language server on a TypeScript workspace", () => {
     assert.ok(cbTypes.includes("EarlyStopping") && cbTypes.includes("CheckpointCallback") && !cbTypes.includes("TrainTS"), cbTypes.join());
   });
 
+  it("adds the space YAML needs when completing right after a colon", async () => {
+    const uri = uriOf(cfg("base.yaml"));
+    await client.change(uri, "pipeline:\n  type:\n");
+    const items = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri }, position: { line: 1, character: 7 } });
+    const train = items.find((i) => i.label === "TrainTS");
+    assert.deepEqual(train?.textEdit, { range: { start: { line: 1, character: 7 }, end: { line: 1, character: 7 } }, newText: " TrainTS" });
+    await client.change(uri, ws.read("configs/exp/base.yaml"));
+  });
+
   it("completes metric names, with the pipeline's custom metrics", async () => {
     const uri = uriOf(cfg("base.yaml"));
     await client.change(uri, "pipeline:\n  type: TrainTS\n  callbacks:\n    - type: EarlyStopping\n      metric: \n");

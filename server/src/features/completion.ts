@@ -97,6 +97,15 @@ function snippet(label: string, body: string, doc: string, _ctx: CursorContext, 
 }
 
 function valueCompletions(ctx: CursorContext, section: Section, index: WorkspaceIndex, range: Range): CompletionItem[] {
+  const items = valueItems(ctx, section, index, range);
+  // Right after `key:` with no space: YAML needs one before the value.
+  if (ctx.shape.keyEnd !== undefined && ctx.tokenStart === ctx.shape.keyEnd + 1) {
+    for (const item of items) if (item.textEdit && "newText" in item.textEdit) item.textEdit.newText = ` ${item.textEdit.newText}`;
+  }
+  return items;
+}
+
+function valueItems(ctx: CursorContext, section: Section, index: WorkspaceIndex, range: Range): CompletionItem[] {
   const key = ctx.key;
   if (!key) return [];
   if (key === "type" && section.typeKind) {
