@@ -176,10 +176,15 @@ function validateGroup(group: string): void {
     byPath.set(d.path, list);
   }
   const now = new Set<string>();
+  // Every file of the set gets its problems while one of them is open: a problem found in
+  // merged settings may belong to base.yaml while the user edits trials.yaml.
   for (const role of CONFIG_ROLES) {
     const file = members[role];
-    if (!file || !openByPath.has(file)) continue;
-    connection.sendDiagnostics({ uri: openByPath.get(file)!.uri, version: openByPath.get(file)!.version, diagnostics: byPath.get(file) ?? [] });
+    if (!file || files[role] === undefined) continue;
+    const open = openByPath.get(file);
+    const problems = byPath.get(file) ?? [];
+    if (!open && problems.length === 0 && !published.has(file)) continue;
+    connection.sendDiagnostics({ uri: open?.uri ?? pathToFileURL(file).toString(), version: open?.version, diagnostics: problems });
     now.add(file);
   }
   // A file that left the set (closed, renamed) keeps no stale problems.

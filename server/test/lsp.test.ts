@@ -129,6 +129,24 @@ describe("language server on a TypeScript workspace", () => {
     await client.change(trialsUri, ws.read("configs/exp/trials.yaml"));
   });
 
+  it("publishes problems of closed files of the set, and clears them when the set is closed", async () => {
+    const ws2 = copyFixture("ws-ts");
+    const other = await LspClient.start(ws2.root);
+    try {
+      writeFileSync(ws2.path("configs/exp/base.yaml"), "pipeline:\n  type: TrainTS\n");
+      const trialsUri = await other.open(ws2.path("configs/exp/trials.yaml"), ws2.read("configs/exp/trials.yaml"));
+      assert.deepEqual(await other.diagnosticsFor(trialsUri), []);
+      const baseUri = uriOf(ws2.path("configs/exp/base.yaml"));
+      await other.waitFor(() => other.diagnostics.get(baseUri)?.diagnostics.length === 1, "base.yaml problems");
+      assert.match(msg(other.diagnostics.get(baseUri)!.diagnostics[0]), /'epochs'/);
+      await other.close(trialsUri);
+      await other.waitFor(() => other.diagnostics.get(baseUri)?.diagnostics.length === 0, "cleared when the set is closed");
+    } finally {
+      await other.stop();
+      ws2.dispose();
+    }
+  });
+
   it("checks env.yaml: tracker options, unknown keys, imports that do not exist", async () => {
     const uri = uriOf(cfg("env.yaml"));
     const text = "workspace: out\nverbos: true\ntrackers:\n  - type: DBTracker\n  - type: ConsoleTracker\n    prefix: x\nimports:\n  - ../../src/missing.ts\n  - ../../src/pipelines\n";
