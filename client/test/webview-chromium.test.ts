@@ -173,6 +173,30 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.close();
   });
 
+  test("x axis by relative and wall time, log-scale y: each redraws with the right range", async () => {
+    const { page, errors } = await open("standard", [1000]);
+    await waitDrawn(page, "batch:train/loss");
+    const step = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
+    assert.deepEqual(step, [0, 999]);
+    await page.locator("#x-axis").selectOption("relative");
+    await settle(page);
+    // 1,000 points 10 ms apart from the run's start: about 10 seconds.
+    const rel = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
+    assert.ok(Math.abs(rel[0]) < 1e-9 && Math.abs(rel[1] - 9.99) < 1e-6, JSON.stringify(rel));
+    await page.locator("#x-axis").selectOption("wall");
+    await settle(page);
+    const wall = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
+    assert.ok(Math.abs(wall[0] - 1_700_000_000) < 1e-3, JSON.stringify(wall));
+    const before = await canvasHash(page, "batch:train/loss");
+    await page.locator("#log-y").check();
+    await settle(page);
+    assert.notEqual(await canvasHash(page, "batch:train/loss"), before);
+    const counts = await colourCounts(page, "batch:train/loss");
+    for (const id of [1, 2, 3]) assert.ok(counts[id] > 100, JSON.stringify(counts));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test("checkpoint markers are buttons that reveal the checkpoint through the host", async () => {
     const { page } = await open("standard");
     await waitDrawn(page, "epoch:val/acc");
