@@ -182,6 +182,8 @@ describe("language server on a TypeScript workspace", () => {
     const keys = labels(await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 2, character: 2 } }));
     for (const k of ["lr", "epochs", "optimizer", "watch"]) assert.ok(keys.includes(k), keys.join());
     assert.ok(!keys.includes("type") && !keys.includes("callbacks"), "present keys are not offered again");
+    const renamed = await client.request<CompletionItem[]>("textDocument/completion", { textDocument: { uri }, position: { line: 3, character: 5 } });
+    assert.equal(renamed.find((i) => i.label === "callbacks")?.textEdit?.newText, "callbacks", "an existing `key:` keeps its colon");
     const types = labels(await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 1, character: 8 } }));
     assert.ok(types.includes("TrainTS"), types.join());
     assert.ok(!types.includes("ConsoleTracker") && !types.includes("LogTracker"));

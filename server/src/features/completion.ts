@@ -33,7 +33,8 @@ function keyCompletions(ctx: CursorContext, section: Section, index: WorkspaceIn
       kind: CompletionItemKind.Property,
       detail: `${p.type}${p.required ? " (required)" : ""}`,
       documentation: { kind: MarkupKind.Markdown, value: paramDoc(key, p) },
-      textEdit: { range, newText: keyInsert(key, p) },
+      // On a line that already has `key:`, only the name is replaced.
+      textEdit: { range, newText: ctx.shape.key !== undefined ? key : keyInsert(key, p) },
       insertTextFormat: InsertTextFormat.Snippet,
       // Required keys first, then the rest alphabetically.
       sortText: `${p.required ? "0" : "1"}${key}`,
