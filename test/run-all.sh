@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Every test, in order: unit tests (runtime, language server, client logic, webview logic),
+# then the real-editor rig (code-server 4.100.3 in Debian's Chromium): the stand-in extension
+# that proves the rig, then the Experiment Manager extension's suites in test/integration/.
+# Installs what the editor tests need on first use (Debian packages, code-server into
+# ${EXPMAN_RIG_CACHE:-$HOME/.cache/expman-rig}); afterwards those steps take well under a second.
+# This is `npm run test:all`, the command README.md documents; .ci/run runs it after npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+T0=$(date +%s)
+PHASES=()
+phase_done() { PHASES+=("$(printf '%-28s %5d s' "$1" $(( $(date +%s) - $2 )))"); }
+summary() {
+  local rc=$?
+  echo
+  echo "== test phases"
+  for p in "${PHASES[@]}"; do echo "  $p"; done
+  echo "  total                        $(( $(date +%s) - T0 )) s  (exit $rc)"
+}
+trap summary EXIT
+
+echo "== unit tests (npm test)"
+t=$(date +%s)
+npm test
+phase_done "unit tests" "$t"
+
+echo "== code-server (cached in ${EXPMAN_RIG_CACHE:-$HOME/.cache/expman-rig})"
+t=$(date +%s)
+bash test/rig/install-code-server.sh
+phase_done "code-server install" "$t"
+
+echo "== type-check rig helpers and suites (esbuild bundles them unchecked)"
+t=$(date +%s)
+npx --no-install tsc -p test/rig
+phase_done "rig type-check" "$t"
+
+rm -rf test/artifacts
+mkdir -p test/artifacts
+
+echo "== rig: stand-in extension (proves the rig itself)"
+t=$(date +%s)
+FIX=test/rig/fixtures
+node test/rig/run.mjs --name standin-trusted --package "$FIX/standin-extension" \
+  --workspace "$FIX/workspace" --suites "$FIX/suites/trusted" --ui "$FIX/ui/standin.ui.mjs"
+node test/rig/run.mjs --name standin-untrusted --trust untrusted --package "$FIX/standin-extension" \
+  --workspace "$FIX/workspace" --suites "$FIX/suites/untrusted"
+phase_done "rig: stand-in" "$t"
+
+# The real extension's suites (see test/integration/README.md). Skipped while there are none.
+if [ -n "$(find test/integration -name '*.test.*' -o -name '*.ui.mjs' 2>/dev/null | head -1)" ]; then
+  echo "== rig: Experiment Manager extension"
+  t=$(date +%s)
+  bash test/integration/run.sh
+  phase_done "rig: extension" "$t"
+else
+  echo "== rig: no suites in test/integration yet, skipped"
+fi
