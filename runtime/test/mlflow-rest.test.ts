@@ -3,7 +3,7 @@
  * REST API 2.0 and rejects any request that does not match the API reference (method, path,
  * content type, field names and types, log-batch limits).
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -168,7 +168,13 @@ class FakeMlflowServer {
   }
 }
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-rest-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-rest-"));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function runExperiment(manager: TrackerManager, ws: string, batches = 3) {
   manager.onCreate(Level.EXPERIMENT, { name: "exp", description: "about" });

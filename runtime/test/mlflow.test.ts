@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,7 +9,13 @@ import { TrackerManager } from "../src/tracking/tracker-manager";
 import { MLflowTracker } from "../src/tracking/plugins/mlflow/mlflow-tracker";
 import { dumpMetaYaml, mlflowKey, parseMetaYaml, pythonFloat } from "../src/tracking/plugins/mlflow/mlflow-format";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-test-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-test-"));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const read = (...p: string[]) => fs.readFileSync(path.join(...p), "utf8");
 const ls = (...p: string[]) => fs.readdirSync(path.join(...p)).sort();
 /** Run folders of an experiment folder (not meta.yaml, not tags/). */

@@ -1,16 +1,22 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Level, Metric, RunStatus } from "../src/common/enums";
 import { TrackerManager } from "../src/tracking/tracker-manager";
-import type { MetricPoint } from "../src/tracking/types";
+import type { MetricPoint, TrackerLike } from "../src/tracking/types";
 import { PerformanceTracker } from "../src/tracking/plugins/performance/performance-tracker";
 import { GpuMonitor } from "../src/tracking/plugins/performance/gpu-monitor";
 import type { Snapshot } from "../src/tracking/plugins/performance/system-sampler";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "perf-test-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "perf-test-"));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const readJson = (...p: string[]) => JSON.parse(fs.readFileSync(path.join(...p), "utf8"));
 
 function snapshot(over: Partial<Snapshot> = {}): Snapshot {
@@ -31,6 +37,24 @@ function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   };
 }
 
+/** A tracker that records the points it receives, at every level. */
+function pointRecorder(ws: string, points: MetricPoint[]): TrackerLike {
+  const t: TrackerLike = {
+    workspace: ws,
+    track: (p) => points.push(p),
+    onCreate() {},
+    onStart() {},
+    onEnd() {},
+    logParams() {},
+    onCheckpoint() {},
+    onAddArtifact() {},
+    createChild: () => t,
+    flush() {},
+    close() {},
+  };
+  return t;
+}
+
 async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -45,9 +69,10 @@ function hierarchy(options: ConstructorParameters<typeof PerformanceTracker>[1])
   const log: string[] = [];
   const root = new PerformanceTracker(ws, { ...options, log: { warning: (m) => log.push(`WARNING ${m}`), error: (m) => log.push(`ERROR ${m}`) } });
   const points: MetricPoint[] = [];
-  root.sink = (p) => points.push(p);
   const manager = new TrackerManager(ws);
   manager.addTracker(root, "PerformanceTracker");
+  // The samples reach the environment's other trackers through the manager (PointSource.sink).
+  manager.addTracker(pointRecorder(ws, points), "Recorder");
   manager.onCreate(Level.EXPERIMENT, "exp");
   manager.onStart(Level.EXPERIMENT);
   const trial = manager.createChild(path.join(ws, "t"));
@@ -90,15 +115,18 @@ test("samples become perf/* metric points of the run (step = sample index), summ
     "WARNING PERFORMANCE ALERT: GPU 0 utilization 99.0% is above the 95% threshold (warning).",
   ]);
 
-  // Points: only the run-level tracker emits them, 8 keys per sample plus 3 per GPU.
-  const keys = [...new Set(h.points.map((p) => p.key))].sort();
+  // Points: only the run-level tracker emits them (so each sample is stored once, in its run),
+  // 8 keys per sample plus 3 per GPU, and they never come back to the PerformanceTracker.
+  const perf = h.points.filter((p) => p.key.startsWith("perf/"));
+  const keys = [...new Set(perf.map((p) => p.key))].sort();
   assert.deepEqual(keys, [
     "perf/cpu_percent", "perf/event_loop_lag_ms", "perf/gpu0_memory_used_gb", "perf/gpu0_temperature", "perf/gpu0_utilization",
     "perf/heap_used_mb", "perf/load_average_1m", "perf/memory_percent", "perf/memory_used_gb", "perf/process_cpu_percent", "perf/process_rss_mb",
   ]);
   const cpu = h.points.filter((p) => p.key === "perf/cpu_percent");
   assert.deepEqual(cpu.map((p) => [p.step, p.value, p.epoch]), [[0, 30, 0], [1, 97, 0], [2, 98, 0], [3, 50, 1], [4, 92, 1], [5, 20, 1]]);
-  assert.ok(h.points.every((p) => p.scope === "run" && p.custom && typeof p.value === "number"));
+  assert.ok(perf.every((p) => p.scope === "run" && p.custom && typeof p.value === "number"));
+  assert.equal(perf.length, 6 * 8 + 3);
 
   const runDir = path.join(h.ws, "t", "t-0", "artifacts");
   const rootDir = path.join(h.ws, "artifacts");
@@ -184,9 +212,9 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
   const ws = tmp();
   const root = new PerformanceTracker(ws, { monitoring_interval: 0.05, gpuCommand: fake, log: { warning() {}, error() {} } });
   const points: MetricPoint[] = [];
-  root.sink = (p) => points.push(p);
   const manager = new TrackerManager(ws);
   manager.addTracker(root);
+  manager.addTracker(pointRecorder(ws, points));
   const run = manager.createChild(path.join(ws, "r"));
   run.onCreate(Level.TRIAL_RUN);
   run.onStart(Level.TRIAL_RUN);

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,7 +13,13 @@ import { TensorBoardTracker } from "../src/tracking/plugins/tensorboard/tensorbo
 import { CorruptRecordError, findEventFiles, readEventFile, readEvents, type DecodedEvent } from "./fixtures/tensorboard/event-reader";
 
 const FIXTURES = path.join(__dirname, "fixtures", "tensorboard");
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "tb-test-"));
+const made: string[] = [];
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-test-"));
+  made.push(dir);
+  return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 // ---- CRC-32C ---------------------------------------------------------------------------------
 

@@ -147,9 +147,6 @@ async function samplingCost(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), "bench-perf-"));
   const perf = new PerformanceTracker(ws, { log: { warning() {}, error() {} } }); // defaults: 1 s, GPU if nvidia-smi exists
   let samples = 0;
-  perf.sink = (p) => {
-    if (p.key === "perf/cpu_percent") samples++;
-  };
   const run = runLevel(perf, ws);
   run.onEnd(Level.TRIAL_RUN, {}, ctx(Level.TRIAL_RUN)); // sampling off until we start it below
   const off: number[] = [];
@@ -157,7 +154,10 @@ async function samplingCost(): Promise<void> {
   await idle(1000); // let start-up settle
   for (let r = 0; r < rounds; r++) {
     off.push(await idle(windowMs));
-    const unsubscribe = perf.sampler.subscribe((s) => (run as PerformanceTracker).recordSample(s));
+    const unsubscribe = perf.sampler.subscribe((s) => {
+      samples++;
+      (run as PerformanceTracker).recordSample(s);
+    });
     on.push(await idle(windowMs));
     unsubscribe();
   }

@@ -123,7 +123,10 @@ class Shared {
  * One timer serves the whole hierarchy; its cost is measured in test/bench/trackers.ts.
  */
 export class PerformanceTracker extends Tracker {
-  /** Set by the runtime: where this tracker's samples go as metric points. */
+  /**
+   * Where this tracker's samples go as metric points: the TrackerManager sets it (PointSource)
+   * to route them to the environment's other trackers.
+   */
   sink?: (point: MetricPoint) => void;
   /** Set by the runtime: alerts as they are raised (e.g. to the run's event stream). */
   alertSink?: (alert: Alert) => void;
@@ -177,7 +180,7 @@ export class PerformanceTracker extends Tracker {
 
   createChild(workspace: string): TrackerLike {
     const child = new PerformanceTracker(workspace, {}, this.shared);
-    child.sink = this.sink;
+    // `sink` is the TrackerManager's to set (each environment routes to its own trackers).
     child.alertSink = this.alertSink;
     this.children.push(child);
     return child;
