@@ -21,7 +21,7 @@ import { lowerBound, upperBound } from "./logic/downsample";
 import { fileSafe, toCsv, toJson, type ExportSeries } from "./logic/export";
 import { SeriesData, SeriesStore, chartId, type Scope } from "./logic/series-store";
 import { GROUP_ORDER, metricGroup, runLabel } from "./logic/table";
-import { MetricChart, type ChartRun } from "./ui/chart";
+import { BLOCKS_FROM, MetricChart, type ChartRun } from "./ui/chart";
 import { el } from "./ui/dom";
 import { RunsTable } from "./ui/runs-table";
 import { chartTheme, runStyle } from "./ui/theme";
@@ -413,8 +413,20 @@ export class MetricsApp {
       }
     }
     if (!drew) return;
+    this.prepareZoomWhenIdle();
     this.stats.renders++;
     document.body.dataset.renders = String(this.stats.renders);
+  }
+
+  /** Builds the block summaries of big series while the user is idle, so the first zoom is fast. */
+  private idleScheduled = false;
+  private prepareZoomWhenIdle(): void {
+    if (this.idleScheduled || typeof requestIdleCallback === "undefined") return;
+    this.idleScheduled = true;
+    requestIdleCallback(() => {
+      this.idleScheduled = false;
+      for (const s of this.store.all()) if (s.length > BLOCKS_FROM) s.blocks();
+    });
   }
 
   private notify(level: "info" | "warning" | "error", message: string): void {

@@ -184,3 +184,128 @@ export class LiveBuckets {
     this.indices.truncate(0);
   }
 }
+
+/**
+ * Per-block (BLOCK points) indices of the lowest and highest finite value, so the min/max of
+ * any index range costs two partial scans plus one look per whole block. Zoom redraws over
+ * millions of held points use it instead of scanning every point. Extended on append.
+ */
+export const BLOCK = 256;
+
+export class MinMaxBlocks {
+  private minIdx = new Int32Array(0);
+  private maxIdx = new Int32Array(0);
+  /** Points covered by finished blocks. */
+  private covered = 0;
+  private ys: ArrayLike<number> | undefined;
+
+  /** Brings the blocks up to date with ys[0, n) (same array, or a grown copy with the same prefix). */
+  update(ys: ArrayLike<number>, n: number, sameData: boolean): void {
+    if (!sameData) this.covered = 0;
+    this.ys = ys;
+    const blocks = Math.floor(n / BLOCK);
+    if (this.minIdx.length < blocks) {
+      const cap = Math.max(blocks, this.minIdx.length * 2, 16);
+      const min = new Int32Array(cap);
+      const max = new Int32Array(cap);
+      min.set(this.minIdx.subarray(0, this.covered / BLOCK));
+      max.set(this.maxIdx.subarray(0, this.covered / BLOCK));
+      this.minIdx = min;
+      this.maxIdx = max;
+    }
+    for (let b = this.covered / BLOCK; b < blocks; b++) {
+      let minI = -1;
+      let maxI = -1;
+      let minV = Infinity;
+      let maxV = -Infinity;
+      for (let i = b * BLOCK, end = i + BLOCK; i < end; i++) {
+        const y = ys[i];
+        if (y - y !== 0) continue;
+        if (y < minV) {
+          minV = y;
+          minI = i;
+        }
+        if (y > maxV) {
+          maxV = y;
+          maxI = i;
+        }
+      }
+      this.minIdx[b] = minI;
+      this.maxIdx[b] = maxI;
+    }
+    this.covered = blocks * BLOCK;
+  }
+
+  /** Min/max/last finite indices of [a, b) pushed in index order; nothing if none is finite. */
+  range(a: number, b: number, out: IndexList): void {
+    const ys = this.ys!;
+    let minI = -1;
+    let maxI = -1;
+    let minV = Infinity;
+    let maxV = -Infinity;
+    const consider = (i: number) => {
+      const y = ys[i];
+      if (i < 0 || y - y !== 0) return;
+      if (y < minV) {
+        minV = y;
+        minI = i;
+      }
+      if (y > maxV) {
+        maxV = y;
+        maxI = i;
+      }
+    };
+    const firstBlock = Math.ceil(a / BLOCK);
+    const lastBlock = Math.min(Math.floor(b / BLOCK), this.covered / BLOCK);
+    if (firstBlock >= lastBlock) {
+      for (let i = a; i < b; i++) consider(i);
+    } else {
+      for (let i = a; i < firstBlock * BLOCK; i++) consider(i);
+      for (let k = firstBlock; k < lastBlock; k++) {
+        consider(this.minIdx[k]);
+        consider(this.maxIdx[k]);
+      }
+      for (let i = lastBlock * BLOCK; i < b; i++) consider(i);
+    }
+    if (minI < 0) return;
+    let lastI = b - 1;
+    while (lastI >= a && ys[lastI] - ys[lastI] !== 0) lastI--;
+    const lo = minI < maxI ? minI : maxI;
+    const hi = minI < maxI ? maxI : minI;
+    out.push(lo);
+    if (hi !== lo) out.push(hi);
+    if (lastI !== hi) out.push(lastI);
+  }
+}
+
+/**
+ * downsampleRange with block summaries: the same min/max/last per x bucket, found with a
+ * binary search per bucket edge and the blocks, so the cost follows the bucket count, not the
+ * number of points in the range.
+ */
+export function downsampleRangeFast(
+  xs: ArrayLike<number>,
+  n: number,
+  lo: number,
+  hi: number,
+  buckets: number,
+  blocks: MinMaxBlocks,
+): Int32Array {
+  const start = Math.max(0, lowerBound(xs, n, lo) - 1);
+  const end = Math.min(n, upperBound(xs, n, hi) + 1);
+  const out = new IndexList(buckets * 3 + 8);
+  if (end - start <= buckets * 3) {
+    for (let i = start; i < end; i++) out.push(i);
+    return out.view();
+  }
+  const width = bucketWidth(hi - lo, buckets);
+  let a = start;
+  while (a < end) {
+    const bucketEnd = (Math.floor(xs[a] / width) + 1) * width;
+    let b = lowerBound(xs, end, bucketEnd);
+    if (b <= a) b = a + 1;
+    blocks.range(a, b, out);
+    a = b;
+  }
+  return out.view();
+}

@@ -5,6 +5,7 @@
  */
 import type { NonFiniteName, SeriesDelta, WireSeries } from "../../../client/src/webview/contract";
 import { continueEma, emptyEma, type EmaState } from "./smoothing";
+import { MinMaxBlocks } from "./downsample";
 
 export type Scope = "batch" | "epoch" | "run";
 
@@ -44,6 +45,8 @@ export class SeriesData {
   generation = 0;
 
   private smooth = new Float64Array(0);
+  private minMax: MinMaxBlocks | undefined;
+  private minMaxGeneration = -1;
   private ema: EmaState = emptyEma(0.6);
 
   constructor(
@@ -174,6 +177,15 @@ export class SeriesData {
     }
     if (this.ema.length < this.length) this.ema = continueEma(this.values, this.length, this.smooth, this.ema);
     return this.smooth;
+  }
+
+  /** Block min/max summaries of the values, for fast zoomed downsampling (built on first use). */
+  blocks(): MinMaxBlocks {
+    if (!this.minMax) this.minMax = new MinMaxBlocks();
+    // Appends keep the prefix; a replace (new generation) rebuilds.
+    this.minMax.update(this.values, this.length, this.minMaxGeneration === this.generation);
+    this.minMaxGeneration = this.generation;
+    return this.minMax;
   }
 
   /** Index of the point nearest to step (for hover). */

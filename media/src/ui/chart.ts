@@ -8,7 +8,7 @@ import type { CheckpointRecord } from "@expman/runtime/describe";
 import type { PanelSettings } from "../../../client/src/webview/contract";
 import { alignRuns, type RunPoints } from "../logic/align";
 import { xColumn, xValue } from "../logic/axes";
-import { LiveBuckets, downsampleRange, lowerBound } from "../logic/downsample";
+import { LiveBuckets, downsampleRange, downsampleRangeFast, lowerBound } from "../logic/downsample";
 import { outlierBounds, valueBounds } from "../logic/outliers";
 import type { Scope, SeriesData } from "../logic/series-store";
 import { formatNumber } from "../logic/table";
@@ -38,6 +38,8 @@ export interface ChartContext {
 }
 
 const HEIGHT = 260;
+/** Series longer than this use block summaries when zoomed. */
+export const BLOCKS_FROM = 262_144;
 
 export class MetricChart {
   readonly root: HTMLElement;
@@ -146,7 +148,13 @@ export class MetricChart {
       const xs = xColumn(s, settings.xAxis, run.origin);
       const smooth = s.smoothed(settings.smoothing);
       let indices: Int32Array;
-      if (this.zoom) indices = downsampleRange(xs, s.values, s.length, this.zoom[0], this.zoom[1], buckets);
+      if (this.zoom) {
+        // Big held series: block summaries make the cost follow the bucket count.
+        indices =
+          s.length > BLOCKS_FROM
+            ? downsampleRangeFast(xs, s.length, this.zoom[0], this.zoom[1], buckets, s.blocks())
+            : downsampleRange(xs, s.values, s.length, this.zoom[0], this.zoom[1], buckets);
+      }
       else {
         let lb = this.buckets.get(run.runId);
         if (!lb) this.buckets.set(run.runId, (lb = new LiveBuckets()));
