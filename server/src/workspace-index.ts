@@ -60,6 +60,9 @@ export class WorkspaceIndex {
   /** (Re)reads one file; a file that is gone or unreadable drops out of the registry. */
   updateFile(file: string): void {
     if (!isSourceFile(file)) return;
+    // Watchers report node_modules, build output... too: only what the walk would index (or
+    // an `imports:` module already indexed) counts.
+    if (!this.files.has(file) && !this.inIndexedFolder(file)) return;
     this.scanFile(file);
     this.changed();
   }
@@ -80,6 +83,14 @@ export class WorkspaceIndex {
   updateText(file: string, text: string): void {
     this.files.set(file, scanSource(file, text));
     this.changed();
+  }
+
+  private inIndexedFolder(file: string): boolean {
+    return this.roots.some((root) => {
+      const rel = path.relative(root, file);
+      if (rel.startsWith("..") || path.isAbsolute(rel)) return false;
+      return rel.split(/[\\/]/).slice(0, -1).every((part) => !SKIPPED_DIRS.has(part) && !part.startsWith("."));
+    });
   }
 
   get fileCount(): number {

@@ -4,7 +4,7 @@
  * definition, code actions and symbols, on fixture workspaces with TS, JS and Python pipelines.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { CodeAction, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, Location } from "vscode-languageserver-protocol";
 
@@ -266,17 +266,26 @@ describe("language server on a TypeScript workspace", () => {
     assert.deepEqual(symbols[0].children?.[0].children?.map((c) => c.name), ["lr"]);
   });
 
-  it("picks up a new pipeline when a source file changes (watched files)", async () => {
+  it("picks up a new pipeline when a source file changes (watched files), not from node_modules", async () => {
     const uri = uriOf(cfg("base.yaml"));
-    let v = await client.change(uri, "pipeline:\n  type: FreshPipe\n");
-    assert.equal((await client.diagnosticsFor(uri, v))[0]?.code, "unknown-type");
+    let v = await client.change(uri, "pipeline:\n  type: FreshPipe\n  callbacks:\n    - type: HiddenCb\n");
+    assert.deepEqual((await client.diagnosticsFor(uri, v)).map((d) => d.code), ["unknown-type", "unknown-type"]);
     const file = ws.path("src/fresh.ts");
     writeFileSync(file, 'import { register, Pipeline } from "@expman/runtime";\n@register("FreshPipe")\nexport class Fresh extends Pipeline {}\n');
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uriOf(file), type: 1 }] });
-    await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length === 0, "re-validation after the registry changed");
+    const hidden = ws.path("node_modules/lib/hidden.ts");
+    mkdirSync(ws.path("node_modules/lib"), { recursive: true });
+    writeFileSync(hidden, '@register("HiddenCb")\nexport class HiddenCb extends Callback {}\n');
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [
+        { uri: uriOf(hidden), type: 1 },
+        { uri: uriOf(file), type: 1 },
+      ],
+    });
+    await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length === 1, "re-validation after the registry changed");
+    assert.match(msg(client.diagnostics.get(uri)!.diagnostics[0]), /HiddenCb/);
     writeFileSync(file, "export const nothing = 1;\n");
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uriOf(file), type: 2 }] });
-    await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics[0]?.code === "unknown-type", "re-validation after the type went away");
+    await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length === 2, "re-validation after the type went away");
     v = await client.change(uri, ws.read("configs/exp/base.yaml"));
     assert.deepEqual(await client.diagnosticsFor(uri, v), []);
   });
