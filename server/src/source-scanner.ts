@@ -112,7 +112,8 @@ interface ScriptClass {
   bodyEnd: number;
 }
 
-const CLASS_RE = /(?:^|[^\w$.])class\s+([A-Za-z_$][\w$]*)\s*(?:<[^{]*?>\s*)?(?:extends\s+([A-Za-z_$][\w$.]*)(?:\s*<[^{]*?>)?\s*)?(?:implements\s+[^{]*)?\{/g;
+// Bounded repetitions: a minified file full of "class" words must not make this quadratic.
+const CLASS_RE = /(?:^|[^\w$.])class\s+([A-Za-z_$][\w$]*)\s*(?:<[^{]{0,300}?>\s*)?(?:extends\s+([A-Za-z_$][\w$.]*)(?:\s*<[^{]{0,300}?>)?\s*)?(?:implements\s+[^{]{0,500})?\{/g;
 
 function scriptClasses(code: string, lines: LineIndex): ScriptClass[] {
   const out: ScriptClass[] = [];
