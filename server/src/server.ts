@@ -79,9 +79,11 @@ function textOf(file: string): string | undefined {
   if (open) return open.getText();
   try {
     const stat = fs.statSync(file);
+    // A huge closed sibling is left out of the set rather than read (and not reported empty).
+    if (stat.size > MAX_CONFIG_BYTES) return undefined;
     const cached = diskCache.get(file);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.text;
-    const text = stat.size > MAX_CONFIG_BYTES * 2 ? "" : fs.readFileSync(file, "utf8");
+    const text = fs.readFileSync(file, "utf8");
     diskCache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, text });
     return text;
   } catch {
