@@ -6,7 +6,11 @@ import type { ParamsSchema, TypeDescription } from "../registry/schema";
  * themselves under these same descriptions, so names and options have one source of truth.
  */
 
+/** Keys the original accepted and ignored; kept so its configs still validate. */
+const IGNORED_VERBOSE = { verbose: { type: "boolean", description: "Ignored by this tracker (accepted for compatibility with the original's configs)." } } as const satisfies ParamsSchema;
+
 const DB_TRACKER: ParamsSchema = {
+  ...IGNORED_VERBOSE,
   name: { type: "string", required: true, description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`)." },
   recreate: { type: "boolean", default: false, description: "Delete an existing database first. By default a database is reused and a new experiment is appended." },
   flush_interval: { type: "number", default: 1, minimum: 0.05, description: "Seconds between background flushes of buffered points, so the database is never further behind." },
@@ -18,10 +22,12 @@ const LOG_TRACKER: ParamsSchema = {
 };
 
 const TENSORBOARD_TRACKER: ParamsSchema = {
+  ...IGNORED_VERBOSE,
   name: { type: "string", required: true, description: "Sub-folder under `<workspace>/artifacts/tensorboard/` for the event files." },
 };
 
 const MLFLOW_TRACKER: ParamsSchema = {
+  ...IGNORED_VERBOSE,
   name: { type: "string", required: true, description: "MLflow experiment name." },
   tracking_uri: { type: "string", description: "An http(s) URL of an MLflow tracking server; by default the file store `<workspace>/artifacts/mlruns`." },
 };
@@ -36,6 +42,9 @@ const PERFORMANCE_TRACKER: ParamsSchema = {
   history_size: { type: "integer", default: 1000, minimum: 1, description: "Samples kept in memory for summaries." },
   lightweight_mode: { type: "boolean", default: true, description: "Skip baseline snapshots at level starts." },
   test_mode: { type: "boolean", default: false, description: "Do not start the sampling timer (tests)." },
+  ...IGNORED_VERBOSE,
+  name: { type: "string", description: "Ignored (accepted for compatibility with the original's configs)." },
+  output_file: { type: "string", description: "Ignored (accepted for compatibility with the original's configs)." },
 };
 
 const EARLY_STOPPING: ParamsSchema = {
