@@ -197,6 +197,27 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.close();
   });
 
+  test("follows the theme: new colour variables and body class (as on a VS Code theme switch) redraw the charts", async () => {
+    const { page } = await open("standard", [500]);
+    await waitDrawn(page, "batch:train/loss");
+    const blue = async () =>
+      page.evaluate(() => {
+        const c = (window as any).__metrics.chart("batch:train/loss").canvas as HTMLCanvasElement;
+        const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 30 && d[i + 1] < 30 && d[i + 2] > 220 && d[i + 3] > 200) n++;
+        return n;
+      });
+    assert.equal(await blue(), 0);
+    await page.evaluate(() => {
+      document.documentElement.style.setProperty("--vscode-charts-orange", "#0000ff");
+      document.body.className = "vscode-light";
+    });
+    await settle(page);
+    assert.ok((await blue()) > 100, "run 1 is redrawn in the theme's new orange");
+    await page.close();
+  });
+
   test("checkpoint markers are buttons that reveal the checkpoint through the host", async () => {
     const { page } = await open("standard");
     await waitDrawn(page, "epoch:val/acc");

@@ -178,3 +178,25 @@ test("HTML: strict CSP with a nonce, no inline allowances, script carries the no
   assert.ok(html.includes("&#60;x&#62;"));
   assert.doesNotMatch(html, /https?:/);
 });
+
+test("series queries run at most 8 at a time and every one is answered, in order", async () => {
+  const { controller, sent, source } = setup();
+  let running = 0;
+  let peak = 0;
+  const original = source.getSeries.bind(source);
+  source.getSeries = async (q) => {
+    running++;
+    peak = Math.max(peak, running);
+    await wait(2);
+    running--;
+    return original(q);
+  };
+  const queries = Array.from({ length: 30 }, (_, i) => ({ runId: (i % 2) + 1, key: i % 3 === 0 ? "val/acc" : "train/loss" }));
+  await controller.receive({ type: "requestSeries", requestId: 3, queries });
+  const reply = sent.find((m) => m.type === "series");
+  assert.ok(reply && reply.type === "series");
+  assert.equal(reply.series.length, 30);
+  assert.deepEqual(reply.series.map((s) => s.key), queries.map((q) => q.key));
+  assert.ok(peak <= 8, `peak ${peak}`);
+  controller.dispose();
+});

@@ -36,6 +36,8 @@ export interface HostApi {
 export const FULL_FETCH_LIMIT = 200_000;
 /** Buckets asked of the host for big series and zoom re-fetches (each gives up to 3 points). */
 export const HOST_BUCKETS = 2_000;
+/** Queries per requestSeries message. */
+const REQUEST_CHUNK = 16;
 
 interface ChartInfo {
   key: string;
@@ -217,11 +219,14 @@ export class MetricsApp {
     return count > FULL_FETCH_LIMIT ? { runId, key, scope, buckets: HOST_BUCKETS } : { runId, key, scope };
   }
 
+  /** Asks the host for series, in messages of a few queries so charts fill in progressively. */
   private request(queries: SeriesQuery[], why: Pending): void {
-    if (queries.length === 0) return;
-    const requestId = this.nextRequestId++;
-    this.pending.set(requestId, queries.map(() => why));
-    this.host.postMessage({ type: "requestSeries", requestId, queries });
+    for (let i = 0; i < queries.length; i += REQUEST_CHUNK) {
+      const chunk = queries.slice(i, i + REQUEST_CHUNK);
+      const requestId = this.nextRequestId++;
+      this.pending.set(requestId, chunk.map(() => why));
+      this.host.postMessage({ type: "requestSeries", requestId, queries: chunk });
+    }
   }
 
   private onSeries(requestId: number, series: WireSeries[], errors: { query: SeriesQuery; message: string }[]): void {

@@ -28,6 +28,27 @@ export interface PanelHost {
   setTitle?(title: string): void;
 }
 
+/** Series queries in flight at once per panel (the query service answers one at a time anyway). */
+const QUERY_CONCURRENCY = 8;
+
+/** Promise.allSettled with at most `limit` calls running. */
+async function settleWithLimit<T, R>(items: T[], limit: number, call: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: "fulfilled", value: await call(items[i]) };
+      } catch (reason) {
+        results[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** How long to wait before re-listing runs after a lifecycle event (status, a new run). */
 const RUNS_REFRESH_MS = 500;
 
@@ -75,7 +96,7 @@ export class PanelController {
         await this.sendInit();
         return;
       case "requestSeries": {
-        const results = await Promise.allSettled(m.queries.map((q) => this.source.getSeries(q, this.selection.db)));
+        const results = await settleWithLimit(m.queries, QUERY_CONCURRENCY, (q) => this.source.getSeries(q, this.selection.db));
         const series: WireSeries[] = [];
         const errors = [];
         for (let i = 0; i < results.length; i++) {
