@@ -294,12 +294,17 @@ export class ResultsStore {
       const V = reducer ? undefined : new Float64Array(capacity);
       const T = reducer ? undefined : new Float64Array(capacity);
       const filtered = lo > -Infinity || hi < Infinity;
+      const filter = { lo, hi, loExclusive: afterStrict };
       let total = 0;
       for (const [seq, n, stepBlob, valueBlob, timeBlob] of chunks) {
         const ss = float64s(stepBlob, n);
         const vs = float64s(valueBlob, n);
         const ts = float64s(timeBlob, n);
         const base = seq * CHUNK_POINTS;
+        if (reducer) {
+          total += reducer.addColumns(ss, vs, ts, n, base, filtered ? filter : undefined);
+          continue;
+        }
         for (let i = 0; i < n; i++) {
           let s = ss[i];
           if (s !== s) s = base + i; // no step: its index in the series
@@ -307,12 +312,9 @@ export class ResultsStore {
             if (afterStrict ? !(s > lo) : !(s >= lo)) continue;
             if (!(s <= hi)) continue;
           }
-          if (reducer) reducer.add(s, vs[i], ts[i]);
-          else {
-            S![total] = s;
-            V![total] = vs[i];
-            T![total] = ts[i];
-          }
+          S![total] = s;
+          V![total] = vs[i];
+          T![total] = ts[i];
           total++;
         }
       }
