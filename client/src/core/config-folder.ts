@@ -1,0 +1,42 @@
+/** Which folders are experiment config folders, and what the experiment is called. No `vscode`. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const CONFIG_FILE = /^(env|experiment|base|trials)\.ya?ml$/i;
+const ROLES = ["env", "experiment", "base", "trials"] as const;
+
+/** Roles present in `dir` (`.yaml` or `.yml`). */
+export function configRolesIn(dir: string): string[] {
+  return ROLES.filter((r) => fs.existsSync(path.join(dir, `${r}.yaml`)) || fs.existsSync(path.join(dir, `${r}.yml`)));
+}
+
+/** A config folder holds at least two of the four files (a lone env.yaml may be another tool's). */
+export function isConfigFolder(dir: string): boolean {
+  return configRolesIn(dir).length >= 2;
+}
+
+/** The config folder of a file or folder path, if it is (in) one. */
+export function configFolderOf(fsPath: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(fsPath);
+  } catch {
+    return undefined;
+  }
+  const dir = stat.isDirectory() ? fsPath : path.dirname(fsPath);
+  if (!stat.isDirectory() && !CONFIG_FILE.test(path.basename(fsPath))) return undefined;
+  return isConfigFolder(dir) ? dir : undefined;
+}
+
+/** `name:` of experiment.yaml (a cheap read, no YAML parse), else the folder name. */
+export function experimentName(dir: string): string {
+  for (const file of ["experiment.yaml", "experiment.yml"]) {
+    try {
+      const m = /^name\s*:\s*["']?([^"'#\n]+?)["']?\s*(#.*)?$/m.exec(fs.readFileSync(path.join(dir, file), "utf8"));
+      if (m) return m[1].trim();
+    } catch {
+      /* try the next name */
+    }
+  }
+  return path.basename(dir);
+}

@@ -1,0 +1,62 @@
+/**
+ * Liveness from run events: what a running run is doing right now (status, epoch of total),
+ * keyed by the run's uid (the database's `uid`). The database stays the source of truth; this
+ * only fills the gap between flushes so the tree moves while a run trains.
+ */
+import type { RunEvent, StatusName } from "@expman/runtime/describe";
+import { Emitter } from "./emitter";
+
+export interface LiveRun {
+  uid: string;
+  status: StatusName;
+  epoch: number | null;
+  epochs: number | null;
+  updatedAt: number;
+}
+
+export class LiveRuns {
+  private readonly byUid = new Map<string, LiveRun>();
+  private readonly changed = new Emitter<LiveRun>();
+  readonly onDidChange = this.changed.event;
+
+  get(uid: string): LiveRun | undefined {
+    return this.byUid.get(uid);
+  }
+
+  /** Feeds one event; returns whether something visible changed (a run started/ended, an epoch ended, a checkpoint). */
+  apply(event: RunEvent): boolean {
+    const uid = "ids" in event ? event.ids?.run : undefined;
+    if (!uid) return false;
+    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as StatusName, epoch: null, epochs: null, updatedAt: Date.now() };
+    let visible = false;
+    if (event.kind === "lifecycle" && event.level === "trial_run") {
+      current.status = event.phase === "end" ? (event.status ?? "SUCCESS") : "RUNNING";
+      visible = true;
+    } else if (event.kind === "progress") {
+      current.epoch = event.epoch;
+      current.epochs = event.epochs;
+      visible = true;
+    } else if (event.kind === "checkpoint" || (event.kind === "lifecycle" && event.level === "epoch" && event.phase === "end")) {
+      visible = true;
+    }
+    current.updatedAt = Date.now();
+    this.byUid.set(uid, current);
+    if (visible) this.changed.fire(current);
+    return visible;
+  }
+
+  /** Marks every run still RUNNING as ended (its process exited without an end event). */
+  settle(uids: Iterable<string>, status: StatusName): void {
+    for (const uid of uids) {
+      const r = this.byUid.get(uid);
+      if (r && r.status === "RUNNING") {
+        r.status = status;
+        this.changed.fire(r);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * The experiments tree as plain data: experiments > trials > runs > (epochs, checkpoints),
+ * plus message items (a database that cannot be opened, Node not found). Children come from
+ * the query service; labels, descriptions, tooltips and icons are computed here, so the
+ * benchmark and the unit tests exercise the same code the editor shows. No `vscode`.
+ */
+import * as path from "node:path";
+import type {
+  CheckpointRecord,
+  EpochSummary,
+  ExperimentSummary,
+  QueryMethod,
+  QueryMethods,
+  RunStatusName,
+  RunSummary,
+  TrialSummary,
+} from "@expman/runtime/describe";
+import type { LiveRuns } from "./live-runs";
+
+export type Query = <M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]) => Promise<QueryMethods[M]["result"]>;
+
+export type TreeNode =
+  | { kind: "message"; id: string; label: string; detail: string; severity: "info" | "error"; db?: string; action?: "openSettings" | "installRuntime" }
+  | { kind: "experiment"; id: string; db: string; dbLabel?: string; experiment: ExperimentSummary }
+  | { kind: "trial"; id: string; db: string; trial: TrialSummary }
+  | { kind: "run"; id: string; db: string; run: RunSummary }
+  | { kind: "epochs"; id: string; db: string; run: RunSummary }
+  | { kind: "checkpoints"; id: string; db: string; run: RunSummary }
+  | { kind: "epoch"; id: string; db: string; run: RunSummary; epoch: EpochSummary }
+  | { kind: "checkpoint"; id: string; db: string; run: RunSummary; checkpoint: CheckpointRecord };
+
+export interface Presentation {
+  label: string;
+  description?: string;
+  /** Markdown. */
+  tooltip: string;
+  icon: { id: string; color?: string };
+  /** `contextValue` for menus: the node kind, plus `.running` / `.missing` qualifiers. */
+  contextValue: string;
+  collapsible: "none" | "collapsed" | "expanded";
+}
+
+export const STATUS_WORDS: Record<RunStatusName, string> = {
+  RUNNING: "running",
+  SUCCESS: "succeeded",
+  FINISHED: "finished",
+  FAILED: "failed",
+  ABORTED: "aborted",
+  STOPPED: "stopped early",
+  SKIPPED: "skipped",
+};
+
+const STATUS_ICONS: Record<RunStatusName, { id: string; color?: string }> = {
+  RUNNING: { id: "sync~spin", color: "charts.blue" },
+  SUCCESS: { id: "pass", color: "testing.iconPassed" },
+  FINISHED: { id: "pass", color: "testing.iconPassed" },
+  FAILED: { id: "error", color: "testing.iconFailed" },
+  ABORTED: { id: "stop-circle", color: "charts.orange" },
+  STOPPED: { id: "debug-stop", color: "charts.yellow" },
+  SKIPPED: { id: "circle-slash" },
+};
+
+/** Metrics worth a glance, in order of preference. */
+const KEY_METRICS = ["val_acc", "val_loss", "test_acc", "test_loss", "train_acc", "train_loss"];
+
+export function formatValue(value: unknown): string {
+  if (typeof value !== "number") return String(value);
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(3) : value.toPrecision(4).replace(/\.?0+$/, "");
+}
+
+/** Up to `count` `key value` pairs of the most telling metrics. */
+export function keyMetrics(metrics: Record<string, number | string>, count = 2): string {
+  const keys = Object.keys(metrics);
+  const chosen = KEY_METRICS.filter((k) => k in metrics);
+  for (const k of keys) if (chosen.length < count && !chosen.includes(k)) chosen.push(k);
+  return chosen
+    .slice(0, count)
+    .map((k) => `${k} ${formatValue(metrics[k])}`)
+    .join(" · ");
+}
+
+function metricsTable(metrics: Record<string, number | string>): string {
+  const keys = Object.keys(metrics).sort();
+  if (keys.length === 0) return "";
+  return ["| metric | value |", "|---|---|", ...keys.map((k) => `| ${escapeMd(k)} | ${formatValue(metrics[k])} |`)].join("\n");
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, "\\$1");
+}
+
+function duration(start: number, end: number | null): string {
+  if (end === null) return "";
+  const ms = end - start;
+  return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
+}
+
+export function runLabel(run: Pick<RunSummary, "trialName" | "repeat">): string {
+  return `${run.trialName}-${run.repeat}`;
+}
+
+export class TreeModel {
+  constructor(
+    private readonly query: Query,
+    private readonly live?: LiveRuns,
+  ) {}
+
+  /** Experiments of every database (newest first); a database that fails becomes an error item. */
+  async roots(dbs: readonly string[], workspaceRoot?: string): Promise<TreeNode[]> {
+    const multi = dbs.length > 1;
+    const perDb = await Promise.all(
+      dbs.map(async (db): Promise<TreeNode[]> => {
+        const dbLabel = workspaceRoot ? path.relative(workspaceRoot, db) : db;
+        try {
+          const experiments = await this.query("experiments.list", { db });
+          return experiments
+            .slice()
+            .sort((a, b) => b.startTime - a.startTime)
+            .map((experiment) => ({ kind: "experiment", id: `${db}#e${experiment.id}`, db, dbLabel: multi ? dbLabel : undefined, experiment }));
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e);
+          return [{ kind: "message", id: `${db}#error`, label: `${path.basename(db)}: cannot open`, detail: `${db}\n\n${why}`, severity: "error", db }];
+        }
+      }),
+    );
+    return perDb.flat();
+  }
+
+  async children(node: TreeNode): Promise<TreeNode[]> {
+    switch (node.kind) {
+      case "experiment": {
+        const trials = await this.query("trials.list", { db: node.db, experimentId: node.experiment.id });
+        return trials.map((trial) => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial }));
+      }
+      case "trial": {
+        const runs = await this.query("runs.list", { db: node.db, trialId: node.trial.id });
+        return runs.map((run) => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run }));
+      }
+      case "run":
+        return [
+          { kind: "epochs", id: `${node.id}/epochs`, db: node.db, run: node.run },
+          { kind: "checkpoints", id: `${node.id}/checkpoints`, db: node.db, run: node.run },
+        ];
+      case "epochs": {
+        const epochs = await this.query("epochs.list", { db: node.db, runId: node.run.id });
+        return epochs.map((epoch) => ({ kind: "epoch", id: `${node.id}/${epoch.idx}`, db: node.db, run: node.run, epoch }));
+      }
+      case "checkpoints": {
+        const checkpoints = await this.query("checkpoints.list", { db: node.db, runId: node.run.id });
+        return checkpoints.map((checkpoint) => ({ kind: "checkpoint", id: `${node.id}/${checkpoint.id}`, db: node.db, run: node.run, checkpoint }));
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The status shown for a run: the live one while the database still says RUNNING. */
+  runStatus(run: RunSummary): { status: RunStatusName; progress?: string } {
+    const live = this.live?.get(run.uid);
+    if (run.status === "RUNNING" && live) {
+      const progress = live.epoch !== null ? (live.epochs ? `epoch ${live.epoch + 1}/${live.epochs}` : `epoch ${live.epoch + 1}`) : undefined;
+      return { status: live.status, progress: live.status === "RUNNING" ? progress : undefined };
+    }
+    return { status: run.status };
+  }
+
+  present(node: TreeNode): Presentation {
+    switch (node.kind) {
+      case "message":
+        return {
+          label: node.label,
+          description: node.severity === "error" ? node.detail.split("\n").pop() : undefined,
+          tooltip: escapeMd(node.detail),
+          icon: node.severity === "error" ? { id: "error", color: "errorForeground" } : { id: "info" },
+          contextValue: node.db ? "message.db" : "message",
+          collapsible: "none",
+        };
+      case "experiment": {
+        const e = node.experiment;
+        const parts = [`${e.runCount} run${e.runCount === 1 ? "" : "s"}`, STATUS_WORDS[e.status] ?? e.status];
+        if (node.dbLabel) parts.push(node.dbLabel);
+        return {
+          label: e.title,
+          description: parts.join(" · "),
+          tooltip: [
+            `**${escapeMd(e.title)}**`,
+            e.desc ? escapeMd(e.desc) : "",
+            `${e.trialCount} trials, ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}`,
+            `Started ${new Date(e.startTime).toLocaleString()}${e.endTime ? `, took ${duration(e.startTime, e.endTime)}` : ""}`,
+            e.configDir ? `Config: \`${e.configDir}\`` : "",
+            `Database: \`${node.db}\``,
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: { id: "beaker", color: e.status === "FAILED" ? "testing.iconFailed" : undefined },
+          contextValue: e.configDir ? "experiment.config" : "experiment",
+          collapsible: "collapsed",
+        };
+      }
+      case "trial": {
+        const t = node.trial;
+        return {
+          label: t.name,
+          description: `${t.runCount} run${t.runCount === 1 ? "" : "s"}`,
+          tooltip: `**${escapeMd(t.name)}**\n\n${t.runCount} runs${t.workspace ? `\n\nWorkspace: \`${t.workspace}\`` : ""}`,
+          icon: { id: "symbol-class" },
+          contextValue: "trial",
+          collapsible: "collapsed",
+        };
+      }
+      case "run": {
+        const r = node.run;
+        const { status, progress } = this.runStatus(r);
+        const metrics = keyMetrics(r.finalMetrics);
+        const description = [progress ?? STATUS_WORDS[status] ?? status, metrics].filter(Boolean).join(" · ");
+        const params = Object.entries(r.params)
+          .slice(0, 20)
+          .map(([k, v]) => `${escapeMd(k)}=${escapeMd(JSON.stringify(v))}`)
+          .join(", ");
+        return {
+          label: runLabel(r),
+          description,
+          tooltip: [
+            `**${escapeMd(runLabel(r))}**: ${STATUS_WORDS[status] ?? status}${progress ? ` (${progress})` : ""}`,
+            `seed ${r.seed ?? "-"}, ${r.epochCount} epochs${r.endTime ? `, ${duration(r.startTime, r.endTime)}` : ""}`,
+            r.error ? `**Error:** ${escapeMd(r.error.message)}` : "",
+            params ? `Params: ${params}` : "",
+            metricsTable(r.finalMetrics),
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: STATUS_ICONS[status] ?? { id: "circle-outline" },
+          contextValue: status === "RUNNING" ? "run.running" : "run",
+          collapsible: "collapsed",
+        };
+      }
+      case "epochs":
+        return {
+          label: "Epochs",
+          description: String(node.run.epochCount),
+          tooltip: `${node.run.epochCount} epochs of ${escapeMd(runLabel(node.run))}`,
+          icon: { id: "list-ordered" },
+          contextValue: "epochs",
+          collapsible: "collapsed",
+        };
+      case "checkpoints":
+        return {
+          label: "Checkpoints",
+          tooltip: `Checkpoints of ${escapeMd(runLabel(node.run))}`,
+          icon: { id: "save-all" },
+          contextValue: "checkpoints",
+          collapsible: "collapsed",
+        };
+      case "epoch": {
+        const e = node.epoch;
+        return {
+          label: `epoch ${e.idx}`,
+          description: keyMetrics(e.metrics),
+          tooltip: [`**epoch ${e.idx}**: ${STATUS_WORDS[e.status] ?? e.status}, ${e.batchCount} batches${e.endTime ? `, ${duration(e.startTime, e.endTime)}` : ""}`, metricsTable(e.metrics)]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: e.status === "RUNNING" ? STATUS_ICONS.RUNNING : e.status === "FAILED" ? STATUS_ICONS.FAILED : { id: "circle-small-filled" },
+          contextValue: "epoch",
+          collapsible: "none",
+        };
+      }
+      case "checkpoint": {
+        const c = node.checkpoint;
+        const where = c.final ? "final" : c.epoch !== null ? `epoch ${c.epoch}` : "";
+        const missing = c.exists === false;
+        return {
+          label: path.basename(c.path),
+          description: [where, keyMetrics(c.metrics, 1), missing ? "missing" : ""].filter(Boolean).join(" · "),
+          tooltip: [`**${escapeMd(path.basename(c.path))}** (${where || "checkpoint"})`, `\`${c.path}\``, missing ? "The file is no longer on disk." : "", metricsTable(c.metrics)]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: missing ? { id: "warning", color: "list.warningForeground" } : { id: c.final ? "pass-filled" : "save" },
+          contextValue: missing ? "checkpoint.missing" : "checkpoint",
+          collapsible: "none",
+        };
+      }
+    }
+  }
+}

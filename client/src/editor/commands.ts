@@ -1,0 +1,131 @@
+/** Registers the `experimentManager.*` commands; each is a thin call into the parts that do the work. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { TreeNode } from "../core/tree-model";
+import type { MetricsPanels, PanelSelection } from "../webview/metrics-panel";
+import type { Ctx } from "./ctx";
+import type { Databases } from "./databases";
+import type { RunCommands } from "./run-commands";
+import type { ExperimentsTree } from "./tree-provider";
+import { experimentName } from "../core/config-folder";
+import { validateConfigDir } from "../core/validate-config";
+
+type Node<K extends TreeNode["kind"]> = Extract<TreeNode, { kind: K }>;
+
+function newestFile(dir: string, filter: (name: string) => boolean): string | undefined {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter(filter)
+      .map((n) => path.join(dir, n))
+      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function openFile(file: string): Promise<void> {
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+}
+
+export function registerCommands(
+  ctx: Ctx,
+  deps: { tree: ExperimentsTree; databases: Databases; runs: RunCommands; panels: MetricsPanels | undefined },
+): vscode.Disposable[] {
+  const { tree, databases, runs, panels } = deps;
+  const openPanel = (selection: PanelSelection) => {
+    if (!panels) {
+      void ctx.notify("error", "The metrics panel is not available in this build of the extension.");
+      return;
+    }
+    panels.open(selection);
+  };
+  const register = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(`experimentManager.${id}`, fn);
+  return [
+    register("runExperiment", (arg?: unknown) => runs.run(arg)),
+    register("stopRun", (arg?: unknown) => runs.stop(arg)),
+    register("stopAllRuns", () => ctx.runs.stopAll()),
+    register("refresh", () => {
+      databases.invalidate();
+      tree.refresh();
+    }),
+    register("validateConfig", async (arg?: unknown) => {
+      const dir = await runs.resolveConfigDir(arg);
+      if (!dir) return void ctx.notify("error", "No experiment config folder to validate.");
+      try {
+        await ctx.checkNode();
+        const result = await validateConfigDir(ctx.settings.nodePath, ctx.runtimeFor(dir), dir);
+        if (result.ok) void ctx.notify("info", `'${experimentName(dir)}': no config errors.`);
+        else void ctx.notify("error", `'${experimentName(dir)}': ${result.errors.join("; ")}`, "Show Problems");
+        return result;
+      } catch (e) {
+        void ctx.explainSetupError(e);
+        return undefined;
+      }
+    }),
+    register("openMetrics", (node?: TreeNode, selected?: TreeNode[]) => {
+      const nodes = (selected?.length ? selected : node ? [node] : []).filter(Boolean);
+      const runsSel = nodes.filter((n): n is Node<"run"> => n.kind === "run");
+      if (runsSel.length) return openPanel({ kind: "runs", runIds: runsSel.map((r) => r.run.id), db: runsSel[0].db });
+      const exp = nodes.find((n): n is Node<"experiment"> => n.kind === "experiment");
+      if (exp) return openPanel({ kind: "experiment", experimentId: exp.experiment.id, db: exp.db });
+      const trial = nodes.find((n): n is Node<"trial"> => n.kind === "trial");
+      if (trial) {
+        return void ctx.request("runs.list", { db: trial.db, trialId: trial.trial.id }).then(
+          (rs) => openPanel({ kind: "runs", runIds: rs.map((r) => r.id), db: trial.db }),
+          (e) => ctx.notify("error", `Cannot list the runs of ${trial.trial.name}: ${e.message}`),
+        );
+      }
+      void ctx.notify("info", "Select an experiment, trial or runs in the Experiments view to open their metrics.");
+    }),
+    register("compareRuns", (node?: TreeNode, selected?: TreeNode[]) => vscode.commands.executeCommand("experimentManager.openMetrics", node, selected)),
+    register("openCheckpoint", async (node: Node<"checkpoint">) => {
+      const file = node.checkpoint.path;
+      if (!fs.existsSync(file)) return void ctx.notify("warning", `Checkpoint file not found: ${file}`);
+      if (fs.statSync(file).isDirectory()) return vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(file));
+      await openFile(file);
+    }),
+    register("revealCheckpoint", async (node: Node<"checkpoint">) => {
+      const uri = vscode.Uri.file(node.checkpoint.path);
+      const inWorkspace = vscode.workspace.getWorkspaceFolder(uri);
+      await vscode.commands.executeCommand(inWorkspace ? "revealInExplorer" : "revealFileInOS", uri);
+    }),
+    register("copyCheckpointPath", async (node: Node<"checkpoint">) => {
+      await vscode.env.clipboard.writeText(node.checkpoint.path);
+      return node.checkpoint.path;
+    }),
+    register("openRunLog", async (node: Node<"run">) => {
+      const ws = node.run.workspace;
+      const log = ws && (newestFile(path.join(ws, "logs"), (n) => n.endsWith(".log")) ?? newestFile(path.join(ws, "artifacts"), (n) => n === "metrics.log"));
+      if (!log) return void ctx.notify("warning", `No log file found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` in ${ws}` : ""}.`);
+      await openFile(log);
+      return log;
+    }),
+    register("openRunConfig", async (node: Node<"run">) => {
+      const ws = node.run.workspace;
+      const candidates = [ws && path.join(ws, "configs"), ws && path.join(path.dirname(ws), "configs")].filter((d): d is string => Boolean(d));
+      for (const dir of candidates) {
+        const file = newestFile(dir, (n) => /\.ya?ml$/.test(n));
+        if (file) {
+          await openFile(file);
+          return file;
+        }
+      }
+      return void ctx.notify("warning", `No saved config found for run ${node.run.trialName}-${node.run.repeat}.`);
+    }),
+    register("openExperimentConfig", async (node: Node<"experiment">) => {
+      const dir = node.experiment.configDir;
+      const file = dir && ["trials.yaml", "base.yaml", "experiment.yaml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+      if (!file) return void ctx.notify("warning", `The config folder of '${node.experiment.title}' is not on disk${dir ? ` (${dir})` : ""}.`);
+      await openFile(file);
+    }),
+    register("installRuntime", async () => {
+      const root = ctx.workspaceRoots[0];
+      if (!root) return void ctx.notify("error", "Open a folder first: the runtime is installed into the project.");
+      const terminal = vscode.window.createTerminal({ name: "Install Experiment Manager runtime", cwd: root });
+      terminal.show();
+      terminal.sendText("npm install @expman/runtime");
+    }),
+  ];
+}

@@ -1,0 +1,134 @@
+/**
+ * Shared state of the running extension: settings, output channel, the user's Node, the
+ * resolved runtime, the query service, the runs and their liveness. Other modules get it
+ * passed in; only this one decides when the query service is (re)started.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { RunEvent } from "@expman/runtime/describe";
+import { LiveRuns } from "../core/live-runs";
+import { QueryClient } from "../core/query-client";
+import { RunManager } from "../core/run-manager";
+import { checkNode, NodeNotFoundError, resolveRuntime, RuntimeNotFoundError, type RuntimeLocation } from "../core/runtime-locator";
+import type { Query } from "../core/tree-model";
+import { readSettings, type Settings } from "./config";
+
+export interface ShownMessage {
+  severity: "info" | "warning" | "error";
+  text: string;
+  time: number;
+}
+
+export class Ctx implements vscode.Disposable {
+  settings: Settings = readSettings();
+  readonly output = vscode.window.createOutputChannel("Experiment Manager", { log: true });
+  readonly live = new LiveRuns();
+  readonly runs: RunManager;
+  private queryClient: QueryClient | undefined;
+  private nodeCheck: { nodePath: string; result: Promise<string> } | undefined;
+  private readonly runEvents = new vscode.EventEmitter<RunEvent>();
+  readonly onRunEvent = this.runEvents.event;
+  /** Messages shown to the user (newest last): the integration suites read them through the API. */
+  readonly messages: ShownMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.runs = new RunManager(() => this.settings.maxParallelRuns);
+    this.disposables.push(
+      this.output,
+      this.runEvents,
+      { dispose: () => this.runs.dispose() },
+      { dispose: () => this.live.dispose() },
+      { dispose: () => this.queryClient?.dispose() },
+    );
+    this.runs.onEvent(({ event }) => {
+      this.live.apply(event);
+      this.runEvents.fire(event);
+    });
+  }
+
+  /** The extension's own copy of the runtime: `<ext>/client/out/runtime/node_modules`. */
+  get bundledModules(): string {
+    return path.join(this.extension.extensionPath, "client", "out", "runtime", "node_modules");
+  }
+
+  get workspaceRoots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+  }
+
+  reloadSettings(): void {
+    const before = this.settings;
+    this.settings = readSettings();
+    if (before.nodePath !== this.settings.nodePath) this.resetServices();
+  }
+
+  /** Forgets the Node check and the query service (settings or trust changed). */
+  resetServices(): void {
+    this.nodeCheck = undefined;
+    this.queryClient?.dispose();
+    this.queryClient = undefined;
+  }
+
+  /** Resolves to the Node version, or rejects with NodeNotFoundError (cached per nodePath). */
+  checkNode(): Promise<string> {
+    const nodePath = this.settings.nodePath;
+    if (!this.nodeCheck || this.nodeCheck.nodePath !== nodePath) {
+      const result = checkNode(nodePath);
+      this.nodeCheck = { nodePath, result };
+      // A failed check is retried next time (the user may have fixed the setting or PATH).
+      result.catch(() => {
+        if (this.nodeCheck?.result === result) this.nodeCheck = undefined;
+      });
+    }
+    return this.nodeCheck.result;
+  }
+
+  /** The runtime for a folder; the workspace's copy only in a trusted workspace. */
+  runtimeFor(dir?: string): RuntimeLocation {
+    const dirs = [...(dir ? [dir] : []), ...this.workspaceRoots];
+    return resolveRuntime(dirs, this.bundledModules, vscode.workspace.isTrusted);
+  }
+
+  /** The query service, started on first use. Throws NodeNotFoundError / RuntimeNotFoundError. */
+  async query(): Promise<QueryClient> {
+    await this.checkNode();
+    if (!this.queryClient) {
+      this.queryClient = new QueryClient({
+        node: this.settings.nodePath,
+        runtime: this.runtimeFor(),
+        cwd: this.workspaceRoots[0],
+        log: (line) => this.output.info(line),
+      });
+    }
+    return this.queryClient;
+  }
+
+  /** A `Query` function for the tree model and the metrics data source. */
+  readonly request: Query = async (method, params) => (await this.query()).request(method, params);
+
+  /** Shows a message, records it, and resolves to the chosen action. */
+  async notify(severity: ShownMessage["severity"], text: string, ...actions: string[]): Promise<string | undefined> {
+    this.messages.push({ severity, text, time: Date.now() });
+    if (this.messages.length > 200) this.messages.splice(0, this.messages.length - 200);
+    this.output[severity === "warning" ? "warn" : severity](text);
+    const show = severity === "error" ? vscode.window.showErrorMessage : severity === "warning" ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    return show(text, ...actions);
+  }
+
+  /** Explains a Node / runtime problem with the action that fixes it. Never throws. */
+  async explainSetupError(error: unknown): Promise<void> {
+    if (error instanceof NodeNotFoundError) {
+      const choice = await this.notify("error", error.message, "Open Settings");
+      if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "experimentManager.nodePath");
+    } else if (error instanceof RuntimeNotFoundError) {
+      const choice = await this.notify("error", error.message, "Install in Workspace");
+      if (choice === "Install in Workspace") void vscode.commands.executeCommand("experimentManager.installRuntime");
+    } else {
+      await this.notify("error", `Experiment Manager: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Run and stop experiments from the editor: refuses in an untrusted workspace and for config
+ * folders with errors (no process started), checks Node, starts `expman run` through the
+ * RunManager, shows output in a channel named after the experiment, progress in the status
+ * bar, and the outcome (with a button to the log) when it ends.
+ */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { RunOutcome } from "../core/run-process";
+import { progressText } from "../core/run-process";
+import type { ManagedRun } from "../core/run-manager";
+import { configFolderOf, experimentName, isConfigFolder } from "../core/config-folder";
+import { validateConfigDir } from "../core/validate-config";
+import type { TreeNode } from "../core/tree-model";
+import type { Ctx } from "./ctx";
+
+export type RunRefusal = "untrusted" | "no-config" | "config-errors" | "node-missing" | "runtime-missing" | "cancelled";
+
+export interface RunCommandResult {
+  started: boolean;
+  /** The managed run (its id is what stopRun takes). */
+  runId?: number;
+  reason?: RunRefusal;
+  errors?: string[];
+}
+
+export class RunCommands implements vscode.Disposable {
+  private readonly channels = new Map<string, vscode.OutputChannel>();
+  private readonly statusItems = new Map<number, vscode.StatusBarItem>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.disposables.push(
+      ctx.runs.onOutput(({ run, text }) => this.channel(run.name).append(text)),
+      ctx.runs.onEvent(({ run, event }) => {
+        if (event.kind === "progress" || (event.kind === "lifecycle" && event.level === "trial_run")) this.updateStatus(run);
+      }),
+      ctx.runs.onDidChange((run) => {
+        this.updateStatus(run);
+        if (run.state === "done" && run.outcome) void this.reportOutcome(run, run.outcome);
+      }),
+    );
+  }
+
+  private channel(name: string): vscode.OutputChannel {
+    let ch = this.channels.get(name);
+    if (!ch) {
+      ch = vscode.window.createOutputChannel(`Experiment: ${name}`, "expman-log");
+      this.channels.set(name, ch);
+    }
+    return ch;
+  }
+
+  /** The config folder for a command argument: a Uri, a tree node, the active editor, or a pick. */
+  async resolveConfigDir(arg: unknown): Promise<string | undefined> {
+    if (arg instanceof vscode.Uri) return configFolderOf(arg.fsPath);
+    if (typeof arg === "string") return configFolderOf(arg);
+    const node = arg as TreeNode | undefined;
+    if (node && node.kind === "experiment") return node.experiment.configDir ?? undefined;
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active?.scheme === "file") {
+      const dir = configFolderOf(active.fsPath);
+      if (dir) return dir;
+    }
+    const found = await vscode.workspace.findFiles("**/trials.{yaml,yml}", "**/node_modules/**", 200);
+    const dirs = [...new Set(found.map((u) => path.dirname(u.fsPath)))].filter(isConfigFolder).sort();
+    if (dirs.length === 0) return undefined;
+    if (dirs.length === 1) return dirs[0];
+    const pick = await vscode.window.showQuickPick(
+      dirs.map((d) => ({ label: experimentName(d), description: vscode.workspace.asRelativePath(d), dir: d })),
+      { title: "Run which experiment?" },
+    );
+    return pick?.dir;
+  }
+
+  async run(arg?: unknown): Promise<RunCommandResult> {
+    if (!vscode.workspace.isTrusted) {
+      const choice = await this.ctx.notify(
+        "warning",
+        "Running experiments is disabled in Restricted Mode: a run executes the workspace's code. Trust this workspace to run experiments; editing help keeps working.",
+        "Manage Workspace Trust",
+      );
+      if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
+      return { started: false, reason: "untrusted" };
+    }
+    const dir = await this.resolveConfigDir(arg);
+    if (!dir) {
+      await this.ctx.notify("error", "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.");
+      return { started: false, reason: "no-config" };
+    }
+    const name = experimentName(dir);
+    let runtime;
+    try {
+      await this.ctx.checkNode();
+      runtime = this.ctx.runtimeFor(dir);
+    } catch (e) {
+      void this.ctx.explainSetupError(e);
+      return { started: false, reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing", errors: [String(e)] };
+    }
+    if (runtime.source === "bundled") this.ctx.output.info(`running '${name}' with the runtime bundled in the extension (${runtime.version}); install @expman/runtime in the project to use its own`);
+    const validation = await validateConfigDir(this.ctx.settings.nodePath, runtime, dir).catch((e: Error) => ({ ok: false, diagnostics: [], errors: [e.message] }));
+    if (!validation.ok) {
+      const ch = this.channel(name);
+      ch.appendLine(`Not started: '${name}' has config errors (${dir}):`);
+      for (const line of validation.errors) ch.appendLine(`  ${line}`);
+      const first = validation.errors.slice(0, 3).join("; ");
+      const more = validation.errors.length > 3 ? ` (and ${validation.errors.length - 3} more)` : "";
+      void this.ctx.notify("error", `Cannot run '${name}': ${validation.errors.length} config error${validation.errors.length === 1 ? "" : "s"}: ${first}${more}`, "Show Problems", "Show Output").then((choice) => {
+        if (choice === "Show Problems") void vscode.commands.executeCommand("workbench.actions.view.problems");
+        if (choice === "Show Output") ch.show(true);
+      });
+      return { started: false, reason: "config-errors", errors: validation.errors };
+    }
+    const ch = this.channel(name);
+    ch.appendLine(`── ${new Date().toLocaleString()} · expman run ${dir} (${runtime.source} runtime ${runtime.version})`);
+    if (this.ctx.settings.revealOutput === "always") ch.show(true);
+    const run = this.ctx.runs.enqueue(
+      {
+        node: this.ctx.settings.nodePath,
+        runtime,
+        configDir: dir,
+        args: this.ctx.settings.failFast ? ["--fail-fast"] : [],
+        graceMs: this.ctx.settings.stopGracePeriodSeconds * 1000,
+      },
+      name,
+    );
+    if (run.state === "queued") void this.ctx.notify("info", `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`);
+    return { started: true, runId: run.id };
+  }
+
+  /** Stops a managed run (by id or tree node); with no argument, picks among active runs. */
+  async stop(arg?: unknown): Promise<boolean> {
+    let id: number | undefined;
+    if (typeof arg === "number") id = arg;
+    else if (arg && typeof arg === "object" && (arg as TreeNode).kind === "run") {
+      const uid = (arg as Extract<TreeNode, { kind: "run" }>).run.uid;
+      id = this.ctx.runs.active().find((r) => r.process.seenRuns.some((s) => s.uid === uid))?.id;
+    }
+    const active = this.ctx.runs.active();
+    if (id === undefined) {
+      if (active.length === 0) {
+        void this.ctx.notify("info", "No experiment is running.");
+        return false;
+      }
+      if (active.length === 1) id = active[0].id;
+      else {
+        const pick = await vscode.window.showQuickPick(
+          active.map((r) => ({ label: r.name, description: `${r.state} · ${progressText(r.process.lastProgress)}`, id: r.id })),
+          { title: "Stop which run?" },
+        );
+        id = pick?.id;
+      }
+    }
+    return id !== undefined && this.ctx.runs.stop(id);
+  }
+
+  private updateStatus(run: ManagedRun): void {
+    let item = this.statusItems.get(run.id);
+    if (run.state === "done") {
+      item?.dispose();
+      this.statusItems.delete(run.id);
+      return;
+    }
+    if (!item) {
+      item = vscode.window.createStatusBarItem(`experimentManager.run.${run.id}`, vscode.StatusBarAlignment.Left, 10);
+      item.name = "Experiment run";
+      this.statusItems.set(run.id, item);
+    }
+    const icon = run.state === "queued" ? "$(clock)" : run.state === "stopping" ? "$(loading~spin)" : "$(sync~spin)";
+    const what = run.state === "queued" ? "queued" : run.state === "stopping" ? "stopping…" : progressText(run.process.lastProgress);
+    item.text = `${icon} ${run.name}: ${what}`;
+    item.tooltip = `Experiment '${run.name}' (${run.configDir})\nClick to stop.`;
+    item.command = { command: "experimentManager.stopRun", title: "Stop", arguments: [run.id] };
+    item.show();
+  }
+
+  private async reportOutcome(run: ManagedRun, outcome: RunOutcome): Promise<void> {
+    const ch = this.channel(run.name);
+    const failed = outcome.runs.filter((r) => r.status === "FAILED");
+    const summary = outcome.runs.map((r) => `${r.trial}-${r.repeat} ${r.status}`).join(", ");
+    ch.appendLine(`── ended: exit ${outcome.signal ?? outcome.exitCode}${outcome.killed ? " (killed after the grace period)" : ""}${summary ? ` · ${summary}` : ""}`);
+    const openLog = async (choice: string | undefined) => {
+      if (choice === "Open Log") ch.show(true);
+    };
+    if (outcome.stopped) {
+      void this.ctx.notify("info", `'${run.name}' was stopped${outcome.killed ? " (killed after the grace period)" : ""}; the current run ends ABORTED.`);
+      return;
+    }
+    if (outcome.configErrors.length) {
+      if (this.ctx.settings.revealOutput !== "never") ch.show(true);
+      void openLog(await this.ctx.notify("error", `'${run.name}' did not start: ${outcome.configErrors.join("; ")}`, "Open Log"));
+      return;
+    }
+    if (failed.length) {
+      if (this.ctx.settings.revealOutput !== "never") ch.show(true);
+      const f = failed[0];
+      const text = `'${run.name}': run ${f.trial}-${f.repeat} FAILED: ${f.error?.message ?? "see the log"}${failed.length > 1 ? ` (${failed.length} runs failed)` : ""}`;
+      void openLog(await this.ctx.notify("error", text, "Open Log"));
+      return;
+    }
+    if (outcome.exitCode !== 0) {
+      if (this.ctx.settings.revealOutput !== "never") ch.show(true);
+      const why = outcome.errors[0] ?? outcome.stderrTail.trim().split("\n").slice(-1)[0] ?? "";
+      void openLog(await this.ctx.notify("error", `'${run.name}' ended with exit ${outcome.signal ?? outcome.exitCode}${why ? `: ${why}` : ""}`, "Open Log"));
+      return;
+    }
+    if (this.ctx.settings.notifyOnFinish) void this.ctx.notify("info", `'${run.name}' finished: ${summary || "no runs"}.`);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    for (const i of this.statusItems.values()) i.dispose();
+    for (const c of this.channels.values()) c.dispose();
+  }
+}

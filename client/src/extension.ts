@@ -1,0 +1,105 @@
+/**
+ * Entry point of the Experiment Manager extension. Wires the parts together and exports a
+ * small API (used by the integration suites and by other extensions). Nothing here, nor
+ * anything it imports, loads a native module: SQLite is read by `expman serve` and written by
+ * `expman run`, both child processes on the user's Node (DESIGN.md, process model).
+ */
+import * as vscode from "vscode";
+import { QueryDataSource } from "./core/metrics-data-source";
+import type { RunManager } from "./core/run-manager";
+import { ConfigCodeLens } from "./editor/codelens";
+import { registerCommands } from "./editor/commands";
+import { SECTION } from "./editor/config";
+import { Ctx, type ShownMessage } from "./editor/ctx";
+import { Databases } from "./editor/databases";
+import { startLanguageClient } from "./editor/language-client";
+import { RunCommands } from "./editor/run-commands";
+import { ExperimentsTree, VIEW_ID } from "./editor/tree-provider";
+import { MetricsPanels } from "./webview/metrics-panel";
+
+export interface ExperimentManagerApi {
+  /** Milliseconds activate() took (language server start excluded: it continues in the background). */
+  activationMs: number;
+  runs: RunManager;
+  tree: ExperimentsTree;
+  databases: Databases;
+  messages: readonly ShownMessage[];
+  /** Resolves when the language server has started (or failed to). */
+  languageServerReady: Promise<unknown>;
+}
+
+export function activate(context: vscode.ExtensionContext): ExperimentManagerApi {
+  const started = performance.now();
+  const ctx = new Ctx(context);
+  context.subscriptions.push(ctx);
+
+  const databases = new Databases(ctx);
+  const tree = new ExperimentsTree(ctx, databases);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  tree.view = view;
+  context.subscriptions.push(databases, tree, view);
+
+  const runCommands = new RunCommands(ctx);
+  context.subscriptions.push(runCommands);
+
+  let panels: MetricsPanels | undefined;
+  try {
+    const source = new QueryDataSource({
+      query: ctx.request,
+      defaultDb: async () => (await databases.list())[0],
+      onRunEvent: (listener) => ctx.onRunEvent(listener),
+      revealCheckpoint: async (target) => {
+        await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+        await tree.revealCheckpoint(target);
+      },
+    });
+    panels = new MetricsPanels(context.extensionUri, source, ctx.output);
+    context.subscriptions.push(panels, panels.registerSerializer());
+  } catch (e) {
+    ctx.output.error(`metrics panel unavailable: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  context.subscriptions.push(
+    ...registerCommands(ctx, { tree, databases, runs: runCommands, panels }),
+    vscode.languages.registerCodeLensProvider({ scheme: "file", language: "yaml" }, new ConfigCodeLens()),
+    // Live tree: run and epoch ends, checkpoints; coalesced to a few refreshes a second.
+    ctx.live.onDidChange(() => tree.refresh(400)),
+    ctx.runs.onEvent(({ event }) => {
+      if (event.kind === "lifecycle" && event.level === "experiment" && event.phase === "start") databases.invalidate(true);
+      if (event.kind === "lifecycle" && event.level === "trial_run" && event.phase === "create") tree.refresh(200);
+    }),
+    ctx.runs.onDidChange((run) => {
+      if (run.state === "done") {
+        // A run that ended without its end event (killed) reads back ABORTED from the database.
+        ctx.live.settle(
+          run.process.seenRuns.map((r) => r.uid),
+          "ABORTED",
+        );
+        databases.invalidate();
+        tree.refresh(100);
+      }
+    }),
+    databases.onDidChange(({ created }) => tree.refresh(created ? 0 : 1500)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      ctx.reloadSettings();
+      if (e.affectsConfiguration(`${SECTION}.databaseGlobs`)) databases.settingsChanged();
+      tree.refresh();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // The workspace's own runtime may now be used for queries.
+      ctx.resetServices();
+      tree.refresh();
+    }),
+    { dispose: () => ctx.runs.stopAll() },
+  );
+
+  const languageServerReady = startLanguageClient(ctx).catch((e) => ctx.output.error(`language server: ${String(e)}`));
+  const activationMs = performance.now() - started;
+  ctx.output.info(`activated in ${activationMs.toFixed(1)} ms (trusted: ${vscode.workspace.isTrusted})`);
+  return { activationMs, runs: ctx.runs, tree, databases, messages: ctx.messages, languageServerReady };
+}
+
+export function deactivate(): void {
+  /* everything is in context.subscriptions */
+}
