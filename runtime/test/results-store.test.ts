@@ -308,3 +308,29 @@ test("a RUNNING experiment whose writer died reads ABORTED (same host only); rec
   check.close();
   await root.close();
 });
+
+test("a long-lived store follows a file that a run recreated, and says so when it is gone", async () => {
+  const ws = tmp();
+  const make = async (title: string, recreate: boolean) => {
+    const root = new TrackerManager(ws);
+    const tracker = new DBTracker(ws, { name: "re.db", recreate });
+    root.addTracker(tracker, "DBTracker");
+    root.onCreate(Level.EXPERIMENT, title);
+    root.onEnd(Level.EXPERIMENT);
+    await root.close();
+    return tracker.path;
+  };
+  const file = await make("first", false);
+  const store = new ResultsStore(file);
+  try {
+    assert.deepEqual(store.listExperiments().map((e) => e.title), ["first"]);
+    await make("second", false);
+    assert.deepEqual(store.listExperiments().map((e) => e.title), ["first", "second"]);
+    await make("third", true);
+    assert.deepEqual(store.listExperiments().map((e) => e.title), ["third"]);
+    fs.rmSync(file);
+    assert.throws(() => store.listExperiments(), (e: unknown) => e instanceof TrackingDbError && e.code === "DB_NOT_FOUND" && e.message.includes(file));
+  } finally {
+    store.close();
+  }
+});

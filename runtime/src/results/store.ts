@@ -85,13 +85,19 @@ const SCOPE_RANK: Record<Scope, number> = { run: 0, epoch: 1, batch: 2 };
  */
 export class ResultsStore {
   readonly file: string;
-  private readonly db: Database;
+  private db: Database;
+  /** The file's inode when opened: a run with `recreate: true` replaces the file. */
+  private ino: number;
   private readonly statements = new Map<string, Statement>();
 
   /** `timeoutMs`: how long to wait for another process's lock (default 5 s). */
-  constructor(file: string, options: { timeoutMs?: number } = {}) {
+  constructor(
+    file: string,
+    private readonly options: { timeoutMs?: number } = {},
+  ) {
     this.file = path.resolve(file);
     this.db = openForReading(this.file, options);
+    this.ino = inodeOf(this.file) ?? -1;
   }
 
   static open(file: string, options: { timeoutMs?: number } = {}): ResultsStore {
@@ -405,6 +411,7 @@ export class ResultsStore {
   /** Runs a query in one read transaction (one consistent snapshot), naming the file on errors. */
   private read<T>(fn: () => T): T {
     if (!this.db.open) throw new TrackingDbError("DB_UNREADABLE", this.file, `Tracking database ${this.file} was closed.`);
+    this.followReplacement();
     try {
       return this.db.transaction(fn).deferred();
     } catch (error) {
@@ -418,6 +425,23 @@ export class ResultsStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * A long-lived reader (the query service) would otherwise keep reading a deleted file after
+   * a run recreated it: notice the new inode and reopen.
+   */
+  private followReplacement(): void {
+    const ino = inodeOf(this.file);
+    if (ino === undefined) {
+      throw new TrackingDbError("DB_NOT_FOUND", this.file, `Tracking database ${this.file} no longer exists (deleted or moved).`);
+    }
+    if (ino === this.ino) return;
+    const db = openForReading(this.file, this.options);
+    this.db.close();
+    this.db = db;
+    this.ino = ino;
+    this.statements.clear();
   }
 
   private stmt(sql: string): Statement {
@@ -436,6 +460,14 @@ function float64s(buffer: Buffer, n: number): Float64Array {
   const copy = new Float64Array(n);
   new Uint8Array(copy.buffer).set(buffer.subarray(0, n * 8));
   return copy;
+}
+
+function inodeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).ino;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseJson(text: string): unknown {
