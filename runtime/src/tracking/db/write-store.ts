@@ -19,6 +19,8 @@ import { flattenParams, safeJson } from "./values";
 
 /** Flush when this many full chunks wait, whatever the timer says (bounds memory). */
 const MAX_PENDING_CHUNKS = 256;
+/** Likewise for buffered epoch values and text values (one object each). */
+const MAX_PENDING_ROWS = 65536;
 
 export type StatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
 
@@ -323,13 +325,14 @@ export class WriteStore {
   }
 
   addEpochValue(runId: number, epoch: number, key: string, value: number, step: number | null, time: number): void {
-    this.epochValues.push({ runId, epoch, key, value, step, time });
+    if (this.epochValues.push({ runId, epoch, key, value, step, time }) >= MAX_PENDING_ROWS) this.flush();
   }
 
   addText(series: SeriesBuffer, step: number | null, epoch: number | null, batch: number | null, time: number, value: unknown): void {
     series.textCount++;
-    this.texts.push({ series, step, epoch, batch, time, json: safeJson(value) });
+    const pending = this.texts.push({ series, step, epoch, batch, time, json: safeJson(value) });
     if (!series.dirty) this.markDirty(series);
+    if (pending >= MAX_PENDING_ROWS) this.flush();
   }
 
   /**
@@ -392,7 +395,13 @@ export class WriteStore {
         s.id,
       );
     }
-    for (const v of this.epochValues) {
+    // Only the last value of each (run, epoch, key) matters: write that one.
+    const written = new Set<string>();
+    for (let i = this.epochValues.length - 1; i >= 0; i--) {
+      const v = this.epochValues[i];
+      const id = `${v.runId}\u0000${v.epoch}\u0000${v.key}`;
+      if (written.has(id)) continue;
+      written.add(id);
       st.ensureEpoch.run(v.runId, v.epoch, v.time);
       st.upsertEpochMetric.run(v.runId, v.epoch, v.key, v.value, v.step, v.time);
     }
