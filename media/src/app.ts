@@ -123,7 +123,10 @@ export class MetricsApp {
         const w = this.chartsRoot.clientWidth;
         if (w === lastWidth) return;
         lastWidth = w;
-        for (const c of this.charts.values()) c.dirty = true;
+        for (const c of this.charts.values()) {
+          c.dirty = true;
+          c.needsMeasure = true;
+        }
         this.scheduleRender();
       }).observe(this.chartsRoot);
     }
@@ -175,7 +178,6 @@ export class MetricsApp {
         const changed = this.store.applyDeltas(m.deltas);
         for (const d of m.deltas) this.ensureChart(d.key, d.scope, false);
         for (const id of changed) this.markDirty(id);
-        if (changed.size) this.table.render(this.runs.map((r) => r.summary));
         return;
       }
       case "checkpoints":
@@ -211,7 +213,8 @@ export class MetricsApp {
     const empty = runs.filter((r) => r.keys.length === 0).map((r) => runLabel(r.summary));
     if (empty.length) this.notify("info", `No metrics logged (yet) by ${empty.join(", ")}`);
     if (runs.length === 0) this.notify("info", "This selection has no runs.");
-    for (const c of this.charts.values()) c.invalidate();
+    // A changed run set or colour rebuilds a chart by itself (see MetricChart.update).
+    for (const c of this.charts.values()) c.dirty = true;
     this.scheduleRender();
   }
 
@@ -301,7 +304,10 @@ export class MetricsApp {
       sections.push(el("p", { class: "empty" }, msg));
     }
     this.chartsRoot.replaceChildren(...sections);
-    for (const c of this.charts.values()) c.dirty = true;
+    for (const c of this.charts.values()) {
+      c.dirty = true;
+      c.needsMeasure = true;
+    }
     this.scheduleRender();
   }
 

@@ -125,8 +125,16 @@ export class MetricChart {
     this.update();
   }
 
+  /** Set when the layout may have changed (resize, first draw); reading clientWidth forces a layout, so it is cached. */
+  needsMeasure = true;
+  private measuredWidth = 600;
+
   private width(): number {
-    return Math.max(200, Math.floor(this.root.clientWidth || 600) - 16);
+    if (this.needsMeasure && this.root.isConnected) {
+      this.measuredWidth = Math.max(200, Math.floor(this.root.clientWidth || 600) - 16);
+      this.needsMeasure = false;
+    }
+    return this.measuredWidth;
   }
 
   /** Recomputes what to draw from the store and redraws. */
@@ -178,8 +186,10 @@ export class MetricChart {
     this.yBounds = this.computeYBounds(data, settings);
     if (points.length === 0 && runs.length > 0 && notes.length === 0) notes.push("No data for the visible runs");
     if (runs.length === 0) notes.push("No visible run logs this metric");
-    this.notice.textContent = notes.join(" · ");
-    this.notice.hidden = notes.length === 0;
+    const noticeText = notes.join(" · ");
+    // Untouched DOM when nothing changed: live redraws should not cost a layout.
+    if (this.notice.textContent !== noticeText) this.notice.textContent = noticeText;
+    if (this.notice.hidden !== (notes.length === 0)) this.notice.hidden = notes.length === 0;
 
     const signature = JSON.stringify([settings.xAxis, settings.logY, runs.map((r) => [r.runId, r.style.color, r.style.dash])]);
     if (!this.plot || signature !== this.plotSignature || this.plot.width !== width) {
@@ -189,8 +199,8 @@ export class MetricChart {
     } else {
       this.plot.setData(data as uPlot.AlignedData, true);
     }
-    this.root.dataset.drawnPoints = String(this.drawnPoints);
-    this.root.dataset.zoomed = this.zoom ? `${this.zoom[0]},${this.zoom[1]}` : "";
+    const zoomed = this.zoom ? `${this.zoom[0]},${this.zoom[1]}` : "";
+    if (this.root.dataset.zoomed !== zoomed) this.root.dataset.zoomed = zoomed;
   }
 
   private computeYBounds(data: (number | null)[][], settings: PanelSettings): [number, number] | null {

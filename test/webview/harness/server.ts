@@ -1,21 +1,27 @@
 /**
  * Serves the harness page on 127.0.0.1: the panel's real HTML (client/src/webview/html.ts, same
  * CSP and nonce scheme, cspSource = this origin) with the harness host script placed before the
- * bundled webview script from media/dist. Builds both bundles first.
+ * bundled webview script (built with media/build.mjs's options). Builds both bundles first.
  */
 import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
 import { join, normalize, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { makeNonce, panelHtml } from "../../../client/src/webview/html";
 
 const ROOT = resolve(__dirname, "../../..");
 const HARNESS_DIST = join(ROOT, "test/webview/harness/dist");
 
+/**
+ * Builds the webview with media/build.mjs's options into the harness's own folder (so a
+ * concurrent `node media/build.mjs` cannot swap files under a running test) and the host.
+ */
 export async function buildBundles(): Promise<void> {
-  const { spawnSync } = await import("node:child_process");
-  const r = spawnSync(process.execPath, [join(ROOT, "media/build.mjs")], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`media/build.mjs failed:\n${r.stderr}`);
+  const { webviewBuildOptions } = (await import(pathToFileURL(join(ROOT, "media/build.mjs")).href)) as {
+    webviewBuildOptions(outdir: string): esbuild.BuildOptions;
+  };
+  await esbuild.build(webviewBuildOptions(join(HARNESS_DIST, "media")));
   await esbuild.build({
     entryPoints: { host: join(ROOT, "test/webview/harness/host.ts") },
     outdir: HARNESS_DIST,
@@ -56,7 +62,7 @@ export async function startHarnessServer(): Promise<HarnessServer> {
         return;
       }
       const map: [string, string][] = [
-        ["/media/dist/", join(ROOT, "media/dist")],
+        ["/media/dist/", join(HARNESS_DIST, "media")],
         ["/harness/", join(ROOT, "test/webview/harness")],
       ];
       for (const [prefix, dir] of map) {
