@@ -495,6 +495,7 @@ function placeholderFor(schema: ParamSchema | undefined): string {
 
 class Validator {
   readonly registry: RegistryIndex;
+  private readonly unknownTypes = new Map<string, { code: ConfigDiagnosticCode; message: string; suggestion?: string }>();
   constructor(
     registry: RegistryDescription,
     readonly out: Diagnostics,
@@ -589,15 +590,17 @@ class Validator {
     }
     const found = this.registry.get(kind, name);
     if (found) return found;
-    const otherKinds = this.registry.kindsOf(name);
-    const known = this.registry.names(kind);
-    const message = unknownTypeMessage(kind, name, known, otherKinds);
-    if (otherKinds.length) {
-      this.out.onValue(typeValue, "error", "wrong-kind", message);
-    } else {
-      const close = closestNames(name, known, 1);
-      this.out.onValue(typeValue, "error", "unknown-type", message, close.length ? { suggestion: close[0] } : undefined);
+    // Memoized: base.yaml's type is checked once per trial, against maybe many names.
+    const memoKey = `${kind}\u0000${name}`;
+    let verdict = this.unknownTypes.get(memoKey);
+    if (!verdict) {
+      const otherKinds = this.registry.kindsOf(name);
+      const known = this.registry.names(kind);
+      const close = otherKinds.length ? [] : closestNames(name, known, 1);
+      verdict = { code: otherKinds.length ? "wrong-kind" : "unknown-type", message: unknownTypeMessage(kind, name, known, otherKinds), suggestion: close[0] };
+      this.unknownTypes.set(memoKey, verdict);
     }
+    this.out.onValue(typeValue, "error", verdict.code, verdict.message, verdict.suggestion ? { suggestion: verdict.suggestion } : undefined);
     return undefined;
   }
 
