@@ -3,7 +3,7 @@
  * process over stdio and speaks the protocol through vscode-languageserver-protocol.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,7 +22,9 @@ export function serverBundle(): Promise<string> {
   built ??= (async () => {
     // @ts-ignore: an .mjs build script without types
     const { buildServer } = await import("../../build.mjs");
-    const out = join(mkdtempSync(join(tmpdir(), "expman-ls-")), "server.js");
+    const dir = mkdtempSync(join(tmpdir(), "expman-ls-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, "server.js");
     return (await buildServer({ outfile: out })) as string;
   })();
   return built;
