@@ -398,3 +398,50 @@ test("many points: chunks of 1024, partial chunk rewritten in place, flushes vis
   }
   await manager.close();
 });
+
+test("a run's buffers are released at its end; points tracked afterwards continue its series from the file", async () => {
+  const ws = tmp();
+  const root = new TrackerManager(ws);
+  const tracker = new DBTracker(ws, { name: "resume.db" });
+  root.addTracker(tracker, "DBTracker");
+  root.onCreate(Level.EXPERIMENT, "resume");
+  const trial = root.createChild(ws);
+  trial.onCreate(Level.TRIAL, "t");
+  const run = trial.createChild(ws);
+  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  run.onCreate(Level.EPOCH, 0);
+  run.onStart(Level.BATCH, 0);
+  for (let i = 0; i < 1500; i++) run.track(Metric.TRAIN_LOSS, i, i);
+  run.onEnd(Level.BATCH);
+  run.onEnd(Level.EPOCH);
+  for (const v of [10, 11, 12]) run.track(Metric.TEST_ACC, v);
+  run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
+  const owners = (tracker as unknown as { store: { owners: Map<string, unknown> } }).store.owners;
+  assert.equal(owners.has(run.ids.run!), false, "the ended run's owner is released");
+
+  // Late points (after the run ended) go on where the file left off.
+  run.onStart(Level.EPOCH, 1);
+  run.onStart(Level.BATCH, 0);
+  for (let i = 1500; i < 2200; i++) run.track(Metric.TRAIN_LOSS, i, i);
+  run.onEnd(Level.BATCH);
+  run.onEnd(Level.EPOCH);
+  run.track(Metric.TEST_ACC, 13);
+  root.onEnd(Level.EXPERIMENT);
+  await root.close();
+
+  assert.deepEqual(rows(tracker.path, "SELECT c.seq, c.n FROM chunk c JOIN series s ON s.id = c.series_id WHERE s.key = 'train_loss' ORDER BY c.seq"), [
+    { seq: 0, n: 1024 },
+    { seq: 1, n: 1024 },
+    { seq: 2, n: 152 },
+  ]);
+  assert.deepEqual(rows(tracker.path, "SELECT key, count FROM series ORDER BY id"), [{ key: "train_loss", count: 2200 }, { key: "test_acc", count: 4 }]);
+  const store = new ResultsStore(tracker.path);
+  try {
+    assert.deepEqual(store.getSeries({ runId: 1, key: "train_loss" }).values, Array.from({ length: 2200 }, (_, i) => i));
+    const acc = store.getSeries({ runId: 1, key: "test_acc" });
+    assert.deepEqual([acc.steps, acc.values], [[0, 1, 2, 3], [10, 11, 12, 13]]);
+    assert.equal(store.getRun(1)!.finalMetrics.test_acc, 13);
+  } finally {
+    store.close();
+  }
+});

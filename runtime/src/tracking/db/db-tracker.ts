@@ -90,7 +90,8 @@ export class DBTracker extends Tracker {
 
   track(point: MetricPoint): void {
     const store = this.store;
-    const owner = this.cachedOwner ?? this.resolveOwner();
+    let owner = this.cachedOwner;
+    if (owner === undefined || owner.released) owner = this.resolveOwner();
     const series = owner.series(point.key, point.scope, point.custom);
     const raw = point.value;
     const value = typeof raw === "number" ? raw : numericValue(raw);
@@ -130,7 +131,7 @@ export class DBTracker extends Tracker {
         if (ids.trial && ids.experiment) this.store.endTrial(ids.trial, ids.experiment, endInfo(info, ctx));
         break;
       case Level.TRIAL_RUN:
-        if (ids.run) this.store.endRun(this.runOwner("ended"), endInfo(info, ctx));
+        if (ids.run) this.store.endRun(ids.run, this.runOwner("ended"), endInfo(info, ctx));
         break;
       case Level.EPOCH: {
         const idx = info.epochId ?? ctx.epoch;
@@ -243,7 +244,8 @@ export class DBTracker extends Tracker {
   }
 
   private runOwner(what: string): Owner {
-    const owner = this.cachedOwner ?? this.resolveOwner();
+    const cached = this.cachedOwner;
+    const owner = cached === undefined || cached.released ? this.resolveOwner() : cached;
     if (owner.runId === null) throw new Error(`DBTracker: ${what} outside a trial run (create the trial run first).`);
     return owner;
   }

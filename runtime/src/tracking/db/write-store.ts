@@ -1,6 +1,7 @@
 import * as os from "node:os";
 import type { Database, Statement } from "better-sqlite3";
 import { openForWriting } from "./connection";
+import { CHUNK_POINTS } from "./schema";
 import { chunkStats, SeriesBuffer, type Scope, type SeriesOwnerIds } from "./series-buffer";
 import { flattenParams, safeJson } from "./values";
 
@@ -35,11 +36,15 @@ export class Owner implements SeriesOwnerIds {
   epochOpen = false;
   batchCount = 0;
   batchCountDirty = false;
+  /** Set when the store let go of it (its level ended); trackers holding it resolve again. */
+  released = false;
 
   constructor(
     readonly experimentId: number,
     readonly trialId: number | null,
     readonly runId: number | null,
+    /** For owners whose series may already be in the file: loads a series' state from there. */
+    private readonly resume?: (series: SeriesBuffer) => void,
   ) {}
 
   series(key: string, scope: Scope, custom: boolean): SeriesBuffer {
@@ -47,6 +52,7 @@ export class Owner implements SeriesOwnerIds {
     let s = map.get(key);
     if (s === undefined) {
       s = new SeriesBuffer(this, key, scope, custom);
+      this.resume?.(s);
       map.set(key, s);
     }
     return s;
@@ -85,6 +91,8 @@ interface Statements {
   ensureEpoch: Statement;
   endEpoch: Statement;
   epochBatchCount: Statement;
+  seriesByOwnerKey: Statement;
+  lastChunk: Statement;
   insertSeries: Statement;
   upsertChunk: Statement;
   updateSeries: Statement;
@@ -117,6 +125,8 @@ export class WriteStore {
   private readonly trials = new Map<string, { id: number; experimentId: number }>();
   private readonly runs = new Map<string, { id: number; trialId: number; experimentId: number }>();
   private readonly owners = new Map<string, Owner>();
+  /** Entities inserted by this store whose first Owner has not been made yet: no series in the file. */
+  private readonly fresh = new Set<string>();
   /** Rows this process created, so close/exit can mark the ones left RUNNING as ABORTED. */
   private readonly createdExperiments: number[] = [];
   private dirty: SeriesBuffer[] = [];
@@ -158,6 +168,7 @@ export class WriteStore {
     );
     this.experiments.set(uid, id);
     this.createdExperiments.push(id);
+    this.fresh.add(uid);
     return id;
   }
 
@@ -181,6 +192,7 @@ export class WriteStore {
     const experimentId = this.experimentId(experimentUid)!;
     const id = Number(this.st.insertTrial.run(uid, experimentId, name, time, workspace).lastInsertRowid);
     this.trials.set(uid, { id, experimentId });
+    this.fresh.add(uid);
     return id;
   }
 
@@ -204,6 +216,7 @@ export class WriteStore {
     const trial = this.trialRow(trialUid, experimentUid)!;
     const id = Number(this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace).lastInsertRowid);
     this.runs.set(uid, { id, trialId: trial.id, experimentId: trial.experimentId });
+    this.fresh.add(uid);
     return id;
   }
 
@@ -235,33 +248,83 @@ export class WriteStore {
     if (ids.run !== undefined) {
       requireIds(ids, "run");
       const run = this.runRow(ids.run, ids.trial, ids.experiment)!;
-      owner = new Owner(run.experimentId, run.trialId, run.id);
+      owner = new Owner(run.experimentId, run.trialId, run.id, this.resumerFor(uid));
     } else if (ids.trial !== undefined) {
       requireIds(ids, "trial");
       const trial = this.trialRow(ids.trial, ids.experiment)!;
-      owner = new Owner(trial.experimentId, trial.id, null);
+      owner = new Owner(trial.experimentId, trial.id, null, this.resumerFor(uid));
     } else {
-      owner = new Owner(this.experimentId(ids.experiment!)!, null, null);
+      owner = new Owner(this.experimentId(ids.experiment!)!, null, null, this.resumerFor(uid));
     }
     this.owners.set(uid, owner);
     return owner;
   }
 
+  /**
+   * Series of an entity this store just inserted cannot be in the file yet; any other owner
+   * (an entity from the file, or one made again after a release) resumes its series from it.
+   * Call after resolving the row, which may insert it.
+   */
+  private resumerFor(uid: string): ((s: SeriesBuffer) => void) | undefined {
+    return this.fresh.delete(uid) ? undefined : (s) => this.resumeSeries(s);
+  }
+
+  /**
+   * Lets go of an owner whose level ended, so a long experiment does not keep every finished
+   * run's buffers. Points tracked for it later get a new owner that resumes from the file.
+   */
+  private release(uid: string): void {
+    const owner = this.owners.get(uid);
+    if (!owner) return;
+    owner.released = true;
+    this.owners.delete(uid);
+  }
+
+  /** Continues a series that is already in the file: its row, counts, and its partial last chunk. */
+  private resumeSeries(s: SeriesBuffer): void {
+    const row = this.st.seriesByOwnerKey.get(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope) as
+      | { id: number; count: number; text_count: number; min_step: number | null; max_step: number | null; last_step: number | null; last_value: number | null; last_time: number | null }
+      | undefined;
+    if (!row) return;
+    s.id = row.id;
+    s.count = row.count;
+    s.textCount = row.text_count;
+    s.minStep = row.min_step ?? Infinity;
+    s.maxStep = row.max_step ?? -Infinity;
+    s.lastStep = row.last_step ?? NaN;
+    s.lastValue = row.last_value ?? NaN;
+    s.lastTime = row.last_time ?? 0;
+    const last = this.st.lastChunk.get(row.id) as { seq: number; n: number; steps: Buffer; vals: Buffer; times: Buffer } | undefined;
+    if (!last) return;
+    if (last.n >= CHUNK_POINTS) {
+      s.seq = last.seq + 1;
+      return;
+    }
+    s.seq = last.seq;
+    s.n = s.flushedN = last.n;
+    new Uint8Array(s.steps.buffer).set(last.steps.subarray(0, last.n * 8));
+    new Uint8Array(s.values.buffer).set(last.vals.subarray(0, last.n * 8));
+    new Uint8Array(s.times.buffer).set(last.times.subarray(0, last.n * 8));
+  }
+
   endExperiment(uid: string, end: EndInfo): void {
     const id = this.experimentId(uid)!;
     this.flush(() => this.st.endExperiment.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, id));
+    this.release(uid);
   }
 
   endTrial(uid: string, experimentUid: string, end: EndInfo): void {
     const trial = this.trialRow(uid, experimentUid)!;
     this.flush(() => this.st.endTrial.run(end.status, end.time, trial.id));
+    this.release(uid);
   }
 
-  endRun(owner: Owner, end: EndInfo): void {
+  endRun(uid: string, owner: Owner, end: EndInfo): void {
     this.flush(() => {
       this.writeBatchCount(owner);
       this.st.endRun.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, owner.runId);
     });
+    this.release(uid);
   }
 
   startEpoch(owner: Owner, idx: number, time: number): void {
@@ -516,6 +579,11 @@ function prepareStatements(db: Database): Statements {
     ensureEpoch: db.prepare("INSERT OR IGNORE INTO epoch (run_id, idx, start_time) VALUES (?, ?, ?)"),
     endEpoch: db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND idx = ?"),
     epochBatchCount: db.prepare("UPDATE epoch SET batch_count = ? WHERE run_id = ? AND idx = ?"),
+    seriesByOwnerKey: db.prepare(
+      `SELECT id, count, text_count, min_step, max_step, last_step, last_value, last_time FROM series
+       WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ?`,
+    ),
+    lastChunk: db.prepare("SELECT seq, n, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1"),
     insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom) VALUES (?, ?, ?, ?, ?, ?)"),
     upsertChunk: db.prepare(
       `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times)
