@@ -200,3 +200,28 @@ test("series queries run at most 8 at a time and every one is answered, in order
   assert.ok(peak <= 8, `peak ${peak}`);
   controller.dispose();
 });
+
+test("a new run of the experiment: its first metrics are held until the run list knows it, then sent", async () => {
+  const source = new MemorySource();
+  source.add({ summary: summary(1), series: [syntheticSeries("loss", 10, { seed: 1 })], checkpoints: [] });
+  const sent: HostToWebview[] = [];
+  const controller = new PanelController(
+    { kind: "experiment", experimentId: 1 },
+    source,
+    { post: (m) => void sent.push(m), saveFile: async () => undefined, log: () => undefined },
+    undefined,
+    20,
+  );
+  await controller.receive({ type: "ready" });
+  // Run 2 starts: metrics arrive before the panel's run list has it.
+  source.emit({ v: 1, t: 0, kind: "lifecycle", phase: "start", level: "trial_run", ids: { run: "run-2" } });
+  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-2" }, points: [{ key: "loss", scope: "batch", step: 0, value: 1, time: 0 }] });
+  source.add({ summary: summary(2), series: [], checkpoints: [] });
+  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-2" }, points: [{ key: "loss", scope: "batch", step: 1, value: 2, time: 0 }] });
+  await wait(700);
+  const runs = sent.find((m) => m.type === "runs");
+  assert.ok(runs && runs.type === "runs" && runs.runs.some((r) => r.summary.id === 2));
+  const appended = sent.flatMap((m) => (m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : []));
+  assert.deepEqual(appended, [0, 1]);
+  controller.dispose();
+});

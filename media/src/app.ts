@@ -69,6 +69,7 @@ export class MetricsApp {
   private readonly chartInfo = new Map<string, ChartInfo>();
   private readonly pending = new Map<number, Pending[]>();
   private nextRequestId = 1;
+  private readonly reportedEmpty = new Set<number>();
   private frame = 0;
   private readonly toolbar: Toolbar;
   private readonly table: RunsTable;
@@ -192,30 +193,36 @@ export class MetricsApp {
   }
 
   private setRuns(runs: PanelRun[]): void {
-    const known = new Set(this.runs.map((r) => r.summary.id));
-    const before = new Set<string>(this.runs.flatMap((r) => r.keys.map((k) => `${r.summary.id}|${k.scope}|${k.key}`)));
     this.runs = runs;
     for (const r of runs) for (const k of r.keys) this.ensureChart(k.key, k.scope, k.custom);
     this.table.render(runs.map((r) => r.summary));
     this.renderLegend();
-    // Fetch what is new: new runs, new keys. Live points arrive as deltas, not re-fetches.
-    const queries: SeriesQuery[] = [];
-    for (const r of runs) {
-      if (this.settings.hiddenRuns.includes(r.summary.id)) continue;
-      for (const k of r.keys) {
-        const id = `${r.summary.id}|${k.scope}|${k.key}`;
-        if (known.has(r.summary.id) && before.has(id)) continue;
-        if (this.store.get(r.summary.id, k.scope, k.key)?.length) continue;
-        queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
-      }
-    }
-    this.request(queries, { kind: "main" });
-    const empty = runs.filter((r) => r.keys.length === 0).map((r) => runLabel(r.summary));
-    if (empty.length) this.notify("info", `No metrics logged (yet) by ${empty.join(", ")}`);
+    this.fetchMissing();
+    const empty = runs.filter((r) => r.keys.length === 0 && !this.reportedEmpty.has(r.summary.id));
+    for (const r of empty) this.reportedEmpty.add(r.summary.id);
+    if (empty.length) this.notify("info", `No metrics logged (yet) by ${empty.map((r) => runLabel(r.summary)).join(", ")}`);
     if (runs.length === 0) this.notify("info", "This selection has no runs.");
     // A changed run set or colour rebuilds a chart by itself (see MetricChart.update).
     for (const c of this.charts.values()) c.dirty = true;
     this.scheduleRender();
+  }
+
+  /**
+   * Fetches every listed series of the visible runs that was never fetched. Live points a
+   * series already holds are kept: the fetched data goes under them (SeriesData.replace).
+   */
+  private fetchMissing(): void {
+    const queries: SeriesQuery[] = [];
+    for (const r of this.runs) {
+      if (this.settings.hiddenRuns.includes(r.summary.id)) continue;
+      for (const k of r.keys) {
+        const s = this.store.ensure(r.summary.id, k.key, k.scope);
+        if (s.fetchState !== "none") continue;
+        s.fetchState = "pending";
+        queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
+      }
+    }
+    this.request(queries, { kind: "main" });
   }
 
   private mainQuery(runId: number, key: string, scope: Scope, count: number): SeriesQuery {
@@ -245,18 +252,29 @@ export class MetricsApp {
         this.details.set(`${why.chart}|${s.runId}`, { range: why.range, data });
       } else {
         this.ensureChart(s.key, s.scope, false);
-        this.store.ensure(s.runId, s.key, s.scope).replace(s);
+        const data = this.store.ensure(s.runId, s.key, s.scope);
+        data.replace(s);
+        data.fetchState = "done";
       }
       this.markDirty(id);
     }
-    for (const e of errors) this.notify("error", `Could not load ${e.query.key} of run ${e.query.runId}: ${e.message}`);
+    for (const e of errors) {
+      if (why.kind === "main" && e.query.scope) {
+        const data = this.store.get(e.query.runId, e.query.scope, e.query.key);
+        if (data) data.fetchState = "failed"; // not retried automatically: the notice says why
+      }
+      this.notify("error", `Could not load ${e.query.key} of run ${e.query.runId}: ${e.message}`);
+    }
   }
 
   private ensureChart(key: string, scope: Scope, custom: boolean): void {
     const id = chartId(scope, key);
     const info = this.chartInfo.get(id);
     if (info) {
-      if (custom && !info.custom) info.custom = true;
+      if (custom && !info.custom) {
+        info.custom = true;
+        this.layoutCharts(); // moves to the custom group
+      }
       return;
     }
     this.chartInfo.set(id, { key, scope, custom });
@@ -353,13 +371,7 @@ export class MetricsApp {
     this.settings = { ...this.settings, ...patch };
     if (patch.filter !== undefined && patch.filter !== before.filter) this.layoutCharts();
     if (patch.hiddenRuns) {
-      // Runs shown for the first time are fetched now.
-      const queries: SeriesQuery[] = [];
-      for (const r of this.runs) {
-        if (patch.hiddenRuns.includes(r.summary.id)) continue;
-        for (const k of r.keys) if (!this.store.get(r.summary.id, k.scope, k.key)) queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
-      }
-      this.request(queries, { kind: "main" });
+      this.fetchMissing(); // runs shown for the first time
       this.renderLegend();
     }
     if (patch.onlyDifferingParams !== undefined || patch.sortColumn !== undefined || patch.sortDescending !== undefined || patch.hiddenRuns) {

@@ -4,7 +4,7 @@
  * settings the webview reports so the panel can be restored. metrics-panel.ts wires it to a
  * real WebviewPanel; tests wire it to a recorded transport.
  */
-import type { RunEvent, RunSummary } from "@expman/runtime/describe";
+import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/describe";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
@@ -49,6 +49,14 @@ async function settleWithLimit<T, R>(items: T[], limit: number, call: (item: T) 
   return results;
 }
 
+/**
+ * Metrics of runs not (yet) in the panel's run list are held this long, and up to this many
+ * points per run: a new run of the experiment is listed only after a refresh, and its first
+ * points must not fall between the database snapshot the webview fetches and the live stream.
+ */
+const UNKNOWN_RUN_HOLD_MS = 15_000;
+const UNKNOWN_RUN_MAX_POINTS = 100_000;
+
 /** How long to wait before re-listing runs after a lifecycle event (status, a new run). */
 const RUNS_REFRESH_MS = 500;
 
@@ -57,6 +65,7 @@ export class PanelController {
   private readonly coalescer: LiveCoalescer;
   private readonly subscription: Disposable;
   private uidToId = new Map<string, number>();
+  private readonly unknownRuns = new Map<string, { since: number; points: number; events: MetricsEvent[] }>();
   private runsTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private ready = false;
@@ -136,6 +145,7 @@ export class PanelController {
   private async loadRuns(): Promise<PanelRun[]> {
     const summaries: RunSummary[] = await this.source.listRuns(this.selection);
     this.uidToId = new Map(summaries.map((s) => [s.uid, s.id]));
+    this.releaseHeldMetrics();
     return Promise.all(
       summaries.map(async (summary) => {
         let keys: PanelRun["keys"] = [];
@@ -172,6 +182,7 @@ export class PanelController {
     switch (e.kind) {
       case "metrics":
         if (runId !== undefined) this.coalescer.add(runId, e);
+        else if (this.selection.kind === "experiment" && e.ids?.run) this.holdMetrics(e.ids.run, e);
         return;
       case "checkpoint":
         if (runId !== undefined) void this.sendCheckpoints(runId);
@@ -182,6 +193,27 @@ export class PanelController {
         return;
       default:
         return;
+    }
+  }
+
+  private holdMetrics(uid: string, e: MetricsEvent): void {
+    let held = this.unknownRuns.get(uid);
+    if (!held) this.unknownRuns.set(uid, (held = { since: Date.now(), points: 0, events: [] }));
+    if (held.points + e.points.length > UNKNOWN_RUN_MAX_POINTS) return;
+    held.events.push(e);
+    held.points += e.points.length;
+    // No refresh from here: the run's lifecycle events (create/start) trigger one.
+  }
+
+  /** After a refresh: held metrics of runs now listed go live; stale ones are dropped. */
+  private releaseHeldMetrics(): void {
+    const now = Date.now();
+    for (const [uid, held] of this.unknownRuns) {
+      const runId = this.uidToId.get(uid);
+      if (runId !== undefined) {
+        for (const e of held.events) this.coalescer.add(runId, e);
+        this.unknownRuns.delete(uid);
+      } else if (now - held.since > UNKNOWN_RUN_HOLD_MS) this.unknownRuns.delete(uid);
     }
   }
 
@@ -213,6 +245,7 @@ export class PanelController {
     this.disposed = true;
     if (this.runsTimer !== undefined) clearTimeout(this.runsTimer);
     this.coalescer.dispose();
+    this.unknownRuns.clear();
     this.subscription.dispose();
   }
 }

@@ -41,6 +41,8 @@ export class SeriesData {
   /** Raw size in the database when downsampled, else equal to length. */
   totalPoints = 0;
   nonFinite: NonFiniteCounts = { nan: 0, posInf: 0, negInf: 0 };
+  /** Whether the stored series was fetched from the host (live points may arrive before). */
+  fetchState: "none" | "pending" | "done" | "failed" = "none";
   /** Bumped whenever existing points change (not on append). */
   generation = 0;
 

@@ -150,7 +150,7 @@ export class MetricChart {
     for (const run of runs) {
       const s = run.series;
       if (s.length === 0) {
-        notes.push(`${run.label}: no points yet`);
+        notes.push(`${run.label}: ${s.fetchState === "pending" ? "loading…" : s.fetchState === "failed" ? "could not be loaded" : "no points yet"}`);
         continue;
       }
       const xs = xColumn(s, settings.xAxis, run.origin);
