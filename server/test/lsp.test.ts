@@ -347,6 +347,20 @@ describe("language server on JavaScript and Python workspaces", () => {
     }
   });
 
+  it("watches the workspace itself when the client cannot (no dynamic watcher registration)", async () => {
+    const ws = copyFixture("ws-js");
+    const client = await LspClient.start(ws.root, { watch: false });
+    try {
+      const uri = await client.open(ws.path("configs/exp/base.yaml"), "pipeline:\n  type: LatePipe\n");
+      assert.equal((await client.diagnosticsFor(uri))[0]?.code, "unknown-type");
+      writeFileSync(ws.path("lib/late.js"), 'class LatePipe extends Pipeline {}\nregister("LatePipe")(LatePipe);\n');
+      await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length === 0, "re-validation after fs.watch saw the file");
+    } finally {
+      await client.stop();
+      ws.dispose();
+    }
+  });
+
   it("treats files matched by experimentManager.configGlobs as configs", async () => {
     const ws = copyFixture("ws-py");
     const client = await LspClient.start(ws.root, { initializationOptions: { configGlobs: ["sweeps/*.yaml"] } });
