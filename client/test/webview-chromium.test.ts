@@ -361,6 +361,23 @@ describe("metrics webview in Chromium", { skip }, () => {
     await hp.page.close();
   });
 
+  test("many metric keys: only charts on screen are drawn; scrolling draws the others", async () => {
+    const hp = await newHarnessPage(browser.context, server.url);
+    await hp.page.evaluate(() => {
+      const h = (window as any).__harness;
+      const series = Array.from({ length: 60 }, (_, k) => h.syntheticSeries(`custom/metric_${String(k).padStart(2, "0")}`, 2000, { seed: k + 1, custom: true }));
+      h.start({ kind: "runs", runIds: [1] }, [{ summary: h.summary(1), series, checkpoints: [] }]);
+    });
+    await waitDrawn(hp.page, "batch:custom/metric_00");
+    const drawn = async () => hp.page.evaluate(() => (window as any).__metrics.chartState().filter((c: any) => c.drawnPoints > 0).length);
+    const first = await drawn();
+    assert.ok(first > 0 && first < 60, `drawn at first: ${first}`);
+    await hp.page.locator('[data-chart="batch:custom/metric_59"]').scrollIntoViewIfNeeded();
+    await waitDrawn(hp.page, "batch:custom/metric_59");
+    assert.ok((await drawn()) > first);
+    await hp.page.close();
+  });
+
   test("exports: CSV and JSON of the shown series and a PNG of a chart reach the host's save", async () => {
     const { page } = await open("standard", [300]);
     await waitDrawn(page, "batch:train/loss");

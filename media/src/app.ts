@@ -292,6 +292,8 @@ export class MetricsApp {
         this.stats.lastFrameMs = now - this.stats.frameStart;
       },
     });
+    // With an observer, a chart draws once it is on (or near) the screen: many keys stay cheap.
+    chart.visible = !this.observer;
     this.charts.set(id, chart);
     this.observer?.observe(chart.root);
     this.layoutCharts();
