@@ -407,6 +407,14 @@ describe("metrics webview in Chromium", { skip }, () => {
     await settle(page);
     const counts = await colourCounts(page, "batch:train/loss");
     assert.ok(counts[1] < 20 && counts[3] > 100, JSON.stringify(counts));
+    // Every run hidden: empty charts that say so, no errors; "Plot all" brings them back.
+    for (const id of [2, 3]) await page.locator(`.runs-table tbody tr[data-run="${id}"] input[type="checkbox"]`).uncheck();
+    await settle(page);
+    assert.match(await notices(page), /No visible run logs this metric/);
+    await page.locator("button", { hasText: "Plot all" }).click();
+    await settle(page);
+    const back = await colourCounts(page, "batch:train/loss");
+    for (const id of [1, 2, 3]) assert.ok(back[id] > 100, JSON.stringify(back));
     await page.close();
   });
 });

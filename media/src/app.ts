@@ -24,7 +24,7 @@ import { GROUP_ORDER, metricGroup, runLabel } from "./logic/table";
 import { BLOCKS_FROM, MetricChart, type ChartRun } from "./ui/chart";
 import { el } from "./ui/dom";
 import { RunsTable } from "./ui/runs-table";
-import { chartTheme, runStyle } from "./ui/theme";
+import { chartTheme, runStyle, type RunStyle } from "./ui/theme";
 import { Toolbar } from "./ui/toolbar";
 
 export interface HostApi {
@@ -70,6 +70,8 @@ export class MetricsApp {
   private readonly pending = new Map<number, Pending[]>();
   private nextRequestId = 1;
   private readonly reportedEmpty = new Set<number>();
+  /** Run styles resolved from the theme (getComputedStyle is not free); cleared on theme change. */
+  private readonly styles = new Map<number, RunStyle>();
   private frame = 0;
   private readonly toolbar: Toolbar;
   private readonly table: RunsTable;
@@ -94,7 +96,7 @@ export class MetricsApp {
     this.table = new RunsTable({
       settings: () => this.settings,
       change: (patch) => this.changeSettings(patch),
-      styleOf: (id) => runStyle(id),
+      styleOf: (id) => this.styleOf(id),
     });
     this.legend = el("div", { class: "legend", role: "group", "aria-label": "Runs shown in the charts" });
     this.chartsRoot = el("div", { class: "charts" });
@@ -133,6 +135,7 @@ export class MetricsApp {
     }
     // A theme switch changes the CSS variables: rebuild the charts with the new colours.
     new MutationObserver(() => {
+      this.styles.clear();
       this.renderLegend();
       this.table.render(this.runs.map((r) => r.summary));
       for (const c of this.charts.values()) c.invalidate();
@@ -344,7 +347,7 @@ export class MetricsApp {
       out.push({
         runId: id,
         label: runLabel(r.summary),
-        style: runStyle(id),
+        style: this.styleOf(id),
         series,
         origin: r.summary.startTime,
         checkpoints: this.checkpoints.get(id) ?? [],
@@ -395,7 +398,7 @@ export class MetricsApp {
   private renderLegend(): void {
     const buttons = this.runs.map((r) => {
       const id = r.summary.id;
-      const style = runStyle(id);
+      const style = this.styleOf(id);
       const shown = !this.settings.hiddenRuns.includes(id);
       const swatch = el("span", { class: `swatch${style.dash.length ? " dashed" : ""}`, style: `background:${style.color};border-color:${style.color}` });
       const b = el("button", { type: "button", class: "legend-item", "aria-pressed": String(shown), title: `${shown ? "Hide" : "Show"} ${runLabel(r.summary)} (${r.summary.status})` }, swatch, runLabel(r.summary));
@@ -408,6 +411,12 @@ export class MetricsApp {
       return b;
     });
     this.legend.replaceChildren(...buttons);
+  }
+
+  private styleOf(runId: number): RunStyle {
+    let style = this.styles.get(runId);
+    if (!style) this.styles.set(runId, (style = runStyle(runId)));
+    return style;
   }
 
   private markDirty(id: string): void {

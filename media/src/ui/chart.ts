@@ -252,12 +252,17 @@ export class MetricChart {
       scales: {
         x: {
           time: settings.xAxis === "wall",
-          range: (_u, min, max) => (this.zoom ? [this.zoom[0], this.zoom[1]] : min === max ? [min - 1, max + 1] : [min, max]),
+          range: (_u, min, max) => {
+            if (this.zoom) return [this.zoom[0], this.zoom[1]];
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1]; // nothing drawn
+            return min === max ? [min - 1, max + 1] : [min, max];
+          },
         },
         y: {
           distr: settings.logY ? 3 : 1,
           range: (_u, min, max) => {
             if (this.yBounds) return this.yBounds;
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return settings.logY ? [0.1, 1] : [0, 1];
             if (settings.logY) return [min > 0 ? min : 0.1, max > 0 ? max : 1];
             return min === max ? [min - 1, max + 1] : [min, max];
           },
