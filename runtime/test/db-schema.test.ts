@@ -6,8 +6,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { openForWriting, TrackingDbError } from "../src/tracking/db/connection";
-import { MIGRATIONS, SCHEMA_VERSION } from "../src/tracking/db/schema";
+import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION } from "../src/tracking/db/schema";
+import { ChunkScratch, decodeChunk, encodeChunk, STEPS_CONSECUTIVE, TIMES_U32_OFFSETS } from "../src/tracking/db/chunk-codec";
 import { DBTracker } from "../src/tracking/db/db-tracker";
+import { TrackerManager } from "../src/tracking/tracker-manager";
+import { ResultsStore } from "../src/results/store";
+import { Level } from "../src/common/enums";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "db-schema-"));
 
@@ -96,4 +100,73 @@ test("importing the runtime, the DBTracker module or the results store does not 
   const out = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout, "0");
+});
+
+test("chunk codec: consecutive steps and whole-ms times take the compact forms, anything else stays plain, all round-trip", () => {
+  const scratch = new Uint32Array(CHUNK_POINTS);
+  const cases: [string, number[], number[], number][] = [
+    ["batch counter, ms times", [5, 6, 7, 8], [1.7e12, 1.7e12 + 1, 1.7e12 + 1, 1.7e12 + 9], STEPS_CONSECUTIVE | TIMES_U32_OFFSETS],
+    ["gaps in steps", [0, 2, 4, 6], [10, 11, 12, 13], TIMES_U32_OFFSETS],
+    ["no steps (NaN)", [NaN, NaN], [10, 11], TIMES_U32_OFFSETS],
+    ["fractional times", [1, 2, 3], [10.5, 11, 12], STEPS_CONSECUTIVE],
+    ["times going back", [1, 2], [10, 9], STEPS_CONSECUTIVE],
+    ["times 50 days apart", [1, 2], [0, 50 * 86_400_000], STEPS_CONSECUTIVE],
+    ["half steps", [0.5, 1], [1, 1], TIMES_U32_OFFSETS],
+    ["fractional but consecutive", [0.5, 1.5], [1, 1], STEPS_CONSECUTIVE | TIMES_U32_OFFSETS],
+  ];
+  for (const [name, steps, times, enc] of cases) {
+    const n = steps.length;
+    const values = Float64Array.from(steps, (_, i) => (i === 1 ? NaN : i * 1.25));
+    const encoded = encodeChunk(Float64Array.from(steps), values, Float64Array.from(times), n, scratch);
+    assert.equal(encoded.enc, enc, name);
+    // Copy the blobs, as SQLite would, then decode from unaligned copies to exercise that path too.
+    const unaligned = (b: Buffer) => Buffer.concat([Buffer.alloc(1), b]).subarray(1);
+    const minStep = steps.every(Number.isNaN) ? null : Math.min(...steps.filter((s) => !Number.isNaN(s)));
+    const out = decodeChunk(encoded.enc, n, minStep, times[0], unaligned(encoded.steps), unaligned(encoded.values), unaligned(encoded.times), new ChunkScratch());
+    assert.deepEqual(Array.from(out.steps.subarray(0, n)), steps, name);
+    assert.deepEqual(Array.from(out.times.subarray(0, n)), times, name);
+    assert.deepEqual(Array.from(out.values.subarray(0, n)), Array.from(values), name);
+  }
+});
+
+test("forward migration: a version-1 file reads as is, then a writer migrates it to the latest version and appends", async () => {
+  const file = path.join(tmp(), "v1.db");
+  const v1 = new Database(file);
+  v1.pragma("journal_mode = WAL");
+  v1.exec(MIGRATIONS[0].sql);
+  v1.pragma("user_version = 1");
+  v1.exec(`INSERT INTO experiment (id, uid, title, start_time, status) VALUES (1, 'e', 'old', 1000, 'SUCCESS');
+           INSERT INTO trial (id, uid, experiment_id, name, start_time) VALUES (1, 't', 1, 'tr', 1000);
+           INSERT INTO trial_run (id, uid, trial_id, start_time, status) VALUES (1, 'r', 1, 1000, 'SUCCESS');
+           INSERT INTO series (id, experiment_id, trial_id, run_id, key, scope, count, min_step, max_step, last_step, last_value, last_time)
+             VALUES (1, 1, 1, 1, 'loss', 'batch', 3, 0, 2, 2, 0.25, 1003);`);
+  const f64 = (xs: number[]) => Buffer.from(Float64Array.from(xs).buffer);
+  v1.prepare("INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times) VALUES (1, 0, 3, 0, 2, 0.25, 1, 1001, 1003, ?, ?, ?)").run(
+    f64([0, 1, 2]),
+    f64([1, 0.5, 0.25]),
+    f64([1001, 1002, 1003]),
+  );
+  v1.close();
+
+  const old = new ResultsStore(file);
+  assert.equal(old.schemaVersion, 1);
+  assert.deepEqual(old.getSeries({ runId: 1, key: "loss" }).values, [1, 0.5, 0.25]);
+  old.close();
+
+  const tracker = new DBTracker(path.dirname(file), { name: "../v1.db" });
+  const manager = new TrackerManager(path.dirname(file));
+  manager.addTracker(tracker, "DBTracker");
+  manager.onCreate(Level.EXPERIMENT, "new");
+  manager.onEnd(Level.EXPERIMENT);
+  await manager.close();
+  assert.equal(schemaDump(file).version, SCHEMA_VERSION);
+
+  const migrated = new ResultsStore(file);
+  try {
+    assert.deepEqual(migrated.listExperiments().map((e) => e.title), ["old", "new"]);
+    const loss = migrated.getSeries({ runId: 1, key: "loss" });
+    assert.deepEqual([loss.steps, loss.values, loss.times], [[0, 1, 2], [1, 0.5, 0.25], [1001, 1002, 1003]]);
+  } finally {
+    migrated.close();
+  }
 });

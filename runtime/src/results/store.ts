@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Database, Statement } from "better-sqlite3";
 import { openForReading, TrackingDbError } from "../tracking/db/connection";
+import { ChunkScratch, decodeChunk } from "../tracking/db/chunk-codec";
 import { CHUNK_POINTS, schemaVersionOf } from "../tracking/db/schema";
 import type {
   ArtifactRecord,
@@ -285,10 +286,11 @@ export class ResultsStore {
         conditions.push("(min_step IS NULL OR min_step <= ?)");
         args.push(hi);
       }
-      const chunks = this.db
-        .prepare(`SELECT seq, n, steps, vals, times FROM chunk WHERE ${conditions.join(" AND ")} ORDER BY seq`)
+      const enc = this.schemaVersion >= 2 ? "enc" : "0 AS enc";
+      const chunks = this.stmt(`SELECT seq, n, ${enc}, min_step, first_time, steps, vals, times FROM chunk WHERE ${conditions.join(" AND ")} ORDER BY seq`)
         .raw(true)
-        .all(...args) as [number, number, Buffer, Buffer, Buffer][];
+        .all(...args) as [number, number, number, number | null, number, Buffer, Buffer, Buffer][];
+      const scratch = new ChunkScratch();
 
       const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
       const reducer =
@@ -302,10 +304,8 @@ export class ResultsStore {
       const filtered = lo > -Infinity || hi < Infinity;
       const filter = { lo, hi, loExclusive: afterStrict };
       let total = 0;
-      for (const [seq, n, stepBlob, valueBlob, timeBlob] of chunks) {
-        const ss = float64s(stepBlob, n);
-        const vs = float64s(valueBlob, n);
-        const ts = float64s(timeBlob, n);
+      for (const [seq, n, encoding, chunkMinStep, firstTime, stepBlob, valueBlob, timeBlob] of chunks) {
+        const { steps: ss, values: vs, times: ts } = decodeChunk(encoding, n, chunkMinStep, firstTime, stepBlob, valueBlob, timeBlob, scratch);
         const base = seq * CHUNK_POINTS;
         if (reducer) {
           total += reducer.addColumns(ss, vs, ts, n, base, filtered ? filter : undefined);
@@ -452,14 +452,6 @@ export class ResultsStore {
     }
     return s;
   }
-}
-
-/** A chunk blob as a Float64Array, copied only if SQLite's buffer is not 8-byte aligned. */
-function float64s(buffer: Buffer, n: number): Float64Array {
-  if (buffer.byteOffset % 8 === 0) return new Float64Array(buffer.buffer, buffer.byteOffset, n);
-  const copy = new Float64Array(n);
-  new Uint8Array(copy.buffer).set(buffer.subarray(0, n * 8));
-  return copy;
 }
 
 function inodeOf(file: string): number | undefined {

@@ -13,10 +13,11 @@ import { TrackingDbError } from "./errors";
  *   experiment row records the writer's `pid` and `host`, so a reader can tell a RUNNING
  *   experiment whose process was killed (it is reported ABORTED).
  * - Metric points: one `series` row per (owner, key, scope) with a summary (count, step range,
- *   last value), and `chunk` rows of up to CHUNK_POINTS points each, stored as three
- *   Float64Array blobs (steps, values, times) with their step and value ranges, so a reader
- *   skips whole chunks when zooming. A step of NaN in the blob stands for "no step" (run scope).
- *   NaN and ±Infinity values are kept as is in the blobs.
+ *   last value), and `chunk` rows of up to CHUNK_POINTS points each, stored as three blobs
+ *   (steps, values, times; Float64Array bytes, or the compact forms of `enc`, version 2, see
+ *   ./chunk-codec.ts) with their step and value ranges, so a reader skips whole chunks when
+ *   zooming. A step of NaN stands for "no step" (run scope). NaN and ±Infinity values are
+ *   kept as is in the blobs.
  * - `epoch_metric`: epoch-scope numeric values, one row per (run, epoch, key), last write wins,
  *   for plain SQL and the epoch list. In REAL columns SQLite turns NaN into NULL, so a NULL
  *   `value` there (and in `series.last_value` with count > 0) means NaN.
@@ -209,6 +210,11 @@ CREATE VIEW v_final_metric AS
     FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0)
   WHERE rank = 1;
 `,
+  },
+  {
+    version: 2,
+    name: "compact chunk encodings (see chunk-codec.ts)",
+    sql: `ALTER TABLE chunk ADD COLUMN enc INTEGER NOT NULL DEFAULT 0;`,
   },
 ];
 

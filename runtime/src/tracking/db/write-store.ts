@@ -1,6 +1,7 @@
 import * as os from "node:os";
 import type { Database, Statement } from "better-sqlite3";
 import { openForWriting } from "./connection";
+import { ChunkScratch, decodeChunk, encodeChunk } from "./chunk-codec";
 import { CHUNK_POINTS } from "./schema";
 import { chunkStats, SeriesBuffer, type Scope, type SeriesOwnerIds } from "./series-buffer";
 import { flattenParams, safeJson } from "./values";
@@ -140,6 +141,7 @@ export class WriteStore {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private reportedFlushError = false;
+  private readonly timeScratch = new Uint32Array(CHUNK_POINTS);
 
   constructor(file: string, options: { recreate?: boolean; flushIntervalMs?: number } = {}) {
     this.file = file;
@@ -294,7 +296,9 @@ export class WriteStore {
     s.lastStep = row.last_step ?? NaN;
     s.lastValue = row.last_value ?? NaN;
     s.lastTime = row.last_time ?? 0;
-    const last = this.st.lastChunk.get(row.id) as { seq: number; n: number; steps: Buffer; vals: Buffer; times: Buffer } | undefined;
+    const last = this.st.lastChunk.get(row.id) as
+      | { seq: number; n: number; enc: number; min_step: number | null; first_time: number; steps: Buffer; vals: Buffer; times: Buffer }
+      | undefined;
     if (!last) return;
     if (last.n >= CHUNK_POINTS) {
       s.seq = last.seq + 1;
@@ -302,9 +306,10 @@ export class WriteStore {
     }
     s.seq = last.seq;
     s.n = s.flushedN = last.n;
-    new Uint8Array(s.steps.buffer).set(last.steps.subarray(0, last.n * 8));
-    new Uint8Array(s.values.buffer).set(last.vals.subarray(0, last.n * 8));
-    new Uint8Array(s.times.buffer).set(last.times.subarray(0, last.n * 8));
+    const decoded = decodeChunk(last.enc, last.n, last.min_step, last.first_time, last.steps, last.vals, last.times, new ChunkScratch());
+    s.steps.set(decoded.steps.subarray(0, last.n));
+    s.values.set(decoded.values.subarray(0, last.n));
+    s.times.set(decoded.times.subarray(0, last.n));
   }
 
   endExperiment(uid: string, end: EndInfo): void {
@@ -476,6 +481,7 @@ export class WriteStore {
     const stats = chunkStats(steps, values, times, n);
     if (stats.minStep !== null && stats.minStep < s.minStep) s.minStep = stats.minStep;
     if (stats.maxStep !== null && stats.maxStep > s.maxStep) s.maxStep = stats.maxStep;
+    const encoded = encodeChunk(steps, values, times, n, this.timeScratch);
     this.st.upsertChunk.run(
       s.id,
       seq,
@@ -486,9 +492,10 @@ export class WriteStore {
       stats.maxValue,
       stats.firstTime,
       stats.lastTime,
-      blob(steps, n),
-      blob(values, n),
-      blob(times, n),
+      encoded.enc,
+      encoded.steps,
+      encoded.values,
+      encoded.times,
     );
   }
 
@@ -555,11 +562,6 @@ function requireIds(ids: { experiment?: string; trial?: string; run?: string }, 
   }
 }
 
-function blob(array: Float64Array, n: number): Buffer {
-  // A view, not a copy: better-sqlite3 binds blobs with SQLITE_TRANSIENT (SQLite copies them).
-  return Buffer.from(array.buffer, array.byteOffset, n * 8);
-}
-
 function prepareStatements(db: Database): Statements {
   return {
     insertExperiment: db.prepare(
@@ -583,14 +585,14 @@ function prepareStatements(db: Database): Statements {
       `SELECT id, count, text_count, min_step, max_step, last_step, last_value, last_time FROM series
        WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ?`,
     ),
-    lastChunk: db.prepare("SELECT seq, n, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1"),
+    lastChunk: db.prepare("SELECT seq, n, enc, min_step, first_time, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1"),
     insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom) VALUES (?, ?, ?, ?, ?, ?)"),
     upsertChunk: db.prepare(
-      `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, enc, steps, vals, times)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (series_id, seq) DO UPDATE SET n = excluded.n, min_step = excluded.min_step, max_step = excluded.max_step,
          min_value = excluded.min_value, max_value = excluded.max_value, first_time = excluded.first_time,
-         last_time = excluded.last_time, steps = excluded.steps, vals = excluded.vals, times = excluded.times`,
+         last_time = excluded.last_time, enc = excluded.enc, steps = excluded.steps, vals = excluded.vals, times = excluded.times`,
     ),
     updateSeries: db.prepare(
       "UPDATE series SET count = ?, text_count = ?, min_step = ?, max_step = ?, last_step = ?, last_value = ?, last_time = ? WHERE id = ?",
