@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_FILE_OF_ROLE, Level, RunStatus, type ConfigRole } from "../common/enums";
 import { ConfigError, ConfigErrors, toErrorInfo, type ErrorInfo } from "../common/errors";
@@ -46,9 +47,13 @@ export async function validateConfigDir(configDir: string): Promise<{ diagnostic
   const texts = readConfigTexts(configDir);
   // First pass before loading user modules: files that cannot be parsed are reported as they
   // are (with positions), and imports are only read from a sane env.yaml.
-  const first = validateConfigSet(texts, getRegistry().describe());
+  const fileExists = (p: string) => fs.existsSync(p);
+  const first = validateConfigSet(texts, getRegistry().describe(), { fileExists });
   const unreadable = first.filter(
-    (d) => d.severity === "error" && (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "alias-limit" || (d.role === "env" && d.code === "not-a-mapping")),
+    (d) =>
+      d.code === "alias-limit" ||
+      (d.severity === "error" &&
+        (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "missing-import" || (d.role === "env" && d.code === "not-a-mapping"))),
   );
   if (unreadable.length > 0) return { diagnostics: unreadable };
   const sources = parseConfigTexts(texts);
@@ -61,7 +66,7 @@ export async function validateConfigDir(configDir: string): Promise<{ diagnostic
     }
     throw error;
   }
-  const diagnostics = validateConfigSet(texts, getRegistry().describe());
+  const diagnostics = validateConfigSet(texts, getRegistry().describe(), { fileExists });
   return { diagnostics, sources };
 }
 
