@@ -164,6 +164,8 @@ test("downsampling keeps NaN and ±Infinity, handles out-of-order steps and run-
     assert.deepEqual(shuffled.steps, [5, 3, 9, 1, 7], "whole series in arrival order");
     const reduced = store.getSeries({ runId, key: "shuffled", buckets: 1 });
     assert.deepEqual([reduced.steps, reduced.values], [[1, 7, 9], [10, 70, 90]], "min, last, max of the one bucket, in step order");
+    const few = store.getSeries({ runId, key: "shuffled", buckets: 10 });
+    assert.deepEqual([few.steps, few.downsampled], [[5, 3, 9, 1, 7], false], "no more points than buckets: all of them, as they are");
   } finally {
     store.close();
   }

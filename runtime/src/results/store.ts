@@ -292,12 +292,15 @@ export class ResultsStore {
         .all(...args) as [number, number, number, number | null, number, Buffer, Buffer, Buffer][];
       const scratch = new ChunkScratch();
 
-      const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
-      const reducer =
-        wanted > 0 ? new BucketReducer(wanted, Math.max(lo, series.min_step ?? 0), Math.min(hi, series.max_step ?? Math.max(0, series.count - 1))) : undefined;
-      // Points in range go to typed columns first (monomorphic, no per-point allocation).
       let capacity = 0;
       for (const c of chunks) capacity += c[1];
+      // Reduce only when there can be more points than buckets; otherwise every point is sent.
+      const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
+      const reducer =
+        wanted > 0 && capacity > wanted
+          ? new BucketReducer(wanted, Math.max(lo, series.min_step ?? 0), Math.min(hi, series.max_step ?? Math.max(0, series.count - 1)))
+          : undefined;
+      // Without reduction, points in range go to typed columns first (no per-point allocation).
       const S = reducer ? undefined : new Float64Array(capacity);
       const V = reducer ? undefined : new Float64Array(capacity);
       const T = reducer ? undefined : new Float64Array(capacity);
