@@ -69,6 +69,11 @@ async function throughputTrackOnly(dir: string): Promise<{ perSecond: number; us
   await manager.close();
   const elapsed = ms(start);
   const points = perEpoch * EPOCHS * KEYS.length;
+  // Not timed: check that every point reached the file.
+  const check = new ResultsStore(tracker.path);
+  const stored = check.seriesKeys(1).reduce((n, k) => n + k.count, 0);
+  check.close();
+  if (stored !== points) throw new Error(`stored ${stored} points, tracked ${points}`);
   return { perSecond: (points / elapsed) * 1000, usPerCall: (elapsed * 1000) / points, dbFile: tracker.path };
 }
 
