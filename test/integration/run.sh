@@ -17,6 +17,8 @@ mkdir -p test/artifacts
 VSIX="${EXPMAN_VSIX:-}"
 if [ -z "$VSIX" ]; then
   VSIX="test/artifacts/experiment-manager.vsix"
+  echo "building the extension (runtime, server, webview, client + runtime fallback)"
+  npm run --silent build:all
   echo "packaging the extension at the repo root -> $VSIX"
   npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license -o "$VSIX"
 fi

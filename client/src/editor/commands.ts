@@ -52,7 +52,10 @@ export function registerCommands(
     }),
     register("validateConfig", async (arg?: unknown) => {
       const dir = await runs.resolveConfigDir(arg);
-      if (!dir) return void ctx.notify("error", "No experiment config folder to validate.");
+      if (!dir) {
+        void ctx.notify("error", "No experiment config folder to validate.");
+        return undefined;
+      }
       try {
         await ctx.checkNode();
         const result = await validateConfigDir(ctx.settings.nodePath, ctx.runtimeFor(dir), dir);

@@ -75,17 +75,19 @@ export class RunCommands implements vscode.Disposable {
 
   async run(arg?: unknown): Promise<RunCommandResult> {
     if (!vscode.workspace.isTrusted) {
-      const choice = await this.ctx.notify(
-        "warning",
-        "Running experiments is disabled in Restricted Mode: a run executes the workspace's code. Trust this workspace to run experiments; editing help keeps working.",
-        "Manage Workspace Trust",
-      );
-      if (choice) void vscode.commands.executeCommand("workbench.trust.manage");
+      // Not awaited: the command answers at once; the button works whenever it is clicked.
+      void this.ctx
+        .notify(
+          "warning",
+          "Running experiments is disabled in Restricted Mode: a run executes the workspace's code. Trust this workspace to run experiments; editing help keeps working.",
+          "Manage Workspace Trust",
+        )
+        .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
       return { started: false, reason: "untrusted" };
     }
     const dir = await this.resolveConfigDir(arg);
     if (!dir) {
-      await this.ctx.notify("error", "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.");
+      void this.ctx.notify("error", "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.");
       return { started: false, reason: "no-config" };
     }
     const name = experimentName(dir);
