@@ -10,6 +10,7 @@ import type { RunOutcome } from "../core/run-process";
 import { progressText } from "../core/run-process";
 import type { ManagedRun } from "../core/run-manager";
 import { configFolderOf, experimentName, isConfigFolder } from "../core/config-folder";
+import { isNodeProject } from "../core/runtime-locator";
 import { validateConfigDir } from "../core/validate-config";
 import type { TreeNode } from "../core/tree-model";
 import type { Ctx } from "./ctx";
@@ -99,7 +100,7 @@ export class RunCommands implements vscode.Disposable {
       void this.ctx.explainSetupError(e);
       return { started: false, reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing", errors: [String(e)] };
     }
-    if (runtime.source === "bundled") this.ctx.output.info(`running '${name}' with the runtime bundled in the extension (${runtime.version}); install @expman/runtime in the project to use its own`);
+    if (runtime.source === "bundled") this.suggestInstall(name, runtime.version);
     const validation = await validateConfigDir(this.ctx.settings.nodePath, runtime, dir).catch((e: Error) => ({ ok: false, diagnostics: [], errors: [e.message] }));
     if (!validation.ok) {
       const ch = this.channel(name);
@@ -128,6 +129,22 @@ export class RunCommands implements vscode.Disposable {
     );
     if (run.state === "queued") void this.ctx.notify("info", `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`);
     return { started: true, runId: run.id };
+  }
+
+  private installSuggested = false;
+
+  /**
+   * Runs with the bundled runtime work, but a Node project should depend on the runtime its
+   * pipelines import: say so once per session, with the install command.
+   */
+  private suggestInstall(name: string, version: string): void {
+    this.ctx.output.info(`running '${name}' with the runtime bundled in the extension (${version}); install @expman/runtime in the project to use its own`);
+    const root = this.ctx.workspaceRoots[0];
+    if (this.installSuggested || !root || !isNodeProject(root)) return;
+    this.installSuggested = true;
+    void this.ctx
+      .notify("info", `The Experiment Manager runtime is not installed in this workspace; using the copy bundled with the extension (${version}). Install it so your pipelines and runs use the project's version.`, "Install in Workspace")
+      .then((choice) => choice && vscode.commands.executeCommand("experimentManager.installRuntime"));
   }
 
   /** Stops a managed run (by id or tree node); with no argument, picks among active runs. */

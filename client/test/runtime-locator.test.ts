@@ -1,0 +1,84 @@
+// Runtime resolution (workspace first, then the bundled copy; never the workspace's when
+// untrusted), the Node check, and config-folder detection, on real folders.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { configFolderOf, experimentName, isConfigFolder } from "../src/core/config-folder";
+import { NodeNotFoundError, RuntimeNotFoundError, checkNode, resolveRuntime, runtimeEnv } from "../src/core/runtime-locator";
+import { fixture } from "./helpers";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "expman-locate-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function fakeRuntime(modules: string, version: string): void {
+  const dir = path.join(modules, "@expman", "runtime");
+  fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "bin", "expman.js"), "");
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "@expman/runtime", version }));
+}
+
+describe("resolveRuntime", () => {
+  const project = path.join(tmp, "project");
+  const bundled = path.join(tmp, "ext", "node_modules");
+  fakeRuntime(bundled, "9.9.9-bundled");
+
+  it("falls back to the bundled copy, with NODE_PATH for the user's imports", () => {
+    fs.mkdirSync(path.join(project, "configs", "a"), { recursive: true });
+    const r = resolveRuntime([path.join(project, "configs", "a"), project], bundled);
+    assert.equal(r.source, "bundled");
+    assert.equal(r.version, "9.9.9-bundled");
+    assert.equal(r.nodePath, bundled);
+    assert.ok(runtimeEnv(r, { NODE_PATH: "/x" }).NODE_PATH!.startsWith(`${bundled}${path.delimiter}`));
+  });
+
+  it("prefers the workspace's node_modules (found from a nested config folder)", () => {
+    fakeRuntime(path.join(project, "node_modules"), "1.2.3");
+    const r = resolveRuntime([path.join(project, "configs", "a")], bundled);
+    assert.equal(r.source, "workspace");
+    assert.equal(r.version, "1.2.3");
+    assert.equal(r.cli, path.join(project, "node_modules", "@expman", "runtime", "bin", "expman.js"));
+    assert.equal(runtimeEnv(r, {}).NODE_PATH, undefined);
+  });
+
+  it("never uses the workspace's copy in an untrusted workspace", () => {
+    assert.equal(resolveRuntime([project], bundled, false).source, "bundled");
+  });
+
+  it("says what to install when there is none", () => {
+    assert.throws(() => resolveRuntime([path.join(tmp, "nothing")], path.join(tmp, "none")), (e: RuntimeNotFoundError) => /npm install @expman\/runtime/.test(e.message));
+  });
+});
+
+describe("checkNode", () => {
+  it("reports this Node's version", async () => {
+    assert.equal(await checkNode(process.execPath), process.version);
+  });
+  it("a missing executable is a NodeNotFoundError naming the setting", async () => {
+    await assert.rejects(checkNode("/nonexistent/bin/node"), (e: NodeNotFoundError) => e instanceof NodeNotFoundError && /experimentManager\.nodePath/.test(e.message));
+  });
+  it("an executable that is not Node is refused", async () => {
+    const fake = path.join(tmp, "fake-node");
+    fs.writeFileSync(fake, "#!/bin/sh\necho hello\n", { mode: 0o755 });
+    await assert.rejects(checkNode(fake), NodeNotFoundError);
+  });
+});
+
+describe("config folders", () => {
+  it("recognises the fixture's folders and names the experiment", () => {
+    const quick = path.join(fixture, "configs", "quick");
+    assert.equal(isConfigFolder(quick), true);
+    assert.equal(configFolderOf(path.join(quick, "trials.yaml")), quick);
+    assert.equal(configFolderOf(quick), quick);
+    assert.equal(configFolderOf(path.join(fixture, "README.md")), undefined);
+    assert.equal(experimentName(quick), "quick-toy");
+  });
+  it("a lone env.yaml is not a config folder", () => {
+    const lone = path.join(tmp, "lone");
+    fs.mkdirSync(lone);
+    fs.writeFileSync(path.join(lone, "env.yaml"), "x: 1\n");
+    assert.equal(configFolderOf(path.join(lone, "env.yaml")), undefined);
+    assert.equal(experimentName(lone), "lone");
+  });
+});
