@@ -141,10 +141,13 @@ export class LiveBuckets {
   private resumeAt = 0;
   private resumeLength = 0;
   private scanned = 0;
-  private xs: ArrayLike<number> | undefined;
-  private ys: ArrayLike<number> | undefined;
+  private dataKey: string | undefined;
 
-  update(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, buckets: number): Int32Array {
+  /**
+   * `dataKey` names the data: equal keys promise that xs/ys[0, scanned) are unchanged (the
+   * arrays may have been grown into copies), so only the last bucket is rescanned.
+   */
+  update(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, buckets: number, dataKey: string): Int32Array {
     if (n === 0) return new Int32Array(0);
     if (n <= buckets * 3) {
       this.width = 0;
@@ -154,8 +157,7 @@ export class LiveBuckets {
     }
     const span = xs[n - 1] - xs[0];
     const width = bucketWidth(span, buckets);
-    const sameArrays = xs === this.xs && ys === this.ys;
-    if (width !== this.width || !sameArrays || n < this.scanned) {
+    if (width !== this.width || dataKey !== this.dataKey || n < this.scanned) {
       this.width = width;
       this.indices.truncate(0);
       this.resumeAt = 0;
@@ -163,8 +165,7 @@ export class LiveBuckets {
     } else {
       this.indices.truncate(this.resumeLength);
     }
-    this.xs = xs;
-    this.ys = ys;
+    this.dataKey = dataKey;
     const before = this.indices.length;
     const lastStart = scanBuckets(xs, ys, this.resumeAt, n, width, this.indices);
     // Remember where the last bucket's indices begin, to drop and rescan them next time.
@@ -179,8 +180,7 @@ export class LiveBuckets {
   /** Forget everything (data replaced, not appended). */
   reset(): void {
     this.width = 0;
-    this.xs = undefined;
-    this.ys = undefined;
+    this.dataKey = undefined;
     this.indices.truncate(0);
   }
 }

@@ -31,6 +31,8 @@ function decode(value: number | null, name: NonFiniteName | undefined): number {
   return NaN; // NaN, or a missing value
 }
 
+let instances = 0;
+
 export class SeriesData {
   steps: Float64Array<ArrayBuffer> = new Float64Array(0);
   values: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -45,6 +47,8 @@ export class SeriesData {
   fetchState: "none" | "pending" | "done" | "failed" = "none";
   /** Bumped whenever existing points change (not on append). */
   generation = 0;
+  /** Distinguishes instances in cache keys. */
+  readonly instance = ++instances;
 
   private smooth = new Float64Array(0);
   private minMax: MinMaxBlocks | undefined;

@@ -166,7 +166,7 @@ export class MetricChart {
       else {
         let lb = this.buckets.get(run.runId);
         if (!lb) this.buckets.set(run.runId, (lb = new LiveBuckets()));
-        indices = lb.update(xs, s.values, s.length, buckets);
+        indices = lb.update(xs, s.values, s.length, buckets, `${s.instance}|${s.generation}|${settings.xAxis}|${run.origin}`);
       }
       points.push({ xs, raw: s.values, smooth, indices });
       this.shown.push({ run, xs, smooth });
