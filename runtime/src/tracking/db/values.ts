@@ -5,19 +5,9 @@
  * dotted keys, each leaf stored as JSON.
  */
 
-/** The number a metric value is stored as, or undefined when it goes to the text table. */
-export function numericValue(value: unknown): number | undefined {
-  switch (typeof value) {
-    case "number":
-      return value;
-    case "boolean":
-      return value ? 1 : 0;
-    case "bigint":
-      return Number(value);
-    default:
-      return undefined;
-  }
-}
+import { numericValue } from "../metric-value";
+
+export { numericValue };
 
 const MAX_JSON_CHARS = 64 * 1024;
 

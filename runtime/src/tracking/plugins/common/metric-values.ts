@@ -1,28 +1,6 @@
 import type { MetricPoint } from "../../types";
 
-/**
- * What a metric value becomes in a tracker that stores numbers (TensorBoard scalars, MLflow
- * metrics). The documented conversions:
- *  - numbers pass unchanged, NaN and ±Infinity included (both formats can hold them);
- *  - booleans become 1 / 0, bigints become the nearest double, `Number` objects unwrap;
- *  - anything else (strings, objects, null, undefined) is not a number: each tracker decides
- *    what to do with it (TensorBoard writes it as text, MLflow skips it) and says so once.
- */
-export function numericValue(value: unknown): number | undefined {
-  switch (typeof value) {
-    case "number":
-      return value;
-    case "boolean":
-      return value ? 1 : 0;
-    case "bigint":
-      return Number(value);
-    case "object":
-      if (value instanceof Number) return value.valueOf();
-      return undefined;
-    default:
-      return undefined;
-  }
-}
+export { numericValue } from "../../metric-value";
 
 /** A short printable form of any value, for text summaries and warnings. */
 export function describeValue(value: unknown, max = 2000): string {

@@ -1,0 +1,23 @@
+/**
+ * The one rule for what a metric value is as a number, shared by every tracker that stores
+ * numbers (the database, TensorBoard scalars, MLflow metrics):
+ *  - numbers pass unchanged, NaN and ±Infinity included;
+ *  - booleans become 1 / 0, bigints the nearest double, `Number` objects unwrap;
+ *  - anything else (strings, objects, null, undefined) is not a number: undefined here, and each
+ *    tracker documents what it does instead (the database keeps it as text, TensorBoard writes a
+ *    text summary, MLflow skips it with one warning).
+ */
+export function numericValue(value: unknown): number | undefined {
+  switch (typeof value) {
+    case "number":
+      return value;
+    case "boolean":
+      return value ? 1 : 0;
+    case "bigint":
+      return Number(value);
+    case "object":
+      return value instanceof Number ? value.valueOf() : undefined;
+    default:
+      return undefined;
+  }
+}
