@@ -86,7 +86,7 @@ describe("Experiment Manager extension (trusted)", function () {
     const copied = await vscode.commands.executeCommand<string>("experimentManager.copyCheckpointPath", cp);
     assert.ok(cp.kind === "checkpoint" && copied === cp.checkpoint.path && fs.existsSync(copied));
     // A headless browser may never answer a clipboard read (permission prompt): check it when it does.
-    const pasted = await Promise.race([vscode.env.clipboard.readText(), new Promise<undefined>((r) => setTimeout(r, 2000))]);
+    const pasted = await Promise.race([vscode.env.clipboard.readText(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
     if (pasted !== undefined) assert.equal(pasted, copied);
     await vscode.commands.executeCommand("experimentManager.openCheckpoint", cp);
     await waitFor("the checkpoint open in an editor", () => vscode.window.activeTextEditor?.document.uri.fsPath === copied);
