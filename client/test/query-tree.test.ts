@@ -111,6 +111,27 @@ describe("TreeModel", () => {
     assert.match(p.tooltip, /toy failure at epoch 1/);
   });
 
+  it("a locked database is an error item saying so; the others still list", async () => {
+    const locked = path.join(ws, "locked.db");
+    fs.copyFileSync(quickDb, locked);
+    // Another process holding an exclusive lock (here: this test process, through better-sqlite3).
+    const Database = (await import("better-sqlite3")).default;
+    const holder = new Database(locked);
+    holder.pragma("locking_mode = EXCLUSIVE");
+    holder.exec("BEGIN EXCLUSIVE");
+    try {
+      const model = new TreeModel(query);
+      const roots = await model.roots([locked, quickDb]);
+      assert.deepEqual(roots.map((r) => r.kind), ["message", "experiment"]);
+      const item = roots[0] as Extract<TreeNode, { kind: "message" }>;
+      assert.equal(item.label, "locked.db: cannot open");
+      assert.match(item.detail, /locked by another process/);
+      assert.match(model.present(item).tooltip, /locked\.db/);
+    } finally {
+      holder.close();
+    }
+  });
+
   it("a missing checkpoint file is marked", async () => {
     const model = new TreeModel(query);
     const [exp] = await model.roots([quickDb]);

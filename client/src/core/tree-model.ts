@@ -88,7 +88,7 @@ function metricsTable(metrics: Record<string, number | string>): string {
 }
 
 function escapeMd(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, "\\$1");
+  return text.replace(/([\\`*_[\]<>|])/g, "\\$1");
 }
 
 function duration(start: number, end: number | null): string {
