@@ -154,6 +154,10 @@ export class RunCommands implements vscode.Disposable {
     else if (arg && typeof arg === "object" && (arg as TreeNode).kind === "run") {
       const uid = (arg as Extract<TreeNode, { kind: "run" }>).run.uid;
       id = this.ctx.runs.active().find((r) => r.process.seenRuns.some((s) => s.uid === uid))?.id;
+      if (id === undefined) {
+        void this.ctx.notify("info", "This run was not started from this window, so it cannot be stopped here (stop it where it runs, e.g. Ctrl+C in its terminal).");
+        return false;
+      }
     }
     const active = this.ctx.runs.active();
     if (id === undefined) {
