@@ -32,7 +32,7 @@ export interface Outcome {
 export interface ManagedRun {
   startedAt?: number;
   firstEpochMs?: number;
-  process: { lastProgress?: { epoch: number | null } };
+  process: { lastProgress?: { epoch: number | null }; experimentUid?: string };
 }
 export interface RunCommandResult {
   started: boolean;
@@ -42,7 +42,7 @@ export interface RunCommandResult {
 }
 export interface ExperimentManagerApi {
   activationMs: number;
-  runs: { all(): unknown[]; get(id: number): ManagedRun | undefined; finished(id: number): Promise<Outcome | undefined> };
+  runs: { all(): { id: number; name: string; process: { experimentUid?: string } }[]; get(id: number): ManagedRun | undefined; finished(id: number): Promise<Outcome | undefined> };
   tree: {
     getChildren(node?: TreeNode): Promise<TreeNode[]>;
     model: { present(node: TreeNode): { label: string; description?: string; tooltip: string; icon: { id: string } } };

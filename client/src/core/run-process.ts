@@ -58,6 +58,8 @@ export class RunProcess {
   private trialNames = new Map<string, string>();
   lastProgress: ProgressEvent | undefined;
   experimentName: string | undefined;
+  /** The experiment's uid (the database's `experiments.uid`), once its first event arrived. */
+  experimentUid: string | undefined;
   readonly done: Promise<RunOutcome>;
   private resolveDone!: (o: RunOutcome) => void;
 
@@ -169,6 +171,7 @@ export class RunProcess {
     else if (event.kind === "error") this.errors.push(event.message);
     else if (event.kind === "lifecycle") {
       if (event.level === "experiment" && event.name) this.experimentName = event.name;
+      if (event.level === "experiment" && event.ids.experiment) this.experimentUid = event.ids.experiment;
       if (event.level === "trial" && event.ids.trial && event.name) this.trialNames.set(event.ids.trial, event.name);
       if (event.level === "trial_run" && event.ids.run) {
         const uid = event.ids.run;

@@ -67,7 +67,16 @@ export function registerCommands(
         return undefined;
       }
     }),
-    register("openMetrics", (node?: TreeNode, selected?: TreeNode[]) => {
+    register("openMetrics", async (node?: TreeNode | { experimentUid: string }, selected?: TreeNode[]) => {
+      if (node && "experimentUid" in node) {
+        // From the run manager: find the experiment's database by its uid.
+        for (const db of await databases.list()) {
+          const experiments = await ctx.request("experiments.list", { db }).catch(() => []);
+          const e = experiments.find((x) => x.uid === node.experimentUid);
+          if (e) return openPanel({ kind: "experiment", experimentId: e.id, db });
+        }
+        return void ctx.notify("warning", "The experiment's database was not found (is a DBTracker configured, and does experimentManager.databaseGlobs match it?).");
+      }
       const nodes = (selected?.length ? selected : node ? [node] : []).filter(Boolean);
       const runsSel = nodes.filter((n): n is Node<"run"> => n.kind === "run");
       if (runsSel.length) return openPanel({ kind: "runs", runIds: runsSel.map((r) => r.run.id), db: runsSel[0].db });

@@ -227,7 +227,12 @@ export class RunCommands implements vscode.Disposable {
       void openLog(await this.ctx.notify("error", `'${run.name}' ended with exit ${outcome.signal ?? outcome.exitCode}${why ? `: ${why}` : ""}`, "Open Log"));
       return;
     }
-    if (this.ctx.settings.notifyOnFinish) void this.ctx.notify("info", `'${run.name}' finished: ${summary || "no runs"}.`);
+    if (this.ctx.settings.notifyOnFinish) {
+      const uid = run.process.experimentUid;
+      void this.ctx.notify("info", `'${run.name}' finished: ${summary || "no runs"}.`, ...(uid ? ["Open Metrics"] : [])).then((choice) => {
+        if (choice === "Open Metrics") void vscode.commands.executeCommand("experimentManager.openMetrics", { experimentUid: uid });
+      });
+    }
   }
 
   dispose(): void {

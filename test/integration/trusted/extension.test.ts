@@ -95,13 +95,16 @@ describe("Experiment Manager extension (trusted)", function () {
     assert.ok(a.messages.some((m) => m.text.includes("'quick-toy' finished")));
   });
 
-  it("opens the metrics panel of a run", async () => {
+  it("opens the metrics panel of a run (tree) and of a finished experiment (run manager)", async () => {
     const a = await api();
     const [r] = await runsOf(a, "quick-toy");
+    const metricsTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && /metrics/i.test(t.input.viewType));
     await vscode.commands.executeCommand("experimentManager.openMetrics", r);
-    await waitFor("a metrics tab", () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /metrics/i.test(t.input.viewType)),
-    );
+    await waitFor("a metrics tab for the run", () => metricsTabs().some((t) => t.label === "Metrics: only-0"));
+    const uid = a.runs.all().find((m) => m.name === "quick-toy")?.process.experimentUid;
+    assert.ok(uid, "the run manager knows the experiment uid");
+    await vscode.commands.executeCommand("experimentManager.openMetrics", { experimentUid: uid });
+    await waitFor("a metrics tab for the experiment", () => metricsTabs().some((t) => t.label === "Metrics: quick-toy"));
   });
 
   it("stops a run: it ends ABORTED, the tree shows it live and then aborted", async () => {
