@@ -95,6 +95,13 @@ describe("Experiment Manager extension (trusted)", function () {
     assert.ok(a.messages.some((m) => m.text.includes("'quick-toy' finished")));
   });
 
+  it("experiment.log opens in the runtime's log language (grammar contributed)", async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(root, "runs", "quick", "artifacts", "experiment.log")));
+    assert.equal(doc.languageId, "expman-log");
+    assert.ok((await vscode.languages.getLanguages()).includes("expman-log"));
+  });
+
   it("opens the metrics panel of a run (tree) and of a finished experiment (run manager)", async () => {
     const a = await api();
     const [r] = await runsOf(a, "quick-toy");

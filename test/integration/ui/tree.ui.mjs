@@ -1,7 +1,7 @@
 // Playwright checks on the workbench after the trusted suites ran the fixture experiments.
 import assert from "node:assert/strict";
 
-export default [
+const checks = [
   {
     name: "the Experiments view shows the runs, epochs and checkpoints after a run",
     async run({ page, ui, screenshot }) {
@@ -22,3 +22,22 @@ export default [
     },
   },
 ];
+
+export const configEditor = {
+  name: "a config file shows the Run Experiment CodeLens and editor-title button",
+  async run({ page, screenshot }) {
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible", timeout: 15_000 });
+    await input.fill("configs/quick/trials.yaml");
+    const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).first();
+    await row.waitFor({ state: "visible", timeout: 15_000 });
+    await row.click();
+    await page.locator(".codelens-decoration").filter({ hasText: "Run Experiment" }).first().waitFor({ state: "visible", timeout: 30_000 });
+    await page.locator('.editor-actions [aria-label^="Run Experiment"]').first().waitFor({ state: "visible", timeout: 15_000 });
+    await screenshot("config-codelens");
+  },
+};
+
+checks.push(configEditor);
+export default checks;
