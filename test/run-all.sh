@@ -20,6 +20,11 @@ summary() {
 }
 trap summary EXIT
 
+echo "== type-check every package (tsx and esbuild run TypeScript unchecked)"
+t=$(date +%s)
+npm run typecheck
+phase_done "typecheck" "$t"
+
 echo "== unit tests (npm test)"
 t=$(date +%s)
 npm test
