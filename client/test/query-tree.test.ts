@@ -8,7 +8,8 @@ import { QueryErrorCode } from "@expman/runtime/describe";
 import { LiveRuns } from "../src/core/live-runs";
 import { QueryClient, QueryError } from "../src/core/query-client";
 import { RunProcess } from "../src/core/run-process";
-import { TreeModel, formatValue, keyMetrics, type Query, type TreeNode } from "../src/core/tree-model";
+import { TreeModel, formatValue, keyMetrics, runIcon, type Query, type TreeNode } from "../src/core/tree-model";
+import { runColor } from "../src/webview/contract";
 import { QueryDataSource } from "../src/core/metrics-data-source";
 import { node, repoRuntime, tempWorkspace } from "./helpers";
 
@@ -84,6 +85,9 @@ describe("TreeModel", () => {
     const p = model.present(run);
     assert.equal(p.label, "only-0");
     assert.equal(p.icon.id, "pass");
+    // Same colour as the run's line in the metrics panel (both from runColor(run id)).
+    assert.ok(run.kind === "run");
+    assert.equal(p.icon.color, runColor(run.run.id).themeColor);
     assert.match(p.description!, /^succeeded · val_acc 0\.9375 · test_acc 0\.9$/);
     assert.match(p.tooltip, /\| train\\_loss \| 0\.125 \|/);
     const [epochs, checkpoints] = await model.children(run);
@@ -93,6 +97,17 @@ describe("TreeModel", () => {
     const final = cps.at(-1)!;
     assert.match(model.present(final).description!, /^final/);
     assert.equal(model.present(final).contextValue, "checkpoint");
+  });
+
+  it("run icons: the status glyph in the run's chart colour; consecutive runs differ", () => {
+    assert.deepEqual(runIcon(7, "FAILED"), { id: "error", color: runColor(7).themeColor });
+    assert.equal(runIcon(3, "RUNNING").id, "sync~spin");
+    assert.equal(runIcon(3, "ABORTED").id, "stop-circle");
+    assert.equal(runIcon(3, "SKIPPED").id, "circle-slash");
+    const colours = [1, 2, 3, 4, 5, 6].map((id) => runIcon(id, "SUCCESS").color);
+    assert.equal(new Set(colours).size, 6, colours.join(", "));
+    // The webview reads the same theme colour as a CSS variable.
+    assert.equal(runColor(2).cssVar, `--vscode-${runIcon(2, "SUCCESS").color.replace(".", "-")}`);
   });
 
   it("a failed run shows the error; a corrupt database is an error item, the good ones still list", async () => {

@@ -15,6 +15,7 @@ import type {
   RunSummary,
   TrialSummary,
 } from "@expman/runtime/describe";
+import { runColor } from "../webview/contract";
 import type { LiveRuns } from "./live-runs";
 
 export type Query = <M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]) => Promise<QueryMethods[M]["result"]>;
@@ -59,6 +60,16 @@ const STATUS_ICONS: Record<RunStatusName, { id: string; color?: string }> = {
   STOPPED: { id: "debug-stop", color: "charts.yellow" },
   SKIPPED: { id: "circle-slash" },
 };
+
+/**
+ * A run's icon: the status glyph (spinner, check, cross, stop) in the run's chart colour, so a
+ * tree row and its line in the metrics panel match. The glyph and the status word that starts
+ * the description still say the status; tinting by status instead would repeat that and lose
+ * the link to the chart.
+ */
+export function runIcon(runId: number, status: RunStatusName): { id: string; color: string } {
+  return { id: (STATUS_ICONS[status] ?? { id: "circle-outline" }).id, color: runColor(runId).themeColor };
+}
 
 /** Metrics worth a glance, in order of preference. */
 const KEY_METRICS = ["val_acc", "val_loss", "test_acc", "test_loss", "train_acc", "train_loss"];
@@ -231,7 +242,7 @@ export class TreeModel {
           ]
             .filter(Boolean)
             .join("\n\n"),
-          icon: STATUS_ICONS[status] ?? { id: "circle-outline" },
+          icon: runIcon(r.id, status),
           contextValue: status === "RUNNING" ? "run.running" : "run",
           collapsible: "collapsed",
         };
