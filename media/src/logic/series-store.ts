@@ -5,7 +5,7 @@
  */
 import type { NonFiniteName, SeriesDelta, WireSeries } from "../../../client/src/webview/contract";
 import { continueEma, emptyEma, type EmaState } from "./smoothing";
-import { MinMaxBlocks } from "./downsample";
+import { MinMaxBlocks, upperBound } from "./downsample";
 
 export type Scope = "batch" | "epoch" | "run";
 
@@ -156,7 +156,7 @@ export class SeriesData {
 
   /** Replaces the held points with a fetched series, keeping live points newer than it. */
   replace(series: WireSeries): void {
-    const tailFrom = series.steps.length > 0 ? upperBoundSteps(this.steps, this.length, series.steps[series.steps.length - 1]) : this.length;
+    const tailFrom = series.steps.length > 0 ? upperBound(this.steps, this.length, series.steps[series.steps.length - 1]) : this.length;
     const tail = {
       steps: Array.from(this.steps.subarray(tailFrom, this.length)),
       values: Array.from(this.values.subarray(tailFrom, this.length)),
@@ -196,23 +196,13 @@ export class SeriesData {
 
   /** Index of the point nearest to step (for hover). */
   nearest(step: number): number {
-    const i = upperBoundSteps(this.steps, this.length, step);
+    const i = upperBound(this.steps, this.length, step);
     if (i <= 0) return 0;
     if (i >= this.length) return this.length - 1;
     return step - this.steps[i - 1] <= this.steps[i] - step ? i - 1 : i;
   }
 }
 
-function upperBoundSteps(xs: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Store of every series the panel holds, by run and key. */
 export class SeriesStore {

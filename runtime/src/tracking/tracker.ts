@@ -47,6 +47,22 @@ export function artifactsDirOf(workspace: string): string {
   return path.basename(abs) === ProductPaths.ARTIFACT_DIR ? abs : path.join(abs, ProductPaths.ARTIFACT_DIR);
 }
 
+/**
+ * Closes every child even when some fail, then rethrows the first failure: one broken child
+ * (an unwritable folder) must not leave its siblings' files unflushed.
+ */
+export function closeAll(children: Iterable<{ close(): unknown }>): unknown {
+  let first: unknown;
+  for (const child of children) {
+    try {
+      child.close();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  return first;
+}
+
 /** How a registered tracker class is built from its env.yaml entry. */
 export interface TrackerClass {
   new (...args: any[]): TrackerLike;

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Level, levelName } from "../../../common/enums";
 import type { Environment } from "../../../env/environment";
-import { Tracker } from "../../tracker";
+import { Tracker, closeAll } from "../../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
 import { describeValue } from "../common/metric-values";
 import { LevelSummary, bottleneckScores, primaryBottleneck, recommendations, type Alert } from "./level-summary";
@@ -347,14 +347,7 @@ export class PerformanceTracker extends Tracker {
   }
 
   close(): void {
-    let first: unknown;
-    for (const child of this.children) {
-      try {
-        child.close();
-      } catch (error) {
-        first ??= error;
-      }
-    }
+    const first = closeAll(this.children);
     this.stopSampling();
     if (this.isRoot) this.shared.sampler.stop(); // also ends the nvidia-smi child
     this.flush();

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { Level, RunStatus, runStatusName } from "../../../common/enums";
 import type { Environment } from "../../../env/environment";
-import { Tracker } from "../../tracker";
+import { Tracker, closeAll } from "../../tracker";
 import type { CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
 import { OnceWarner, StepClock, describeValue, numericValue, warnSinkOf, type Warn } from "../common/metric-values";
 import { EventFileWriter } from "./event-file-writer";
@@ -132,14 +132,7 @@ export class TensorBoardTracker extends Tracker {
   }
 
   close(): void {
-    let first: unknown;
-    for (const child of this.children) {
-      try {
-        child.close();
-      } catch (error) {
-        first ??= error;
-      }
-    }
+    const first = closeAll(this.children);
     this.writer?.close();
     if (first) throw first;
   }
