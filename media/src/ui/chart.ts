@@ -47,6 +47,8 @@ export class MetricChart {
   private readonly notice: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly markers: HTMLElement;
+  /** What the chart shows, in words, for screen readers (aria-describedby). */
+  private readonly summary: HTMLElement;
   private plot: uPlot | undefined;
   private plotSignature = "";
   private zoom: [number, number] | null = null;
@@ -69,6 +71,7 @@ export class MetricChart {
     this.notice = el("p", { class: "chart-notice", role: "status" });
     this.tooltip = el("div", { class: "tooltip", role: "tooltip", hidden: "" });
     this.markers = el("div", { class: "markers" });
+    this.summary = el("p", { class: "visually-hidden", id: `summary-${id.replace(/[^\w-]/g, "_")}` });
     const title = el("h3", { class: "chart-title", title: `${key} (${scope})` }, `${key}`, el("span", { class: "scope" }, ` ${scope}`));
     const resetButton = el("button", { class: "icon", type: "button", title: "Reset zoom (double-click or Escape)", "aria-label": `Reset zoom of ${key}` }, "⤢");
     resetButton.addEventListener("click", () => this.resetZoom());
@@ -82,10 +85,12 @@ export class MetricChart {
         tabindex: "0",
         "aria-label": `Chart ${key} (${scope}). Arrow keys pan, + and - zoom, Escape resets.`,
         "data-chart": id,
+        "aria-describedby": this.summary.id,
       },
       el("header", {}, title, el("span", { class: "spacer" }), resetButton, pngButton),
       wrap,
       this.notice,
+      this.summary,
     );
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     this.plotHost.addEventListener("mouseleave", () => (this.tooltip.hidden = true));
@@ -201,6 +206,32 @@ export class MetricChart {
     }
     const zoomed = this.zoom ? `${this.zoom[0]},${this.zoom[1]}` : "";
     if (this.root.dataset.zoomed !== zoomed) this.root.dataset.zoomed = zoomed;
+    this.describe(data[0], points, settings);
+  }
+
+  /**
+   * Summarises what is drawn (x range, and per run the points drawn and the last smoothed
+   * value) for screen readers; the same figures go on data attributes for checks that cannot
+   * reach the app object. DOM writes only when something changed.
+   */
+  private describe(xs: number[], points: RunPoints[], settings: PanelSettings): void {
+    const range = this.zoom ?? (xs.length ? [xs[0], xs[xs.length - 1]] : null);
+    const x = (v: number) => (settings.xAxis === "step" ? formatNumber(v) : settings.xAxis === "relative" ? formatDuration(v) : new Date(v).toISOString());
+    const runs = points.map((p, i) => {
+      const last = p.indices.length ? p.smooth[p.indices[p.indices.length - 1]] : NaN;
+      return `${this.shown[i].run.label}: ${p.indices.length} points drawn, last ${settings.smoothing > 0 ? "smoothed " : ""}value ${formatNumber(last)}`;
+    });
+    const text = [
+      `${this.key} (${this.scope})`,
+      range ? `${settings.xAxis} ${x(range[0])} to ${x(range[1])}${this.zoom ? " (zoomed)" : ""}` : "nothing drawn",
+      `smoothing ${settings.smoothing.toFixed(2)}`,
+      ...runs,
+    ].join("; ");
+    if (this.summary.textContent !== text) this.summary.textContent = text;
+    const xRange = range ? `${range[0]},${range[1]}` : "";
+    if (this.root.dataset.xRange !== xRange) this.root.dataset.xRange = xRange;
+    const drawn = String(this.drawnPoints);
+    if (this.root.dataset.drawnPoints !== drawn) this.root.dataset.drawnPoints = drawn;
   }
 
   private computeYBounds(data: (number | null)[][], settings: PanelSettings): [number, number] | null {
