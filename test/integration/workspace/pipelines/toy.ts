@@ -56,3 +56,53 @@ export class ToyPipeline extends ToyBase {
     return new ToyPipeline(env);
   }
 }
+
+/** Deterministic noise in [-0.5, 0.5) (no Math.random: the charts must look the same every run). */
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898 + 78.233) * 43758.5453;
+  return x - Math.floor(x) - 0.5;
+}
+
+/**
+ * A noisy, decaying loss logged per batch (and accuracy per epoch): a curve worth charting,
+ * for the metrics panel check (zoom and smoothing must change what is drawn).
+ */
+@register("CurvePipeline")
+export class CurvePipeline extends Pipeline {
+  static params: ParamsSchema = {
+    epochs: { type: "integer", default: 10, minimum: 1, description: "Epochs to train." },
+    batches: { type: "integer", default: 30, minimum: 1, description: "Batches per epoch." },
+  };
+  private rate = 0.1;
+  private batches = 30;
+  private step = 0;
+
+  static override fromConfig(_config: Record<string, any>, env: Environment): CurvePipeline {
+    return new CurvePipeline(env);
+  }
+
+  @Pipeline.runWrapper
+  async run(config: Record<string, any>) {
+    const p = config.pipeline ?? {};
+    const epochs: number = p.epochs ?? 10;
+    this.batches = p.batches ?? 30;
+    this.rate = config.lr ?? 0.1;
+    this.env.trackerManager.logParams({ epochs, batches: this.batches, lr: this.rate });
+    for (let e = 0; e < epochs; e++) await this.runEpoch(e);
+    return { status: "completed" };
+  }
+
+  @Pipeline.epochWrapper
+  async runEpoch(epochIdx: number) {
+    for (let b = 0; b < this.batches; b++) await this.runBatch(b);
+    this.epochMetrics[Metric.VAL_ACC] = 1 - Math.exp(-this.rate * (epochIdx + 1)) / 2;
+    return RunStatus.SUCCESS;
+  }
+
+  @Pipeline.batchWrapper
+  async runBatch(_batchIdx: number) {
+    const t = this.step++ / this.batches;
+    this.batchMetrics[Metric.TRAIN_LOSS] = Math.exp(-this.rate * 3 * t) + 0.25 * noise(this.step * (this.rate > 0.15 ? 7 : 3));
+    return RunStatus.SUCCESS;
+  }
+}
