@@ -120,6 +120,11 @@ describe("metrics webview in Chromium", { skip }, () => {
     const zoomed = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed);
     assert.ok(zoomed && zoomed[0] > 1000 && zoomed[1] < 4000, `zoomed to ${zoomed}`);
     assert.notEqual(await canvasHash(page, "batch:train/loss"), before);
+    // The accessible summary and data attributes follow the zoom.
+    const chartEl = page.locator('[data-chart="batch:train/loss"]');
+    assert.equal(await chartEl.getAttribute("data-x-range"), zoomed.join(","));
+    const summary = await page.locator(`#${await chartEl.getAttribute("aria-describedby")}`).textContent();
+    assert.match(summary!, /^train\/loss \(batch\); step \d+(\.\d+)? to \d+(\.\d+)? \(zoomed\); smoothing 0\.\d\d; .+: \d+ points drawn, last smoothed value /);
     await over.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
     await settle(page);
     assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
