@@ -14,6 +14,7 @@
 // opens a copy of the workspace in Chromium; waits for the results JSON; runs the --ui check
 // modules; saves screenshots under test/artifacts/; prints a per-test summary and timings;
 // kills code-server's process group and the browser; exits 1 if anything failed.
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -291,17 +292,9 @@ async function main() {
   t = Date.now();
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({
-    executablePath: process.env.EXPMAN_RIG_CHROMIUM ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM_PATH,
     headless: !opts.headed,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   // launch() gives each context a fresh profile (Playwright's own temp --user-data-dir).
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../chromium.mjs";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM = CHROMIUM_PATH;
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
@@ -24,15 +25,7 @@ export async function launch(viewport = { width: 1200, height: 900 }): Promise<B
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   // Functions passed to page.evaluate are compiled by tsx/esbuild with keepNames, which
   // references a __name helper the page does not have.
