@@ -1,3 +1,4 @@
+import { dbRun } from "./helpers/db";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -400,15 +401,7 @@ test("many points: chunks of 1024, partial chunk rewritten in place, flushes vis
 });
 
 test("a run's buffers are released at its end; points tracked afterwards continue its series from the file", async () => {
-  const ws = tmp();
-  const root = new TrackerManager(ws);
-  const tracker = new DBTracker(ws, { name: "resume.db" });
-  root.addTracker(tracker, "DBTracker");
-  root.onCreate(Level.EXPERIMENT, "resume");
-  const trial = root.createChild(ws);
-  trial.onCreate(Level.TRIAL, "t");
-  const run = trial.createChild(ws);
-  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  const { root, tracker, run } = dbRun("resume.db", "resume");
   run.onCreate(Level.EPOCH, 0);
   run.onStart(Level.BATCH, 0);
   for (let i = 0; i < 1500; i++) run.track(Metric.TRAIN_LOSS, i, i);

@@ -1,3 +1,4 @@
+import { dbRun } from "./helpers/db";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -17,15 +18,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "results-"));
 
 /** A database with one run; `fill` tracks into the run's manager (inside epoch 0, batch 0). */
 async function withRun(fill: (run: TrackerManager) => void): Promise<{ file: string; runId: number }> {
-  const ws = tmp();
-  const root = new TrackerManager(ws);
-  const tracker = new DBTracker(ws, { name: "r.db" });
-  root.addTracker(tracker, "DBTracker");
-  root.onCreate(Level.EXPERIMENT, "series");
-  const trial = root.createChild(ws);
-  trial.onCreate(Level.TRIAL, "t");
-  const run = trial.createChild(ws);
-  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  const { root, tracker, run } = dbRun("r.db", "series");
   run.onCreate(Level.EPOCH, 0);
   run.onCreate(Level.BATCH, 0);
   fill(run);
@@ -109,15 +102,7 @@ test("zoom (minStep/maxStep) and live deltas (afterStep), whole and reduced", as
 });
 
 test("afterStep follows a run that is still writing", async () => {
-  const ws = tmp();
-  const root = new TrackerManager(ws);
-  const tracker = new DBTracker(ws, { name: "live.db" });
-  root.addTracker(tracker, "DBTracker");
-  root.onCreate(Level.EXPERIMENT, "live");
-  const trial = root.createChild(ws);
-  trial.onCreate(Level.TRIAL, "t");
-  const run = trial.createChild(ws);
-  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  const { root, tracker, run } = dbRun("live.db", "live");
   const store = new ResultsStore(tracker.path);
   try {
     let last = -Infinity;
@@ -180,14 +165,7 @@ test("BucketReducer: at most 4 points per bucket, min/max/last/first NaN", () =>
 });
 
 test("run scope: final metrics prefer run, then epoch, then batch scope; steps of step-less points are their index", async () => {
-  const ws = tmp();
-  const root = new TrackerManager(ws);
-  root.addTracker(new DBTracker(ws, { name: "f.db" }), "DBTracker");
-  root.onCreate(Level.EXPERIMENT, "finals");
-  const trial = root.createChild(ws);
-  trial.onCreate(Level.TRIAL, "t");
-  const run = trial.createChild(ws);
-  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  const { root, run } = dbRun("f.db", "finals");
   run.onCreate(Level.EPOCH, 0);
   run.onStart(Level.BATCH, 0);
   run.trackDict({ [Metric.TRAIN_LOSS]: 3, [Metric.VAL_LOSS]: 30, [Metric.TEST_ACC]: 300 });
@@ -260,15 +238,7 @@ test("opening: missing, not a database, empty, foreign, locked: TrackingDbError 
 });
 
 test("a RUNNING experiment whose writer died reads ABORTED (same host only); recoverStale writes it", async () => {
-  const ws = tmp();
-  const root = new TrackerManager(ws);
-  const tracker = new DBTracker(ws, { name: "s.db" });
-  root.addTracker(tracker, "DBTracker");
-  root.onCreate(Level.EXPERIMENT, "stale");
-  const trial = root.createChild(ws);
-  trial.onCreate(Level.TRIAL, "t");
-  const run = trial.createChild(ws);
-  run.onCreate(Level.TRIAL_RUN, { repeat: 0 });
+  const { root, tracker, run } = dbRun("s.db", "stale");
   run.onCreate(Level.EPOCH, 0);
   tracker.flush();
 
