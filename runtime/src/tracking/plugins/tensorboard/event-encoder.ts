@@ -50,16 +50,7 @@ export class RecordBuffer {
   /** `Event { wall_time, step, summary { value { tag, simple_value } } }`. */
   scalar(wallTime: number, step: number, tag: Buffer, value: number): void {
     const valueLen = 1 + varintSize(tag.length) + tag.length + 5;
-    const summaryLen = 1 + varintSize(valueLen) + valueLen;
-    const len = 9 + stepSize(step) + 1 + varintSize(summaryLen) + summaryLen;
-    const start = this.beginRecord(len);
-    this.double(1, wallTime);
-    this.step(step);
-    this.key(5, 2);
-    this.varint(summaryLen);
-    this.key(1, 2);
-    this.varint(valueLen);
-    this.bytesField(1, tag);
+    const { start, len } = this.beginSummaryValue(wallTime, step, tag, valueLen);
     this.key(2, 5);
     this.buf.writeFloatLE(value, this.pos);
     this.pos += 4;
@@ -81,16 +72,7 @@ export class RecordBuffer {
     const tensorLen = 2 + (1 + varintSize(shapeLen) + shapeLen) + (1 + varintSize(t.length) + t.length);
     const valueLen =
       1 + varintSize(tag.length) + tag.length + (1 + varintSize(metadataLen) + metadataLen) + (1 + varintSize(tensorLen) + tensorLen);
-    const summaryLen = 1 + varintSize(valueLen) + valueLen;
-    const len = 9 + stepSize(step) + 1 + varintSize(summaryLen) + summaryLen;
-    const start = this.beginRecord(len);
-    this.double(1, wallTime);
-    this.step(step);
-    this.key(5, 2);
-    this.varint(summaryLen);
-    this.key(1, 2);
-    this.varint(valueLen);
-    this.bytesField(1, tag);
+    const { start, len } = this.beginSummaryValue(wallTime, step, tag, valueLen);
     this.key(9, 2); // metadata
     this.varint(metadataLen);
     this.key(1, 2); // plugin_data
@@ -108,6 +90,25 @@ export class RecordBuffer {
     this.varint(1);
     this.bytesField(8, t); // string_val
     this.endRecord(start, len);
+  }
+
+  /**
+   * Opens a record holding `Event { wall_time, step, summary { value { tag, ... } } }` and
+   * writes everything up to the value's tag; the caller writes the rest of the value
+   * (`valueLen` bytes in all, tag included) and ends the record.
+   */
+  private beginSummaryValue(wallTime: number, step: number, tag: Buffer, valueLen: number): { start: number; len: number } {
+    const summaryLen = 1 + varintSize(valueLen) + valueLen;
+    const len = 9 + stepSize(step) + 1 + varintSize(summaryLen) + summaryLen;
+    const start = this.beginRecord(len);
+    this.double(1, wallTime);
+    this.step(step);
+    this.key(5, 2); // summary
+    this.varint(summaryLen);
+    this.key(1, 2); // value
+    this.varint(valueLen);
+    this.bytesField(1, tag);
+    return { start, len };
   }
 
   // ---- framing ---------------------------------------------------------------------------
