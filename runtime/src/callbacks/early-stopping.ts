@@ -3,6 +3,7 @@ import { builtinDescription } from "../builtins/catalog";
 import type { Environment } from "../env/environment";
 import { Callback } from "../pipeline/callback";
 import type { MetricDict } from "../pipeline/pipeline";
+import { isCustomPair } from "../tracking/tracker-manager";
 import { readOptions } from "./options";
 
 export type EarlyStoppingMode = "min" | "max";
@@ -126,12 +127,9 @@ export function readMetric(metrics: MetricDict, metric: Metric | string): number
   if (direct !== undefined) return typeof direct === "number" ? direct : undefined;
   for (const key of [Metric.CUSTOM, Metric.CUSTOM_UNTRACKED]) {
     const pairs = metrics[key];
-    const list = isPair(pairs) ? [pairs] : Array.isArray(pairs) ? pairs : [];
-    for (const pair of list) if (isPair(pair) && pair[0] === metric && typeof pair[1] === "number") return pair[1];
+    const list = isCustomPair(pairs) ? [pairs] : Array.isArray(pairs) ? pairs : [];
+    for (const pair of list) if (isCustomPair(pair) && pair[0] === metric && typeof pair[1] === "number") return pair[1];
   }
   return undefined;
 }
 
-function isPair(value: unknown): value is [string, unknown] {
-  return Array.isArray(value) && value.length === 2 && typeof value[0] === "string";
-}

@@ -87,7 +87,8 @@ export function multiply(first: Plain[], second: Plain[]): Plain[] {
   return out;
 }
 
-function standardMerge(base: Plain, over: Plain): Plain {
+/** OmegaConf.merge: mappings merge by key, anything else (lists included) replaces. Mutates `base`. */
+export function standardMerge(base: Plain, over: Plain): Plain {
   for (const [k, v] of Object.entries(over)) {
     base[k] = isPlainObject(base[k]) && isPlainObject(v) ? standardMerge(base[k] as Plain, v) : deepClone(v);
   }

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { Level, LOG_NAME, ProductPaths } from "../common/enums";
 import { SeededRandom } from "../common/random";
+import { deepClone, isPlainObject, standardMerge } from "../config/merge";
 import { TrackerManager } from "../tracking/tracker-manager";
 import { Logger, fileStamp } from "./logger";
 
@@ -68,7 +69,7 @@ export class Environment {
       verbose: config.verbose === true,
       debug: config.debug === true,
       device: typeof config.device === "string" ? config.device : "cpu",
-      args: isRecord(config.args) ? config.args : {},
+      args: isPlainObject(config.args) ? config.args : {},
       configDir: options.configDir,
       abortSignal: options.abortSignal,
       trackerManager: options.trackerManager,
@@ -92,7 +93,8 @@ export class Environment {
       verbose: this.verbose,
       debug: this.debug,
       device: this.device,
-      args: mergeArgs(this.args, options.args),
+      // A trial's `args` merge over ours as the original's OmegaConf.merge does.
+      args: options.args ? standardMerge(deepClone(this.args), options.args) : { ...this.args },
       trackerManager: this.trackerManager.createChild(childWs),
       level: options.level ?? this.level + 1,
       seed: options.seed ?? this.seed,
@@ -119,19 +121,7 @@ function ensureDir(dir: string): string {
   return dir;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
-/** Deep merge for `args` (mappings merge by key; anything else replaces). */
-function mergeArgs(base: Record<string, unknown>, over?: Record<string, unknown>): Record<string, unknown> {
-  if (!over) return { ...base };
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    out[k] = isRecord(out[k]) && isRecord(v) ? mergeArgs(out[k] as Record<string, unknown>, v) : v;
-  }
-  return out;
-}
 
 /** The workspace path of env.yaml: relative to the config folder; `''` means that folder. */
 export function resolveWorkspace(value: unknown, configDir?: string): string {

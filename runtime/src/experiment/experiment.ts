@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONFIG_FILE_OF_ROLE, Level, RunStatus, type ConfigRole } from "../common/enums";
-import { ConfigError, ConfigErrors, toErrorInfo, type ErrorInfo } from "../common/errors";
+import { ConfigError, toErrorInfo, type ErrorInfo } from "../common/errors";
 import { registerBuiltins } from "../builtins/register-builtins";
 import { readConfigTexts, parseConfigTexts, type ConfigSources } from "../config/load";
 import { deepMergeConfigs, isPlainObject } from "../config/merge";
-import { validateConfigSet, type ConfigDiagnostic } from "../config/validate";
+import { formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic } from "../config/validate";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
 import type { TrackerLike } from "../tracking/types";
@@ -33,7 +33,7 @@ export interface ExperimentResult {
 /** Thrown when a config folder has errors; carries every diagnostic for printing. */
 export class ConfigValidationError extends Error {
   constructor(readonly diagnostics: ConfigDiagnostic[]) {
-    super(diagnostics.map((d) => `${d.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`).join("\n"));
+    super(diagnostics.map(formatConfigDiagnostic).join("\n"));
     this.name = "ConfigValidationError";
   }
 }
@@ -220,4 +220,3 @@ function experimentStatus(runs: TrialRunResult[], aborted: boolean, error?: Erro
   return RunStatus.SUCCESS;
 }
 
-export { ConfigErrors };

@@ -1,7 +1,7 @@
 import { CONFIG_FILE_OF_ROLE, Level, RunStatus } from "../common/enums";
 import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import type { Environment } from "../env/environment";
-import { Callback } from "../pipeline/callback";
+import type { Callback } from "../pipeline/callback";
 import type { Pipeline } from "../pipeline/pipeline";
 import { getRegistry } from "../registry/registry";
 

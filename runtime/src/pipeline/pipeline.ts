@@ -1,6 +1,6 @@
 import { Level, Metric, RunStatus } from "../common/enums";
 import { toErrorInfo, type ErrorInfo } from "../common/errors";
-import { attempt, isPromiseLike, sequence, then, type MaybePromise } from "../common/maybe-async";
+import { attempt, sequence, then, type MaybePromise } from "../common/maybe-async";
 import type { Environment } from "../env/environment";
 import type { RegistryKind } from "../registry/schema";
 import type { Callback } from "./callback";
@@ -320,4 +320,3 @@ function logFailure(log: Environment["logger"], what: string, error: unknown): v
   if (info.stack) log.debug(info.stack);
 }
 
-export { isPromiseLike };

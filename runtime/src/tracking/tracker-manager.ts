@@ -164,11 +164,12 @@ export class TrackerManager {
     if (UNTRACKED.has(metric)) return;
     const time = Date.now();
     const resolved = step ?? this.defaultStep();
+    const scope = this.scope();
     if (metric === Metric.CUSTOM) {
-      for (const [key, v] of customPairs(value)) this.emit({ key, value: v, step: resolved, scope: this.scope(), custom: true, epoch: this.epoch, batch: this.batch, time });
+      for (const [key, v] of customPairs(value)) this.emit({ key, value: v, step: resolved, scope, custom: true, epoch: this.epoch, batch: this.batch, time });
       return;
     }
-    this.emit({ key: metric, value, step: resolved, scope: this.scope(), custom: false, epoch: this.epoch, batch: this.batch, time });
+    this.emit({ key: metric, value, step: resolved, scope, custom: false, epoch: this.epoch, batch: this.batch, time });
   }
 
   /** Tracks every TRACKED entry of a metrics dict (epochMetrics, batchMetrics, runMetrics). */
@@ -364,14 +365,15 @@ function normalizeInfo(level: Level, info: LevelInfoArg): LevelInfo {
 
 /** The `Metric.CUSTOM` forms: one `[name, value]` pair, or a list of pairs. */
 export function customPairs(value: unknown): CustomPair[] {
-  if (isPair(value)) return [value];
-  if (Array.isArray(value) && value.every(isPair)) return value as CustomPair[];
+  if (isCustomPair(value)) return [value];
+  if (Array.isArray(value) && value.every(isCustomPair)) return value as CustomPair[];
   throw new TypeError(
     `Metric.CUSTOM takes [name, value] or a list of [name, value] pairs; got ${safeJson(value)}.`,
   );
 }
 
-function isPair(value: unknown): value is CustomPair {
+/** One `[name, value]` pair of `Metric.CUSTOM`. */
+export function isCustomPair(value: unknown): value is CustomPair {
   return Array.isArray(value) && value.length === 2 && typeof value[0] === "string";
 }
 
