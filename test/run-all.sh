@@ -30,6 +30,11 @@ t=$(date +%s)
 npm test
 phase_done "unit tests" "$t"
 
+echo "== stress tests (npm run test:stress: kills, full disks, hostile input, soak)"
+t=$(date +%s)
+npm run test:stress
+phase_done "stress tests" "$t"
+
 echo "== code-server (cached in ${EXPMAN_RIG_CACHE:-$HOME/.cache/expman-rig})"
 t=$(date +%s)
 bash test/rig/install-code-server.sh
