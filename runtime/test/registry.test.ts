@@ -79,3 +79,19 @@ test("built-ins are registered lazily: describing them loads no tracker module",
   assert.equal(Object.keys(require.cache).filter((k) => k.includes("plugins/tensorboard")).length, before);
   assert.equal(getRegistry().get("callback", "EarlyStopping").name, "EarlyStopping");
 });
+
+test("a class decorated before its statics exist (decorated methods) still describes its params and metrics", () => {
+  // With method decorators, TC39 class decorators run before `static params` is assigned
+  // (esbuild and TypeScript lower it so): what the registry describes is read afterwards.
+  const registry = new Registry();
+  class Late extends Pipeline {}
+  registry.add("LateStatics", Late);
+  (Late as unknown as { params: unknown }).params = { epochs: { type: "integer" } };
+  (Late as unknown as { metrics: unknown }).metrics = ["grad_norm"];
+  const described = registry.describe().types.find((t) => t.name === "LateStatics")!;
+  assert.deepEqual(described.params, { epochs: { type: "integer" } });
+  assert.deepEqual((described as { metrics?: unknown }).metrics, ["grad_norm"]);
+  // Options given to register() still win over the class's statics.
+  registry.add("Explicit", class extends Pipeline {}, { params: { lr: { type: "number" } } });
+  assert.deepEqual(registry.entry("pipeline", "Explicit")!.params, { lr: { type: "number" } });
+});

@@ -65,17 +65,20 @@ export class Registry {
         );
       }
     }
-    const entry: RegistryEntry = {
+    const entry = {
       name,
       kind,
       cls,
-      description: options.description ?? cls.description,
-      params: options.params ?? cls.params,
-      metrics: options.metrics ?? cls.metrics,
       closed: options.closed,
       file: existing?.cls === cls ? existing.file : this.currentModule ?? callerFile(),
       builtin: false,
-    };
+    } as RegistryEntry;
+    // Read the class's statics when asked, not now: a TC39 class decorator runs before the
+    // class's static fields are initialised when its methods are decorated too (esbuild, TS),
+    // so `static params` / `static metrics` are still undefined here (issue 12.2).
+    for (const key of ["description", "params", "metrics"] as const) {
+      Object.defineProperty(entry, key, { enumerable: true, get: () => options[key] ?? cls[key] });
+    }
     table.set(name, entry);
     return entry;
   }
