@@ -6,12 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { openForWriting, TrackingDbError } from "../src/tracking/db/connection";
-import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION } from "../src/tracking/db/schema";
+import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION, setStatusChecks, statusCheckMigration } from "../src/tracking/db/schema";
 import { ChunkScratch, decodeChunk, encodeChunk, STEPS_CONSECUTIVE, TIMES_U32_OFFSETS } from "../src/tracking/db/chunk-codec";
 import { DBTracker } from "../src/tracking/db/db-tracker";
 import { TrackerManager } from "../src/tracking/tracker-manager";
 import { ResultsStore } from "../src/results/store";
 import { Level } from "../src/common/enums";
+import { RUN_STATUS_NAMES, SCOPES } from "../src/common/vocabulary";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "db-schema-"));
 
@@ -45,6 +46,48 @@ test("a new file is at the latest schema version, in WAL mode, with foreign keys
     assert.throws(() => db.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e', 'x', 0, 'DONE')").run(), /CHECK constraint failed/);
   } finally {
     db.close();
+  }
+});
+
+test("the CHECK constraints allow exactly the RunStatus names and the scopes of common/vocabulary", () => {
+  const db = openForWriting(path.join(tmp(), "check.db"));
+  try {
+    const insert = db.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES (?, 'x', 0, ?)");
+    RUN_STATUS_NAMES.forEach((status, i) => insert.run(`e${i}`, status));
+    assert.throws(() => insert.run("bad", "running"), /CHECK constraint failed/);
+    const series = db.prepare("INSERT INTO series (experiment_id, key, scope) VALUES (1, ?, ?)");
+    SCOPES.forEach((scope) => series.run("loss", scope));
+    assert.throws(() => series.run("loss", "step"), /CHECK constraint failed/);
+  } finally {
+    db.close();
+  }
+});
+
+test("adding a status: setStatusChecks widens an existing file's CHECK in place, rows and keys kept", () => {
+  const file = path.join(tmp(), "widen.db");
+  const db = openForWriting(file);
+  db.prepare("INSERT INTO experiment (uid, title, start_time) VALUES ('e1', 'kept', 1)").run();
+  db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t1', 1, 'a', 1)").run();
+  const queue = () => db.prepare("INSERT INTO trial_run (uid, trial_id, start_time, status) VALUES ('r1', 1, 1, 'QUEUED')").run();
+  assert.throws(queue, /CHECK constraint failed/);
+  const migration = statusCheckMigration(SCHEMA_VERSION + 1);
+  assert.match(migration.name, /status CHECK: RUNNING, SUCCESS/);
+  db.transaction(() => setStatusChecks(db, [...RUN_STATUS_NAMES, "QUEUED"])).immediate();
+  queue();
+  db.prepare("INSERT INTO epoch (run_id, idx, start_time, status) VALUES (1, 0, 1, 'QUEUED')").run();
+  assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, status) VALUES ('t2', 1, 'b', 1, 'BOGUS')").run(), /CHECK constraint failed/);
+  assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t3', 999, 'c', 1)").run(), /FOREIGN KEY constraint failed/);
+  // Defensive mode is back on: the schema cannot be edited by accident afterwards.
+  assert.throws(() => db.prepare("UPDATE sqlite_schema SET sql = sql WHERE name = 'trial'").run(), /may not be modified/);
+  db.close();
+  const reopened = openForWriting(file);
+  try {
+    assert.equal(reopened.pragma("integrity_check", { simple: true }), "ok");
+    assert.deepEqual(reopened.prepare("SELECT status FROM trial_run").all(), [{ status: "QUEUED" }]);
+    assert.deepEqual(reopened.prepare("SELECT title FROM experiment").all(), [{ title: "kept" }]);
+    reopened.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e2', 'q', 1, 'QUEUED')").run();
+  } finally {
+    reopened.close();
   }
 });
 

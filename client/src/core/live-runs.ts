@@ -3,12 +3,12 @@
  * keyed by the run's uid (the database's `uid`). The database stays the source of truth; this
  * only fills the gap between flushes so the tree moves while a run trains.
  */
-import type { RunEvent, StatusName } from "@expman/runtime/describe";
+import type { RunEvent, RunStatusName } from "@expman/runtime/describe";
 import { Emitter } from "./emitter";
 
 export interface LiveRun {
   uid: string;
-  status: StatusName;
+  status: RunStatusName;
   epoch: number | null;
   epochs: number | null;
   updatedAt: number;
@@ -27,7 +27,7 @@ export class LiveRuns {
   apply(event: RunEvent): boolean {
     const uid = "ids" in event ? event.ids?.run : undefined;
     if (!uid) return false;
-    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as StatusName, epoch: null, epochs: null, updatedAt: Date.now() };
+    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as RunStatusName, epoch: null, epochs: null, updatedAt: Date.now() };
     let visible = false;
     if (event.kind === "lifecycle" && event.level === "trial_run") {
       current.status = event.phase === "end" ? (event.status ?? "SUCCESS") : "RUNNING";
@@ -46,7 +46,7 @@ export class LiveRuns {
   }
 
   /** Marks every run still RUNNING as ended (its process exited without an end event). */
-  settle(uids: Iterable<string>, status: StatusName): void {
+  settle(uids: Iterable<string>, status: RunStatusName): void {
     for (const uid of uids) {
       const r = this.byUid.get(uid);
       if (r && r.status === "RUNNING") {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as readline from "node:readline";
 import type { Readable } from "node:stream";
-import { parseRunEvent, type ProgressEvent, type RunEvent, type StatusName } from "@expman/runtime/describe";
+import { parseRunEvent, type ProgressEvent, type RunEvent, type RunStatusName } from "@expman/runtime/describe";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RunSpec {
@@ -23,7 +23,7 @@ export interface RunRecord {
   uid: string;
   trial: string;
   repeat: number;
-  status: StatusName;
+  status: RunStatusName;
   error?: { message: string; stack?: string };
 }
 
@@ -179,7 +179,7 @@ export class RunProcess {
           uid,
           trial: (event.ids.trial && this.trialNames.get(event.ids.trial)) ?? "?",
           repeat: event.repeat ?? 0,
-          status: "RUNNING" as StatusName,
+          status: "RUNNING" as RunStatusName,
         };
         if (event.phase === "end") {
           record.status = event.status ?? "SUCCESS";

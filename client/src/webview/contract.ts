@@ -7,6 +7,9 @@
  * No `vscode` and no DOM here: this file is bundled into the webview and unit-tested in Node.
  */
 import type { CheckpointRecord, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
+// The vocabulary module by path, not through `@expman/runtime/describe`: it imports nothing, so
+// the webview bundle takes only it.
+import { SCOPES } from "../../../runtime/src/common/vocabulary";
 
 export const METRICS_VIEW_TYPE = "experimentManager.metrics";
 export const CONTRACT_VERSION = 1;
@@ -228,7 +231,6 @@ function column(v: unknown, path: string, nullable: boolean): void {
   }
 }
 
-const SCOPES = ["batch", "epoch", "run"] as const;
 const NON_FINITE = ["NaN", "Infinity", "-Infinity"] as const;
 const X_AXES = ["step", "relative", "wall"] as const;
 

@@ -7,7 +7,9 @@ import type { NonFiniteName, SeriesDelta, WireSeries } from "../../../client/src
 import { continueEma, emptyEma, type EmaState } from "./smoothing";
 import { MinMaxBlocks, upperBound } from "./downsample";
 
-export type Scope = "batch" | "epoch" | "run";
+import type { Scope } from "../../../runtime/src/common/vocabulary";
+
+export type { Scope };
 
 export interface NonFiniteCounts {
   nan: number;

@@ -127,25 +127,8 @@ export const SCALAR_METRICS: readonly Metric[] = [
   Metric.LEARNING_RATE,
 ];
 
-export enum RunStatus {
-  RUNNING = 0,
-  SUCCESS = 1,
-  FINISHED = 2,
-  FAILED = 3,
-  ABORTED = 4,
-  STOPPED = 5,
-  SKIPPED = 6,
-}
-
-/** The status string stored in the database and shown to users (`RUNNING`, `SUCCESS`, ...). */
-export function runStatusName(status: RunStatus): string {
-  return RunStatus[status];
-}
-
-export function parseRunStatus(name: string): RunStatus | undefined {
-  const value = (RunStatus as unknown as Record<string, RunStatus | undefined>)[name.toUpperCase()];
-  return typeof value === "number" ? value : undefined;
-}
+export { RunStatus, RUN_STATUS_NAMES, runStatusName, parseRunStatus, isRunStatusName, SCOPES, isScope } from "./vocabulary";
+export type { RunStatusName, Scope } from "./vocabulary";
 
 export const ArtifactType = {
   MODEL: "model",

@@ -6,10 +6,11 @@
  * Shared by the runtime (writer) and the extension (reader): both import this one file.
  */
 
+import type { RunStatusName, Scope } from "../common/vocabulary";
+
 export const EVENTS_VERSION = 1;
 
 export type LevelName = "experiment" | "trial" | "trial_run" | "pipeline" | "epoch" | "batch";
-export type StatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
 
 export interface EventIds {
   experiment?: string;
@@ -36,7 +37,7 @@ export interface LifecycleEvent extends EventBase {
   seed?: number;
   epoch?: number;
   batch?: number;
-  status?: StatusName;
+  status?: RunStatusName;
   error?: { message: string; stack?: string };
   /** Experiment start: the database file (if a DBTracker is configured) and total planned runs. */
   db?: string;
@@ -47,7 +48,7 @@ export interface LifecycleEvent extends EventBase {
 
 export interface MetricsPoint {
   key: string;
-  scope: "batch" | "epoch" | "run";
+  scope: Scope;
   step: number | null;
   /** Numbers as is; NaN/Infinity as the strings "NaN", "Infinity", "-Infinity". */
   value: number | string;

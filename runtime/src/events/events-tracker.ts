@@ -1,8 +1,8 @@
-import { Level, RunStatus } from "../common/enums";
+import { Level, runStatusName } from "../common/enums";
 import { Tracker } from "../tracking/tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint, TrackerLike } from "../tracking/types";
 import type { EventChannel } from "./channel";
-import { encodeNumber, type LevelName, type MetricsPoint, type StatusName } from "./contract";
+import { encodeNumber, type LevelName, type MetricsPoint } from "./contract";
 
 const LEVEL_NAMES: Record<Level, LevelName> = {
   [Level.EXPERIMENT]: "experiment",
@@ -78,7 +78,7 @@ export class EventsTracker extends Tracker {
     if (level === Level.TRIAL && info.name) this.trialName = info.name;
     if (level === Level.TRIAL_RUN && phase === "create") this.runInfo = info;
     if (phase === "end" || level <= Level.TRIAL_RUN) this.outbox.flush();
-    const status = info.status !== undefined ? (RunStatus[info.status] as StatusName) : undefined;
+    const status = info.status !== undefined ? runStatusName(info.status) : undefined;
     this.outbox.channel.send({
       kind: "lifecycle",
       phase,

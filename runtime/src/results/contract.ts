@@ -4,7 +4,7 @@
  * the runtime and the extension: both import this one file, so the shapes cannot drift.
  */
 
-export type RunStatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
+import type { RunStatusName, Scope } from "../common/vocabulary";
 
 export interface ExperimentSummary {
   id: number;
@@ -88,7 +88,7 @@ export interface ArtifactRecord {
 
 export interface SeriesKey {
   key: string;
-  scope: "batch" | "epoch" | "run";
+  scope: Scope;
   count: number;
   minStep: number | null;
   maxStep: number | null;
@@ -103,7 +103,7 @@ export interface SeriesKey {
 export interface Series {
   runId: number;
   key: string;
-  scope: "batch" | "epoch" | "run";
+  scope: Scope;
   steps: number[];
   values: (number | null)[];
   times: number[];
@@ -116,7 +116,7 @@ export interface Series {
 export interface SeriesQuery {
   runId: number;
   key: string;
-  scope?: "batch" | "epoch" | "run";
+  scope?: Scope;
   /** Reduce to about this many buckets (each keeps min, max, last). Omit for the whole series. */
   buckets?: number;
   /** Only points with step in [minStep, maxStep] (zoom). */

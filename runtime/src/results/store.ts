@@ -9,20 +9,18 @@ import type {
   CheckpointRecord,
   EpochSummary,
   ExperimentSummary,
-  RunStatusName,
   RunSummary,
   Series,
   SeriesKey,
   SeriesQuery,
   TrialSummary,
 } from "./contract";
+import type { RunStatusName, Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
 import { WriterLiveness, type WriterInfo } from "./stale";
 
 export { TrackingDbError } from "../tracking/db/connection";
 export { recoverStale } from "./stale";
-
-type Scope = "batch" | "epoch" | "run";
 
 /** A run, series or other entity asked for does not exist (the query service's NOT_FOUND). */
 export class ResultsNotFoundError extends Error {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { toErrorInfo } from "../common/errors";
-import { ALL_METRICS, Level, Metric, MetricCategory, getMetricCategory } from "../common/enums";
+import { ALL_METRICS, Level, Metric, MetricCategory, getMetricCategory, type Scope } from "../common/enums";
 import { getRegistry } from "../registry/registry";
 import type { Environment } from "../env/environment";
 import type { TrackerClass } from "./tracker";
@@ -13,7 +13,6 @@ import type {
   LifecycleContext,
   LifecycleIds,
   MetricPoint,
-  PointScope,
   PointSource,
   TrackerLike,
 } from "./types";
@@ -183,7 +182,7 @@ export class TrackerManager {
     }
   }
 
-  private scope(): PointScope {
+  private scope(): Scope {
     return this.batch !== null ? "batch" : this.epoch !== null ? "epoch" : "run";
   }
 

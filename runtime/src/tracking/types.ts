@@ -1,11 +1,9 @@
 import type { ErrorInfo } from "../common/errors";
-import type { Level, RunStatus } from "../common/enums";
+import type { Level, RunStatus, Scope } from "../common/enums";
 
 /** `[name, value]`: one custom metric. `Metric.CUSTOM` takes one pair or a list of them. */
 export type CustomPair = readonly [string, unknown];
 
-/** Where a point was tracked: inside a batch, inside an epoch, or at run level (final metrics). */
-export type PointScope = "batch" | "epoch" | "run";
 
 /**
  * One metric value as every tracker receives it. The TrackerManager has already flattened the
@@ -18,7 +16,7 @@ export interface MetricPoint {
   value: unknown;
   /** Resolved step: explicit, else the epoch index (epoch scope) or global batch (batch scope); null at run scope. */
   step: number | null;
-  scope: PointScope;
+  scope: Scope;
   custom: boolean;
   /** Epoch index when tracked inside an epoch, else null. */
   epoch: number | null;

@@ -4,14 +4,14 @@
  * harness (standing in for `expman serve`, which a plain page cannot spawn) and by the
  * controller's unit tests.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunEvent, RunSummary, Scope, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
 import type { PanelSelection } from "../../../client/src/webview/contract";
 import type { Disposable, MetricsDataSource } from "../../../client/src/webview/data-source";
 import { downsampleRange, lowerBound, upperBound } from "../../../media/src/logic/downsample";
 
 export interface StoredSeries {
   key: string;
-  scope: "batch" | "epoch" | "run";
+  scope: Scope;
   custom?: boolean;
   steps: Float64Array;
   values: Float64Array;

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { isScope, SCOPES } from "../../common/vocabulary";
 import type { Series } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { DB_OPTIONS } from "./ls";
@@ -26,7 +27,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("export takes one run (an id or <trial>-<repeat>)", USAGE);
   if (values.format !== "csv" && values.format !== "json") throw new UsageError(`--format must be csv or json, got '${values.format}'`, USAGE);
-  if (values.scope && !["batch", "epoch", "run"].includes(values.scope)) throw new UsageError(`--scope must be batch, epoch or run`, USAGE);
+  if (values.scope && !isScope(values.scope)) throw new UsageError(`--scope must be ${SCOPES.join(", ")}, got '${values.scope}'`, USAGE);
   return withRun(values, positionals[0], (store, run) => {
     const keys = store.seriesKeys(run.id).filter((k) => (!values.key || k.key === values.key) && (!values.scope || k.scope === values.scope));
     if (keys.length === 0) throw new Error(`Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}.`);

@@ -1,10 +1,11 @@
 import * as path from "node:path";
-import { Level, RunStatus } from "../../common/enums";
+import { Level } from "../../common/enums";
+import { parseRunStatus, RunStatus, runStatusName, type RunStatusName } from "../../common/vocabulary";
 import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
-import { WriteStore, type EndInfo, type Owner, type StatusName } from "./write-store";
+import { WriteStore, type EndInfo, type Owner } from "./write-store";
 
 export interface DBTrackerOptions {
   /** File name under `<root workspace>/artifacts/`. */
@@ -255,13 +256,10 @@ function stringOr<T extends string | null>(value: unknown, fallback: T): string 
   return typeof value === "string" ? value : fallback;
 }
 
-function statusName(status: unknown): StatusName | undefined {
-  if (typeof status === "number" && RunStatus[status] !== undefined) return RunStatus[status] as StatusName;
-  if (typeof status === "string") {
-    const upper = status.toUpperCase();
-    if (typeof (RunStatus as unknown as Record<string, unknown>)[upper] === "number") return upper as StatusName;
-  }
-  return undefined;
+function statusName(status: unknown): RunStatusName | undefined {
+  if (typeof status === "number" && RunStatus[status] !== undefined) return runStatusName(status);
+  const parsed = typeof status === "string" ? parseRunStatus(status) : undefined;
+  return parsed === undefined ? undefined : runStatusName(parsed);
 }
 
 function endInfo(info: LevelInfo, ctx: LifecycleContext): EndInfo {

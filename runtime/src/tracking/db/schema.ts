@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { RUN_STATUS_NAMES, SCOPES } from "../../common/vocabulary";
 import { TrackingDbError } from "./errors";
 
 /**
@@ -9,7 +10,8 @@ import { TrackingDbError } from "./errors";
  * Layout (version 1), chosen for speed (see DESIGN.md "Tracking store"):
  * - experiment > trial > trial_run > epoch, with foreign keys ON and ON DELETE CASCADE. Each
  *   entity keeps the UUID the TrackerManager gave it (`uid`), so run events join to rows.
- *   Statuses are the RunStatus names (RUNNING, SUCCESS, FAILED, STOPPED, ABORTED, ...). The
+ *   Statuses are the RunStatus names (RUNNING, SUCCESS, FAILED, STOPPED, ABORTED, ...), held
+ *   to that list by CHECK constraints built from common/vocabulary.ts. The
  *   experiment row records the writer's `pid` and `host`, so a reader can tell a RUNNING
  *   experiment whose process was killed (it is reported ABORTED).
  * - Metric points: one `series` row per (owner, key, scope) with a summary (count, step range,
@@ -30,12 +32,24 @@ import { TrackingDbError } from "./errors";
 /** Points per chunk row. */
 export const CHUNK_POINTS = 1024;
 
-export const STATUS_CHECK = "('RUNNING','SUCCESS','FINISHED','FAILED','ABORTED','STOPPED','SKIPPED')";
+/** `('a','b')`: a SQL list of string literals, for `CHECK (x IN ...)`. */
+function sqlList(values: readonly string[]): string {
+  return `(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(",")})`;
+}
+
+/**
+ * The status CHECK as a new file gets it. A file keeps the CHECK text it was created with, so
+ * adding a status to RunStatus also takes a migration: `statusCheckMigration(version)`.
+ */
+const STATUS_CHECK = `CHECK (status IN ${sqlList(RUN_STATUS_NAMES)})`;
+const SCOPE_CHECK = `CHECK (scope IN ${sqlList(SCOPES)})`;
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Steps SQL alone cannot express; run after `sql`, in the same transaction. */
+  apply?: (db: Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -48,7 +62,7 @@ CREATE TABLE experiment (
   uid           TEXT NOT NULL UNIQUE,
   title         TEXT NOT NULL,
   desc          TEXT NOT NULL DEFAULT '',
-  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  status        TEXT NOT NULL DEFAULT 'RUNNING' ${STATUS_CHECK},
   start_time    INTEGER NOT NULL,
   end_time      INTEGER,
   config_dir    TEXT,
@@ -64,7 +78,7 @@ CREATE TABLE trial (
   uid           TEXT NOT NULL UNIQUE,
   experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,
   name          TEXT NOT NULL,
-  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  status        TEXT NOT NULL DEFAULT 'RUNNING' ${STATUS_CHECK},
   start_time    INTEGER NOT NULL,
   end_time      INTEGER,
   workspace     TEXT
@@ -77,7 +91,7 @@ CREATE TABLE trial_run (
   trial_id      INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
   repeat        INTEGER NOT NULL DEFAULT 0,
   seed          INTEGER,
-  status        TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  status        TEXT NOT NULL DEFAULT 'RUNNING' ${STATUS_CHECK},
   start_time    INTEGER NOT NULL,
   end_time      INTEGER,
   workspace     TEXT,
@@ -89,7 +103,7 @@ CREATE INDEX trial_run_by_trial ON trial_run(trial_id);
 CREATE TABLE epoch (
   run_id      INTEGER NOT NULL REFERENCES trial_run(id) ON DELETE CASCADE,
   idx         INTEGER NOT NULL,
-  status      TEXT NOT NULL DEFAULT 'RUNNING' CHECK (status IN ${STATUS_CHECK}),
+  status      TEXT NOT NULL DEFAULT 'RUNNING' ${STATUS_CHECK},
   start_time  INTEGER NOT NULL,
   end_time    INTEGER,
   batch_count INTEGER NOT NULL DEFAULT 0,
@@ -102,7 +116,7 @@ CREATE TABLE series (
   trial_id      INTEGER REFERENCES trial(id) ON DELETE CASCADE,
   run_id        INTEGER REFERENCES trial_run(id) ON DELETE CASCADE,
   key           TEXT NOT NULL,
-  scope         TEXT NOT NULL CHECK (scope IN ('batch','epoch','run')),
+  scope         TEXT NOT NULL ${SCOPE_CHECK},
   custom        INTEGER NOT NULL DEFAULT 0,
   count         INTEGER NOT NULL DEFAULT 0,
   text_count    INTEGER NOT NULL DEFAULT 0,
@@ -218,6 +232,43 @@ CREATE VIEW v_final_metric AS
   },
 ];
 
+/** Tables whose `status` column is held to the RunStatus names. */
+const STATUS_TABLES = ["experiment", "trial", "trial_run", "epoch"];
+
+/**
+ * A migration that sets the status CHECK of an existing file to today's RunStatus names (for
+ * when a status is added: `MIGRATIONS.push(statusCheckMigration(N))`).
+ */
+export function statusCheckMigration(version: number): Migration {
+  return { version, name: `status CHECK: ${RUN_STATUS_NAMES.join(", ")}`, sql: "", apply: (db) => setStatusChecks(db, RUN_STATUS_NAMES) };
+}
+
+/**
+ * Rewrites the status CHECK constraints of the stored table definitions to allow exactly
+ * `names`. SQLite cannot ALTER a CHECK; its documented way for a change that leaves the stored
+ * rows valid is to edit the schema text (sqlite.org/lang_altertable.html, "other kinds of table
+ * schema changes") and bump `schema_version`. Only for widening the list: rows are not re-checked.
+ * Must run inside a write transaction.
+ */
+export function setStatusChecks(db: Database, names: readonly string[]): void {
+  const rows = db
+    .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name IN ${sqlList(STATUS_TABLES)}`)
+    .all() as { name: string; sql: string }[];
+  const wanted = `CHECK (status IN ${sqlList(names)})`;
+  const version = db.pragma("schema_version", { simple: true }) as number;
+  // better-sqlite3 opens connections in SQLite's defensive mode, which forbids schema edits.
+  db.unsafeMode(true);
+  try {
+    db.pragma("writable_schema = ON");
+    const update = db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
+    for (const row of rows) update.run(row.sql.replace(/CHECK \(status IN \([^)]*\)\)/, wanted), row.name);
+    db.pragma(`schema_version = ${version + 1}`);
+    db.pragma("writable_schema = OFF");
+  } finally {
+    db.unsafeMode(false);
+  }
+}
+
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function schemaVersionOf(db: Database): number {
@@ -250,6 +301,7 @@ export function migrate(db: Database, file: string): number {
       // Another process may have migrated between our read and this write lock.
       if (schemaVersionOf(db) >= migration.version) return;
       db.exec(migration.sql);
+      migration.apply?.(db);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
   }

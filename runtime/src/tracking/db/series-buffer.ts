@@ -1,6 +1,6 @@
 import { CHUNK_POINTS } from "./schema";
 
-export type Scope = "batch" | "epoch" | "run";
+import type { Scope } from "../../common/vocabulary";
 
 /** A full chunk waiting to be written. */
 export interface SealedChunk {

@@ -3,7 +3,8 @@ import type { Database, Statement } from "better-sqlite3";
 import { openForWriting } from "./connection";
 import { ChunkScratch, decodeChunk, encodeChunk } from "./chunk-codec";
 import { CHUNK_POINTS } from "./schema";
-import { chunkStats, SeriesBuffer, type Scope, type SeriesOwnerIds } from "./series-buffer";
+import type { RunStatusName, Scope } from "../../common/vocabulary";
+import { chunkStats, SeriesBuffer, type SeriesOwnerIds } from "./series-buffer";
 import { flattenParams, safeJson } from "./values";
 
 /**
@@ -23,8 +24,6 @@ import { flattenParams, safeJson } from "./values";
 const MAX_PENDING_CHUNKS = 256;
 /** Likewise for buffered epoch values and text values (one object each). */
 const MAX_PENDING_ROWS = 65536;
-
-export type StatusName = "RUNNING" | "SUCCESS" | "FINISHED" | "FAILED" | "ABORTED" | "STOPPED" | "SKIPPED";
 
 /** The row ids a point, param or artifact is filed under, plus the run's buffers. */
 export class Owner implements SeriesOwnerIds {
@@ -113,7 +112,7 @@ export interface ExperimentRow {
 }
 
 export interface EndInfo {
-  status: StatusName;
+  status: RunStatusName;
   time: number;
   error?: { message?: string; stack?: string } | null;
 }
