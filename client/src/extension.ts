@@ -94,7 +94,8 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     { dispose: () => ctx.runs.stopAll() },
   );
 
-  const languageServerReady = startLanguageClient(ctx).catch((e) => ctx.output.error(`language server: ${String(e)}`));
+  ctx.languageClient = startLanguageClient(ctx);
+  const languageServerReady = ctx.languageClient.catch((e) => ctx.output.error(`language server: ${String(e)}`));
   const activationMs = performance.now() - started;
   ctx.output.info(`activated in ${activationMs.toFixed(1)} ms (trusted: ${vscode.workspace.isTrusted})`);
   return { activationMs, runs: ctx.runs, tree, databases, messages: ctx.messages, languageServerReady };

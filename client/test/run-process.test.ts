@@ -56,6 +56,39 @@ describe("RunProcess", () => {
     assert.equal(outcome.runs[0].status, "ABORTED");
   });
 
+  it("stopRun: that run ends ABORTED, the experiment goes on with its next run (control channel, fd 4)", async () => {
+    let requested = false;
+    const p = new RunProcess(spec("stoppable"), {
+      event: (e) => {
+        if (!requested && e.kind === "progress" && e.trial === "long" && e.epoch === 1) requested = p.stopRun({ trial: "long", repeat: 0 });
+      },
+    });
+    p.start();
+    assert.equal(p.canStopRuns, true);
+    const outcome = await p.done;
+    assert.equal(requested, true);
+    assert.equal(outcome.stopped, false);
+    assert.equal(outcome.exitCode, 0, outcome.stderrTail);
+    assert.deepEqual(outcome.runs.map((r) => [r.trial, r.status]), [["long", "ABORTED"], ["short", "SUCCESS"]]);
+    assert.match(outcome.stderrTail, /stop requested for run long-0/);
+    assert.equal(p.stopRun({ trial: "short", repeat: 0 }), false, "nothing to stop once the process ended");
+  });
+
+  it("stopRun for a run that has not started: it ends ABORTED when it starts, the others run", async () => {
+    let requested = false;
+    const p = new RunProcess(spec("stoppable"), {
+      event: (e) => {
+        if (!requested && e.kind === "progress" && e.trial === "long") {
+          requested = p.stopRun({ trial: "short", repeat: 0 }) && p.stopRun({ trial: "long", repeat: 0 });
+        }
+      },
+    });
+    p.start();
+    const outcome = await p.done;
+    assert.deepEqual(outcome.runs.map((r) => [r.trial, r.status]), [["long", "ABORTED"], ["short", "ABORTED"]]);
+    assert.equal(outcome.exitCode, 0, outcome.stderrTail);
+  });
+
   it("stop escalates to killing the process tree after the grace period", async () => {
     // 60 s between epochs: SIGINT alone would wait for the next epoch.
     const base = path.join(ws, "configs", "slow", "base.yaml");

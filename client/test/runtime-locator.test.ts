@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { configFolderOf, experimentName, isConfigFolder } from "../src/core/config-folder";
+import { resolveExecutable } from "../src/core/executable";
 import { NodeNotFoundError, RuntimeNotFoundError, checkNode, resolveRuntime, runtimeEnv } from "../src/core/runtime-locator";
 import { fixture } from "./helpers";
 
@@ -52,8 +53,29 @@ describe("resolveRuntime", () => {
 });
 
 describe("checkNode", () => {
-  it("reports this Node's version", async () => {
-    assert.equal(await checkNode(process.execPath), process.version);
+  it("reports this Node's version and absolute path", async () => {
+    assert.deepEqual(await checkNode(process.execPath), { path: process.execPath, version: process.version });
+  });
+  it("resolves a bare name to an absolute path on PATH, never in the current folder", async () => {
+    const planted = fs.mkdtempSync(path.join(tmp, "planted-"));
+    fs.writeFileSync(path.join(planted, "node"), "#!/bin/sh\necho v99.0.0\n", { mode: 0o755 });
+    const cwd = process.cwd();
+    const savedPath = process.env.PATH;
+    try {
+      process.chdir(planted);
+      // "." and "" on PATH are the current folder: skipped, as is every relative entry.
+      process.env.PATH = [".", "", "relative/bin", path.dirname(process.execPath)].join(path.delimiter);
+      const info = await checkNode("node");
+      assert.ok(path.isAbsolute(info.path));
+      assert.equal(info.version, process.version);
+      assert.notEqual(path.dirname(info.path), planted);
+    } finally {
+      process.chdir(cwd);
+      process.env.PATH = savedPath;
+    }
+  });
+  it("refuses a relative path (it would be resolved against the workspace)", async () => {
+    await assert.rejects(checkNode("./node"), (e: NodeNotFoundError) => /relative path/.test(e.message));
   });
   it("a missing executable is a NodeNotFoundError naming the setting", async () => {
     await assert.rejects(checkNode("/nonexistent/bin/node"), (e: NodeNotFoundError) => e instanceof NodeNotFoundError && /experimentManager\.nodePath/.test(e.message));
@@ -80,5 +102,26 @@ describe("config folders", () => {
     fs.writeFileSync(path.join(lone, "env.yaml"), "x: 1\n");
     assert.equal(configFolderOf(path.join(lone, "env.yaml")), undefined);
     assert.equal(experimentName(lone), "lone");
+  });
+  it("a run's copy of the configs (<ws>/configs beside <ws>/logs) is not offered to run", () => {
+    const ws = path.join(tmp, "run-ws");
+    fs.mkdirSync(path.join(ws, "configs"), { recursive: true });
+    for (const f of ["env.yaml", "experiment.yaml", "base.yaml", "trials.yaml"]) fs.writeFileSync(path.join(ws, "configs", f), "{}\n");
+    assert.equal(isConfigFolder(path.join(ws, "configs")), true, "without logs/ it could be the user's own folder");
+    fs.mkdirSync(path.join(ws, "logs"));
+    assert.equal(isConfigFolder(path.join(ws, "configs")), false);
+    assert.equal(configFolderOf(path.join(ws, "configs", "trials.yaml")), undefined);
+  });
+});
+
+describe("resolveExecutable", () => {
+  it("searches only absolute PATH entries, with PATHEXT on Windows", () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "bin-"));
+    fs.writeFileSync(path.join(dir, "tool"), "#!/bin/sh\n", { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "plain"), "not executable\n", { mode: 0o644 });
+    assert.deepEqual(resolveExecutable("tool", { platform: "linux", env: { PATH: `.:${dir}` } }), { path: path.join(dir, "tool") });
+    assert.ok("error" in resolveExecutable("plain", { platform: "linux", env: { PATH: dir } }), "not executable: not taken");
+    assert.ok("error" in resolveExecutable("tool", { platform: "linux", env: { PATH: "." } }));
+    assert.ok("error" in resolveExecutable("bin/tool", { platform: "linux", env: { PATH: dir } }));
   });
 });

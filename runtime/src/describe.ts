@@ -12,6 +12,8 @@ export { unknownTypeMessage } from "./registry/registry";
 export { BUILTIN_TYPES, builtinDescription } from "./builtins/catalog";
 export * from "./config/sections";
 export * from "./events/contract";
+export * from "./events/control";
+export * from "./version";
 export * from "./results/contract";
 export * from "./config/validate";
 export { deepMergeConfigs, insertValue, multiply, deepClone, isPlainObject } from "./config/merge";

@@ -146,7 +146,7 @@ test("CheckpointCallback uses the pipeline's saveCheckpoint hook or model, warns
   q.registerCallback(new CheckpointCallback(env2, 1));
   assert.equal(await q.run(), undefined, "the run still succeeds");
   const log = fs.readFileSync(env2.logger.file, "utf8");
-  assert.equal(log.match(/CheckpointCallback: nothing to save/g)?.length, 1);
+  assert.equal(log.match(/no checkpoint saved: nothing to save/g)?.length, 1);
   assert.throws(() => CheckpointCallback.fromConfig({}, env2), /option 'interval' is required/);
   assert.throws(() => new CheckpointCallback(env2, 0), /interval must be an integer >= 1/);
 });
@@ -173,6 +173,52 @@ test("a failing checkpoint save is logged and the run goes on", async () => {
   await p.run();
   assert.equal(p.runStatus, RunStatus.SUCCESS);
   assert.match(fs.readFileSync(env.logger.file, "utf8"), /Failed to save checkpoint .*checkpoint-0: disk full/);
+});
+
+test("a Metric.NETWORK model without save(path) is saved as JSON when it serializes", async () => {
+  const { env } = runEnvironment();
+  class P extends Pipeline {
+    @Pipeline.runWrapper
+    async run() {
+      for (let e = 0; e < 2; e++) await this.runEpoch(e, null);
+    }
+    @Pipeline.epochWrapper
+    async runEpoch(e: number) {
+      this.epochMetrics[Metric.NETWORK] = { weights: [0.5, e], bias: 1 };
+    }
+  }
+  const p = new P(env);
+  p.registerCallback(new CheckpointCallback(env, 1));
+  await p.run();
+  assert.equal(p.runStatus, RunStatus.SUCCESS);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(env.artifactDir, "checkpoint-1"), "utf8")), { weights: [0.5, 1], bias: 1 });
+  assert.ok(fs.existsSync(path.join(env.artifactDir, "checkpoint-final")));
+  assert.doesNotMatch(fs.readFileSync(env.logger.file, "utf8"), /no checkpoint saved/);
+});
+
+test("a model that neither saves nor serializes: the run warns once 'no checkpoint saved: <why>'", async () => {
+  const { env } = runEnvironment();
+  class Net {
+    self: unknown = this;
+  }
+  class P extends Pipeline {
+    @Pipeline.runWrapper
+    async run() {
+      for (let e = 0; e < 3; e++) await this.runEpoch(e, null);
+    }
+    @Pipeline.epochWrapper
+    async runEpoch() {
+      this.epochMetrics[Metric.NETWORK] = new Net();
+    }
+  }
+  const p = new P(env);
+  p.registerCallback(new CheckpointCallback(env, 1));
+  await p.run();
+  assert.equal(p.runStatus, RunStatus.SUCCESS);
+  assert.deepEqual(fs.readdirSync(env.artifactDir).filter((f) => f.startsWith("checkpoint")), []);
+  const log = fs.readFileSync(env.logger.file, "utf8");
+  const warnings = log.match(/no checkpoint saved: the model in Metric\.NETWORK \(a Net\) has no save\(path\) method and is not JSON-serializable \([^)]*circular/gi) ?? [];
+  assert.equal(warnings.length, 1, log);
 });
 
 test("MetricsTracker writes the original's CSV: header, EPOCH rows with nan, one FINAL row", async () => {

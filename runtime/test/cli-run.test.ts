@@ -195,3 +195,27 @@ test("--events fd:3 streams on an extra pipe while the pipeline's stdout stays u
   for (const k of ["lifecycle", "metrics", "checkpoint", "progress", "params", "log"]) assert.ok(kinds.has(k), `${k} events arrived`);
   assert.ok(!stdout.includes('"kind"'), "no events on stdout");
 });
+
+test("expman run --only: runs just the named trial; an unknown name is a config error naming the trials", () => {
+  const { dir, workspace } = toyConfig();
+  const r = expman(["run", dir, "--only", "b"]);
+  assert.equal(r.code, 0, r.stderr);
+  const runs = JSON.parse(expman(["ls", "--workspace", workspace, "--json"]).stdout) as { trialName: string; repeat: number; status: string }[];
+  assert.deepEqual(runs.map((x) => [x.trialName, x.repeat, x.status]), [["b", 0, "SUCCESS"]]);
+
+  const bad = expman(["run", dir, "--only", "nope"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /trials\.yaml:1:1: --only 'nope': no trial of that name \(trials here: a, b\)/);
+  assert.match(bad.stderr, /nothing was run/);
+});
+
+test("expman version --json: the runtime's version and the protocol versions the editor checks", () => {
+  const r = expman(["version", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+  assert.equal(info.runtime, pkg.version);
+  assert.deepEqual(Object.keys(info.protocols).sort(), ["control", "events", "query"]);
+  for (const v of Object.values(info.protocols)) assert.ok(Number.isInteger(v) && (v as number) >= 1);
+  assert.match(expman(["version"]).stdout, /^@expman\/runtime \S+ \(events v\d+, control v\d+, query v\d+\)/);
+});

@@ -10,9 +10,20 @@ export function configRolesIn(dir: string): string[] {
   return ROLES.filter((r) => fs.existsSync(path.join(dir, `${r}.yaml`)) || fs.existsSync(path.join(dir, `${r}.yml`)));
 }
 
-/** A config folder holds at least two of the four files (a lone env.yaml may be another tool's). */
+/**
+ * The copy of the configs a run keeps in its workspace (`<ws>/configs`, beside `<ws>/logs`):
+ * a record of what ran, not something to run again or to offer in the run picker.
+ */
+export function isRunCopy(dir: string): boolean {
+  return path.basename(dir) === "configs" && fs.existsSync(path.join(path.dirname(dir), "logs"));
+}
+
+/**
+ * A config folder holds at least two of the four files (a lone env.yaml may be another
+ * tool's) and is not a run's copy of them.
+ */
 export function isConfigFolder(dir: string): boolean {
-  return configRolesIn(dir).length >= 2;
+  return configRolesIn(dir).length >= 2 && !isRunCopy(dir);
 }
 
 /** The config folder of a file or folder path, if it is (in) one. */

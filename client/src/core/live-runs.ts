@@ -12,6 +12,8 @@ export interface LiveRun {
   epoch: number | null;
   epochs: number | null;
   updatedAt: number;
+  /** `no checkpoint saved: <why>` when the run's CheckpointCallback could save nothing. */
+  noCheckpoint?: string;
 }
 
 export class LiveRuns {
@@ -43,6 +45,15 @@ export class LiveRuns {
     this.byUid.set(uid, current);
     if (visible) this.changed.fire(current);
     return visible;
+  }
+
+  /** Notes that a run saved no checkpoint (and why); the tree shows it on the run. */
+  noteNoCheckpoint(uid: string, why: string): void {
+    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as RunStatusName, epoch: null, epochs: null, updatedAt: Date.now() };
+    if (current.noCheckpoint === why) return;
+    current.noCheckpoint = why;
+    this.byUid.set(uid, current);
+    this.changed.fire(current);
   }
 
   /** Marks every run still RUNNING as ended (its process exited without an end event). */

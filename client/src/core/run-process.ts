@@ -1,13 +1,17 @@
 /**
  * One `expman run <config-dir>` child process: started with the user's Node and without a
  * shell; its own stdout/stderr are handed through untouched; run events are read from a
- * dedicated pipe (fd 3). Stop = SIGINT (the runtime ends the current run ABORTED at the next
- * epoch and exits 130), then the whole process tree is killed after a grace period.
+ * dedicated pipe (fd 3); stop requests for single runs go the other way on fd 4 (the control
+ * channel, runtime/src/events/control.ts). Stop (the whole experiment) = SIGINT (the runtime
+ * ends the current run ABORTED at the next epoch and exits 130), then the whole process tree
+ * is killed after a grace period.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as readline from "node:readline";
-import type { Readable } from "node:stream";
-import { parseRunEvent, type ProgressEvent, type RunEvent, type RunStatusName } from "@expman/runtime/describe";
+import type { Readable, Writable } from "node:stream";
+import { encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/describe";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RunSpec {
@@ -25,6 +29,8 @@ export interface RunRecord {
   repeat: number;
   status: RunStatusName;
   error?: { message: string; stack?: string };
+  /** Why the run has no checkpoint (`no checkpoint saved: ...`), when CheckpointCallback said so. */
+  noCheckpoint?: string;
 }
 
 export interface RunOutcome {
@@ -49,6 +55,7 @@ export interface RunListeners {
 
 export class RunProcess {
   private child: ChildProcess | undefined;
+  private control: Writable | undefined;
   private stopRequested = false;
   private killed = false;
   private killTimer: NodeJS.Timeout | undefined;
@@ -81,10 +88,11 @@ export class RunProcess {
   start(): void {
     if (this.child) throw new Error("run already started");
     const { node, runtime, configDir, args = [] } = this.spec;
-    const child = spawn(node, [runtime.cli, "run", configDir, "--events", "fd:3", ...args], {
+    const control = supportsControl(runtime) ? ["--control", "fd:4"] : [];
+    const child = spawn(node, [runtime.cli, "run", configDir, "--events", "fd:3", ...control, ...args], {
       cwd: configDir,
       env: { ...runtimeEnv(runtime), FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe", control.length ? "pipe" : "ignore"],
       shell: false,
       windowsHide: true,
       // Own process group on POSIX, so the tree can be killed as a whole after the grace period.
@@ -97,6 +105,8 @@ export class RunProcess {
       this.stderrTail = (this.stderrTail + text).slice(-8000);
       this.listeners.output?.(text, "stderr");
     });
+    this.control = control.length ? ((child.stdio[4] as Writable | null) ?? undefined) : undefined;
+    this.control?.on("error", () => undefined); // the run ended: nothing left to stop
     const events = child.stdio[3] as Readable | null;
     if (events) readline.createInterface({ input: events }).on("line", (line) => this.onEventLine(line));
     let spawnError: string | undefined;
@@ -119,6 +129,21 @@ export class RunProcess {
         stderrTail: this.stderrTail,
       });
     });
+  }
+
+  /**
+   * Asks the runtime to stop one run (it ends ABORTED, the experiment goes on with its next run).
+   * False when this runtime has no control channel (an older workspace copy) or the run ended.
+   */
+  stopRun(run: RunKey): boolean {
+    if (!this.control || !this.running || this.control.destroyed) return false;
+    this.control.write(encodeControlMessage({ kind: "stop", run }));
+    return true;
+  }
+
+  /** Whether single runs can be stopped (the runtime reads the control channel). */
+  get canStopRuns(): boolean {
+    return this.control !== undefined;
   }
 
   /** SIGINT now; SIGKILL to the process tree after the grace period. Safe to call twice. */
@@ -169,13 +194,19 @@ export class RunProcess {
   private track(event: RunEvent): void {
     if (event.kind === "progress") this.lastProgress = event;
     else if (event.kind === "error") this.errors.push(event.message);
+    else if (event.kind === "log" && event.message.startsWith(NO_CHECKPOINT_WARNING)) {
+      // Log lines carry no run ids; runs of one process run one after another, so it is the
+      // one that started last and has not ended.
+      const current = [...this.runs.values()].reverse().find((r) => r.status === "RUNNING");
+      if (current) current.noCheckpoint = event.message;
+    }
     else if (event.kind === "lifecycle") {
       if (event.level === "experiment" && event.name) this.experimentName = event.name;
       if (event.level === "experiment" && event.ids.experiment) this.experimentUid = event.ids.experiment;
       if (event.level === "trial" && event.ids.trial && event.name) this.trialNames.set(event.ids.trial, event.name);
       if (event.level === "trial_run" && event.ids.run) {
         const uid = event.ids.run;
-        const record = this.runs.get(uid) ?? {
+        const record: RunRecord = this.runs.get(uid) ?? {
           uid,
           trial: (event.ids.trial && this.trialNames.get(event.ids.trial)) ?? "?",
           repeat: event.repeat ?? 0,
@@ -194,6 +225,14 @@ export class RunProcess {
   get seenRuns(): RunRecord[] {
     return [...this.runs.values()];
   }
+}
+
+/**
+ * Whether this runtime reads `--control` (since the control channel was added). An older
+ * copy installed in a workspace would refuse the unknown option, so it gets none.
+ */
+export function supportsControl(runtime: RuntimeLocation): boolean {
+  return fs.existsSync(path.join(runtime.packageDir, "dist", "events", "control-channel.js"));
 }
 
 /** The `file:line:col: error: message` lines the runtime prints for config errors. */

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { resolveExecutable } from "./executable";
 
 export interface RuntimeLocation {
   /** `.../@expman/runtime/bin/expman.js` */
@@ -86,9 +87,24 @@ export class NodeNotFoundError extends Error {
   }
 }
 
-/** Runs `<node> --version`; resolves to the version string or rejects with NodeNotFoundError. */
-export function checkNode(nodePath: string, timeoutMs = 10_000): Promise<string> {
+export interface NodeInfo {
+  /** Absolute path of the executable: every spawn uses this, never the bare setting. */
+  path: string;
+  version: string;
+}
+
+/**
+ * Resolves `nodePath` to an absolute executable (see executable.ts) and runs `<it> --version`;
+ * resolves to both, or rejects with NodeNotFoundError.
+ */
+export function checkNode(nodePath: string, timeoutMs = 10_000): Promise<NodeInfo> {
   return new Promise((resolve, reject) => {
+    const resolved = resolveExecutable(nodePath);
+    if ("error" in resolved) {
+      reject(new NodeNotFoundError(nodePath, resolved.error));
+      return;
+    }
+    const exe = resolved.path;
     let out = "";
     let settled = false;
     const done = (fn: () => void) => {
@@ -99,7 +115,7 @@ export function checkNode(nodePath: string, timeoutMs = 10_000): Promise<string>
     };
     let child;
     try {
-      child = spawn(nodePath, ["--version"], { stdio: ["ignore", "pipe", "ignore"], shell: false, windowsHide: true });
+      child = spawn(exe, ["--version"], { stdio: ["ignore", "pipe", "ignore"], shell: false, windowsHide: true });
     } catch (e) {
       reject(new NodeNotFoundError(nodePath, e instanceof Error ? e.message : String(e)));
       return;
@@ -116,7 +132,7 @@ export function checkNode(nodePath: string, timeoutMs = 10_000): Promise<string>
     child.on("close", (code) => {
       clearTimeout(timer);
       const version = out.trim();
-      if (code === 0 && /^v\d+/.test(version)) done(() => resolve(version));
+      if (code === 0 && /^v\d+/.test(version)) done(() => resolve({ path: exe, version }));
       else done(() => reject(new NodeNotFoundError(nodePath, `'--version' exited with ${code} and printed '${version}'`)));
     });
   });

@@ -95,11 +95,30 @@ export function keyMetrics(metrics: Record<string, number | string>, count = 2):
 function metricsTable(metrics: Record<string, number | string>): string {
   const keys = Object.keys(metrics).sort();
   if (keys.length === 0) return "";
-  return ["| metric | value |", "|---|---|", ...keys.map((k) => `| ${escapeMd(k)} | ${formatValue(metrics[k])} |`)].join("\n");
+  return ["| metric | value |", "|---|---|", ...keys.map((k) => `| ${escapeMd(k)} | ${typeof metrics[k] === "string" ? escapeMd(formatValue(metrics[k])) : formatValue(metrics[k])} |`)].join("\n");
 }
 
-function escapeMd(text: string): string {
-  return text.replace(/([\\`*_[\]<>|])/g, "\\$1");
+/**
+ * Text for a Markdown tooltip, shown literally: the characters that open inline markup
+ * (emphasis, code, links and images, HTML, entities, tables, headings, strike-through) are
+ * backslash-escaped and line breaks become spaces (no new block), so names, messages and paths
+ * can make no link, image, HTML or table; `.`, `-`, `/` stay as they are, readable.
+ */
+export function escapeMd(text: string): string {
+  return text.replace(/\r?\n|\r/g, " ").replace(/[\\`*_{}[\]()<>#+!|~&]/g, "\\$&");
+}
+
+/**
+ * A path (or any text) as a Markdown code span: the fence is one backtick longer than the
+ * longest run inside, padded when the text starts or ends with a backtick, so a path with
+ * backticks cannot close the span early and turn the rest into Markdown.
+ */
+export function mdCode(text: string): string {
+  const flat = text.replace(/\r?\n|\r/g, " ");
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") || flat === "" ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 function duration(start: number, end: number | null): string {
@@ -168,13 +187,14 @@ export class TreeModel {
   }
 
   /** The status shown for a run: the live one while the database still says RUNNING. */
-  runStatus(run: RunSummary): { status: RunStatusName; progress?: string } {
+  runStatus(run: RunSummary): { status: RunStatusName; progress?: string; noCheckpoint?: string } {
     const live = this.live?.get(run.uid);
+    const noCheckpoint = live?.noCheckpoint;
     if (run.status === "RUNNING" && live) {
       const progress = live.epoch !== null ? (live.epochs ? `epoch ${live.epoch + 1}/${live.epochs}` : `epoch ${live.epoch + 1}`) : undefined;
-      return { status: live.status, progress: live.status === "RUNNING" ? progress : undefined };
+      return { status: live.status, progress: live.status === "RUNNING" ? progress : undefined, noCheckpoint };
     }
-    return { status: run.status };
+    return { status: run.status, noCheckpoint };
   }
 
   present(node: TreeNode): Presentation {
@@ -200,13 +220,14 @@ export class TreeModel {
             e.desc ? escapeMd(e.desc) : "",
             `${e.trialCount} trials, ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}`,
             `Started ${new Date(e.startTime).toLocaleString()}${e.endTime ? `, took ${duration(e.startTime, e.endTime)}` : ""}`,
-            e.configDir ? `Config: \`${e.configDir}\`` : "",
-            `Database: \`${node.db}\``,
+            e.configDir ? `Config: ${mdCode(e.configDir)}` : "",
+            `Database: ${mdCode(node.db)}`,
           ]
             .filter(Boolean)
             .join("\n\n"),
           icon: { id: "beaker", color: e.status === "FAILED" ? "testing.iconFailed" : undefined },
-          contextValue: e.configDir ? "experiment.config" : "experiment",
+          // `.config`: runnable again from its folder; `.running`: Stop Experiment applies.
+          contextValue: `experiment${e.configDir ? ".config" : ""}${e.status === "RUNNING" ? ".running" : ""}`,
           collapsible: "collapsed",
         };
       }
@@ -215,7 +236,7 @@ export class TreeModel {
         return {
           label: t.name,
           description: `${t.runCount} run${t.runCount === 1 ? "" : "s"}`,
-          tooltip: `**${escapeMd(t.name)}**\n\n${t.runCount} runs${t.workspace ? `\n\nWorkspace: \`${t.workspace}\`` : ""}`,
+          tooltip: `**${escapeMd(t.name)}**\n\n${t.runCount} runs${t.workspace ? `\n\nWorkspace: ${mdCode(t.workspace)}` : ""}`,
           icon: { id: "symbol-class" },
           contextValue: "trial",
           collapsible: "collapsed",
@@ -223,9 +244,9 @@ export class TreeModel {
       }
       case "run": {
         const r = node.run;
-        const { status, progress } = this.runStatus(r);
+        const { status, progress, noCheckpoint } = this.runStatus(r);
         const metrics = keyMetrics(r.finalMetrics);
-        const description = [progress ?? STATUS_WORDS[status] ?? status, metrics].filter(Boolean).join(" · ");
+        const description = [progress ?? STATUS_WORDS[status] ?? status, noCheckpoint ? "no checkpoint saved" : "", metrics].filter(Boolean).join(" · ");
         const params = Object.entries(r.params)
           .slice(0, 20)
           .map(([k, v]) => `${escapeMd(k)}=${escapeMd(JSON.stringify(v))}`)
@@ -237,6 +258,7 @@ export class TreeModel {
             `**${escapeMd(runLabel(r))}**: ${STATUS_WORDS[status] ?? status}${progress ? ` (${progress})` : ""}`,
             `seed ${r.seed ?? "-"}, ${r.epochCount} epochs${r.endTime ? `, ${duration(r.startTime, r.endTime)}` : ""}`,
             r.error ? `**Error:** ${escapeMd(r.error.message)}` : "",
+            noCheckpoint ? `**Warning:** ${escapeMd(noCheckpoint)}` : "",
             params ? `Params: ${params}` : "",
             metricsTable(r.finalMetrics),
           ]
@@ -284,7 +306,7 @@ export class TreeModel {
         return {
           label: path.basename(c.path),
           description: [where, keyMetrics(c.metrics, 1), missing ? "missing" : ""].filter(Boolean).join(" · "),
-          tooltip: [`**${escapeMd(path.basename(c.path))}** (${where || "checkpoint"})`, `\`${c.path}\``, missing ? "The file is no longer on disk." : "", metricsTable(c.metrics)]
+          tooltip: [`**${escapeMd(path.basename(c.path))}** (${where || "checkpoint"})`, mdCode(c.path), missing ? "The file is no longer on disk." : "", metricsTable(c.metrics)]
             .filter(Boolean)
             .join("\n\n"),
           icon: missing ? { id: "warning", color: "list.warningForeground" } : { id: c.final ? "pass-filled" : "save" },

@@ -1,10 +1,11 @@
 /**
  * Checks a config folder before a run is started, with the same checks `expman run` makes
- * (`expman validate <dir> --json`, which also loads the `imports:` to know the user's types).
+ * (`expman validate <dir> --json`, which also loads the `imports:` to know the user's types:
+ * it runs workspace code, so only in a trusted workspace; static-validate.ts otherwise).
  * A folder with errors is refused without starting the run.
  */
 import { execFile } from "node:child_process";
-import type { ConfigDiagnostic } from "@expman/runtime/describe";
+import { formatConfigDiagnostic, type ConfigDiagnostic } from "@expman/runtime/describe";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface ValidationResult {
@@ -12,12 +13,6 @@ export interface ValidationResult {
   diagnostics: ConfigDiagnostic[];
   /** Errors only, formatted `file:line:col: error: message`. */
   errors: string[];
-}
-
-export function formatDiagnostic(d: ConfigDiagnostic): string {
-  const start = (d as { range?: { start: { line: number; character: number } } }).range?.start;
-  const where = start ? `${d.path}:${start.line + 1}:${start.character + 1}` : d.path;
-  return `${where}: ${d.severity}: ${d.message}`;
 }
 
 export function validateConfigDir(node: string, runtime: RuntimeLocation, configDir: string, timeoutMs = 60_000): Promise<ValidationResult> {
@@ -34,7 +29,7 @@ export function validateConfigDir(node: string, runtime: RuntimeLocation, config
           parsed = undefined;
         }
         if (parsed && Array.isArray(parsed.diagnostics)) {
-          const errors = parsed.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
+          const errors = parsed.diagnostics.filter((d) => d.severity === "error").map(formatConfigDiagnostic);
           resolve({ ok: errors.length === 0, diagnostics: parsed.diagnostics, errors });
           return;
         }

@@ -9,7 +9,9 @@ import type { Databases } from "./databases";
 import type { RunCommands } from "./run-commands";
 import type { ExperimentsTree } from "./tree-provider";
 import { experimentName } from "../core/config-folder";
-import { validateConfigDir } from "../core/validate-config";
+import { validateStatically } from "../core/static-validate";
+import { trialLocations } from "../core/trial-names";
+import { validateConfigDir, type ValidationResult } from "../core/validate-config";
 
 type Node<K extends TreeNode["kind"]> = Extract<TreeNode, { kind: K }>;
 
@@ -44,7 +46,23 @@ export function registerCommands(
   const register = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(`experimentManager.${id}`, fn);
   return [
     register("runExperiment", (arg?: unknown) => runs.run(arg)),
+    register("runTrial", async (arg?: unknown, trial?: unknown) => {
+      if (typeof trial !== "string" || trial === "") {
+        // From the palette: the trials of the active trials.yaml.
+        const doc = vscode.window.activeTextEditor?.document;
+        const names = doc && /trials\.ya?ml$/i.test(doc.fileName) ? trialLocations(doc.getText()).map((t) => t.name) : [];
+        if (names.length === 0) {
+          void ctx.notify("info", "Open a trials.yaml to run one of its trials (or use the Run Trial lens above a trial).");
+          return { started: false, reason: "no-config" };
+        }
+        trial = await vscode.window.showQuickPick(names, { title: "Run which trial?" });
+        if (!trial) return { started: false, reason: "cancelled" };
+        arg = doc!.uri;
+      }
+      return runs.run(arg, trial as string);
+    }),
     register("stopRun", (arg?: unknown) => runs.stop(arg)),
+    register("stopExperiment", (arg?: unknown) => runs.stopExperiment(arg)),
     register("stopAllRuns", () => ctx.runs.stopAll()),
     register("refresh", () => {
       databases.invalidate();
@@ -56,11 +74,19 @@ export function registerCommands(
         void ctx.notify("error", "No experiment config folder to validate.");
         return undefined;
       }
+      const name = experimentName(dir);
       try {
-        await ctx.checkNode();
-        const result = await validateConfigDir(ctx.settings.nodePath, ctx.runtimeFor(dir), dir);
-        if (result.ok) void ctx.notify("info", `'${experimentName(dir)}': no config errors.`);
-        else void ctx.notify("error", `'${experimentName(dir)}': ${result.errors.join("; ")}`, "Show Problems");
+        let result: ValidationResult & { mode: "full" | "static" };
+        if (vscode.workspace.isTrusted) {
+          const node = await ctx.checkNode();
+          result = { ...(await validateConfigDir(node.path, ctx.runtimeFor(dir), dir)), mode: "full" };
+        } else {
+          // Restricted Mode: `expman validate` would load the imports: modules (workspace code).
+          result = { ...validateStatically(dir, await ctx.serverRegistry()), mode: "static" };
+        }
+        const how = result.mode === "static" ? " (static check: Restricted Mode does not load the imports: modules)" : "";
+        if (result.ok) void ctx.notify("info", `'${name}': no config errors${how}.`);
+        else void ctx.notify("error", `'${name}': ${result.errors.join("; ")}${how}`, "Show Problems");
         return result;
       } catch (e) {
         void ctx.explainSetupError(e);
@@ -115,16 +141,15 @@ export function registerCommands(
       return log;
     }),
     register("openRunConfig", async (node: Node<"run">) => {
+      // The settings the run used: base.yaml merged with its trial's settings, which the
+      // runtime saves once per trial as <ws>/<trial>/configs/experiment.yaml (a run's own
+      // configs/ holds only env.yaml).
       const ws = node.run.workspace;
-      const candidates = [ws && path.join(ws, "configs"), ws && path.join(path.dirname(ws), "configs")].filter((d): d is string => Boolean(d));
-      for (const dir of candidates) {
-        const file = newestFile(dir, (n) => /\.ya?ml$/.test(n));
-        if (file) {
-          await openFile(file);
-          return file;
-        }
-      }
-      return void ctx.notify("warning", `No saved config found for run ${node.run.trialName}-${node.run.repeat}.`);
+      const merged = ws && path.join(path.dirname(ws), "configs", "experiment.yaml");
+      const file = merged && fs.existsSync(merged) ? merged : ws ? newestFile(path.join(ws, "configs"), (n) => /\.ya?ml$/.test(n)) : undefined;
+      if (!file) return void ctx.notify("warning", `No saved config found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` (looked in ${path.dirname(ws)}/configs)` : ""}.`);
+      await openFile(file);
+      return file;
     }),
     register("openExperimentConfig", async (node: Node<"experiment">) => {
       const dir = node.experiment.configDir;
@@ -133,11 +158,19 @@ export function registerCommands(
       await openFile(file);
     }),
     register("installRuntime", async () => {
+      if (!vscode.workspace.isTrusted) {
+        // npm install runs the project's and its dependencies' scripts: workspace code.
+        void ctx.notify("warning", "Installing the runtime is disabled in Restricted Mode: npm install runs the workspace's scripts. Trust this workspace first.", "Manage Workspace Trust").then(
+          (choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"),
+        );
+        return { started: false, reason: "untrusted" };
+      }
       const root = ctx.workspaceRoots[0];
       if (!root) return void ctx.notify("error", "Open a folder first: the runtime is installed into the project.");
       const terminal = vscode.window.createTerminal({ name: "Install Experiment Manager runtime", cwd: root });
       terminal.show();
       terminal.sendText("npm install @expman/runtime");
+      return { started: true };
     }),
   ];
 }

@@ -5,11 +5,12 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { RunEvent } from "@expman/runtime/describe";
+import type { RegistryDescription, RunEvent } from "@expman/runtime/describe";
+import type { LanguageClient } from "vscode-languageclient/node";
 import { LiveRuns } from "../core/live-runs";
 import { QueryClient } from "../core/query-client";
 import { RunManager } from "../core/run-manager";
-import { checkNode, NodeNotFoundError, resolveRuntime, RuntimeNotFoundError, type RuntimeLocation } from "../core/runtime-locator";
+import { checkNode, NodeNotFoundError, resolveRuntime, RuntimeNotFoundError, type NodeInfo, type RuntimeLocation } from "../core/runtime-locator";
 import type { Query } from "../core/tree-model";
 import { readSettings, type Settings } from "./config";
 
@@ -25,12 +26,26 @@ export class Ctx implements vscode.Disposable {
   readonly live = new LiveRuns();
   readonly runs: RunManager;
   private queryClient: QueryClient | undefined;
-  private nodeCheck: { nodePath: string; result: Promise<string> } | undefined;
+  private nodeCheck: { nodePath: string; result: Promise<NodeInfo> } | undefined;
   private readonly runEvents = new vscode.EventEmitter<RunEvent>();
   readonly onRunEvent = this.runEvents.event;
   /** Messages shown to the user (newest last): the integration suites read them through the API. */
   readonly messages: ShownMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private languageClientStarting: Promise<LanguageClient> | undefined;
+  private languageClientStarted: LanguageClient | undefined;
+
+  /** The language server's client (extension.ts sets it when it starts the server). */
+  set languageClient(client: Promise<LanguageClient> | undefined) {
+    this.languageClientStarting = client;
+    client?.then(
+      (c) => (this.languageClientStarted = c),
+      () => undefined,
+    );
+  }
+  get languageClient(): Promise<LanguageClient> | undefined {
+    return this.languageClientStarting;
+  }
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.runs = new RunManager(() => this.settings.maxParallelRuns);
@@ -41,8 +56,11 @@ export class Ctx implements vscode.Disposable {
       { dispose: () => this.live.dispose() },
       { dispose: () => this.queryClient?.dispose() },
     );
-    this.runs.onEvent(({ event }) => {
+    this.runs.onEvent(({ run, event }) => {
       this.live.apply(event);
+      if (event.kind === "log") {
+        for (const r of run.process.seenRuns) if (r.noCheckpoint) this.live.noteNoCheckpoint(r.uid, r.noCheckpoint);
+      }
       this.runEvents.fire(event);
     });
   }
@@ -69,8 +87,11 @@ export class Ctx implements vscode.Disposable {
     this.queryClient = undefined;
   }
 
-  /** Resolves to the Node version, or rejects with NodeNotFoundError (cached per nodePath). */
-  checkNode(): Promise<string> {
+  /**
+   * Resolves to the user's Node (absolute path and version), or rejects with
+   * NodeNotFoundError (cached per nodePath). Spawn with `.path`, never with the setting.
+   */
+  checkNode(): Promise<NodeInfo> {
     const nodePath = this.settings.nodePath;
     if (!this.nodeCheck || this.nodeCheck.nodePath !== nodePath) {
       const result = checkNode(nodePath);
@@ -91,16 +112,32 @@ export class Ctx implements vscode.Disposable {
 
   /** The query service, started on first use. Throws NodeNotFoundError / RuntimeNotFoundError. */
   async query(): Promise<QueryClient> {
-    await this.checkNode();
+    const node = await this.checkNode();
     if (!this.queryClient) {
       this.queryClient = new QueryClient({
-        node: this.settings.nodePath,
+        node: node.path,
         runtime: this.runtimeFor(),
         cwd: this.workspaceRoots[0],
         log: (line) => this.output.info(line),
       });
     }
     return this.queryClient;
+  }
+
+  /**
+   * The registry the language server scanned (built-ins and workspace types, found without
+   * running any workspace code): what the static check validates against.
+   */
+  /** The server's registry if it is up now, else undefined (never waits for it to start). */
+  async serverRegistryIfReady(): Promise<RegistryDescription | undefined> {
+    if (!this.languageClientStarted?.isRunning()) return undefined;
+    return this.serverRegistry().catch(() => undefined);
+  }
+
+  async serverRegistry(): Promise<RegistryDescription> {
+    const client = await this.languageClient;
+    if (!client || !client.isRunning()) throw new Error("the Experiment Manager language server is not running (see its output channel)");
+    return client.sendRequest<RegistryDescription>("experimentManager/registry");
   }
 
   /** A `Query` function for the tree model and the metrics data source. */

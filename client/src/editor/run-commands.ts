@@ -6,16 +6,22 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { NO_CHECKPOINT_WARNING } from "@expman/runtime/describe";
 import type { RunOutcome } from "../core/run-process";
 import { progressText } from "../core/run-process";
 import type { ManagedRun } from "../core/run-manager";
 import { configFolderOf, experimentName, isConfigFolder } from "../core/config-folder";
+import { pythonPipelineOf, pythonPipelineMessage } from "../core/python-pipeline";
 import { isNodeProject } from "../core/runtime-locator";
 import { validateConfigDir } from "../core/validate-config";
 import type { TreeNode } from "../core/tree-model";
 import type { Ctx } from "./ctx";
 
-export type RunRefusal = "untrusted" | "no-config" | "config-errors" | "node-missing" | "runtime-missing" | "cancelled";
+function isTreeNode(arg: unknown): arg is TreeNode {
+  return typeof arg === "object" && arg !== null && typeof (arg as { kind?: unknown }).kind === "string";
+}
+
+export type RunRefusal = "untrusted" | "no-config" | "config-errors" | "node-missing" | "runtime-missing" | "python-pipeline" | "cancelled";
 
 export interface RunCommandResult {
   started: boolean;
@@ -35,6 +41,12 @@ export class RunCommands implements vscode.Disposable {
       ctx.runs.onOutput(({ run, text }) => this.channel(run.name).append(text)),
       ctx.runs.onEvent(({ run, event }) => {
         if (event.kind === "progress" || (event.kind === "lifecycle" && event.level === "trial_run")) this.updateStatus(run);
+        if (event.kind === "log" && event.message.startsWith(NO_CHECKPOINT_WARNING)) {
+          const current = run.process.seenRuns.find((r) => r.noCheckpoint === event.message);
+          const text = `${current ? `run ${current.trial}-${current.repeat}: ` : ""}${event.message}`;
+          this.channel(run.name).appendLine(`warning: ${text}`);
+          ctx.output.warn(`'${run.name}': ${text}`);
+        }
       }),
       ctx.runs.onDidChange((run) => {
         this.updateStatus(run);
@@ -74,7 +86,8 @@ export class RunCommands implements vscode.Disposable {
     return pick?.dir;
   }
 
-  async run(arg?: unknown): Promise<RunCommandResult> {
+  /** Runs the experiment of `arg`; with `only`, just that trial (`expman run --only`). */
+  async run(arg?: unknown, only?: string): Promise<RunCommandResult> {
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command answers at once; the button works whenever it is clicked.
       void this.ctx
@@ -91,17 +104,26 @@ export class RunCommands implements vscode.Disposable {
       void this.ctx.notify("error", "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.");
       return { started: false, reason: "no-config" };
     }
-    const name = experimentName(dir);
+    const name = only ? `${experimentName(dir)} · ${only}` : experimentName(dir);
+    // Before Node, the runtime or validation: a Python pipeline cannot run here at all.
+    const python = pythonPipelineOf(dir, await this.ctx.serverRegistryIfReady());
+    if (python) {
+      const text = pythonPipelineMessage(experimentName(dir), dir, python);
+      this.channel(experimentName(dir)).appendLine(text);
+      void this.ctx.notify("warning", text);
+      return { started: false, reason: "python-pipeline", errors: [text] };
+    }
     let runtime;
+    let node;
     try {
-      await this.ctx.checkNode();
+      node = (await this.ctx.checkNode()).path;
       runtime = this.ctx.runtimeFor(dir);
     } catch (e) {
       void this.ctx.explainSetupError(e);
       return { started: false, reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing", errors: [String(e)] };
     }
     if (runtime.source === "bundled") this.suggestInstall(name, runtime.version);
-    const validation = await validateConfigDir(this.ctx.settings.nodePath, runtime, dir).catch((e: Error) => ({ ok: false, diagnostics: [], errors: [e.message] }));
+    const validation = await validateConfigDir(node, runtime, dir).catch((e: Error) => ({ ok: false, diagnostics: [], errors: [e.message] }));
     if (!validation.ok) {
       const ch = this.channel(name);
       ch.appendLine(`Not started: '${name}' has config errors (${dir}):`);
@@ -115,14 +137,14 @@ export class RunCommands implements vscode.Disposable {
       return { started: false, reason: "config-errors", errors: validation.errors };
     }
     const ch = this.channel(name);
-    ch.appendLine(`── ${new Date().toLocaleString()} · expman run ${dir} (${runtime.source} runtime ${runtime.version})`);
+    ch.appendLine(`── ${new Date().toLocaleString()} · expman run ${dir}${only ? ` --only ${only}` : ""} (${runtime.source} runtime ${runtime.version})`);
     if (this.ctx.settings.revealOutput === "always") ch.show(true);
     const run = this.ctx.runs.enqueue(
       {
-        node: this.ctx.settings.nodePath,
+        node,
         runtime,
         configDir: dir,
-        args: this.ctx.settings.failFast ? ["--fail-fast"] : [],
+        args: [...(this.ctx.settings.failFast ? ["--fail-fast"] : []), ...(only ? ["--only", only] : [])],
         graceMs: this.ctx.settings.stopGracePeriodSeconds * 1000,
       },
       name,
@@ -147,17 +169,52 @@ export class RunCommands implements vscode.Disposable {
       .then((choice) => choice && vscode.commands.executeCommand("experimentManager.installRuntime"));
   }
 
-  /** Stops a managed run (by id or tree node); with no argument, picks among active runs. */
+  /** The managed run (one `expman run` process) that produced a tree run or experiment. */
+  private managedFor(node: TreeNode): ManagedRun | undefined {
+    const active = this.ctx.runs.active();
+    if (node.kind === "run") return active.find((r) => r.process.seenRuns.some((s) => s.uid === node.run.uid));
+    if (node.kind === "experiment") return active.find((r) => r.process.experimentUid === node.experiment.uid);
+    return undefined;
+  }
+
+  private notStartedHere(): false {
+    void this.ctx.notify("info", "This run was not started from this window, so it cannot be stopped here (stop it where it runs, e.g. Ctrl+C in its terminal).");
+    return false;
+  }
+
+  /**
+   * "Stop Run": stops one run of an experiment (a tree run node): it ends ABORTED and the
+   * experiment goes on with its next run. A managed-run id (the status bar) or no argument
+   * means the whole experiment (Stop Experiment).
+   */
   async stop(arg?: unknown): Promise<boolean> {
+    if (!isTreeNode(arg) || arg.kind !== "run") return this.stopExperiment(arg);
+    const managed = this.managedFor(arg);
+    if (!managed) return this.notStartedHere();
+    const key = { trial: arg.run.trialName, repeat: arg.run.repeat };
+    if (managed.process.stopRun(key)) {
+      this.ctx.output.info(`stop requested for run ${key.trial}-${key.repeat} of '${managed.name}'`);
+      return true;
+    }
+    const choice = await this.ctx.notify(
+      "warning",
+      `The runtime that runs '${managed.name}' cannot stop a single run (it is older than this extension). Stop the whole experiment?`,
+      "Stop Experiment",
+    );
+    return choice === "Stop Experiment" && this.ctx.runs.stop(managed.id);
+  }
+
+  /**
+   * "Stop Experiment": stops every run of an experiment (SIGINT: the current run ends ABORTED,
+   * queued runs are dropped). Takes a managed-run id (the status bar), a tree run or experiment
+   * node; with no argument, picks among active experiments.
+   */
+  async stopExperiment(arg?: unknown): Promise<boolean> {
     let id: number | undefined;
     if (typeof arg === "number") id = arg;
-    else if (arg && typeof arg === "object" && (arg as TreeNode).kind === "run") {
-      const uid = (arg as Extract<TreeNode, { kind: "run" }>).run.uid;
-      id = this.ctx.runs.active().find((r) => r.process.seenRuns.some((s) => s.uid === uid))?.id;
-      if (id === undefined) {
-        void this.ctx.notify("info", "This run was not started from this window, so it cannot be stopped here (stop it where it runs, e.g. Ctrl+C in its terminal).");
-        return false;
-      }
+    else if (isTreeNode(arg)) {
+      id = this.managedFor(arg)?.id;
+      if (id === undefined) return this.notStartedHere();
     }
     const active = this.ctx.runs.active();
     if (id === undefined) {
@@ -169,7 +226,7 @@ export class RunCommands implements vscode.Disposable {
       else {
         const pick = await vscode.window.showQuickPick(
           active.map((r) => ({ label: r.name, description: `${r.state} · ${progressText(r.process.lastProgress)}`, id: r.id })),
-          { title: "Stop which run?" },
+          { title: "Stop which experiment?" },
         );
         id = pick?.id;
       }
@@ -192,8 +249,8 @@ export class RunCommands implements vscode.Disposable {
     const icon = run.state === "queued" ? "$(clock)" : run.state === "stopping" ? "$(loading~spin)" : "$(sync~spin)";
     const what = run.state === "queued" ? "queued" : run.state === "stopping" ? "stopping…" : progressText(run.process.lastProgress);
     item.text = `${icon} ${run.name}: ${what}`;
-    item.tooltip = `Experiment '${run.name}' (${run.configDir})\nClick to stop.`;
-    item.command = { command: "experimentManager.stopRun", title: "Stop", arguments: [run.id] };
+    item.tooltip = `Experiment '${run.name}' (${run.configDir})\nClick to stop the experiment.`;
+    item.command = { command: "experimentManager.stopExperiment", title: "Stop Experiment", arguments: [run.id] };
     item.show();
   }
 

@@ -15,6 +15,7 @@ Commands:
   export <run>            a run's metric series as CSV or JSON
   registry                list registered pipelines, trackers and callbacks (--json)
   serve                   query service for the editor: JSON-RPC over stdio
+  version                 the runtime's and its protocols' versions (--json)
 
 Run 'expman <command> --help' for a command's options.`;
 
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Command> = {
   show: () => require("./commands/show").showCommand,
   export: () => require("./commands/export").exportCommand,
   serve: () => require("./commands/serve").serveCommand,
+  version: () => require("./commands/version").versionCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -87,7 +87,7 @@ export class Environment {
   }
 
   /** A child environment at `<ws>/<name>`, with child trackers; `args` are merged over ours. */
-  createChild(name: string, options: { args?: Record<string, unknown>; level?: Level; seed?: number } = {}): Environment {
+  createChild(name: string, options: { args?: Record<string, unknown>; level?: Level; seed?: number; abortSignal?: AbortSignal } = {}): Environment {
     const childWs = path.join(this.workspace, name);
     const child = new Environment(childWs, this.config, {
       verbose: this.verbose,
@@ -99,7 +99,8 @@ export class Environment {
       level: options.level ?? this.level + 1,
       seed: options.seed ?? this.seed,
       configDir: this.configDir,
-      abortSignal: this.abortSignal,
+      // A run's own signal (Stop Run) also fires when the experiment's does (run-stops.ts).
+      abortSignal: options.abortSignal ?? this.abortSignal,
     });
     return child;
   }

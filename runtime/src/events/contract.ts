@@ -85,6 +85,12 @@ export interface ArtifactEvent extends EventBase {
   level: LevelName;
 }
 
+/**
+ * The start of the warning a run logs when CheckpointCallback could save nothing
+ * (`no checkpoint saved: <why>`); the editor shows it on the run that was running.
+ */
+export const NO_CHECKPOINT_WARNING = "no checkpoint saved";
+
 export interface LogEvent extends EventBase {
   kind: "log";
   level: "DEBUG" | "INFO" | "WARNING" | "ERROR";

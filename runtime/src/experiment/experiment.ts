@@ -10,6 +10,8 @@ import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
 import type { TrackerLike } from "../tracking/types";
 import { loadImports } from "./imports";
+import type { RunKey } from "../events/control";
+import { RunStops } from "./run-stops";
 import { Trial, type TrialRunResult } from "./trial";
 
 export interface ExperimentOptions {
@@ -19,6 +21,8 @@ export interface ExperimentOptions {
   extraTrackers?: TrackerLike[];
   /** Stop at the first failed run (also `fail_fast: true` in env.yaml). */
   failFast?: boolean;
+  /** Run only the trials of these names (`expman run --only`); every name must exist. */
+  only?: readonly string[];
 }
 
 export interface ExperimentResult {
@@ -100,7 +104,9 @@ export class Experiment {
   readonly title: string;
   readonly description: string;
   private readonly abortController = new AbortController();
+  private readonly runStops = new RunStops(this.abortController.signal);
   private readonly failFast: boolean;
+  private readonly only: ReadonlySet<string> | undefined;
 
   private constructor(
     readonly configDir: string,
@@ -112,6 +118,7 @@ export class Experiment {
     this.title = String(experiment.name);
     this.description = String(experiment.desc ?? "");
     this.failFast = options.failFast ?? envConfig.fail_fast === true;
+    this.only = options.only?.length ? new Set(options.only) : undefined;
     this.env = Environment.fromConfig(envConfig, {
       configDir,
       workspace: options.workspace ? path.resolve(options.workspace) : undefined,
@@ -144,11 +151,24 @@ export class Experiment {
     const { diagnostics, sources } = await validateConfigDir(dir);
     const errors = diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !sources) throw new ConfigValidationError(errors);
+    if (options.only?.length) {
+      const names = ((sources.trials.value as Record<string, unknown>[]) ?? []).map((t) => String(t.name));
+      const unknown = options.only.filter((n) => !names.includes(n));
+      if (unknown.length) {
+        throw new ConfigError(
+          { file: sources.trials.path, line: 1, column: 1 },
+          `--only ${unknown.map((n) => `'${n}'`).join(", ")}: no trial of that name`,
+          `trials here: ${names.join(", ") || "none"}`,
+        );
+      }
+    }
     return new Experiment(dir, sources, options);
   }
 
+  /** The trials this experiment runs (all of trials.yaml, or those named by `only`). */
   get trials(): Record<string, unknown>[] {
-    return (this.sources.trials.value as Record<string, unknown>[]) ?? [];
+    const all = (this.sources.trials.value as Record<string, unknown>[]) ?? [];
+    return this.only ? all.filter((t) => this.only!.has(String(t.name))) : all;
   }
 
   get plannedRuns(): number {
@@ -158,6 +178,14 @@ export class Experiment {
   /** Ask the running experiment to stop: the current run ends ABORTED at its next epoch or batch. */
   abort(): void {
     this.abortController.abort();
+  }
+
+  /**
+   * Ask one run to stop (the control channel's stop request): it ends ABORTED at its next epoch
+   * or batch and the experiment goes on; a run not started yet ends ABORTED when it starts.
+   */
+  stopRun(run: RunKey): "running" | "pending" {
+    return this.runStops.stop(run);
   }
 
   get aborted(): boolean {
@@ -184,6 +212,7 @@ export class Experiment {
           args: isPlainObject(entry.args) ? entry.args : undefined,
           plannedRuns: this.plannedRuns,
           firstRunIndex: runIndex,
+          stops: this.runStops,
         });
         for await (const result of trial.runAll(() => this.aborted)) {
           results.push(result);

@@ -4,6 +4,7 @@ import type { Environment } from "../env/environment";
 import type { Callback } from "../pipeline/callback";
 import type { Pipeline } from "../pipeline/pipeline";
 import { getRegistry } from "../registry/registry";
+import type { RunStops } from "./run-stops";
 
 export interface TrialSpec {
   name: string;
@@ -12,6 +13,8 @@ export interface TrialSpec {
   args?: Record<string, unknown>;
   plannedRuns: number;
   firstRunIndex: number;
+  /** Per-run stop requests (the editor's Stop Run); without it a run stops only with the experiment. */
+  stops?: RunStops;
 }
 
 export interface TrialRunResult {
@@ -72,7 +75,9 @@ export class Trial {
   private async runSingle(i: number): Promise<TrialRunResult> {
     const { name, settings } = this.spec;
     const seed = (Number.isInteger(settings.seed) ? Number(settings.seed) : 0) + i;
-    const runEnv = this.env.createChild(`${name}-${i}`, { level: Level.TRIAL_RUN, seed });
+    const runKey = { trial: name, repeat: i };
+    const abortSignal = this.spec.stops?.begin(runKey);
+    const runEnv = this.env.createChild(`${name}-${i}`, { level: Level.TRIAL_RUN, seed, abortSignal });
     const tm = runEnv.trackerManager;
     const epochs = settings.pipeline?.epochs;
     const info = {
@@ -101,6 +106,8 @@ export class Trial {
       error = status === RunStatus.FAILED ? toErrorInfo(e) : undefined;
       if (error) runEnv.logger.error(`Error running trial: ${error.message}\n${error.stack ?? ""}`);
     }
+    if (status === RunStatus.ABORTED && this.spec.stops?.stoppedAlone(abortSignal)) runEnv.logger.warning(`Run '${name}-${i}' was stopped on request; the experiment goes on`);
+    this.spec.stops?.end(runKey);
     tm.onEnd(Level.TRIAL_RUN, { status, error, repeat: i });
     await tm.flush();
     runEnv.close();

@@ -126,6 +126,12 @@ export interface SeriesQuery {
   afterStep?: number;
 }
 
+/**
+ * Version of the query protocol below (`expman serve`'s methods and their shapes); `expman
+ * version --json` reports it and the extension checks it (runtime/src/version.ts).
+ */
+export const QUERY_PROTOCOL_VERSION = 1;
+
 /** JSON-RPC methods of `expman serve`. Params and results by method name. */
 export interface QueryMethods {
   "db.open": { params: { path: string }; result: { path: string; schemaVersion: number } };

@@ -16,7 +16,7 @@ describe("Experiment Manager extension (trusted)", function () {
     const a = await api();
     recordTiming("activationMs", a.activationMs);
     const all = await vscode.commands.getCommands(true);
-    for (const id of ["runExperiment", "stopRun", "refresh", "openMetrics", "openCheckpoint", "revealCheckpoint", "copyCheckpointPath", "openRunLog", "openRunConfig"]) {
+    for (const id of ["runExperiment", "stopRun", "stopExperiment", "refresh", "openMetrics", "openCheckpoint", "revealCheckpoint", "copyCheckpointPath", "openRunLog", "openRunConfig"]) {
       assert.ok(all.includes(`experimentManager.${id}`), `experimentManager.${id} is registered`);
     }
   });
@@ -133,7 +133,8 @@ describe("Experiment Manager extension (trusted)", function () {
       250,
     );
     assert.equal(live.icon.id, "sync~spin");
-    assert.equal(await vscode.commands.executeCommand("experimentManager.stopRun", result.runId), true);
+    // What the status bar's "Click to stop" calls: Stop Experiment with the managed run's id.
+    assert.equal(await vscode.commands.executeCommand("experimentManager.stopExperiment", result.runId), true);
     const outcome = await a.runs.finished(result.runId!);
     assert.equal(outcome!.stopped, true);
     assert.equal(outcome!.exitCode, 130, outcome!.stderrTail);

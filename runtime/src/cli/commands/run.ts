@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { RunStatus } from "../../common/enums";
 import { ConfigError, ConfigErrors } from "../../common/errors";
 import { EventChannel } from "../../events/channel";
+import { readControlChannel } from "../../events/control-channel";
 import { EventsTracker } from "../../events/events-tracker";
 import { Logger } from "../../env/logger";
 import { Experiment, ConfigValidationError } from "../../experiment/experiment";
@@ -10,16 +11,21 @@ import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
 import { ProgressReporter } from "../progress";
 
-const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--fail-fast] [--quiet]
+const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--control fd:N] [--only TRIAL]... [--fail-fast] [--quiet]
 
 Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, base.yaml,
-trials.yaml). Exit code: 0 when all runs succeeded or stopped early, 1 when a run failed,
-2 for config errors, 130 when interrupted (Ctrl-C: the current run ends ABORTED).`;
+trials.yaml). --control fd:N reads stop requests (JSON lines, events/control.ts) from that
+descriptor: one run stops ABORTED and the experiment goes on, or the whole experiment stops.
+--only TRIAL runs only that trial (repeatable).
+Exit code: 0 when all runs succeeded or stopped early, 1 when a run failed, 2 for config
+errors, 130 when interrupted (Ctrl-C: the current run ends ABORTED).`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     workspace: { type: "string", short: "w" },
     events: { type: "string" },
+    control: { type: "string" },
+    only: { type: "string", multiple: true },
     "fail-fast": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
@@ -39,7 +45,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   let experiment: Experiment;
   try {
-    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"] });
+    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"], only: values.only });
   } catch (error) {
     const lines = configErrorLines(error);
     if (!lines) throw error;
@@ -48,6 +54,25 @@ export async function runCommand(argv: string[]): Promise<number> {
     await channel?.close();
     return 2;
   }
+
+  const closeControl = values.control
+    ? readControlChannel(
+        values.control,
+        (message) => {
+          if (!message.run) {
+            process.stderr.write("\nstop requested: stopping at the next epoch or batch; the current run ends ABORTED.\n");
+            experiment.abort();
+            return;
+          }
+          const { trial, repeat } = message.run;
+          const state = experiment.stopRun(message.run);
+          const text = state === "running" ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on` : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
+          process.stderr.write(`\n${text}\n`);
+          channel?.send({ kind: "log", level: "INFO", message: text });
+        },
+        (line) => process.stderr.write(`warning: ignored a control message that is not a valid request: ${line.slice(0, 200)}\n`),
+      )
+    : undefined;
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -67,6 +92,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const result = await experiment.run();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  closeControl?.();
 
   if (!values.quiet) {
     const finals = [...progress.finalMetrics.values()];
