@@ -66,3 +66,10 @@ if [ -n "$(find test/integration -name '*.test.*' -o -name '*.ui.mjs' 2>/dev/nul
 else
   echo "== rig: no suites in test/integration yet, skipped"
 fi
+
+# TensorBoard and MLflow themselves read what our trackers write (test/realtools/run.sh; the
+# first run installs them from PyPI into ${EXPMAN_PY_CACHE:-$HOME/.cache/expman-py}).
+echo "== real tools: TensorBoard and MLflow read our files (npm run test:realtools)"
+t=$(date +%s)
+npm run test:realtools
+phase_done "real tools" "$t"

@@ -235,7 +235,7 @@ test("REST: experiment, nested runs, batched metrics with steps, params, tags an
       assert.equal(c.tags["mlflow.runName"], c.run_name);
       assert.equal(c.tags["mlflow.source.type"], "LOCAL");
       assert.equal(c.params.lr, "0.01");
-      const loss = c.metrics.filter((m) => m.key === "train_loss");
+      const loss = c.metrics.filter((m) => m.key === "batch/train_loss");
       assert.equal(loss.length, 1400);
       assert.deepEqual(loss.map((m) => m.step), Array.from({ length: 1400 }, (_, i) => i), "global batch counter as step");
       assert.equal(loss[0].value, "NaN");

@@ -185,9 +185,10 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
   assert.equal(read(run0, "params", "dataset"), "mnist");
 
   // Metrics: "timestamp value step" lines, steps honoured, Python float spelling.
-  assert.deepEqual(ls(run0, "metrics"), ["acc", "duration", "lr", "pair", "test_acc", "train_loss", "val_acc"]);
+  assert.deepEqual(ls(run0, "metrics"), ["acc", "batch", "duration", "lr", "pair", "test_acc", "val_acc"]);
+  assert.deepEqual(ls(run0, "metrics", "batch"), ["train_loss"], "batch-scope points as batch/<key>, apart from epoch points");
   assert.deepEqual(ls(run0, "metrics", "acc"), ["top5"], "a '/' in a key nests a folder, as MLflow stores it");
-  const trainLoss = metricLines(path.join(run0, "metrics", "train_loss"));
+  const trainLoss = metricLines(path.join(run0, "metrics", "batch", "train_loss"));
   assert.deepEqual(trainLoss.map(([, v, s]) => [v, s]), [["1.0", 0], ["0.5", 1], ["0.3333333333333333", 2], ["0.25", 3]]);
   assert.ok(trainLoss.every(([t]) => t >= before && t <= after));
   assert.deepEqual(metricLines(path.join(run0, "metrics", "val_acc")).map(([, v, s]) => [v, s]), [["0.5", 0], ["0.75", 1]]);

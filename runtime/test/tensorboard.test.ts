@@ -213,7 +213,7 @@ test("a run's metrics land in <ws>/artifacts/tensorboard/<name>/<trial>/<trial>-
 
   const root = path.join(ws, "artifacts", "tensorboard", "tb");
   const files = findEventFiles(root);
-  assert.equal(files.length, 2, files.join(", ")); // the trial (its duration) and the run
+  assert.equal(files.length, 3, files.join(", ")); // the experiment (hparams info), the trial (its duration) and the run
   const runFile = files.find((f) => f.startsWith(path.join("trial_a", "trial_a-0") + path.sep))!;
   assert.match(path.basename(runFile), new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname().replace(/\./g, "\\.")}$`));
   const events = readEventFile(path.join(root, runFile));
@@ -221,8 +221,8 @@ test("a run's metrics land in <ws>/artifacts/tensorboard/<name>/<trial>/<trial>-
   assert.ok(events.every((e, i) => i === 0 || e.file_version === undefined || e.file_version === ""));
 
   const scalars = scalarsOf(events);
-  // Batch points: step = global batch counter; epoch points: step = epoch index.
-  assert.deepEqual(scalars.get("train_loss"), [0, 1, 2, 3, 4, 5].map((g) => [g, Math.fround(1 / (1 + g))]));
+  // Batch points: step = global batch counter, under batch/<key>; epoch points: step = epoch index.
+  assert.deepEqual(scalars.get("batch/train_loss"), [0, 1, 2, 3, 4, 5].map((g) => [g, Math.fround(1 / (1 + g))]));
   assert.deepEqual(scalars.get("val_acc"), [0, 1, 2].map((e) => [e, Math.fround(0.5 + e / 10)]));
   // CUSTOM lists and single pairs: one tag per name, no "tuple error".
   assert.deepEqual(scalars.get("my metric/x"), [[0, 0], [1, 2], [2, 4]]);
@@ -245,7 +245,7 @@ test("a run's metrics land in <ws>/artifacts/tensorboard/<name>/<trial>/<trial>-
   assert.ok(events.every((e) => e.wall_time > now - 600 && e.wall_time <= now + 1));
   assert.deepEqual(warnings, []);
 
-  const trialFile = files.find((f) => f !== runFile)!;
+  const trialFile = files.find((f) => f !== runFile && path.dirname(f) !== ".")!;
   assert.equal(path.dirname(trialFile), "trial_a");
   assert.ok(scalarsOf(readEventFile(path.join(root, trialFile))).has("trial/duration"));
 });
@@ -350,7 +350,7 @@ test("all three trackers plug in through the registry from env.yaml entries, as 
   runExperiment(ws, manager, { epochs: 1, batches: 1 });
   await manager.close();
   assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
-  assert.equal(findEventFiles(path.join(ws, "artifacts", "tensorboard", "tb")).length, 2);
+  assert.equal(findEventFiles(path.join(ws, "artifacts", "tensorboard", "tb")).length, 3);
   assert.ok(fs.existsSync(path.join(ws, "artifacts", "mlruns", "0", "meta.yaml")));
   assert.ok(fs.existsSync(path.join(ws, "artifacts", "level_creation_experiment.json")));
 });

@@ -2,6 +2,27 @@ import type { MetricPoint } from "../../types";
 
 export { numericValue } from "../../metric-value";
 
+/**
+ * The series name a point is written under in TensorBoard and MLflow: its key, and for
+ * batch-scope points `batch/<key>`. Both tools keep one series per name, and a pipeline that
+ * logs `train_loss` per batch (step = global batch) and per epoch (step = epoch index) would
+ * otherwise get one zig-zag line through both (seen in TensorBoard's own dashboard); the `/`
+ * groups the batch curves in a section of their own.
+ */
+export class SeriesNames {
+  private readonly batch = new Map<string, string>();
+
+  of(point: Pick<MetricPoint, "key" | "scope">): string {
+    if (point.scope !== "batch") return point.key;
+    let name = this.batch.get(point.key);
+    if (name === undefined) {
+      name = `batch/${point.key}`;
+      this.batch.set(point.key, name);
+    }
+    return name;
+  }
+}
+
 /** A short printable form of any value, for text summaries and warnings. */
 export function describeValue(value: unknown, max = 2000): string {
   if (typeof value === "string") return value.length > max ? `${value.slice(0, max)}…` : value;

@@ -3,7 +3,7 @@ import { Level, RunStatus, runStatusName } from "../../../common/enums";
 import type { Environment } from "../../../env/environment";
 import { Tracker } from "../../tracker";
 import type { CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
-import { OnceWarner, StepClock, describeValue, numericValue, warnSinkOf, type Warn } from "../common/metric-values";
+import { OnceWarner, SeriesNames, StepClock, describeValue, numericValue, warnSinkOf, type Warn } from "../common/metric-values";
 import type { ExperimentHandle, MlflowBackend, RunHandle } from "./backend";
 import { MlflowFileStore } from "./file-store";
 import { MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, mlflowKey, mlflowStatusOf } from "./mlflow-format";
@@ -42,8 +42,8 @@ interface Shared {
  *  - each trial is a run named after the trial; each trial run is a run nested under it
  *    (`mlflow.parentRunId`), named `<trial>-<i>` after its folder, tagged `expman.repeat`,
  *    `expman.seed`, `expman.level`;
- *  - metrics at their step (batch points at the global batch counter, epoch points at the epoch
- *    index, final metrics at `lastEpoch + 1`) with the point's wall time; `duration` (seconds)
+ *  - metrics at their step (batch points, as `batch/<key>`, at the global batch counter; epoch
+ *    points at the epoch index; final metrics at `lastEpoch + 1`) with the point's wall time; `duration` (seconds)
  *    at trial and run end, as the original logged it;
  *  - params as MLflow params (values as text, cut at 6000 characters); params logged at
  *    experiment level go to every trial run created afterwards;
@@ -61,6 +61,7 @@ export class MLflowTracker extends Tracker {
   private run: RunHandle | undefined;
   private level: Level | undefined;
   private readonly clock = new StepClock();
+  private readonly names = new SeriesNames();
   private startedAt: number | undefined;
   private readonly keyCache = new Map<string, string>();
   private readonly children: MLflowTracker[] = [];
@@ -193,7 +194,7 @@ export class MLflowTracker extends Tracker {
       );
       return;
     }
-    this.shared.backend.logMetric(run, { key: this.key(point.key), value, timestamp: point.time, step: this.clock.stepOf(point) });
+    this.shared.backend.logMetric(run, { key: this.key(this.names.of(point)), value, timestamp: point.time, step: this.clock.stepOf(point) });
   }
 
   logParams(params: Record<string, unknown>, _ctx: LifecycleContext): void {

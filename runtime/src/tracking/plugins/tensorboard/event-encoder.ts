@@ -93,6 +93,18 @@ export class RecordBuffer {
   }
 
   /**
+   * `Event { wall_time, step, summary { value { tag, <body> } } }` with the rest of the value
+   * already encoded (metadata and tensor fields): the HParams plugin's summaries.
+   */
+  encodedValue(wallTime: number, step: number, tag: Buffer, body: Buffer): void {
+    const valueLen = 1 + varintSize(tag.length) + tag.length + body.length;
+    const { start, len } = this.beginSummaryValue(wallTime, step, tag, valueLen);
+    body.copy(this.buf, this.pos);
+    this.pos += body.length;
+    this.endRecord(start, len);
+  }
+
+  /**
    * Opens a record holding `Event { wall_time, step, summary { value { tag, ... } } }` and
    * writes everything up to the value's tag; the caller writes the rest of the value
    * (`valueLen` bytes in all, tag included) and ends the record.

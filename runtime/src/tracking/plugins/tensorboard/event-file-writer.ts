@@ -38,6 +38,12 @@ export class EventFileWriter {
     if (this.records.length >= AUTO_FLUSH_BYTES) this.flush();
   }
 
+  /** A summary value whose metadata and tensor are already encoded (see hparams.ts). */
+  addEncoded(tag: string, body: Buffer, step: number, wallTimeMs: number): void {
+    this.records.encodedValue(wallTimeMs / 1000, step, this.tagBytes(tag), body);
+    if (this.records.length >= AUTO_FLUSH_BYTES) this.flush();
+  }
+
   /**
    * Appends what is buffered. If the folder cannot be written, the buffered records are
    * dropped (they would only pile up) and the error says which folder and what to do.
