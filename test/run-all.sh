@@ -20,7 +20,7 @@ summary() {
 }
 trap summary EXIT
 
-echo "== type-check every package (tsx and esbuild run TypeScript unchecked)"
+echo "== type-check every package, sources and tests, rig suites included (tsx and esbuild run TypeScript unchecked)"
 t=$(date +%s)
 npm run typecheck
 phase_done "typecheck" "$t"
@@ -39,11 +39,6 @@ echo "== code-server (cached in ${EXPMAN_RIG_CACHE:-$HOME/.cache/expman-rig})"
 t=$(date +%s)
 bash test/rig/install-code-server.sh
 phase_done "code-server install" "$t"
-
-echo "== type-check rig helpers and suites (esbuild bundles them unchecked)"
-t=$(date +%s)
-npx --no-install tsc -p test/rig
-phase_done "rig type-check" "$t"
 
 rm -rf test/artifacts
 mkdir -p test/artifacts

@@ -126,7 +126,7 @@ test("CheckpointCallback uses the pipeline's saveCheckpoint hook or model, warns
       for (let e = 0; e < 2; e++) await this.runEpoch(e, null);
     }
     @Pipeline.epochWrapper
-    async runEpoch() {}
+    async runEpoch(_e: number, _m: unknown) {}
   }
   const p = new Hooked(env);
   p.registerCallback(new CheckpointCallback(env, 1));
@@ -140,7 +140,7 @@ test("CheckpointCallback uses the pipeline's saveCheckpoint hook or model, warns
       for (let e = 0; e < 3; e++) await this.runEpoch(e, null);
     }
     @Pipeline.epochWrapper
-    async runEpoch() {}
+    async runEpoch(_e: number, _m: unknown) {}
   }
   const q = new Nothing(env2);
   q.registerCallback(new CheckpointCallback(env2, 1));
@@ -164,7 +164,7 @@ test("a failing checkpoint save is logged and the run goes on", async () => {
       for (let e = 0; e < 2; e++) await this.runEpoch(e, null);
     }
     @Pipeline.epochWrapper
-    async runEpoch() {
+    async runEpoch(_e: number, _m: unknown) {
       this.epochMetrics[Metric.NETWORK] = new BadModel();
     }
   }
@@ -230,7 +230,7 @@ test("MetricsTracker writes the original's CSV: header, EPOCH rows with nan, one
       this.runMetrics[Metric.TEST_ACC] = 0.75;
     }
     @Pipeline.epochWrapper
-    async runEpoch(e: number) {
+    async runEpoch(e: number, _m: unknown) {
       this.epochMetrics[Metric.TRAIN_LOSS] = 1 - e / 10;
       if (e > 0) this.epochMetrics[Metric.VAL_LOSS] = 2 - e / 10;
       this.epochMetrics[Metric.CUSTOM] = [["grad_norm", e], ["lr", 0.1]];
