@@ -183,7 +183,7 @@ test("a Metric.NETWORK model without save(path) is saved as JSON when it seriali
       for (let e = 0; e < 2; e++) await this.runEpoch(e, null);
     }
     @Pipeline.epochWrapper
-    async runEpoch(e: number) {
+    async runEpoch(e: number, _m: unknown) {
       this.epochMetrics[Metric.NETWORK] = { weights: [0.5, e], bias: 1 };
     }
   }
@@ -207,7 +207,7 @@ test("a model that neither saves nor serializes: the run warns once 'no checkpoi
       for (let e = 0; e < 3; e++) await this.runEpoch(e, null);
     }
     @Pipeline.epochWrapper
-    async runEpoch() {
+    async runEpoch(_e: number, _m: unknown) {
       this.epochMetrics[Metric.NETWORK] = new Net();
     }
   }
