@@ -14,6 +14,7 @@ const DB_TRACKER: ParamsSchema = {
   name: { type: "string", required: true, description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`)." },
   recreate: { type: "boolean", default: false, description: "Delete an existing database first. By default a database is reused and a new experiment is appended." },
   flush_interval: { type: "number", default: 1, minimum: 0.05, description: "Seconds between background flushes of buffered points, so the database is never further behind." },
+  lock_timeout: { type: "number", default: 10, minimum: 0, description: "Seconds writes wait for another process's lock on the database (training goes on meanwhile); past it the run fails, naming the process." },
 };
 
 const LOG_TRACKER: ParamsSchema = {

@@ -32,6 +32,8 @@ export interface ExperimentResult {
   runs: TrialRunResult[];
   durationMs: number;
   trackerFailures: string[];
+  /** Why the experiment failed as a whole (not a run's own error): a tracker, a crash. */
+  error?: ErrorInfo;
 }
 
 /** Thrown when a config folder has errors; carries every diagnostic for printing. */
@@ -107,6 +109,8 @@ export class Experiment {
   private readonly runStops = new RunStops(this.abortController.signal);
   private readonly failFast: boolean;
   private readonly only: ReadonlySet<string> | undefined;
+  /** A fatal tracker error (a store that cannot write): the experiment stops, FAILED. */
+  private failure: Error | undefined;
 
   private constructor(
     readonly configDir: string,
@@ -125,6 +129,11 @@ export class Experiment {
       abortSignal: this.abortController.signal,
     });
     for (const tracker of options.extraTrackers ?? []) this.env.trackerManager.addTracker(tracker);
+    // The current run fails at its next epoch or batch with the tracker's error; no more runs.
+    this.env.trackerManager.onFatalFailure((error) => {
+      this.failure ??= error;
+      this.abortController.abort(error);
+    });
     const log = this.env.logger;
     log.info(`Creating experiment '${this.title}'`);
     log.info(`Description: ${this.description}`);
@@ -228,7 +237,11 @@ export class Experiment {
       experimentError = toErrorInfo(error);
       this.env.logger.error(`Experiment failed: ${experimentError.message}`);
     }
-    const status = experimentStatus(results, this.aborted, experimentError);
+    if (!experimentError && this.failure) experimentError = toErrorInfo(this.failure);
+    if (!experimentError && tm.hadFailures) {
+      experimentError = { message: `Tracker failure: ${tm.failureSummary().join("; ")}` };
+    }
+    const status = experimentStatus(results, this.aborted && !this.failure, experimentError);
     tm.onEnd(Level.EXPERIMENT, { status, error: experimentError });
     await tm.close();
     this.env.close();
@@ -239,6 +252,7 @@ export class Experiment {
       runs: results,
       durationMs: Date.now() - started,
       trackerFailures: tm.failureSummary(),
+      error: experimentError,
     };
   }
 }

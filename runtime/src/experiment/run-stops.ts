@@ -18,8 +18,10 @@ export class RunStops {
   begin(run: RunKey): AbortSignal {
     const controller = new AbortController();
     const key = keyOf(run);
-    const abort = () => controller.abort();
-    if (this.experiment.aborted || this.requested.delete(key)) controller.abort();
+    // The experiment's reason is passed on: a fatal tracker error fails the run with it.
+    const abort = () => controller.abort(this.experiment.reason);
+    if (this.experiment.aborted) controller.abort(this.experiment.reason);
+    else if (this.requested.delete(key)) controller.abort();
     else this.experiment.addEventListener("abort", abort, { once: true });
     controller.signal.addEventListener("abort", () => this.experiment.removeEventListener("abort", abort), { once: true });
     this.active.set(key, controller);

@@ -61,11 +61,7 @@ export class Trial {
         yield result;
       }
     } finally {
-      const status = aborted()
-        ? RunStatus.ABORTED
-        : statuses.includes(RunStatus.FAILED)
-          ? RunStatus.FAILED
-          : RunStatus.SUCCESS;
+      const status = statuses.includes(RunStatus.FAILED) ? RunStatus.FAILED : aborted() ? RunStatus.ABORTED : RunStatus.SUCCESS;
       tm.onEnd(Level.TRIAL, { status });
       await tm.flush();
       this.env.close();

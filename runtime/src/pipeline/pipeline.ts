@@ -23,6 +23,15 @@ export class StopTraining extends Error {
  * Thrown at the next epoch or batch boundary after the experiment was asked to abort (SIGINT,
  * the editor's Stop); the run ends ABORTED.
  */
+/**
+ * What a pipeline throws at a boundary once the experiment's signal is aborted: RunAborted
+ * for a stop request (Ctrl-C), or the reason itself when the experiment failed (a tracker that
+ * can no longer write, see TrackerManager.onFatalFailure), so the run ends FAILED with it.
+ */
+export function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error && signal.reason.name !== "AbortError" ? signal.reason : new RunAborted();
+}
+
 export class RunAborted extends Error {
   constructor(message = "Run aborted") {
     super(message);
@@ -195,7 +204,7 @@ export class Pipeline {
 
   protected wrapEpoch(epochIdx: number, body: () => unknown): MaybePromise<unknown> {
     const tm = this.env.trackerManager;
-    if (this.env.abortSignal?.aborted) throw new RunAborted();
+    if (this.env.abortSignal?.aborted) throw abortError(this.env.abortSignal);
     if (this.stopRequested) throw new StopTraining("Training was stopped by a callback");
     tm.onCreate(Level.EPOCH, { epochId: epochIdx });
     tm.onStart(Level.EPOCH, { epochId: epochIdx });
@@ -244,7 +253,7 @@ export class Pipeline {
 
   protected wrapBatch(batchIdx: number, body: () => unknown): MaybePromise<unknown> {
     const tm = this.env.trackerManager;
-    if (this.env.abortSignal?.aborted) throw new RunAborted();
+    if (this.env.abortSignal?.aborted) throw abortError(this.env.abortSignal);
     if (this.stopRequested) throw new StopTraining("Training was stopped by a callback");
     tm.onCreate(Level.BATCH, { batchId: batchIdx });
     tm.onStart(Level.BATCH, { batchId: batchIdx });

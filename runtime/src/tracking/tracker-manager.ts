@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { toErrorInfo } from "../common/errors";
+import { isFatalTrackerError } from "./db/errors";
 import { ALL_METRICS, Level, Metric, MetricCategory, getMetricCategory, type Scope } from "../common/enums";
 import { getRegistry } from "../registry/registry";
 import type { Environment } from "../env/environment";
@@ -23,9 +24,16 @@ const UNTRACKED: ReadonlySet<string> = new Set(ALL_METRICS.filter((m) => getMetr
 /** Failures per tracker, shared by a manager and its children so each is reported once. */
 class FailureLog {
   private readonly byTracker = new Map<string, { count: number; first: string }>();
+  /** Called once with the first fatal error (a tracker that can never track again). */
+  readonly fatalListeners: ((error: Error) => void)[] = [];
+  private fatal: Error | undefined;
   constructor(public report: (message: string) => void) {}
 
   record(trackerName: string, method: string, error: unknown): void {
+    if (this.fatal === undefined && isFatalTrackerError(error)) {
+      this.fatal = error as Error;
+      for (const listener of this.fatalListeners) listener(this.fatal);
+    }
     const seen = this.byTracker.get(trackerName);
     if (seen) {
       seen.count++;
@@ -129,6 +137,14 @@ export class TrackerManager {
 
   failureSummary(): string[] {
     return this.failures.summary();
+  }
+
+  /**
+   * Calls `listener` with the first fatal tracker error (for example a database that cannot be
+   * written: a full disk, a lock held too long), for this manager and all its children.
+   */
+  onFatalFailure(listener: (error: Error) => void): void {
+    this.failures.fatalListeners.push(listener);
   }
 
   createChild(workspace: string): TrackerManager {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { RunStatus } from "../../common/enums";
-import { ConfigError, ConfigErrors } from "../../common/errors";
+import { ConfigError, ConfigErrors, toErrorInfo } from "../../common/errors";
 import { EventChannel } from "../../events/channel";
 import { readControlChannel } from "../../events/control-channel";
 import { EventsTracker } from "../../events/events-tracker";
@@ -10,6 +10,7 @@ import { formatConfigDiagnostic } from "../../config/validate";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
 import { ProgressReporter } from "../progress";
+import { closeOpenStoresFailed } from "../../tracking/db/write-store";
 
 const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--control fd:N] [--only TRIAL]... [--fail-fast] [--quiet]
 
@@ -17,8 +18,10 @@ Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, b
 trials.yaml). --control fd:N reads stop requests (JSON lines, events/control.ts) from that
 descriptor: one run stops ABORTED and the experiment goes on, or the whole experiment stops.
 --only TRIAL runs only that trial (repeatable).
-Exit code: 0 when all runs succeeded or stopped early, 1 when a run failed, 2 for config
-errors, 130 when interrupted (Ctrl-C: the current run ends ABORTED).`;
+Exit code: 0 when all runs succeeded or stopped early; 1 when a run, a tracker or the
+experiment failed (a database that cannot be written, an uncaught error), with the reason
+printed and stored; 2 for config errors; 130 when interrupted (Ctrl-C: the current run ends
+ABORTED; a second Ctrl-C quits at once).`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -43,7 +46,35 @@ export async function runCommand(argv: string[]): Promise<number> {
   const progress = new ProgressReporter(configDir, values.quiet ? devNull() : process.stderr);
   const extraTrackers = [progress, ...(channel ? [new EventsTracker(configDir, channel)] : [])];
 
-  let experiment: Experiment;
+  // Installed before anything runs and kept until the process ends: a signal at any moment
+  // (even two within a few ms, or one after the runs) ends with 130, never by the signal.
+  let experiment: Experiment | undefined;
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1 && experiment) {
+      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the current run ends ABORTED. Press Ctrl-C again to quit now.\n`);
+      experiment.abort();
+    } else {
+      // Leave now. Buffered points are flushed by the trackers' exit handlers; a run left
+      // RUNNING is stored ABORTED by them (or shown ABORTED by readers once its heartbeat stops).
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // An error thrown where nothing awaits it (a timer, an unawaited promise in a pipeline):
+  // say so, store the runs FAILED with the message, exit 1.
+  const onUncaught = (error: unknown) => {
+    const info = toErrorInfo(error);
+    process.stderr.write(`\nexpman run: uncaught error in the pipeline (thrown outside any awaited call): ${info.message}\n${indent(info.stack ?? "")}\n`);
+    channel?.send({ kind: "error", message: `Uncaught error: ${info.message}` });
+    closeOpenStoresFailed({ message: `Uncaught error: ${info.message}`, stack: info.stack });
+    process.exit(1);
+  };
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onUncaught);
+
   try {
     experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"], only: values.only });
   } catch (error) {
@@ -61,11 +92,11 @@ export async function runCommand(argv: string[]): Promise<number> {
         (message) => {
           if (!message.run) {
             process.stderr.write("\nstop requested: stopping at the next epoch or batch; the current run ends ABORTED.\n");
-            experiment.abort();
+            experiment!.abort();
             return;
           }
           const { trial, repeat } = message.run;
-          const state = experiment.stopRun(message.run);
+          const state = experiment!.stopRun(message.run);
           const text = state === "running" ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on` : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
           process.stderr.write(`\n${text}\n`);
           channel?.send({ kind: "log", level: "INFO", message: text });
@@ -74,24 +105,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       )
     : undefined;
 
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the current run ends ABORTED. Press Ctrl-C again to quit now.\n`);
-      experiment.abort();
-    } else {
-      // Second signal: leave now. Buffered points are flushed by the trackers' exit handlers;
-      // a run left RUNNING is reported ABORTED by the results API once this process is gone.
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-
   const result = await experiment.run();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
   closeControl?.();
 
   if (!values.quiet) {
@@ -106,11 +120,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     for (const r of result.runs.filter((x) => x.error)) {
       process.stderr.write(`\n${r.trial}-${r.repeat} failed: ${r.error!.message}\n${indent(r.error!.stack ?? "")}\n`);
     }
-    for (const f of result.trackerFailures) process.stderr.write(`warning: tracker failure: ${f}\n`);
   }
+  // The reasons go to stderr even with --quiet: a non-zero exit always says why.
+  for (const f of result.trackerFailures) process.stderr.write(`error: tracker failure: ${f}\n`);
+  if (result.error && result.trackerFailures.length === 0) process.stderr.write(`error: experiment failed: ${result.error.message}\n`);
   await channel?.close();
   if (result.status === RunStatus.ABORTED) return 130;
-  return result.runs.some((r) => r.status === RunStatus.FAILED) ? 1 : 0;
+  const failed = result.status === RunStatus.FAILED || result.runs.some((r) => r.status === RunStatus.FAILED) || result.trackerFailures.length > 0;
+  return failed ? 1 : 0;
 }
 
 /** The printable lines of a config problem, or undefined when the error is something else. */

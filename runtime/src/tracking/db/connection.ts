@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Database } from "better-sqlite3";
 import { TrackingDbError } from "./errors";
+import { isBusy, lockFailure, writeFailure } from "./write-failure";
 import { migrate, schemaVersionOf, SCHEMA_VERSION } from "./schema";
 
 /**
@@ -37,7 +38,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * process loses nothing that was committed; only a power cut may lose the last transactions),
  * foreign keys ON. `recreate` deletes the file and its WAL/SHM companions first.
  */
-export function openForWriting(file: string, options: { recreate?: boolean } = {}): Database {
+export function openForWriting(file: string, options: { recreate?: boolean; lockTimeoutMs?: number } = {}): Database {
   const Sqlite = loadSqlite();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (options.recreate) {
@@ -45,7 +46,16 @@ export function openForWriting(file: string, options: { recreate?: boolean } = {
   }
   let db: Database | undefined;
   try {
-    db = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS });
+    db = new Sqlite(file, { timeout: options.lockTimeoutMs ?? BUSY_TIMEOUT_MS });
+    if (db.readonly) {
+      // SQLite falls back to read-only for a 0444 file or a read-only mount: say so now, not
+      // after a run that tracked nothing.
+      throw new TrackingDbError(
+        "DB_UNWRITABLE",
+        file,
+        `Cannot write tracking database ${file}: the file, its folder or its mount is read-only. Make it writable or point the DBTracker elsewhere.`,
+      );
+    }
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -98,12 +108,31 @@ function describeOpenError(file: string, error: unknown, mode: "read" | "write")
     const hint = mode === "write" ? " Choose another 'name' for the DBTracker, or set 'recreate: true' to replace the file." : "";
     return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).${hint}`, { cause: error });
   }
+  if (mode === "write" && isBusy(error)) return lockFailure(file, BUSY_TIMEOUT_MS, " while opening it");
+  if (mode === "write" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) return writeFailure(file, error);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
     return new TrackingDbError("DB_LOCKED", file, `Cannot ${mode} tracking database ${file}: it is locked by another process (${message}). Try again when that process has finished.`, { cause: error });
+  }
+  if (mode === "write" && (code === "SQLITE_CANTOPEN" || code === "SQLITE_PERM" || code === "EACCES" || code === "EROFS")) {
+    return new TrackingDbError("DB_UNWRITABLE", file, `Cannot write tracking database ${file}: ${whyNotWritable(file)} (${message}). Make it writable or point the DBTracker elsewhere.`, { cause: error });
   }
   if (code === "SQLITE_CANTOPEN" || code === "SQLITE_READONLY" || code === "SQLITE_PERM" || code === "EACCES") {
     return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: ${message}. Check that the file and its folder are ${mode === "write" ? "writable" : "readable"}.`, { cause: error });
   }
   if (mode === "write") return new Error(`Cannot open tracking database ${file} for writing: ${message}`, { cause: error });
   return new TrackingDbError("DB_UNREADABLE", file, `Cannot read tracking database ${file}: ${message}`, { cause: error });
+}
+
+/** Why a folder or file cannot be written, as a person would put it. */
+function whyNotWritable(file: string): string {
+  for (const target of [file, path.dirname(file)]) {
+    try {
+      fs.accessSync(target, fs.constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EROFS") return `${target} is on a read-only file system (mount)`;
+      if (code === "EACCES" || code === "EPERM") return `${target} is read-only for this user`;
+    }
+  }
+  return "the file cannot be opened for writing";
 }

@@ -5,7 +5,7 @@ import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
-import { WriteStore, type EndInfo, type Owner } from "./write-store";
+import { DEFAULT_LOCK_TIMEOUT_MS, WriteStore, type EndInfo, type Owner } from "./write-store";
 
 export interface DBTrackerOptions {
   /** File name under `<root workspace>/artifacts/`. */
@@ -14,6 +14,8 @@ export interface DBTrackerOptions {
   recreate?: boolean;
   /** Seconds between background flushes (default 1). */
   flush_interval?: number;
+  /** Seconds writes wait for another process's lock before the run fails naming it (default 10). */
+  lock_timeout?: number;
 }
 
 const ARTIFACT_LEVEL: Partial<Record<Level, string>> = {
@@ -61,9 +63,14 @@ export class DBTracker extends Tracker {
       if (typeof interval !== "number" || !(interval >= 0.05)) {
         throw new TypeError(`DBTracker 'flush_interval' must be a number of seconds >= 0.05 (got ${JSON.stringify(options.flush_interval)}).`);
       }
+      const lockTimeout = options.lock_timeout ?? DEFAULT_LOCK_TIMEOUT_MS / 1000;
+      if (typeof lockTimeout !== "number" || !(lockTimeout >= 0)) {
+        throw new TypeError(`DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`);
+      }
       this.store = new WriteStore(path.resolve(artifactsDirOf(workspace), name), {
         recreate: options.recreate === true,
         flushIntervalMs: interval * 1000,
+        lockTimeoutMs: lockTimeout * 1000,
       });
       this.ids = {};
       this.root = true;
@@ -80,6 +87,7 @@ export class DBTracker extends Tracker {
       name: config.name as string,
       recreate: config.recreate as boolean | undefined,
       flush_interval: config.flush_interval as number | undefined,
+      lock_timeout: config.lock_timeout as number | undefined,
     });
   }
 
@@ -91,6 +99,7 @@ export class DBTracker extends Tracker {
 
   track(point: MetricPoint): void {
     const store = this.store;
+    if (store.failure) throw store.failure;
     let owner = this.cachedOwner;
     if (owner === undefined || owner.released) owner = this.resolveOwner();
     const series = owner.series(point.key, point.scope, point.custom);
@@ -105,7 +114,7 @@ export class DBTracker extends Tracker {
     if (point.scope === "epoch" && point.epoch !== null && owner.runId !== null) {
       store.addEpochValue(owner.runId, point.epoch, point.key, value, point.step, point.time);
     }
-    if (point.time >= store.nextFlushAt || store.pendingChunks >= store.maxPendingChunks) store.flush();
+    if (point.time >= store.nextFlushAt || store.pendingChunks >= store.flushAtChunks) store.flush();
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import * as os from "node:os";
 import type { Database, Statement } from "better-sqlite3";
 import { openForWriting } from "./connection";
+import { TrackingDbError } from "./errors";
+import { isBusy, lockFailure, writeFailure } from "./write-failure";
 import { ChunkScratch, decodeChunk, encodeChunk } from "./chunk-codec";
 import { CHUNK_POINTS } from "./schema";
 import type { RunStatusName, Scope } from "../../common/vocabulary";
@@ -18,12 +20,27 @@ import { flattenParams, safeJson } from "./values";
  * checkpoints, run ends, a timer, a bound on buffered chunks, close and process exit). A
  * killed process therefore loses at most the points since the last flush, and WAL keeps the
  * file consistent.
+ *
+ * The store never blocks training: flushes and lifecycle updates try the write lock without
+ * waiting; while another process holds it, they stay queued (in order) and are retried every
+ * LOCK_RETRY_MS. Past `lockTimeoutMs` of continuous locking, or on any other write error (a
+ * full disk, an I/O error, a read-only file, corrupt pages), the store fails for good: it
+ * drops its buffers (bounded memory, no retry loop) and every later call throws one fatal
+ * TrackingDbError naming the file and the cause, which fails the run (see TrackerManager).
+ * Only entity rows (experiment, trial, run), whose row ids are needed at once, wait for the
+ * lock, up to `lockTimeoutMs`.
  */
 
 /** Flush when this many full chunks wait, whatever the timer says (bounds memory). */
 const MAX_PENDING_CHUNKS = 256;
 /** Likewise for buffered epoch values and text values (one object each). */
 const MAX_PENDING_ROWS = 65536;
+/** How long writes wait for another process's lock before the run fails naming it. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+/** After finding the file locked, the next try is this much later (no spinning). */
+const LOCK_RETRY_MS = 100;
+/** While locked, buffers may hold this many chunks (about 4 M points), then the run fails. */
+const MAX_LOCKED_CHUNKS = 16 * MAX_PENDING_CHUNKS;
 
 /** The row ids a point, param or artifact is filed under, plus the run's buffers. */
 export class Owner implements SeriesOwnerIds {
@@ -134,17 +151,29 @@ export class WriteStore {
   private texts: TextValue[] = [];
   private countOwners: Owner[] = [];
   pendingChunks = 0;
+  /** track() flushes when this many full chunks wait (raised while the file is locked). */
+  flushAtChunks = MAX_PENDING_CHUNKS;
   /** Wall time (ms) at which track() flushes by itself. */
   nextFlushAt: number;
+  /** Set once the store cannot write any more; every later call throws it. */
+  failure: TrackingDbError | undefined;
+  private failureThrown = false;
+  /** Lifecycle updates waiting for the lock, run in order by the next flush. */
+  private deferred: (() => void)[] = [];
+  /** When the current stretch of finding the file locked began. */
+  private lockedSince: number | undefined;
+  private readonly lockTimeoutMs: number;
   private readonly flushIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private reportedFlushError = false;
   private readonly timeScratch = new Uint32Array(CHUNK_POINTS);
 
-  constructor(file: string, options: { recreate?: boolean; flushIntervalMs?: number } = {}) {
+  constructor(file: string, options: { recreate?: boolean; flushIntervalMs?: number; lockTimeoutMs?: number } = {}) {
     this.file = file;
-    this.db = openForWriting(file, { recreate: options.recreate });
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.db = openForWriting(file, { recreate: options.recreate, lockTimeoutMs: this.lockTimeoutMs });
+    // From here on writes try the lock without waiting (see the class comment).
+    this.db.pragma("busy_timeout = 0");
     this.st = prepareStatements(this.db);
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.nextFlushAt = Date.now() + this.flushIntervalMs;
@@ -165,7 +194,7 @@ export class WriteStore {
     const known = this.experimentId(uid, false);
     if (known !== undefined) return known;
     const id = Number(
-      this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname()).lastInsertRowid,
+      this.waiting(() => this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname())).lastInsertRowid,
     );
     this.experiments.set(uid, id);
     this.createdExperiments.push(id);
@@ -191,7 +220,7 @@ export class WriteStore {
     const known = this.trialRow(uid, experimentUid, false);
     if (known) return known.id;
     const experimentId = this.experimentId(experimentUid)!;
-    const id = Number(this.st.insertTrial.run(uid, experimentId, name, time, workspace).lastInsertRowid);
+    const id = Number(this.waiting(() => this.st.insertTrial.run(uid, experimentId, name, time, workspace)).lastInsertRowid);
     this.trials.set(uid, { id, experimentId });
     this.fresh.add(uid);
     return id;
@@ -215,7 +244,7 @@ export class WriteStore {
     const known = this.runRow(uid, undefined, undefined, false);
     if (known) return known.id;
     const trial = this.trialRow(trialUid, experimentUid)!;
-    const id = Number(this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace).lastInsertRowid);
+    const id = Number(this.waiting(() => this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace)).lastInsertRowid);
     this.runs.set(uid, { id, trialId: trial.id, experimentId: trial.experimentId });
     this.fresh.add(uid);
     return id;
@@ -324,8 +353,9 @@ export class WriteStore {
   }
 
   endRun(uid: string, owner: Owner, end: EndInfo): void {
+    const writeCount = this.batchCountWriter(owner);
     this.flush(() => {
-      this.writeBatchCount(owner);
+      writeCount?.();
       this.st.endRun.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, owner.runId);
     });
     this.release(uid);
@@ -333,17 +363,21 @@ export class WriteStore {
 
   startEpoch(owner: Owner, idx: number, time: number): void {
     if (owner.countedEpoch === idx && owner.epochOpen) return; // onCreate then onStart
-    if (owner.countedEpoch !== null && owner.batchCountDirty) this.writeBatchCount(owner);
+    const writeCount = owner.countedEpoch !== null && owner.batchCountDirty ? this.batchCountWriter(owner) : undefined;
     owner.countedEpoch = idx;
     owner.batchCount = 0;
     owner.batchCountDirty = false;
     owner.epochOpen = true;
-    this.st.upsertEpoch.run(owner.runId, idx, time);
+    this.lifecycle(() => {
+      writeCount?.();
+      this.st.upsertEpoch.run(owner.runId, idx, time);
+    });
   }
 
   endEpoch(owner: Owner, idx: number, end: EndInfo): void {
+    const writeCount = owner.countedEpoch === idx ? this.batchCountWriter(owner) : undefined;
     this.flush(() => {
-      if (owner.countedEpoch === idx) this.writeBatchCount(owner);
+      writeCount?.();
       this.st.ensureEpoch.run(owner.runId, idx, end.time);
       this.st.endEpoch.run(end.status, end.time, owner.runId, idx);
     });
@@ -366,13 +400,23 @@ export class WriteStore {
     owner.batchCountDirty = false;
   }
 
+  /** Writes the owner's batch count as it is now, even if the write waits for the lock. */
+  private batchCountWriter(owner: Owner): (() => void) | undefined {
+    if (owner.countedEpoch === null || owner.runId === null) return undefined;
+    const count = owner.batchCount;
+    const runId = owner.runId;
+    const epoch = owner.countedEpoch;
+    owner.batchCountDirty = false;
+    return () => this.st.epochBatchCount.run(count, runId, epoch);
+  }
+
   logParams(owner: Owner, params: Record<string, unknown>): void {
     const flat = flattenParams(params);
-    this.db.transaction(() => {
+    this.lifecycle(() => {
       for (const [key, value] of Object.entries(flat)) {
         this.st.upsertParam.run(owner.experimentId, owner.trialId, owner.runId, key, safeJson(value));
       }
-    })();
+    });
   }
 
   addCheckpoint(owner: Owner, cp: { epoch: number | null; step: number | null; path: string; final: boolean; time: number; metricsJson: string }): void {
@@ -381,7 +425,7 @@ export class WriteStore {
   }
 
   addArtifact(owner: Owner, a: { level: string; epoch: number | null; batch: number | null; type: string; path: string; time: number; meta: string | null }): void {
-    this.st.insertArtifact.run(a.level, owner.experimentId, owner.trialId, owner.runId, a.epoch, a.batch, a.type, a.path, a.time, a.meta);
+    this.lifecycle(() => this.st.insertArtifact.run(a.level, owner.experimentId, owner.trialId, owner.runId, a.epoch, a.batch, a.type, a.path, a.time, a.meta));
   }
 
   // ---- metric buffers ----------------------------------------------------------------------
@@ -392,14 +436,19 @@ export class WriteStore {
   }
 
   addEpochValue(runId: number, epoch: number, key: string, value: number, step: number | null, time: number): void {
-    if (this.epochValues.push({ runId, epoch, key, value, step, time }) >= MAX_PENDING_ROWS) this.flush();
+    if (this.epochValues.push({ runId, epoch, key, value, step, time }) >= MAX_PENDING_ROWS) this.flushIfDue(time);
   }
 
   addText(series: SeriesBuffer, step: number | null, epoch: number | null, batch: number | null, time: number, value: unknown): void {
     series.textCount++;
     const pending = this.texts.push({ series, step, epoch, batch, time, json: safeJson(value) });
     if (!series.dirty) this.markDirty(series);
-    if (pending >= MAX_PENDING_ROWS) this.flush();
+    if (pending >= MAX_PENDING_ROWS) this.flushIfDue(time);
+  }
+
+  /** A bound was reached: flush, unless the file is locked and the next try is not due yet. */
+  private flushIfDue(now: number): void {
+    if (this.lockedSince === undefined || now >= this.nextFlushAt) this.flush();
   }
 
   /**
@@ -408,35 +457,109 @@ export class WriteStore {
    */
   flush(extra?: () => void): void {
     if (this.closed) return;
-    this.nextFlushAt = Date.now() + this.flushIntervalMs;
-    if (!extra && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
+    if (this.failure) throw this.thrown();
+    if (extra) this.deferred.push(extra);
+    const now = Date.now();
+    this.nextFlushAt = now + this.flushIntervalMs;
+    if (this.deferred.length === 0 && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
     const fresh: SeriesBuffer[] = [];
     try {
       this.db.transaction(() => {
         this.writeBuffers(fresh);
-        extra?.();
+        for (const op of this.deferred) op();
       }).immediate();
     } catch (error) {
       // Rolled back: series rows inserted in this transaction do not exist after all.
       for (const s of fresh) s.id = 0;
-      throw error;
+      if (isBusy(error)) return this.locked(now);
+      throw this.fail(error);
     }
+    this.lockedSince = undefined;
+    this.flushAtChunks = MAX_PENDING_CHUNKS;
+    this.deferred = [];
     this.afterCommit();
   }
 
-  private flushFromTimer(): void {
-    if (this.closed || Date.now() < this.nextFlushAt - 5) return;
+  /**
+   * A lifecycle update (epoch start, params, artifacts): written at once when the lock is
+   * free, else queued behind the updates already waiting and written by the next flush.
+   */
+  private lifecycle(op: () => void): void {
+    if (this.failure) throw this.thrown();
+    if (this.deferred.length > 0 || this.lockedSince !== undefined) {
+      this.deferred.push(op);
+      return;
+    }
     try {
-      this.flush();
+      this.db.transaction(op).immediate();
     } catch (error) {
-      this.reportFlushError(error);
+      if (!isBusy(error)) throw this.fail(error);
+      this.deferred.push(op);
+      this.locked(Date.now());
     }
   }
 
-  private reportFlushError(error: unknown): void {
-    if (this.reportedFlushError) return;
-    this.reportedFlushError = true;
-    process.stderr.write(`DBTracker: background flush to ${this.file} failed (${(error as Error).message}); points stay buffered and are retried at the next flush.\n`);
+  /** Another process holds the lock: retry later without spinning, or give up past the deadline. */
+  private locked(now: number): void {
+    this.lockedSince ??= now;
+    const waited = now - this.lockedSince;
+    if (waited >= this.lockTimeoutMs) throw this.fail(lockFailure(this.file, waited));
+    if (this.pendingChunks >= MAX_LOCKED_CHUNKS) {
+      throw this.fail(lockFailure(this.file, waited, ` and ${this.pendingChunks} chunks of points wait in memory, the most this writer keeps`));
+    }
+    this.nextFlushAt = now + LOCK_RETRY_MS;
+    this.flushAtChunks = this.pendingChunks + MAX_PENDING_CHUNKS;
+  }
+
+  /** Entity rows are needed at once (their ids): these wait for the lock, up to the deadline. */
+  private waiting<T>(write: () => T): T {
+    if (this.failure) throw this.thrown();
+    const started = Date.now();
+    this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
+    try {
+      return write();
+    } catch (error) {
+      throw this.fail(isBusy(error) ? lockFailure(this.file, Date.now() - started) : error);
+    } finally {
+      this.db.pragma("busy_timeout = 0");
+    }
+  }
+
+  /**
+   * The store cannot write any more: keep the error, let go of everything buffered (nothing
+   * can be written, and keeping it would grow without bound), stop the timer.
+   */
+  private fail(error: unknown): TrackingDbError {
+    if (this.failure) return this.thrown();
+    this.failure = writeFailure(this.file, error);
+    for (const s of this.dirty) {
+      s.sealed = [];
+      s.dirty = false;
+    }
+    this.dirty = [];
+    this.epochValues = [];
+    this.texts = [];
+    this.countOwners = [];
+    this.deferred = [];
+    this.pendingChunks = 0;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    return this.thrown();
+  }
+
+  private thrown(): TrackingDbError {
+    this.failureThrown = true;
+    return this.failure!;
+  }
+
+  private flushFromTimer(): void {
+    if (this.closed || this.failure || Date.now() < this.nextFlushAt - 5) return;
+    try {
+      this.flush();
+    } catch {
+      // The store failed (this.failure): the next track() or lifecycle call reports it.
+      this.failureThrown = false;
+    }
   }
 
   private writeBuffers(fresh: SeriesBuffer[]): void {
@@ -512,10 +635,6 @@ export class WriteStore {
     this.pendingChunks = 0;
   }
 
-  get maxPendingChunks(): number {
-    return MAX_PENDING_CHUNKS;
-  }
-
   // ---- shutdown ----------------------------------------------------------------------------
 
   /**
@@ -525,7 +644,13 @@ export class WriteStore {
   close(): void {
     if (this.closed) return;
     try {
-      this.flush(() => this.abortLeftovers(Date.now()));
+      if (this.failure) {
+        this.markFailedOnce();
+        if (!this.failureThrown) throw this.thrown();
+      } else {
+        this.flush(() => this.abortLeftovers(Date.now(), processFailure));
+        if (this.deferred.length > 0) this.flushWaiting();
+      }
     } finally {
       this.closed = true;
       if (this.timer) clearInterval(this.timer);
@@ -540,18 +665,53 @@ export class WriteStore {
     }
   }
 
-  private abortLeftovers(time: number): void {
+  /** Closing while the lock is still held: wait for it (up to the deadline) rather than lose the end. */
+  private flushWaiting(): void {
+    this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
+    try {
+      this.flush();
+      if (this.deferred.length > 0) throw this.fail(lockFailure(this.file, this.lockTimeoutMs, " while closing"));
+    } finally {
+      if (this.db.open) this.db.pragma("busy_timeout = 0");
+    }
+  }
+
+  /** After a failure: one try, without waiting, to record it (a lock may be gone by now). */
+  private markFailedOnce(): void {
+    try {
+      this.db.transaction(() => this.abortLeftovers(Date.now(), { message: this.failure!.message })).immediate();
+    } catch {
+      // The disk is still full or the file still locked: readers see the heartbeat stop.
+    }
+  }
+
+  /**
+   * What this process left RUNNING ends ABORTED (closed without a clean end), or FAILED with
+   * the message when the process ends on an error (a failed store, an uncaught error).
+   */
+  private abortLeftovers(time: number, failed?: { message: string; stack?: string }): void {
     if (this.createdExperiments.length === 0) return;
     const ids = JSON.stringify(this.createdExperiments);
     const inList = "(SELECT value FROM json_each(?))";
+    const status = failed ? "FAILED" : "ABORTED";
+    const message = failed?.message ?? null;
+    const stack = failed?.stack ?? null;
     this.db
-      .prepare(`UPDATE epoch SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id IN ${inList})`)
-      .run(time, ids);
+      .prepare(`UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id IN ${inList})`)
+      .run(status, time, ids);
     this.db
-      .prepare(`UPDATE trial_run SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND trial_id IN (SELECT id FROM trial WHERE experiment_id IN ${inList})`)
-      .run(time, ids);
-    this.db.prepare(`UPDATE trial SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND experiment_id IN ${inList}`).run(time, ids);
-    this.db.prepare(`UPDATE experiment SET status = 'ABORTED', end_time = ? WHERE status = 'RUNNING' AND id IN ${inList}`).run(time, ids);
+      .prepare(
+        `UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(error_message, ?), error_stack = coalesce(error_stack, ?)
+         WHERE status = 'RUNNING' AND trial_id IN (SELECT id FROM trial WHERE experiment_id IN ${inList})`,
+      )
+      .run(status, time, message, stack, ids);
+    this.db.prepare(`UPDATE trial SET status = ?, end_time = ? WHERE status = 'RUNNING' AND experiment_id IN ${inList}`).run(status, time, ids);
+    this.db
+      .prepare(
+        `UPDATE experiment SET status = ?, end_time = ?, error_message = coalesce(error_message, ?), error_stack = coalesce(error_stack, ?)
+         WHERE status = 'RUNNING' AND id IN ${inList}`,
+      )
+      .run(status, time, message, stack, ids);
   }
 }
 
@@ -613,6 +773,22 @@ function prepareStatements(db: Database): Statements {
 
 const openStores = new Set<WriteStore>();
 let exitHookInstalled = false;
+let processFailure: { message: string; stack?: string } | undefined;
+
+/**
+ * The process is ending on an error nothing caught (an uncaught exception or rejection in a
+ * pipeline): what the open stores left RUNNING is closed FAILED with this message, not ABORTED.
+ */
+export function closeOpenStoresFailed(error: { message: string; stack?: string }): void {
+  processFailure = { message: error.message, stack: error.stack };
+  for (const store of [...openStores]) {
+    try {
+      store.close();
+    } catch (e) {
+      process.stderr.write(`DBTracker: could not record the failure in ${store.file}: ${(e as Error).message}\n`);
+    }
+  }
+}
 
 /**
  * One 'exit' listener for all stores: whatever is buffered is written synchronously when the
