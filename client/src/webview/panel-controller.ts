@@ -59,6 +59,11 @@ const UNKNOWN_RUN_MAX_POINTS = 100_000;
 
 /** How long to wait before re-listing runs after a lifecycle event (status, a new run). */
 const RUNS_REFRESH_MS = 500;
+/**
+ * While runs log points, the run list (the table's last values, epochs) is re-read at most this
+ * often: without it the table stood still until the run ended.
+ */
+export const LIVE_RUNS_REFRESH_MS = 2_000;
 
 export class PanelController {
   settings: PanelSettings;
@@ -67,6 +72,7 @@ export class PanelController {
   private uidToId = new Map<string, number>();
   private readonly unknownRuns = new Map<string, { since: number; points: number; events: MetricsEvent[] }>();
   private runsTimer: ReturnType<typeof setTimeout> | undefined;
+  private runsDue = 0;
   private disposed = false;
   private ready = false;
 
@@ -181,8 +187,10 @@ export class PanelController {
     const runId = e.kind !== "log" && e.ids?.run ? this.uidToId.get(e.ids.run) : undefined;
     switch (e.kind) {
       case "metrics":
-        if (runId !== undefined) this.coalescer.add(runId, e);
-        else if (this.selection.kind === "experiment" && e.ids?.run) this.holdMetrics(e.ids.run, e);
+        if (runId !== undefined) {
+          this.coalescer.add(runId, e);
+          this.scheduleRunsRefresh(LIVE_RUNS_REFRESH_MS);
+        } else if (this.selection.kind === "experiment" && e.ids?.run) this.holdMetrics(e.ids.run, e);
         return;
       case "checkpoint":
         if (runId !== undefined) void this.sendCheckpoints(runId);
@@ -217,8 +225,14 @@ export class PanelController {
     }
   }
 
-  private scheduleRunsRefresh(): void {
-    if (this.runsTimer !== undefined) return;
+  /** Re-lists the runs after `delayMs`, or sooner if a refresh is already due sooner. */
+  private scheduleRunsRefresh(delayMs = RUNS_REFRESH_MS): void {
+    const due = Date.now() + delayMs;
+    if (this.runsTimer !== undefined) {
+      if (this.runsDue <= due) return;
+      clearTimeout(this.runsTimer);
+    }
+    this.runsDue = due;
     this.runsTimer = setTimeout(async () => {
       this.runsTimer = undefined;
       if (this.disposed) return;
@@ -228,7 +242,7 @@ export class PanelController {
       } catch (err) {
         this.host.log(`metrics panel: refreshing runs: ${err instanceof Error ? err.message : String(err)}`);
       }
-    }, RUNS_REFRESH_MS);
+    }, delayMs);
   }
 
   private post(message: HostToWebview): void {

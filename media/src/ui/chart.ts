@@ -196,10 +196,16 @@ export class MetricChart {
     if (this.notice.textContent !== noticeText) this.notice.textContent = noticeText;
     if (this.notice.hidden !== (notes.length === 0)) this.notice.hidden = notes.length === 0;
 
-    const signature = JSON.stringify([settings.xAxis, settings.logY, runs.map((r) => [r.runId, r.style.color, r.style.dash])]);
+    // uPlot needs one data column per configured series: the plot is configured for the runs
+    // drawn now (a run whose series is still loading, or has no point yet, is left out), and a
+    // run joining or leaving rebuilds it. Configuring it for every listed run instead made
+    // setData read a missing column and left every chart of a live experiment empty.
+    const drawnRuns = this.shown.map((s) => s.run);
+    const signature = JSON.stringify([settings.xAxis, settings.logY, drawnRuns.map((r) => [r.runId, r.style.color, r.style.dash])]);
+    if (data.length !== 1 + 2 * drawnRuns.length) throw new Error(`internal: ${data.length - 1} data columns for ${drawnRuns.length} runs`);
     if (!this.plot || signature !== this.plotSignature || this.plot.width !== width) {
       this.plot?.destroy();
-      this.plot = new uPlot(this.options(runs, settings, width), data as uPlot.AlignedData, this.plotHost);
+      this.plot = new uPlot(this.options(drawnRuns, settings, width), data as uPlot.AlignedData, this.plotHost);
       this.plotSignature = signature;
     } else {
       this.plot.setData(data as uPlot.AlignedData, true);

@@ -23,6 +23,10 @@ export interface Harness {
   /** Sends a raw message to the webview, bypassing the controller (bad-input tests). */
   sendRaw(message: unknown): void;
   emit(event: RunEvent): void;
+  /** A tracker logging points of a run: stored in the source, then streamed as one metrics event. */
+  log(runId: number, points: { key: string; scope: "batch" | "epoch" | "run"; step?: number | null; value: number; time: number }[]): void;
+  /** A run's lifecycle as the runtime streams it; `create` adds the run to the source first. */
+  lifecycle(runId: number, phase: "create" | "start" | "end", patch?: Partial<StoredRun["summary"]>): void;
   summary: typeof summary;
   syntheticSeries: typeof syntheticSeries;
   scenarios: typeof scenarios;
@@ -105,6 +109,17 @@ const harness: Harness = {
   },
   emit(event) {
     source.emit(event);
+  },
+  log(runId, points) {
+    source.store(runId, points);
+    const wire = points.map((p) => ({ key: p.key, scope: p.scope, step: p.step ?? null, value: p.value, time: p.time }));
+    source.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: `run-${runId}` }, points: wire } as RunEvent);
+  },
+  lifecycle(runId, phase, patch = {}) {
+    const existing = source.runs.get(runId);
+    if (!existing) source.add({ summary: summary(runId, { status: "RUNNING", endTime: null, finalMetrics: {}, ...patch }), series: [], checkpoints: [] });
+    else existing.summary = { ...existing.summary, ...patch };
+    source.emit({ v: 1, t: Date.now(), kind: "lifecycle", phase, level: "trial_run", ids: { experiment: "exp-1", trial: `trial-${runId}`, run: `run-${runId}` } } as RunEvent);
   },
   summary,
   syntheticSeries,

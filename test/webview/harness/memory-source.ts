@@ -33,22 +33,30 @@ export class MemorySource implements MetricsDataSource {
   reduce = true;
   /** Resolved when the scenario is loaded; calls wait for it (the harness configures late). */
   ready: Promise<void> = Promise.resolve();
+  /** Delay of every answer, ms (the query service answers over a pipe, not at once). */
+  latencyMs = 0;
+
+  private async delay(): Promise<void> {
+    await this.ready;
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+  }
 
   add(run: StoredRun): void {
     this.runs.set(run.summary.id, run);
   }
 
   async listRuns(selection: PanelSelection): Promise<RunSummary[]> {
-    await this.ready;
+    await this.delay();
     const all = [...this.runs.values()].map((r) => r.summary);
     if (selection.kind === "experiment") return all.filter((r) => r.experimentId === selection.experimentId);
     return all.filter((r) => selection.runIds.includes(r.id));
   }
 
   async seriesKeys(runId: number): Promise<SeriesKey[]> {
+    await this.delay();
     const run = this.runs.get(runId);
     if (!run) throw new Error(`run ${runId} not found`);
-    return run.series.map((s) => ({
+    return run.series.filter((s) => s.steps.length > 0).map((s) => ({
       key: s.key,
       scope: s.scope,
       count: s.steps.length,
@@ -60,6 +68,7 @@ export class MemorySource implements MetricsDataSource {
 
   async getSeries(q: SeriesQuery): Promise<Series> {
     this.queries.push(q);
+    await this.delay();
     const run = this.runs.get(q.runId);
     const s = run?.series.find((x) => x.key === q.key && (q.scope === undefined || x.scope === q.scope));
     if (!s) throw new Error(`series ${q.key} of run ${q.runId} not found`);
@@ -92,6 +101,33 @@ export class MemorySource implements MetricsDataSource {
 
   emit(e: RunEvent): void {
     for (const l of this.listeners) l(e);
+  }
+
+  /**
+   * What a tracker does with a point: stores it (as the DB tracker does; a point without a
+   * step gets its index in the series, as the store reports it) and keeps the run's summary
+   * (last value per key) current. Returns nothing; emit() streams the event separately.
+   */
+  store(runId: number, points: { key: string; scope: StoredSeries["scope"]; step?: number | null; value: number; time: number }[]): void {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`run ${runId} not found`);
+    for (const p of points) {
+      let s = run.series.find((x) => x.key === p.key && x.scope === p.scope);
+      if (!s) run.series.push((s = { key: p.key, scope: p.scope, steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) }));
+      const n = s.steps.length;
+      const step = typeof p.step === "number" ? p.step : n;
+      if (n > 0 && !(step > s.steps[n - 1])) continue;
+      const grow = (a: Float64Array, v: number) => {
+        const b = new Float64Array(n + 1);
+        b.set(a);
+        b[n] = v;
+        return b;
+      };
+      s.steps = grow(s.steps, step);
+      s.values = grow(s.values, p.value);
+      s.times = grow(s.times, p.time);
+      run.summary = { ...run.summary, finalMetrics: { ...run.summary.finalMetrics, [p.key]: p.value } };
+    }
   }
 
   revealCheckpoint(target: { runId: number; checkpointId: number; path: string }): void {
