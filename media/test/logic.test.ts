@@ -34,6 +34,17 @@ test("outlier bounds ignore a huge spike; plain bounds include it", () => {
   assert.deepEqual(valueBounds([-1, 0, 10], true), [10 / 1.25, 10 * 1.25]);
 });
 
+test("y bounds of one value and its smoothed copy (equal but for the last bit) are padded like a flat line", () => {
+  // A run-level metric logged once: raw 3 and smoothed 3.0000000000000004.
+  for (const bounds of [outlierBounds([3, 3.0000000000000004]), valueBounds([3, 3.0000000000000004], false)]) {
+    const [lo, hi] = bounds!;
+    assert.ok(lo <= 2.71 && hi >= 3.29, `padded to a readable range: ${lo}..${hi}`);
+  }
+  const [a, b] = valueBounds([1, 2], false)!;
+  assert.ok(Math.abs(a - 0.95) < 1e-12 && Math.abs(b - 2.05) < 1e-12, "a real span keeps its 5% padding");
+});
+
+
 test("CSV escapes text and keeps NaN/Infinity readable; JSON writes them as strings", () => {
   const series = [{ key: 'val,"acc"', runId: 3, runName: "t #0", downsampled: false, totalPoints: 2, steps: [0, 1], times: [0, 1000], values: [NaN, 0.5], smoothed: [NaN, 0.5] }];
   const csv = toCsv(series);

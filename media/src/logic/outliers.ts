@@ -22,7 +22,7 @@ export function outlierBounds(values: ArrayLike<number>, lowQ = 0.05, highQ = 0.
   const sorted = Float64Array.from(finite).sort();
   const lo = quantile(sorted, lowQ);
   const hi = quantile(sorted, highQ);
-  const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.1 || 1;
+  const pad = padding(lo, hi, 0.1);
   return [lo - pad, hi + pad];
 }
 
@@ -38,6 +38,17 @@ export function valueBounds(values: ArrayLike<number>, log: boolean): [number, n
   }
   if (min > max) return null;
   if (log) return [min / 1.25, max * 1.25];
-  const pad = (max - min) * 0.05 || Math.abs(max) * 0.1 || 1;
+  const pad = padding(min, max, 0.05);
   return [min - pad, max + pad];
+}
+
+/**
+ * Space added above and below [lo, hi]. A span that is only rounding noise (one value and its
+ * smoothed copy differ in the last bit) counts as flat: padding it by a fraction of itself gave
+ * uPlot a range of 1e-16, whose tick loop ran for seconds and threw "Invalid array length".
+ */
+function padding(lo: number, hi: number, fraction: number): number {
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
+  if (hi - lo > magnitude * 1e-9) return (hi - lo) * fraction;
+  return magnitude * 0.1 || 1;
 }
