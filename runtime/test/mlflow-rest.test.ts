@@ -216,7 +216,7 @@ test("REST: experiment, nested runs, batched metrics with steps, params, tags an
     assert.deepEqual(server.violations, []);
     assert.deepEqual(warnings, []);
     assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
-    assert.equal(fs.existsSync(path.join(ws, "artifacts", "mlruns")), false, "no file store in REST mode");
+    assert.equal(fs.existsSync(path.join(ws, "mlruns")), false, "no file store in REST mode");
 
     // Order: find experiment, create it, then runs (parent before children).
     assert.deepEqual(server.requests.slice(0, 2).map((r) => r.endpoint), ["experiments/get-by-name", "experiments/create"]);

@@ -98,7 +98,7 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
   assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
   assert.deepEqual(warnings, []);
 
-  const root = path.join(ws, "artifacts", "mlruns");
+  const root = path.join(ws, "mlruns");
   // Root: .trash, the Default experiment 0, and ours.
   const entries = ls(root);
   assert.ok(entries.includes(".trash") && entries.includes("0"));
@@ -211,7 +211,7 @@ test("a second experiment with the same name reuses the MLflow experiment", asyn
     runExperiment(manager, ws, [RunStatus.STOPPED]);
     await manager.close();
   }
-  const root = path.join(ws, "artifacts", "mlruns");
+  const root = path.join(ws, "mlruns");
   const exps = ls(root).filter((e) => e !== ".trash" && e !== "0");
   assert.equal(exps.length, 1);
   assert.equal(runDirs(root, exps[0]).length, 4);
@@ -228,7 +228,7 @@ test("metrics are on disk at each epoch end", () => {
   run.onStart(Level.EPOCH, 0);
   run.track(Metric.TRAIN_LOSS, 2);
   run.onEnd(Level.EPOCH);
-  const root = path.join(ws, "artifacts", "mlruns");
+  const root = path.join(ws, "mlruns");
   const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
   const runId = runDirs(root, exp)[0];
   assert.deepEqual(metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]), [["2.0", 0]]);
@@ -257,7 +257,7 @@ test("bad input: non-numeric skipped with one warning, NaN/Inf kept, odd keys re
   run.onEnd(Level.TRIAL_RUN, { status: RunStatus.ABORTED });
   await manager.close();
   assert.equal(manager.hadFailures, false);
-  const root = path.join(ws, "artifacts", "mlruns");
+  const root = path.join(ws, "mlruns");
   const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
   const runId = runDirs(root, exp)[0];
   const m = (k: string) => metricLines(path.join(root, exp, runId, "metrics", k)).map(([, v]) => v);
@@ -275,7 +275,7 @@ test("bad input: non-numeric skipped with one warning, NaN/Inf kept, odd keys re
 });
 
 test("an unwritable store: a clear error at first use, reported once; the run and the other trackers go on", async () => {
-  for (const blocker of ["artifacts", path.join("artifacts", "mlruns")]) {
+  for (const blocker of ["mlruns", path.join("mlruns", ".trash")]) {
     const ws = tmp();
     fs.mkdirSync(path.dirname(path.join(ws, blocker)), { recursive: true });
     fs.writeFileSync(path.join(ws, blocker), "a file where a folder should be");
@@ -315,7 +315,7 @@ test("runs still open when the tracker closes (process exiting) end as KILLED, n
   run.onStart(Level.EPOCH, 0);
   run.track(Metric.TRAIN_LOSS, 1);
   await manager.close(); // no end events: the process is going down
-  const root = path.join(ws, "artifacts", "mlruns");
+  const root = path.join(ws, "mlruns");
   const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
   const runs = runDirs(root, exp);
   assert.equal(runs.length, 2);

@@ -351,6 +351,6 @@ test("all three trackers plug in through the registry from env.yaml entries, as 
   await manager.close();
   assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
   assert.equal(findEventFiles(path.join(ws, "artifacts", "tensorboard", "tb")).length, 3);
-  assert.ok(fs.existsSync(path.join(ws, "artifacts", "mlruns", "0", "meta.yaml")));
+  assert.ok(fs.existsSync(path.join(ws, "mlruns", "0", "meta.yaml")));
   assert.ok(fs.existsSync(path.join(ws, "artifacts", "level_creation_experiment.json")));
 });

@@ -64,7 +64,7 @@ export function runFixture(options: { trackingUri?: string } = {}): { workspace:
   const r = spawnSync(process.execPath, [EXPMAN, "run", config, "--workspace", workspace, "--quiet"], { encoding: "utf8", timeout: 180_000 });
   if (r.status !== 0) throw new Error(`expman run of the fixture exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   const artifacts = path.join(workspace, "artifacts");
-  return { workspace, db: path.join(artifacts, "experiment.db"), tensorboard: path.join(artifacts, "tensorboard", "runs"), mlruns: path.join(artifacts, "mlruns") };
+  return { workspace, db: path.join(artifacts, "experiment.db"), tensorboard: path.join(artifacts, "tensorboard", "runs"), mlruns: path.join(workspace, "mlruns") };
 }
 
 export async function freePort(): Promise<number> {

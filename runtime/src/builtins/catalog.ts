@@ -30,7 +30,7 @@ const TENSORBOARD_TRACKER: ParamsSchema = {
 const MLFLOW_TRACKER: ParamsSchema = {
   ...IGNORED_VERBOSE,
   name: { type: "string", required: true, description: "MLflow experiment name." },
-  tracking_uri: { type: "string", description: "An http(s) URL of an MLflow tracking server; by default the file store `<workspace>/artifacts/mlruns`." },
+  tracking_uri: { type: "string", description: "An http(s) URL of an MLflow tracking server; by default the file store `<workspace>/mlruns` (read it with `MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri <workspace>/mlruns`)." },
 };
 
 const PERFORMANCE_TRACKER: ParamsSchema = {

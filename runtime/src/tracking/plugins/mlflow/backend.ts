@@ -4,6 +4,8 @@ import type { MlflowRunStatusName } from "./mlflow-format";
 export interface RunHandle {
   id?: string;
   name: string;
+  /** Where the store keeps the run's artifacts (REST: from runs/create). */
+  artifactUri?: string;
 }
 
 export interface ExperimentHandle {
@@ -33,6 +35,8 @@ export interface MlflowBackend {
   logParams(run: RunHandle, params: Record<string, string>): void;
   setTags(run: RunHandle, tags: Record<string, string>): void;
   endRun(run: RunHandle, status: MlflowRunStatusName, endTime: number): void;
+  /** Adds a file or folder to the run's artifacts, under its base name. */
+  logArtifact(run: RunHandle, localPath: string): void;
   /** Starts writing what is buffered without waiting (called from synchronous hooks). */
   push(): void;
   flush(): void | Promise<void>;

@@ -142,6 +142,17 @@ export class MlflowFileStore implements MlflowBackend {
     for (const [key, value] of Object.entries(tags)) this.writeFile(path.join(state.dir, "tags", key), value);
   }
 
+  /** Copies the file (or folder) into `<run>/artifacts/<name>`, where MLflow lists it. */
+  logArtifact(run: RunHandle, localPath: string): void {
+    const state = this.state(run);
+    const target = path.join(state.dir, "artifacts", path.basename(localPath));
+    try {
+      fs.cpSync(localPath, target, { recursive: true, force: true });
+    } catch (error) {
+      throw new Error(`MLflowTracker cannot copy the artifact ${localPath} to ${target}: ${(error as Error).message}.`);
+    }
+  }
+
   endRun(run: RunHandle, status: MlflowRunStatusName, endTime: number): void {
     const state = this.state(run);
     this.flushRun(state);

@@ -2,7 +2,8 @@ import * as path from "node:path";
 import { Level, RunStatus, runStatusName } from "../../../common/enums";
 import type { Environment } from "../../../env/environment";
 import { Tracker } from "../../tracker";
-import type { CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
+import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
+import { flattenParams } from "../../db/values";
 import { OnceWarner, SeriesNames, StepClock, describeValue, numericValue, warnSinkOf, type Warn } from "../common/metric-values";
 import type { ExperimentHandle, MlflowBackend, RunHandle } from "./backend";
 import { MlflowFileStore } from "./file-store";
@@ -12,7 +13,7 @@ import { MlflowRestStore } from "./rest-store";
 export interface MLflowTrackerOptions {
   /** MLflow experiment name. */
   name: string;
-  /** An http(s) URL of a tracking server; by default the file store `<workspace>/artifacts/mlruns`. */
+  /** An http(s) URL of a tracking server, or a file: URI; by default the file store `<workspace>/mlruns`. */
   trackingUri?: string;
   warn?: Warn;
 }
@@ -34,7 +35,7 @@ interface Shared {
 }
 
 /**
- * Logs to MLflow so that `mlflow ui --backend-store-uri <ws>/artifacts/mlruns` (or the server at
+ * Logs to MLflow so that `mlflow ui --backend-store-uri <ws>/mlruns` (or the server at
  * `tracking_uri`) shows the experiment as its users expect:
  *
  *  - the experiment (env.yaml `name`) is an MLflow experiment, found by name or created; its
@@ -45,8 +46,11 @@ interface Shared {
  *  - metrics at their step (batch points, as `batch/<key>`, at the global batch counter; epoch
  *    points at the epoch index; final metrics at `lastEpoch + 1`) with the point's wall time; `duration` (seconds)
  *    at trial and run end, as the original logged it;
- *  - params as MLflow params (values as text, cut at 6000 characters); params logged at
- *    experiment level go to every trial run created afterwards;
+ *  - params as MLflow params, nested objects flattened to dotted keys (`optimizer.lr`), values as
+ *    text, cut at 6000 characters; params logged at experiment level go to every trial run
+ *    created afterwards;
+ *  - artifacts added at trial or trial-run level (e.g. MetricsTracker's metrics.log) copied into
+ *    the run's artifacts (file store) or uploaded through the server's artifact proxy (REST);
  *  - run status at the end: FINISHED (SUCCESS, STOPPED), FAILED, KILLED (ABORTED, SKIPPED); our
  *    exact status in `expman.status` and a failure's message in `expman.error`.
  *
@@ -80,10 +84,15 @@ export class MLflowTracker extends Tracker {
     const uri = options.trackingUri?.trim();
     let backend: MlflowBackend;
     if (uri && /^https?:\/\//i.test(uri)) backend = new MlflowRestStore(uri, warn);
-    else if (!uri) backend = new MlflowFileStore(path.join(this.workspace, "mlruns"));
+    else if (!uri) backend = new MlflowFileStore(defaultStoreOf(this.workspace));
     else if (/^file:/i.test(uri)) backend = new MlflowFileStore(new URL(uri).pathname);
     else {
-      throw new Error(`MLflowTracker: tracking_uri '${uri}' is neither an http(s) URL of an MLflow server nor a file: URI. Leave it out to write <workspace>/artifacts/mlruns.`);
+      throw new Error(`MLflowTracker: tracking_uri '${uri}' is neither an http(s) URL of an MLflow server nor a file: URI. Leave it out to write <workspace>/mlruns.`);
+    }
+    if (backend instanceof MlflowFileStore && backend.root.split(path.sep).includes("artifacts")) {
+      warn(
+        `MLflowTracker: the file store ${backend.root} lies under a folder named 'artifacts'; MLflow (3.x) refuses to read runs there ("Run not found"). Set tracking_uri to a file: URI elsewhere, or move the workspace.`,
+      );
     }
     this.shared = { backend, experimentName: options.name, warner: new OnceWarner(warn), warn, experimentParams: {}, openRuns: new Set() };
     this.parent = undefined;
@@ -200,7 +209,9 @@ export class MLflowTracker extends Tracker {
   logParams(params: Record<string, unknown>, _ctx: LifecycleContext): void {
     if (this.shared.failure) throw this.shared.failure;
     const clean: Record<string, string> = {};
-    for (const [key, value] of Object.entries(params)) {
+    // Flattened (`optimizer.lr`), as the store keeps them: MLflow compares runs param by param,
+    // and a nested object would be one JSON cell.
+    for (const [key, value] of Object.entries(flattenParams(params))) {
       const text = describeValue(value, Number.MAX_SAFE_INTEGER);
       if (text.length > MAX_PARAM_VALUE_LENGTH) {
         this.shared.warner.warn(`long:${key}`, `MLflowTracker: param '${key}' is longer than MLflow's ${MAX_PARAM_VALUE_LENGTH} characters; it is cut.`);
@@ -210,6 +221,20 @@ export class MLflowTracker extends Tracker {
     const run = this.run ?? this.nearestRun();
     if (run) this.shared.backend.logParams(run, clean);
     else Object.assign(this.shared.experimentParams, clean);
+  }
+
+  /** Artifacts added at trial or trial-run level go to that run's artifacts, under their file name. */
+  onAddArtifact(_level: Level, artifact: ArtifactInfo, _ctx: LifecycleContext): void {
+    if (this.shared.failure) throw this.shared.failure;
+    const run = this.run ?? this.nearestRun();
+    if (!run) {
+      this.shared.warner.warn(
+        `norun-artifact:${artifact.path}`,
+        `MLflowTracker: artifact '${artifact.path}' was added at experiment level, outside any trial; MLflow keeps artifacts on runs, so it is not logged.`,
+      );
+      return;
+    }
+    this.shared.backend.logArtifact(run, artifact.path);
   }
 
   onCheckpoint(checkpoint: CheckpointInfo, _ctx: LifecycleContext): void {
@@ -270,4 +295,14 @@ export class MLflowTracker extends Tracker {
 
 function clip(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
+}
+
+/**
+ * `<workspace>/mlruns`, beside (not in) the trackers' `<workspace>/artifacts` folder: MLflow's
+ * file store skips run folders with an `artifacts` folder anywhere above them (its guard against
+ * meta.yaml files planted among artifacts), so a store in `artifacts/mlruns` is unreadable.
+ */
+function defaultStoreOf(trackerDir: string): string {
+  const workspace = path.basename(trackerDir) === "artifacts" ? path.dirname(trackerDir) : trackerDir;
+  return path.join(workspace, "mlruns");
 }

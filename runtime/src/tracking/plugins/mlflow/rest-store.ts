@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { ExperimentHandle, MetricRecord, MlflowBackend, RunHandle } from "./backend";
 import { currentUser, sourceName } from "./file-store";
 import type { MlflowRunStatusName } from "./mlflow-format";
@@ -109,6 +111,8 @@ export class MlflowRestStore implements MlflowBackend {
       const id = response?.run?.info?.run_id ?? response?.run?.info?.run_uuid;
       if (typeof id !== "string") throw new Error(`runs/create answered without run.info.run_id: ${JSON.stringify(response).slice(0, 200)}`);
       run.id = id;
+      const artifactUri = response?.run?.info?.artifact_uri;
+      if (typeof artifactUri === "string") run.artifactUri = artifactUri;
     });
     return run;
   }
@@ -135,6 +139,24 @@ export class MlflowRestStore implements MlflowBackend {
       if (run.id === undefined) throw new Error(`run '${run.name}' was not created`);
       await this.call("POST", "runs/update", { run_id: run.id, status, end_time: endTime });
     });
+  }
+
+  /**
+   * Uploads the file (or each file of the folder) through the server's artifact proxy
+   * (`mlflow server` serves artifacts by default: the run's artifact_uri is
+   * `mlflow-artifacts:/...`), as MLflow's own client does. Files are read when their turn in
+   * the queue comes.
+   */
+  logArtifact(run: RunHandle, localPath: string): void {
+    this.send(run, this.buffer(run)); // metrics and tags first, in order
+    for (const [file, relative] of filesOf(localPath)) {
+      this.enqueue(`upload artifact ${relative} for run '${run.name}'`, async () => {
+        if (run.id === undefined) throw new Error(`run '${run.name}' was not created`);
+        const target = this.artifactUrl(run, relative);
+        const body = await fs.promises.readFile(file);
+        await this.request("PUT", target, body, { "Content-Type": "application/octet-stream" });
+      });
+    }
   }
 
   push(): void {
@@ -197,6 +219,20 @@ export class MlflowRestStore implements MlflowBackend {
     });
   }
 
+  /** `mlflow-artifacts:[//host]/<path>` -> `<server>/api/2.0/mlflow-artifacts/artifacts/<path>/<relative>`. */
+  private artifactUrl(run: RunHandle, relative: string): string {
+    const uri = run.artifactUri ?? "";
+    const m = /^mlflow-artifacts:(?:\/\/([^/]+))?(\/.*)?$/.exec(uri);
+    if (!m) {
+      throw new Error(
+        `the server keeps run artifacts at '${uri}', which MLflowTracker cannot upload to; start the server with artifact serving (mlflow server --serve-artifacts, the default) so uploads go through it`,
+      );
+    }
+    const base = m[1] ? `${new URL(this.base).protocol}//${m[1]}` : this.base;
+    const parts = [...(m[2] ?? "").split("/"), ...relative.split(path.sep)].filter(Boolean).map(encodeURIComponent);
+    return `${base}/api/2.0/mlflow-artifacts/artifacts/${parts.join("/")}`;
+  }
+
   private async findExperiment(name: string): Promise<string | undefined> {
     const found = await this.call("GET", `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`, undefined, ["RESOURCE_DOES_NOT_EXIST"]);
     const id = found?.experiment?.experiment_id;
@@ -208,16 +244,21 @@ export class MlflowRestStore implements MlflowBackend {
    * resolve to undefined instead of failing.
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async call(method: "GET" | "POST", endpoint: string, body?: unknown, tolerated: string[] = []): Promise<any> {
+  private call(method: "GET" | "POST", endpoint: string, body?: unknown, tolerated: string[] = []): Promise<any> {
     const url = `${this.base}/api/2.0/mlflow/${endpoint}`;
+    return this.request(method, url, body === undefined ? undefined : JSON.stringify(body), {}, endpoint, tolerated);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async request(method: string, url: string, body: string | Buffer | undefined, headers: Record<string, string>, label = url, tolerated: string[] = []): Promise<any> {
     if (Date.now() < this.unreachableUntil) throw new Error(`skipped: ${this.base} was unreachable moments ago`);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
           method,
-          headers: this.headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: { ...this.headers, ...headers },
+          body,
           signal: AbortSignal.timeout(TIMEOUT_MS),
         });
       } catch (error) {
@@ -242,9 +283,20 @@ export class MlflowRestStore implements MlflowBackend {
         /* not JSON */
       }
       if (tolerated.includes(code)) return undefined;
-      throw new Error(`${method} ${endpoint} answered ${response.status}${code ? ` ${code}` : ""}: ${text.slice(0, 300)}`);
+      throw new Error(`${method} ${label} answered ${response.status}${code ? ` ${code}` : ""}: ${text.slice(0, 300)}`);
     }
   }
+}
+
+/** The files to upload for an artifact path: itself, or every file under it (relative names keep the folder's name). */
+function filesOf(localPath: string): [file: string, relative: string][] {
+  const name = path.basename(localPath);
+  const stat = fs.statSync(localPath);
+  if (!stat.isDirectory()) return [[localPath, name]];
+  return (fs.readdirSync(localPath, { recursive: true }) as string[])
+    .filter((rel) => fs.statSync(path.join(localPath, rel)).isFile())
+    .sort()
+    .map((rel) => [path.join(localPath, rel), path.join(name, rel)]);
 }
 
 /** NaN and ±Infinity as proto3 JSON spells them ("NaN", "Infinity", "-Infinity"), which MLflow parses. */
