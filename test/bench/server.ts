@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { LspClient, serverBundle, uriOf } from "../../server/test/helpers/lsp-client";
+import { LspClient, serverBundle } from "../../server/test/helpers/lsp-client";
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

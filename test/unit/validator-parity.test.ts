@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Diagnostic } from "vscode-languageserver-protocol";
-import { LspClient, uriOf } from "../../server/test/helpers/lsp-client";
+import { LspClient } from "../../server/test/helpers/lsp-client";
 
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "runtime", "bin", "expman.js");

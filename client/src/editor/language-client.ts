@@ -1,5 +1,4 @@
 /** Starts the YAML language server (server/out/server.js, native-free) over IPC. */
-import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import type { Ctx } from "./ctx";
 

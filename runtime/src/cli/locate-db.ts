@@ -21,7 +21,7 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
     try {
       env = parse(fs.readFileSync(envFile, "utf8")) ?? {};
     } catch (error) {
-      throw new Error(`Cannot read ${envFile}: ${(error as Error).message}`);
+      throw new Error(`Cannot read ${envFile}: ${(error as Error).message}`, { cause: error });
     }
     const tracker = (Array.isArray(env.trackers) ? env.trackers : []).find((t: Record<string, unknown>) => t?.type === "DBTracker");
     if (!tracker || typeof tracker.name !== "string") throw new Error(`${envFile} configures no DBTracker with a name: there is no database to read.`);

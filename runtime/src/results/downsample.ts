@@ -92,21 +92,38 @@ export class BucketReducer {
         if (cur >= 0) this.put(cur * 4, minA, minS, minV, minT, maxA, maxS, maxV, maxT, lastA, lastS, lastV, lastT, nanA, nanS, nanT);
         cur = b;
         const slot = cur * 4;
-        minA = arrival[slot + MIN], minS = stepOut[slot + MIN], minV = valueOut[slot + MIN], minT = timeOut[slot + MIN];
-        maxA = arrival[slot + MAX], maxS = stepOut[slot + MAX], maxV = valueOut[slot + MAX], maxT = timeOut[slot + MAX];
-        lastA = arrival[slot + LAST], lastS = stepOut[slot + LAST], lastV = valueOut[slot + LAST], lastT = timeOut[slot + LAST];
-        nanA = arrival[slot + NAN], nanS = stepOut[slot + NAN], nanT = timeOut[slot + NAN];
+        minA = arrival[slot + MIN]; minS = stepOut[slot + MIN]; minV = valueOut[slot + MIN]; minT = timeOut[slot + MIN];
+        maxA = arrival[slot + MAX]; maxS = stepOut[slot + MAX]; maxV = valueOut[slot + MAX]; maxT = timeOut[slot + MAX];
+        lastA = arrival[slot + LAST]; lastS = stepOut[slot + LAST]; lastV = valueOut[slot + LAST]; lastT = timeOut[slot + LAST];
+        nanA = arrival[slot + NAN]; nanS = stepOut[slot + NAN]; nanT = timeOut[slot + NAN];
       }
       const a = seen++;
       const v = values[i];
       if (v !== v) {
-        if (nanA < 0) (nanA = a), (nanS = s), (nanT = times[i]);
+        if (nanA < 0) {
+          nanA = a;
+          nanS = s;
+          nanT = times[i];
+        }
         continue;
       }
       const t = times[i];
-      if (minA < 0 || v < minV) (minA = a), (minS = s), (minV = v), (minT = t);
-      if (maxA < 0 || v > maxV) (maxA = a), (maxS = s), (maxV = v), (maxT = t);
-      (lastA = a), (lastS = s), (lastV = v), (lastT = t);
+      if (minA < 0 || v < minV) {
+        minA = a;
+        minS = s;
+        minV = v;
+        minT = t;
+      }
+      if (maxA < 0 || v > maxV) {
+        maxA = a;
+        maxS = s;
+        maxV = v;
+        maxT = t;
+      }
+      lastA = a;
+      lastS = s;
+      lastV = v;
+      lastT = t;
     }
     if (cur >= 0) this.put(cur * 4, minA, minS, minV, minT, maxA, maxS, maxV, maxT, lastA, lastS, lastV, lastT, nanA, nanS, nanT);
     this.seen = seen;
@@ -122,10 +139,10 @@ export class BucketReducer {
     nanA: number, nanS: number, nanT: number,
   ): void {
     const arrival = this.arrival, step = this.step, value = this.value, time = this.time;
-    arrival[slot + MIN] = minA, step[slot + MIN] = minS, value[slot + MIN] = minV, time[slot + MIN] = minT;
-    arrival[slot + MAX] = maxA, step[slot + MAX] = maxS, value[slot + MAX] = maxV, time[slot + MAX] = maxT;
-    arrival[slot + LAST] = lastA, step[slot + LAST] = lastS, value[slot + LAST] = lastV, time[slot + LAST] = lastT;
-    arrival[slot + NAN] = nanA, step[slot + NAN] = nanS, value[slot + NAN] = NaN, time[slot + NAN] = nanT;
+    arrival[slot + MIN] = minA; step[slot + MIN] = minS; value[slot + MIN] = minV; time[slot + MIN] = minT;
+    arrival[slot + MAX] = maxA; step[slot + MAX] = maxS; value[slot + MAX] = maxV; time[slot + MAX] = maxT;
+    arrival[slot + LAST] = lastA; step[slot + LAST] = lastS; value[slot + LAST] = lastV; time[slot + LAST] = lastT;
+    arrival[slot + NAN] = nanA; step[slot + NAN] = nanS; value[slot + NAN] = NaN; time[slot + NAN] = nanT;
   }
 
   /** The kept points, bucket by bucket, each bucket's points in step order (ties: arrival). */

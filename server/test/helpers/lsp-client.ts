@@ -20,7 +20,7 @@ let built: Promise<string> | undefined;
 /** Builds the bundle once per test process, into a private temp file (tests run in parallel). */
 export function serverBundle(): Promise<string> {
   built ??= (async () => {
-    // @ts-ignore: an .mjs build script without types
+    // @ts-expect-error: an .mjs build script without types
     const { buildServer } = await import("../../build.mjs");
     const dir = mkdtempSync(join(tmpdir(), "expman-ls-"));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));

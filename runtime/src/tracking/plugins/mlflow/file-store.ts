@@ -63,6 +63,7 @@ export class MlflowFileStore implements MlflowBackend {
     } catch (error) {
       throw new Error(
         `MLflowTracker cannot create its file store at ${this.root}: ${(error as Error).message}. Make the folder writable, or set tracking_uri to an MLflow server.`,
+        { cause: error },
       );
     }
     this.ready = true;

@@ -268,7 +268,7 @@ export class MlflowRestStore implements MlflowBackend {
         }
         // Do not make a finished run wait 1.25 s per queued call on a server that is gone.
         this.unreachableUntil = Date.now() + UNREACHABLE_PAUSE_MS;
-        throw new Error(`${method} ${url} failed: ${(error as Error).message}`);
+        throw new Error(`${method} ${url} failed: ${(error as Error).message}`, { cause: error });
       }
       const text = await response.text();
       if (response.ok) return text ? JSON.parse(text) : {};

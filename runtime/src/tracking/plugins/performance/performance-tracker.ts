@@ -360,7 +360,7 @@ export class PerformanceTracker extends Tracker {
       fs.mkdirSync(this.workspace, { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify(data, jsonSafe, 2)}\n`);
     } catch (error) {
-      throw new Error(`PerformanceTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`);
+      throw new Error(`PerformanceTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`, { cause: error });
     }
   }
 }

@@ -59,6 +59,7 @@ export class EventFileWriter {
       throw new Error(
         `TensorBoardTracker cannot write its event file in ${this.logDir}: ${(error as Error).message}. ` +
           `Make the folder writable (or free disk space); ${this.records.length} bytes of events were dropped.`,
+        { cause: error },
       );
     } finally {
       this.records.clear();
