@@ -68,7 +68,10 @@ export class GpuMonitor {
   stop(): void {
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null) child.kill();
+    // Only a child that really started has a pid. A spawn that failed (ENOENT: no nvidia-smi)
+    // reports its error a tick later; killing it before then makes Node signal pid 0, which is
+    // the whole process group: the shell or the editor around `expman run`. Never do that.
+    if (child && typeof child.pid === "number" && child.pid > 0 && child.exitCode === null && child.signalCode === null) child.kill();
   }
 
   /** Parses `index, util, mem used MiB, mem total MiB, temp` lines; exposed for tests. */
