@@ -33,3 +33,8 @@ export { TensorBoardTracker } from "./tracking/plugins/tensorboard/tensorboard-t
 export { MLflowTracker } from "./tracking/plugins/mlflow/mlflow-tracker";
 export { PerformanceTracker } from "./tracking/plugins/performance/performance-tracker";
 export { ResultsStore, ResultsNotFoundError, recoverStale } from "./results/store";
+
+// Built-in trackers and callbacks are known as soon as the runtime is imported (as in the
+// original, where importing the package registers them), not only once an Experiment exists.
+import { registerBuiltins as registerBuiltinsOnImport } from "./builtins/register-builtins";
+registerBuiltinsOnImport();

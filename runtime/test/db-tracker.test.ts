@@ -103,7 +103,7 @@ test("DBTracker is the registered built-in, built from env.yaml into <workspace>
   const tracker = DBTracker.fromConfig({ type: "DBTracker", name: "x.db" }, ws);
   assert.equal(tracker.path, path.join(ws, "artifacts", "x.db"));
   tracker.close();
-  assert.throws(() => DBTracker.fromConfig({ type: "DBTracker" }, ws), /DBTracker needs a 'name'.*artifacts/);
+  assert.throws(() => DBTracker.fromConfig({ type: "DBTracker", name: "" }, ws), /DBTracker 'name' must be the database file name.*artifacts.*tracker\.db/);
   assert.throws(() => DBTracker.fromConfig({ type: "DBTracker", name: "y.db", flush_interval: 0 }, ws), /flush_interval/);
   assert.throws(() => DBTracker.fromConfig({ type: "DBTracker", name: "y.db", recreate: "yes" }, ws), /recreate/);
 });

@@ -60,8 +60,8 @@ describe("validateConfigSet", () => {
   });
 
   it("reports missing required keys with text and place to insert them", () => {
-    const ds = validateConfigSet(set({ experiment: "name: e\n", env: "trackers:\n  - type: DBTracker\n    recreate: true\n" }), registry);
-    assert.deepEqual(summary(ds), ["env:0:0-0:9 missing-key", "env:1:4-1:19 missing-key", "experiment:0:0-0:7 missing-key"]);
+    const ds = validateConfigSet(set({ experiment: "name: e\n", env: "trackers:\n  - type: TensorBoardTracker\n    verbose: true\n" }), registry);
+    assert.deepEqual(summary(ds), ["env:0:0-0:9 missing-key", "env:1:4-1:28 missing-key", "experiment:0:0-0:7 missing-key"]);
     const [workspace, dbName, desc] = ds;
     assert.deepEqual(workspace.data, { missingKey: "workspace", insertText: 'workspace: ""\n', insertPosition: { line: 0, character: 0 } });
     assert.deepEqual(dbName.data, { missingKey: "name", insertText: 'name: ""\n    ', insertPosition: { line: 1, character: 4 } });

@@ -9,9 +9,12 @@ import type { ParamsSchema, TypeDescription } from "../registry/schema";
 /** Keys the original accepted and ignored; kept so its configs still validate. */
 const IGNORED_VERBOSE = { verbose: { type: "boolean", description: "Ignored by this tracker (accepted for compatibility with the original's configs)." } } as const satisfies ParamsSchema;
 
+/** The original DBTracker's database file name when `name` is left out. */
+export const DEFAULT_DB_NAME = "tracker.db";
+
 const DB_TRACKER: ParamsSchema = {
   ...IGNORED_VERBOSE,
-  name: { type: "string", required: true, description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`)." },
+  name: { type: "string", default: DEFAULT_DB_NAME, description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`); `tracker.db` when left out, as in the original." },
   recreate: { type: "boolean", default: false, description: "Delete an existing database first. By default a database is reused and a new experiment is appended." },
   flush_interval: { type: "number", default: 1, minimum: 0.05, description: "Seconds between background flushes of buffered points, so the database is never further behind." },
   lock_timeout: { type: "number", default: 10, minimum: 0, description: "Seconds writes wait for another process's lock on the database (training goes on meanwhile); past it the run fails, naming the process." },

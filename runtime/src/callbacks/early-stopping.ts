@@ -66,6 +66,14 @@ export class EarlyStopping extends Callback {
     });
   }
 
+  /** Whether this callback stopped training (the original's `early_stop` attribute, which it never set). */
+  get earlyStop(): boolean {
+    return this.stoppedEarly;
+  }
+  get early_stop(): boolean {
+    return this.stoppedEarly;
+  }
+
   /** The original's alias. */
   get waitCount(): number {
     return this.counter;

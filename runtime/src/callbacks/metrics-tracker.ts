@@ -42,7 +42,8 @@ export class MetricsTracker extends Callback {
   override onEnd(runMetrics: MetricDict): void {
     this.collect(runMetrics, (name, value) => this.push(name, value));
     this.write(true);
-    this.env.trackerManager.onAddArtifact(Level.TRIAL_RUN, this.filePath, "metrics");
+    // A callback used on its own (tests, a notebook) may have an environment without trackers.
+    this.env.trackerManager?.onAddArtifact(Level.TRIAL_RUN, this.filePath, "metrics");
   }
 
   getLatest(key: Metric | string, fallback?: unknown): unknown {

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { DEFAULT_DB_NAME } from "../builtins/catalog";
 import { resolveWorkspace } from "../env/environment";
 
 /**
@@ -24,8 +25,9 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
       throw new Error(`Cannot read ${envFile}: ${(error as Error).message}`, { cause: error });
     }
     const tracker = (Array.isArray(env.trackers) ? env.trackers : []).find((t: Record<string, unknown>) => t?.type === "DBTracker");
-    if (!tracker || typeof tracker.name !== "string") throw new Error(`${envFile} configures no DBTracker with a name: there is no database to read.`);
-    const file = path.join(resolveWorkspace(env.workspace, dir), "artifacts", tracker.name);
+    if (!tracker) throw new Error(`${envFile} configures no DBTracker: there is no database to read.`);
+    const name = typeof tracker.name === "string" && tracker.name !== "" ? tracker.name : DEFAULT_DB_NAME;
+    const file = path.join(resolveWorkspace(env.workspace, dir), "artifacts", name);
     if (!fs.existsSync(file)) throw new Error(`No database yet at ${file}: run the experiment first (expman run ${options.config}).`);
     return [file];
   }

@@ -70,7 +70,8 @@ export type ConfigDiagnosticCode =
   | "untracked-metric"
   | "duplicate-trial"
   | "missing-import"
-  | "alias-limit";
+  | "alias-limit"
+  | "changed-meaning";
 
 export interface ConfigDiagnostic {
   role: ConfigRole;
@@ -618,6 +619,25 @@ class Validator {
     const type = this.checkType(typeEntry.value, kind);
     if (!type) return;
     this.checkMap(entry, type.params ?? {}, `${kind} ${type.name}`, type.closed === true, ["type"], customMetrics);
+    if (type.name === "EarlyStopping") this.checkLegacyMinDelta(entry);
+  }
+
+  /**
+   * The original has no `min_delta` (it rejects such an entry and requires `min_delta_percent`);
+   * here it is an absolute threshold. An old config with `min_delta` alone would silently change
+   * meaning, so say so.
+   */
+  checkLegacyMinDelta(entry: LMap): void {
+    const minDelta = entry.entries.get("min_delta");
+    if (!minDelta || entry.entries.has("min_delta_percent")) return;
+    this.out.add(
+      minDelta.keyFile,
+      minDelta.keyStart,
+      minDelta.keyEnd,
+      "warning",
+      "changed-meaning",
+      "'min_delta' without 'min_delta_percent': the Python original rejects this entry (it requires 'min_delta_percent'); here 'min_delta' is an absolute threshold. If this config came from the original, write 'min_delta_percent: <percent>' instead; to keep the absolute threshold, add 'min_delta_percent: 0'.",
+    );
   }
 
   checkEntryList(list: LValue, kind: "tracker" | "callback", where: string, customMetrics: readonly string[]): void {

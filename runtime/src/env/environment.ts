@@ -27,7 +27,8 @@ export interface EnvironmentOptions {
  * environment per trial (`<ws>/<trial>`) and per run (`<ws>/<trial>/<trial>-<i>`).
  */
 export class Environment {
-  readonly workspace: string;
+  /** Changes only through `setWorkspace`. */
+  workspace: string;
   readonly config: Record<string, unknown>;
   readonly verbose: boolean;
   readonly debug: boolean;
@@ -103,6 +104,25 @@ export class Environment {
       abortSignal: options.abortSignal ?? this.abortSignal,
     });
     return child;
+  }
+
+  /**
+   * The original's `set_workspace(new, inner=False)`: switches this environment to `newWorkspace`
+   * (absolute, or relative to the current workspace when `inner`), creates its logs/, artifacts/
+   * and configs/ folders, moves the log file there and saves env.yaml. As in the original, the
+   * trackers stay where they were created.
+   */
+  setWorkspace(newWorkspace: string, inner = false): void {
+    this.workspace = inner ? path.resolve(this.workspace, newWorkspace) : path.resolve(newWorkspace);
+    fs.mkdirSync(this.workspace, { recursive: true });
+    void this.artifactDir;
+    this.logger.setLogDir(this.logDir);
+    this.saveConfig(ProductPaths.CONFIG_FILE, this.config);
+  }
+
+  /** The original's spelling. */
+  set_workspace(newWorkspace: string, inner = false): void {
+    this.setWorkspace(newWorkspace, inner);
   }
 
   /** Writes a config object as YAML under `<ws>/configs/`. */

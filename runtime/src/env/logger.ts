@@ -27,7 +27,8 @@ export class Logger {
   /** Listeners for every logger of the process (the CLI forwards lines to the events channel). */
   static readonly globalListeners: LogListener[] = [];
   private fd: number | undefined;
-  readonly file: string;
+  /** The log file; moves with `setLogDir`. */
+  file: string;
   private readonly listeners: LogListener[] = [];
 
   constructor(
@@ -80,6 +81,13 @@ export class Logger {
     if (this.options.console) (level === "ERROR" || level === "WARNING" ? process.stderr : process.stdout).write(line);
     for (const listener of this.listeners) listener(level, message, now);
     for (const listener of Logger.globalListeners) listener(level, message, now);
+  }
+
+  /** The original's `set_log_dir`: later lines go to a file of the same name in `logDir`. */
+  setLogDir(logDir: string): void {
+    fs.mkdirSync(logDir, { recursive: true });
+    this.close();
+    this.file = path.join(logDir, path.basename(this.file));
   }
 
   close(): void {

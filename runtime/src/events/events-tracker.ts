@@ -140,6 +140,8 @@ export class EventsTracker extends Tracker {
   }
 
   override onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
+    // Already sent as a "checkpoint" event.
+    if (artifact.checkpoint) return;
     this.outbox.channel.send({ kind: "artifact", ids: ctx.ids, path: artifact.path, type: artifact.type, level: LEVEL_NAMES[level] });
   }
 

@@ -102,6 +102,8 @@ function importLocation(text: string, index: number): { line: number; column: nu
  * over trials and their repeats, with the original's event order (inventory section 5.1).
  */
 export class Experiment {
+  /** Warnings of the config check (the run goes on; `expman run` prints them). */
+  configWarnings: ConfigDiagnostic[] = [];
   readonly env: Environment;
   readonly title: string;
   readonly description: string;
@@ -171,7 +173,9 @@ export class Experiment {
         );
       }
     }
-    return new Experiment(dir, sources, options);
+    const experiment = new Experiment(dir, sources, options);
+    experiment.configWarnings = diagnostics.filter((d) => d.severity === "warning");
+    return experiment;
   }
 
   /** The trials this experiment runs (all of trials.yaml, or those named by `only`). */

@@ -1,4 +1,4 @@
-import { Level, Metric, RunStatus } from "../common/enums";
+import { Level, Metric, RunStatus, isMetric } from "../common/enums";
 import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import { attempt, sequence, then, type MaybePromise } from "../common/maybe-async";
 import type { Environment } from "../env/environment";
@@ -114,7 +114,11 @@ export class Pipeline {
     };
   }
 
-  /** Wraps `runEpoch(epochIdx, model, ...)`: one epoch's lifecycle, tracking and callbacks. */
+  /**
+   * Wraps `runEpoch(epochIdx, model, ...)`: one epoch's lifecycle, tracking and callbacks.
+   * Returns what the epoch function returned. Metrics may be set on `this.epochMetrics` or
+   * returned as a dict (`return { [Metric.VAL_LOSS]: 0.3 }`), or both: they are merged.
+   */
   static epochWrapper<This extends Pipeline, A extends [number, ...unknown[]], R>(
     target: Method<This, A, R>,
     _context?: ClassMethodDecoratorContext<This, Method<This, A, R>>,
@@ -125,7 +129,7 @@ export class Pipeline {
     };
   }
 
-  /** Wraps `runBatch(batchIdx, ...)`: one batch's lifecycle, tracking and callbacks. */
+  /** Wraps `runBatch(batchIdx, ...)`: as epochWrapper, for one batch (returned dict merged into batchMetrics). */
   static batchWrapper<This extends Pipeline, A extends [number, ...unknown[]], R>(
     target: Method<This, A, R>,
     _context?: ClassMethodDecoratorContext<This, Method<This, A, R>>,
@@ -210,7 +214,7 @@ export class Pipeline {
     tm.onStart(Level.EPOCH, { epochId: epochIdx });
 
     let ended = false;
-    const end = (status: RunStatus, propagateStop: boolean): MaybePromise<unknown> => {
+    const end = (status: RunStatus, propagateStop: boolean, value: unknown = status): MaybePromise<unknown> => {
       ended = true;
       tm.onEnd(Level.EPOCH, { epochId: epochIdx, status });
       const metrics = this.epochMetrics;
@@ -222,15 +226,18 @@ export class Pipeline {
           this.stopRequested = true;
         }
         if (propagateStop) throw new StopTraining("Stopping pipeline execution");
-        return stop ? RunStatus.STOPPED : status;
+        return value;
       });
     };
 
     return attempt(
       () =>
-        then(body(), (status) => {
+        then(body(), (value) => {
+          // The original's epoch_wrapper returns what the epoch function returned, and a returned
+          // metrics dict is what trackers and callbacks see: merge it over this.epochMetrics.
+          if (isMetricDict(value)) this.epochMetrics = { ...this.epochMetrics, ...value };
           tm.trackDict(this.epochMetrics, epochIdx);
-          return end(isRunStatus(status) ? status : RunStatus.SUCCESS, false);
+          return end(isRunStatus(value) ? value : RunStatus.SUCCESS, false, value);
         }),
       (error) => {
         // Thrown after the epoch's end events (a stop request, a failing callback): pass it up.
@@ -261,6 +268,7 @@ export class Pipeline {
     return attempt(
       () =>
         then(body(), (status) => {
+          if (isMetricDict(status)) this.batchMetrics = { ...this.batchMetrics, ...status };
           tm.trackDict(this.batchMetrics);
           ended = true;
           tm.onEnd(Level.BATCH, { batchId: batchIdx, status: isRunStatus(status) ? status : RunStatus.SUCCESS });
@@ -270,7 +278,6 @@ export class Pipeline {
             if (stop) {
               this.env.logger.info("Stopping pipeline execution at batch level");
               this.stopRequested = true;
-              return RunStatus.STOPPED;
             }
             return status;
           });
@@ -303,6 +310,15 @@ function checkIndex(method: string, what: string, value: unknown): void {
 /** Calls every callback (none is skipped), in order; true when any asked to stop. */
 function callbacksWantStop(callbacks: Callback[], call: (cb: Callback) => MaybePromise<boolean | void>): MaybePromise<boolean> {
   return then(sequence(callbacks, call), (results) => results.some((r) => r === true));
+}
+
+/** A plain object whose keys are all Metric names: what an epoch or batch function may return. */
+function isMetricDict(value: unknown): value is MetricDict {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every(isMetric);
 }
 
 function isRunStatus(value: unknown): value is RunStatus {

@@ -9,11 +9,16 @@ import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricP
 
 const SCOPE_LEVEL = { batch: Level.BATCH, epoch: Level.EPOCH, run: Level.PIPELINE } as const;
 
+/** Buffered lines reach the file at most this long after they were logged. */
+const FLUSH_MS = 1000;
+
 /**
  * The original's human-readable `experiment.log`: one file for the whole hierarchy
- * (`<root ws>/artifacts/experiment.log`), each line indented two spaces per level. Lines are
- * buffered and written at level ends, every 64 KiB and on exit, so per-batch metrics stay cheap.
- * The syntaxes/ grammar colours this format in the editor.
+ * (`<root ws>/artifacts/experiment.log`), each line indented two spaces per level, in the
+ * original's wording (`Creating EPOCH`, `Kwargs: {...}`, `Parameters:`, `<metric>: <value> at
+ * step <n>`). Lines are buffered so per-batch metrics stay cheap, and written within a second
+ * (a timer, and a check on every line for loops that never yield), at level ends, every 64 KiB
+ * and on exit: `tail -f` follows a long epoch. The syntaxes/ grammar colours this format.
  */
 export class LogTracker extends Tracker {
   readonly file: string;
@@ -21,6 +26,10 @@ export class LogTracker extends Tracker {
   private bufferedBytes = 0;
   private readonly echo: boolean;
   private readonly exitHandler = () => this.flush();
+  private timer: NodeJS.Timeout | undefined;
+  private lastFlush = Date.now();
+  /** The original's `current_level`: set by create/start, cleared by end; params and run metrics are indented by it. */
+  private currentLevel: Level | null = null;
 
   constructor(workspace: string, options: { verbose?: boolean } = {}) {
     super(workspace);
@@ -44,7 +53,16 @@ export class LogTracker extends Tracker {
     this.buffer.push(out);
     this.bufferedBytes += out.length;
     if (this.echo) process.stdout.write(`${"  ".repeat(level)}${text}\n`);
-    if (this.bufferedBytes > 65536) this.flush();
+    if (this.bufferedBytes > 65536 || Date.now() - this.lastFlush >= FLUSH_MS) {
+      this.flush();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, FLUSH_MS);
+      // The log must never keep the process alive; the exit handler writes what is left.
+      this.timer.unref();
+    }
   }
 
   private infoLines(level: Level, info: LevelInfo): void {
@@ -61,28 +79,36 @@ export class LogTracker extends Tracker {
   }
 
   override onCreate(level: Level, info: LevelInfo): void {
+    this.currentLevel = level;
     this.line(level, `Creating ${Level[level]}`);
     this.infoLines(level, info);
   }
 
   override onStart(level: Level, info: LevelInfo): void {
+    this.currentLevel = level;
     this.line(level, `Starting ${Level[level]}`);
-    this.infoLines(level, info);
+    // The original starts the experiment without arguments and a trial with `trial_name=`.
+    const { name, ...rest } = info;
+    if (level === Level.TRIAL && name !== undefined) this.infoLines(level, { trialName: name, ...rest });
+    else if (level === Level.EXPERIMENT) this.infoLines(level, rest);
+    else this.infoLines(level, info);
   }
 
   override onEnd(level: Level, info: LevelInfo): void {
     this.line(level, `Ending ${Level[level]}`);
     this.infoLines(level, info);
+    this.currentLevel = null;
     if (level <= Level.EPOCH) this.flush();
   }
 
   override track(point: MetricPoint): void {
     const step = point.step === null ? "" : ` at step ${point.step}`;
-    this.line(SCOPE_LEVEL[point.scope], `${point.key}: ${formatValue(point.value)}${step}`);
+    const level = point.scope === "run" ? (this.currentLevel ?? Level.EXPERIMENT) : SCOPE_LEVEL[point.scope];
+    this.line(level, `${point.key}: ${formatValue(point.value)}${step}`);
   }
 
-  override logParams(params: Record<string, unknown>, ctx: LifecycleContext): void {
-    const level = ctx.ids.run ? Level.TRIAL_RUN : ctx.ids.trial ? Level.TRIAL : Level.EXPERIMENT;
+  override logParams(params: Record<string, unknown>, _ctx: LifecycleContext): void {
+    const level = this.currentLevel ?? Level.EXPERIMENT;
     this.line(level, "Parameters:");
     for (const [k, v] of Object.entries(params)) this.line(level, `  ${k}: ${formatValue(v)}`);
   }
@@ -106,6 +132,11 @@ export class LogTracker extends Tracker {
   }
 
   override flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.lastFlush = Date.now();
     if (this.buffer.length === 0) return;
     const text = this.buffer.join("");
     this.buffer = [];

@@ -315,6 +315,10 @@ export class TrackerManager {
       time: Date.now(),
     };
     this.fanOut("onCheckpoint", (t, ctx) => t.onCheckpoint(checkpoint, ctx));
+    // The original's CheckpointCallback announces checkpoints as artifacts of the trial run
+    // (`on_add_artifact`); trackers written for it rely on that. Marked, so ours skip it.
+    const artifact: ArtifactInfo = { path: checkpointPath, type: "checkpoint", time: checkpoint.time, checkpoint };
+    this.fanOut("onAddArtifact", (t, ctx) => t.onAddArtifact(Level.TRIAL_RUN, artifact, ctx));
   }
 
   onAddArtifact(level: Level, artifactPath: string, artifactType = "unknown", meta?: Record<string, unknown>): void {

@@ -75,6 +75,12 @@ export interface ArtifactInfo {
   type: string;
   meta?: Record<string, unknown>;
   time: number;
+  /**
+   * Set when this artifact event announces a checkpoint that trackers also received through
+   * `onCheckpoint` (trackers written for the original expect `on_add_artifact` for it). A tracker
+   * that stores checkpoints from `onCheckpoint` skips these, so nothing is stored twice.
+   */
+  checkpoint?: CheckpointInfo;
 }
 
 /**

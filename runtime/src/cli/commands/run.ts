@@ -86,6 +86,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
+  if (experiment.configWarnings.length > 0) process.stderr.write(`${experiment.configWarnings.map(formatConfigDiagnostic).join("\n")}\n`);
+
   const closeControl = values.control
     ? readControlChannel(
         values.control,

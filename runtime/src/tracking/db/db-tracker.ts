@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { Level } from "../../common/enums";
 import { parseRunStatus, RunStatus, runStatusName, type RunStatusName } from "../../common/vocabulary";
+import { DEFAULT_DB_NAME } from "../../builtins/catalog";
 import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
@@ -55,9 +56,10 @@ export class DBTracker extends Tracker {
       this.ids = shared.ids;
       this.root = false;
     } else {
-      const name = options.name;
+      // The original's default file name.
+      const name = options.name ?? DEFAULT_DB_NAME;
       if (typeof name !== "string" || name.trim() === "") {
-        throw new TypeError(`DBTracker needs a 'name': the database file under ${artifactsDirOf(workspace)} (e.g. name: experiment.db).`);
+        throw new TypeError(`DBTracker 'name' must be the database file name under ${artifactsDirOf(workspace)} (e.g. name: experiment.db); leave it out for ${DEFAULT_DB_NAME}.`);
       }
       const interval = options.flush_interval ?? 1;
       if (typeof interval !== "number" || !(interval >= 0.05)) {
@@ -209,6 +211,8 @@ export class DBTracker extends Tracker {
   }
 
   onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
+    // Stored once, in the checkpoint table, by onCheckpoint.
+    if (artifact.checkpoint) return;
     this.adopt(ctx);
     const levelName = ARTIFACT_LEVEL[level];
     if (!levelName) throw new Error(`DBTracker: artifacts are filed under a level; got ${String(level)}.`);
