@@ -39,7 +39,7 @@ describe("generated JSON schemas", () => {
       ["experiment", "name: only\n"],
       ["trials", "- name: a\n  repeat: -1\n  settings: {}\n"],
       ["trials", "trials:\n  - name: a\n"],
-      ["env", "workspace: out\ntrackers:\n  - type: DBTracker\n"],
+      ["env", "workspace: out\ntrackers:\n  - type: TensorBoardTracker\n"],
       ["base", "pipeline:\n  type: P\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n      patiense: 3\n"],
       ["base", "seed: 1.5\n"],
     ];

@@ -149,7 +149,7 @@ describe("language server on a TypeScript workspace", () => {
 
   it("checks env.yaml: tracker options, unknown keys, imports that do not exist", async () => {
     const uri = uriOf(cfg("env.yaml"));
-    const text = "workspace: out\nverbos: true\ntrackers:\n  - type: DBTracker\n  - type: ConsoleTracker\n    prefix: x\nimports:\n  - ../../src/missing.ts\n  - ../../src/pipelines\n";
+    const text = "workspace: out\nverbos: true\ntrackers:\n  - type: TensorBoardTracker\n  - type: ConsoleTracker\n    prefix: x\nimports:\n  - ../../src/missing.ts\n  - ../../src/pipelines\n";
     const v = await client.change(uri, text);
     const diags = await client.diagnosticsFor(uri, v);
     const summary = diags.map((d) => `${d.code}@${d.range.start.line}:${d.severity}`);
