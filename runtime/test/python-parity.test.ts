@@ -30,7 +30,7 @@ test("epoch wrapper: metrics returned from the epoch function and set on this.ep
   const losses = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9];
   class Returning extends Pipeline {
     @Pipeline.runWrapper
-    async run() {
+    async run(_config?: unknown) {
       for (let e = 0; e < losses.length; e++) {
         returned.push(await this.runEpoch(e, null));
         if (this.stopRequested) break;
@@ -76,7 +76,7 @@ test("epoch wrapper: metrics returned from the epoch function and set on this.ep
   const { env: env2, recorder: rec2 } = runEnvironment();
   class Plain extends Pipeline {
     @Pipeline.runWrapper
-    run() {
+    run(_config?: unknown) {
       return this.runEpoch(0, null);
     }
     @Pipeline.epochWrapper
@@ -117,7 +117,7 @@ test("checkpoints reach trackers as onCheckpoint and onAddArtifact; the DBTracke
   }
   class P extends Pipeline {
     @Pipeline.runWrapper
-    run() {
+    run(_config?: unknown) {
       for (let e = 0; e < 2; e++) this.runEpoch(e, null);
       this.runMetrics[Metric.NETWORK] = new Model();
     }
