@@ -33,6 +33,9 @@ export { TensorBoardTracker } from "./tracking/plugins/tensorboard/tensorboard-t
 export { MLflowTracker } from "./tracking/plugins/mlflow/mlflow-tracker";
 export { PerformanceTracker } from "./tracking/plugins/performance/performance-tracker";
 export { ResultsStore, ResultsNotFoundError, recoverStale } from "./results/store";
+export { openResults, type ResultsReader } from "./results/open";
+export { PythonOriginalStore } from "./results/python-original";
+export type { TrackOptions } from "./tracking/tracker-manager";
 
 // Built-in trackers and callbacks are known as soon as the runtime is imported (as in the
 // original, where importing the package registers them), not only once an Experiment exists.

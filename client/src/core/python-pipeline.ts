@@ -61,6 +61,8 @@ export function pythonPipelineMessage(name: string, dir: string, p: PythonPipeli
   return (
     `Not started: '${name}': ${what}. Experiment Manager runs TypeScript and JavaScript pipelines with Node, so it cannot run this one. ` +
     `Run it with the Python experiment_manager package, from a script that imports the module registering the pipeline and calls ` +
-    `Experiment.create("${dir}").run(). Editing help (completion, hover, checks) works for it here.`
+    `Experiment.create("${dir}").run(), or set experimentManager.python.runCommand (e.g. python train.py \${configDir}) to run it ` +
+    `from here: it is started without a shell in the workspace folder, and the tree and the metrics panel follow the run from its database. ` +
+    `Editing help (completion, hover, checks) works for it here.`
   );
 }

@@ -4,14 +4,16 @@
  * RunManager, shows output in a channel named after the experiment, progress in the status
  * bar, and the outcome (with a button to the log) when it ends.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { commandArgv } from "../core/python-run";
 import { NO_CHECKPOINT_WARNING } from "@expman/runtime/describe";
 import type { RunOutcome } from "../core/run-process";
 import { progressText } from "../core/run-process";
 import type { ManagedRun } from "../core/run-manager";
 import { configFolderOf, experimentName, isConfigFolder } from "../core/config-folder";
-import { pythonPipelineOf, pythonPipelineMessage } from "../core/python-pipeline";
+import { pythonPipelineOf, pythonPipelineMessage, type PythonPipeline } from "../core/python-pipeline";
 import { isNodeProject } from "../core/runtime-locator";
 import { validateConfigDir } from "../core/validate-config";
 import type { TreeNode } from "../core/tree-model";
@@ -35,6 +37,8 @@ export class RunCommands implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
   private readonly statusItems = new Map<number, vscode.StatusBarItem>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Runs of Python-original experiments started here (experimentManager.python.runCommand). */
+  private readonly pythonRuns = new Set<ChildProcess>();
 
   constructor(private readonly ctx: Ctx) {
     this.disposables.push(
@@ -108,6 +112,8 @@ export class RunCommands implements vscode.Disposable {
     // Before Node, the runtime or validation: a Python pipeline cannot run here at all.
     const python = pythonPipelineOf(dir, await this.ctx.serverRegistryIfReady());
     if (python) {
+      const commandLine = (vscode.workspace.getConfiguration("experimentManager").get<string>("python.runCommand") ?? "").trim();
+      if (commandLine) return this.runPython(dir, experimentName(dir), commandLine, python);
       const text = pythonPipelineMessage(experimentName(dir), dir, python);
       this.channel(experimentName(dir)).appendLine(text);
       void this.ctx.notify("warning", text);
@@ -151,6 +157,46 @@ export class RunCommands implements vscode.Disposable {
     );
     if (run.state === "queued") void this.ctx.notify("info", `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`);
     return { started: true, runId: run.id };
+  }
+
+  /**
+   * Runs a Python-original experiment with the user's command (no shell, in the workspace
+   * folder). The tree and the panel follow it from its database, which expman reads read-only.
+   */
+  private runPython(dir: string, name: string, commandLine: string, python: PythonPipeline): RunCommandResult {
+    const cwd = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir))?.uri.fsPath ?? path.dirname(dir);
+    let argv: string[];
+    try {
+      argv = commandArgv(commandLine, { configDir: dir, workspaceFolder: cwd, pipelineFile: python.file });
+    } catch (e) {
+      void this.ctx.notify("error", `experimentManager.python.runCommand: ${(e as Error).message}`);
+      return { started: false, reason: "python-pipeline", errors: [(e as Error).message] };
+    }
+    const ch = this.channel(name);
+    ch.appendLine(`── ${new Date().toLocaleString()} · ${argv.join(" ")} (in ${cwd})`);
+    if (this.ctx.settings.revealOutput === "always") ch.show(true);
+    const child = spawn(argv[0], argv.slice(1), { cwd, shell: false, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    this.pythonRuns.add(child);
+    child.stdout!.setEncoding("utf8");
+    child.stderr!.setEncoding("utf8");
+    child.stdout!.on("data", (text: string) => ch.append(text));
+    child.stderr!.on("data", (text: string) => ch.append(text));
+    child.on("error", (e) => {
+      ch.appendLine(`Cannot start ${argv[0]}: ${e.message}`);
+      void this.ctx.notify("error", `Cannot start '${argv[0]}' for '${name}': ${e.message}. Check experimentManager.python.runCommand (e.g. the full path of your interpreter, .venv/bin/python).`);
+    });
+    child.on("exit", (code, signal) => {
+      this.pythonRuns.delete(child);
+      ch.appendLine(`── ended: exit ${signal ?? code}`);
+      void vscode.commands.executeCommand("experimentManager.refresh");
+      if (code === 0) {
+        if (this.ctx.settings.notifyOnFinish) void this.ctx.notify("info", `'${name}' finished.`);
+      } else {
+        if (this.ctx.settings.revealOutput !== "never") ch.show(true);
+        void this.ctx.notify("error", `'${name}' ended with exit ${signal ?? code}.`, "Open Log").then((choice) => choice && ch.show(true));
+      }
+    });
+    return { started: true };
   }
 
   private installSuggested = false;
@@ -293,6 +339,8 @@ export class RunCommands implements vscode.Disposable {
   }
 
   dispose(): void {
+    // Python runs started from this window end with it (only what we started).
+    for (const child of this.pythonRuns) if (child.pid && child.exitCode === null) child.kill();
     for (const d of this.disposables) d.dispose();
     for (const i of this.statusItems.values()) i.dispose();
     for (const c of this.channels.values()) c.dispose();

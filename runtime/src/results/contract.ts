@@ -19,6 +19,10 @@ export interface ExperimentSummary {
   /** Config folder the experiment was run from, when known. */
   configDir: string | null;
   workspace: string | null;
+  /** Set for a database written by the Python original's DBTracker (read-only here). */
+  origin?: "python-original";
+  /** What that database does not record (status, repeat, end time, ...): shown as such, not invented. */
+  notRecorded?: string[];
 }
 
 export interface TrialSummary {
@@ -51,6 +55,9 @@ export interface RunSummary {
   finalMetrics: Record<string, number>;
   error: { message: string; stack?: string } | null;
   workspace: string | null;
+  /** As on ExperimentSummary: a run of the Python original and what its database lacks. */
+  origin?: "python-original";
+  notRecorded?: string[];
 }
 
 export interface EpochSummary {
@@ -93,6 +100,12 @@ export interface SeriesKey {
   minStep: number | null;
   maxStep: number | null;
   custom: boolean;
+  /**
+   * Per-label values (`per_label_val`: per-class accuracy, a confusion count per label) are one
+   * series per label, keyed `<metric>/<label>`; `metric` and `label` name the parts.
+   */
+  metric?: string;
+  label?: string;
 }
 
 /**
@@ -143,7 +156,8 @@ export interface QueryMethods {
   "series.keys": { params: { db: string; runId: number }; result: SeriesKey[] };
   "series.get": { params: { db: string } & SeriesQuery; result: Series };
   "checkpoints.list": { params: { db: string; runId: number }; result: CheckpointRecord[] };
-  "artifacts.list": { params: { db: string; runId: number }; result: ArtifactRecord[] };
+  /** Artifacts of one run (with its epochs and batches), one trial or one experiment: give exactly one id. */
+  "artifacts.list": { params: { db: string; runId?: number; trialId?: number; experimentId?: number }; result: ArtifactRecord[] };
   "db.close": { params: { db: string }; result: { closed: boolean } };
 }
 

@@ -4,6 +4,8 @@
  */
 export * from "./contract";
 export { ResultsStore, ResultsNotFoundError, type TextPoint } from "./store";
+export { openResults, openPythonOriginal, type ResultsReader } from "./open";
+export { PythonOriginalStore, PYTHON_NOT_RECORDED } from "./python-original";
 export { recoverStale, pidAlive, type RecoveryReport } from "./stale";
 export { BucketReducer } from "./downsample";
 export { TrackingDbError, type TrackingDbErrorCode } from "../tracking/db/errors";

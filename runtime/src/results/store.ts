@@ -254,9 +254,17 @@ export class ResultsStore {
   // ---- series ------------------------------------------------------------------------------
 
   seriesKeys(runId: number): SeriesKey[] {
+    const label = this.schemaVersion >= 3 ? "label" : "NULL AS label";
     return this.read(() =>
-      (this.stmt("SELECT key, scope, count, min_step, max_step, custom FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope").all(runId) as SeriesRow[]).map(
-        (s) => ({ key: s.key, scope: s.scope, count: s.count, minStep: s.min_step, maxStep: s.max_step, custom: s.custom === 1 }),
+      (this.stmt(`SELECT key, scope, count, min_step, max_step, custom, ${label} FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope`).all(runId) as (SeriesRow & { label: string | null })[]).map(
+        (s) => {
+          const key: SeriesKey = { key: s.key, scope: s.scope, count: s.count, minStep: s.min_step, maxStep: s.max_step, custom: s.custom === 1 };
+          if (s.label !== null && s.key.endsWith(`/${s.label}`)) {
+            key.metric = s.key.slice(0, s.key.length - s.label.length - 1);
+            key.label = s.label;
+          }
+          return key;
+        },
       ),
     );
   }
@@ -393,9 +401,24 @@ export class ResultsStore {
     );
   }
 
+  /** Artifacts of a run, its epochs and batches. */
   listArtifacts(runId: number): ArtifactRecord[] {
+    return this.artifacts("SELECT * FROM artifact WHERE run_id = ? ORDER BY time, id", runId);
+  }
+
+  /** Artifacts filed at experiment level (`onAddArtifact(Level.EXPERIMENT, ...)`). */
+  listExperimentArtifacts(experimentId: number): ArtifactRecord[] {
+    return this.artifacts("SELECT * FROM artifact WHERE level = 'experiment' AND experiment_id = ? ORDER BY time, id", experimentId);
+  }
+
+  /** Artifacts filed at trial level. */
+  listTrialArtifacts(trialId: number): ArtifactRecord[] {
+    return this.artifacts("SELECT * FROM artifact WHERE level = 'trial' AND trial_id = ? ORDER BY time, id", trialId);
+  }
+
+  private artifacts(sql: string, id: number): ArtifactRecord[] {
     return this.read(() =>
-      (this.stmt("SELECT * FROM artifact WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]).map((a) => ({
+      (this.stmt(sql).all(id) as Record<string, any>[]).map((a) => ({
         id: a.id,
         level: a.level,
         ownerId: a.level === "experiment" ? a.experiment_id : a.level === "trial" ? a.trial_id : a.run_id,

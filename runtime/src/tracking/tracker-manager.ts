@@ -170,7 +170,7 @@ export class TrackerManager {
    * metrics (NETWORK, CUSTOM_UNTRACKED, ...) are dropped: they are for callbacks only. The step
    * defaults to the epoch index inside an epoch and to the global batch counter inside a batch.
    */
-  track(metric: Metric, value: unknown, step?: number | null): void {
+  track(metric: Metric, value: unknown, step?: number | null, options: TrackOptions = {}): void {
     if (!METRIC_SET.has(metric)) {
       throw new TypeError(
         `track(): '${String(metric)}' is not a Metric. Use a Metric (e.g. Metric.TRAIN_LOSS) or Metric.CUSTOM with ['${String(metric)}', value].`,
@@ -180,11 +180,23 @@ export class TrackerManager {
     const time = Date.now();
     const resolved = step ?? this.defaultStep();
     const scope = this.scope();
+    const emit = (key: string, v: unknown, custom: boolean, perLabel?: Record<string, unknown>) => {
+      // A mapping of label -> number is per-label values (the original's dict value); with
+      // `perLabel` the total is tracked too. Each label is its own series, `<key>/<label>`.
+      const labels = perLabel ?? (isLabelMap(v) ? v : undefined);
+      if (perLabel !== undefined || labels === undefined) this.emit({ key, value: v, step: resolved, scope, custom, epoch: this.epoch, batch: this.batch, time });
+      if (labels) {
+        for (const [label, lv] of Object.entries(labels)) {
+          this.emit({ key: `${key}/${label}`, value: lv, step: resolved, scope, custom, epoch: this.epoch, batch: this.batch, time, label });
+        }
+      }
+    };
+    const perLabel = options.perLabel ?? options.per_label_val ?? undefined;
     if (metric === Metric.CUSTOM) {
-      for (const [key, v] of customPairs(value)) this.emit({ key, value: v, step: resolved, scope, custom: true, epoch: this.epoch, batch: this.batch, time });
+      for (const [key, v] of customPairs(value)) emit(key, v, true);
       return;
     }
-    this.emit({ key: metric, value, step: resolved, scope, custom: false, epoch: this.epoch, batch: this.batch, time });
+    emit(metric, value, false, perLabel);
   }
 
   /** Tracks every TRACKED entry of a metrics dict (epochMetrics, batchMetrics, runMetrics). */
@@ -380,6 +392,21 @@ function normalizeInfo(level: Level, info: LevelInfoArg): LevelInfo {
   if (copy.epochId === undefined && typeof copy.epoch_id === "number") copy.epochId = copy.epoch_id;
   if (copy.batchId === undefined && typeof copy.batch_id === "number") copy.batchId = copy.batch_id;
   return copy;
+}
+
+/** Per-label values given with a metric (the original's `per_label_val=` keyword). */
+export interface TrackOptions {
+  perLabel?: Record<string, number> | null;
+  per_label_val?: Record<string, number> | null;
+}
+
+/** `{ cat: 0.9, dog: 0.8 }`: a plain, non-empty object of numbers (per-label values). */
+export function isLabelMap(value: unknown): value is Record<string, number> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const values = Object.values(value);
+  return values.length > 0 && values.every((v) => typeof v === "number");
 }
 
 /** The `Metric.CUSTOM` forms: one `[name, value]` pair, or a list of pairs. */

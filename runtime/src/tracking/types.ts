@@ -24,6 +24,12 @@ export interface MetricPoint {
   batch: number | null;
   /** Wall time, milliseconds since the Unix epoch. */
   time: number;
+  /**
+   * A per-label value (the original's `per_label_val`): `key` is `<metric>/<label>`, so every
+   * tracker keeps one series per label (TensorBoard groups them under the metric); `label`
+   * names the label for trackers that store it as a dimension (the DBTracker).
+   */
+  label?: string;
 }
 
 /** What accompanies a lifecycle event. All fields optional: levels use what applies to them. */

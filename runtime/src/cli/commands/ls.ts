@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { ResultsStore } from "../../results/store";
+import { openResults } from "../../results/open";
 import type { RunSummary } from "../../results/contract";
 import { parse } from "../args";
 import { duration, num, table } from "../format";
@@ -25,7 +25,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const files = locateDatabases(values);
   const all: (RunSummary & { db: string })[] = [];
   for (const file of files) {
-    const store = ResultsStore.open(file);
+    const store = openResults(file);
     try {
       for (const run of store.listRuns()) all.push({ ...run, db: file });
     } finally {
@@ -46,7 +46,8 @@ export async function lsCommand(argv: string[]): Promise<number> {
     r.experimentTitle,
     r.trialName,
     r.repeat,
-    r.status,
+    // The original records no status: say so rather than show one.
+    r.origin ? "(not recorded)" : r.status,
     r.epochCount,
     r.endTime ? duration(r.endTime - r.startTime) : "",
     ...keys.map((k) => num(r.finalMetrics[k])),

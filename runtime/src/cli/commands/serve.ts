@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../../results/contract";
-import { ResultsNotFoundError, ResultsStore, TrackingDbError } from "../../results/store";
+import { ResultsNotFoundError, TrackingDbError } from "../../results/store";
+import { openResults, type ResultsReader } from "../../results/open";
 import { parse } from "../args";
 
 const USAGE = `Usage: expman serve
@@ -22,14 +23,14 @@ type Handler = (params: Record<string, any>) => unknown;
 
 /** Answers query methods against open stores, one store per database file. */
 export class QueryService {
-  private readonly stores = new Map<string, ResultsStore>();
+  private readonly stores = new Map<string, ResultsReader>();
 
-  private store(db: unknown): ResultsStore {
+  private store(db: unknown): ResultsReader {
     if (typeof db !== "string" || db === "") throw new RpcError(-32602, "params.db (the database file path) is required");
     const file = path.resolve(db);
     let store = this.stores.get(file);
     if (!store) {
-      store = ResultsStore.open(file);
+      store = openResults(file);
       this.stores.set(file, store);
     }
     return store;
@@ -53,7 +54,12 @@ export class QueryService {
       return this.store(p.db).getSeries(query as QueryMethods["series.get"]["params"]);
     },
     "checkpoints.list": (p) => this.store(p.db).listCheckpoints(num(p.runId, "runId")),
-    "artifacts.list": (p) => this.store(p.db).listArtifacts(num(p.runId, "runId")),
+    "artifacts.list": (p) => {
+      const store = this.store(p.db);
+      if (p.experimentId !== undefined) return store.listExperimentArtifacts(num(p.experimentId, "experimentId"));
+      if (p.trialId !== undefined) return store.listTrialArtifacts(num(p.trialId, "trialId"));
+      return store.listArtifacts(num(p.runId, "runId"));
+    },
     "db.close": (p) => {
       const file = path.resolve(String(p.db));
       const store = this.stores.get(file);

@@ -1,4 +1,4 @@
-import { ResultsStore } from "../../results/store";
+import { openResults, type ResultsReader } from "../../results/open";
 import type { RunSummary } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
@@ -21,14 +21,21 @@ export async function showCommand(argv: string[]): Promise<number> {
     const epochs = store.listEpochs(run.id);
     const checkpoints = store.listCheckpoints(run.id);
     const artifacts = store.listArtifacts(run.id);
+    const experimentArtifacts = store.listExperimentArtifacts(run.experimentId);
+    const trialArtifacts = store.listTrialArtifacts(run.trialId);
     const series = store.seriesKeys(run.id);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, series }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series }, null, 2)}\n`);
       return 0;
     }
     const out: string[] = [];
     out.push(`Run ${run.id}: ${run.experimentTitle} / ${run.trialName} repeat ${run.repeat} (seed ${run.seed ?? "-"})`);
-    out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+    if (run.origin === "python-original") {
+      out.push(`From a database written by the Python original (read-only). Not recorded by the original: ${(run.notRecorded ?? []).join(", ")}.`);
+      out.push(`Started ${new Date(run.startTime).toISOString()}`);
+    } else {
+      out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+    }
     if (run.workspace) out.push(`Workspace: ${run.workspace}`);
     if (run.error) out.push(`Error: ${run.error.message}${run.error.stack ? `\n${run.error.stack.split("\n").map((l) => `  ${l}`).join("\n")}` : ""}`);
     const params = Object.entries(run.params);
@@ -43,6 +50,8 @@ export async function showCommand(argv: string[]): Promise<number> {
       out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
     }
     if (artifacts.length) out.push("", "Artifacts:", ...artifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (trialArtifacts.length) out.push("", `Artifacts of trial ${run.trialName}:`, ...trialArtifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (experimentArtifacts.length) out.push("", `Artifacts of experiment ${run.experimentTitle}:`, ...experimentArtifacts.map((a) => `  ${a.type}: ${a.path}`));
     if (series.length) out.push("", "Series:", ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`));
     process.stdout.write(`${out.join("\n")}\n`);
     return 0;
@@ -50,10 +59,10 @@ export async function showCommand(argv: string[]): Promise<number> {
 }
 
 /** Opens the database and finds `<run>` (an id, or `<trial>-<repeat>` in the newest experiment). */
-export function withRun(values: Record<string, any>, ref: string, body: (store: ResultsStore, run: RunSummary) => number): number {
+export function withRun(values: Record<string, any>, ref: string, body: (store: ResultsReader, run: RunSummary) => number): number {
   const files = locateDatabases(values);
   for (const file of files) {
-    const store = ResultsStore.open(file);
+    const store = openResults(file);
     try {
       const run = findRun(store, ref);
       if (run) return body(store, run);
@@ -64,7 +73,7 @@ export function withRun(values: Record<string, any>, ref: string, body: (store: 
   throw new Error(`No run '${ref}' in ${files.join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`);
 }
 
-function findRun(store: ResultsStore, ref: string): RunSummary | undefined {
+function findRun(store: ResultsReader, ref: string): RunSummary | undefined {
   if (/^\d+$/.test(ref)) return store.getRun(Number(ref)) ?? undefined;
   const m = /^(.*)[-/](\d+)$/.exec(ref);
   if (!m) return undefined;

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Database } from "better-sqlite3";
 import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
-import { migrate, schemaVersionOf, SCHEMA_VERSION } from "./schema";
+import { migrate, refuseForeignDatabase, schemaVersionOf, SCHEMA_VERSION } from "./schema";
 
 /**
  * Opening tracking databases. better-sqlite3 is required here, on first use, never at module
@@ -16,7 +16,7 @@ export { TrackingDbError, type TrackingDbErrorCode } from "./errors";
 type DatabaseConstructor = typeof import("better-sqlite3");
 let sqlite: DatabaseConstructor | undefined;
 
-function loadSqlite(): DatabaseConstructor {
+export function loadSqlite(): DatabaseConstructor {
   if (sqlite) return sqlite;
   try {
     sqlite = require("better-sqlite3") as DatabaseConstructor;
@@ -56,6 +56,8 @@ export function openForWriting(file: string, options: { recreate?: boolean; lock
         `Cannot write tracking database ${file}: the file, its folder or its mount is read-only. Make it writable or point the DBTracker elsewhere.`,
       );
     }
+    // Before anything writes (the WAL switch rewrites the header): not ours, not touched.
+    refuseForeignDatabase(db, file);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");

@@ -104,7 +104,7 @@ export class DBTracker extends Tracker {
     if (store.failure) throw store.failure;
     let owner = this.cachedOwner;
     if (owner === undefined || owner.released) owner = this.resolveOwner();
-    const series = owner.series(point.key, point.scope, point.custom);
+    const series = owner.series(point.key, point.scope, point.custom, point.label ?? null);
     const raw = point.value;
     const value = typeof raw === "number" ? raw : numericValue(raw);
     if (value === undefined) {

@@ -230,6 +230,13 @@ CREATE VIEW v_final_metric AS
     name: "compact chunk encodings (see chunk-codec.ts)",
     sql: `ALTER TABLE chunk ADD COLUMN enc INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 3,
+    // Per-label values (the original's per_label_val): one series per label, keyed
+    // `<metric>/<label>`, with the label here so readers can group a metric's labels.
+    name: "label dimension on series",
+    sql: `ALTER TABLE series ADD COLUMN label TEXT;`,
+  },
 ];
 
 /** Tables whose `status` column is held to the RunStatus names. */
@@ -288,13 +295,7 @@ export function migrate(db: Database, file: string): number {
       `${file} has tracking schema version ${current}, newer than this expman understands (${SCHEMA_VERSION}). Update expman, or point the DBTracker at another file.`,
     );
   }
-  if (current === 0 && hasForeignTables(db)) {
-    throw new TrackingDbError(
-      "DB_UNREADABLE",
-      file,
-      `${file} is a SQLite database but not an expman tracking database (it has other tables and no schema version). Choose another 'name' for the DBTracker, or set 'recreate: true' to replace it.`,
-    );
-  }
+  refuseForeignDatabase(db, file);
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {
@@ -306,6 +307,22 @@ export function migrate(db: Database, file: string): number {
     }).immediate();
   }
   return schemaVersionOf(db);
+}
+
+/**
+ * Refuses a file that holds other tables and no schema version (the Python original's database,
+ * another tool's) before anything writes to it: not even the WAL switch, which rewrites its header.
+ */
+export function refuseForeignDatabase(db: Database, file: string): void {
+  if (schemaVersionOf(db) !== 0 || !hasForeignTables(db)) return;
+  const original = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('EXPERIMENT', 'TRIAL_RUN', 'METRIC')").get() as { n: number }).n === 3;
+  throw new TrackingDbError(
+    "DB_UNREADABLE",
+    file,
+    `${file} is a SQLite database but not an expman tracking database (it has other tables and no schema version)` +
+      (original ? "; it is a database of the Python original, which expman reads but never writes (expman ls/show/export, the tree and the panel open it read-only)" : "") +
+      `. Choose another 'name' for the DBTracker, or set 'recreate: true' to replace it.`,
+  );
 }
 
 function hasForeignTables(db: Database): boolean {

@@ -62,6 +62,8 @@ export class SeriesBuffer {
     readonly key: string,
     readonly scope: Scope,
     readonly custom: boolean,
+    /** The label of a per-label series (`key` is then `<metric>/<label>`). */
+    readonly label: string | null = null,
   ) {}
 
   /** Appends one point; returns true when it filled (and sealed) a chunk. A null step is NaN. */

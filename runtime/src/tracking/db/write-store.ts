@@ -64,11 +64,11 @@ export class Owner implements SeriesOwnerIds {
     private readonly resume?: (series: SeriesBuffer) => void,
   ) {}
 
-  series(key: string, scope: Scope, custom: boolean): SeriesBuffer {
+  series(key: string, scope: Scope, custom: boolean, label: string | null = null): SeriesBuffer {
     const map = scope === "batch" ? this.batchSeries : scope === "epoch" ? this.epochSeries : this.runSeries;
     let s = map.get(key);
     if (s === undefined) {
-      s = new SeriesBuffer(this, key, scope, custom);
+      s = new SeriesBuffer(this, key, scope, custom, label);
       this.resume?.(s);
       map.set(key, s);
     }
@@ -566,7 +566,7 @@ export class WriteStore {
     const st = this.st;
     for (const s of this.dirty) {
       if (s.id === 0) {
-        s.id = Number(st.insertSeries.run(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope, s.custom ? 1 : 0).lastInsertRowid);
+        s.id = Number(st.insertSeries.run(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope, s.custom ? 1 : 0, s.label).lastInsertRowid);
         fresh.push(s);
       }
       for (const c of s.sealed) this.writeChunk(s, c.seq, c.steps, c.values, c.times, c.steps.length);
@@ -745,7 +745,7 @@ function prepareStatements(db: Database): Statements {
        WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ?`,
     ),
     lastChunk: db.prepare("SELECT seq, n, enc, min_step, first_time, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1"),
-    insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom) VALUES (?, ?, ?, ?, ?, ?)"),
+    insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom, label) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     upsertChunk: db.prepare(
       `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, enc, steps, vals, times)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
