@@ -1,5 +1,5 @@
 /**
- * The bundles: media/build.mjs produces the webview script and stylesheet with no network
+ * The bundles: `node build.mjs media` produces the webview script and stylesheet with no network
  * references; the host side of the panel bundles for the extension host without the webview
  * code, uPlot or native modules.
  */
@@ -12,8 +12,8 @@ import * as esbuild from "esbuild";
 
 const ROOT = join(__dirname, "../..");
 
-test("media/build.mjs bundles uPlot, the contract and the styles into media/dist, with no URLs to load", () => {
-  const r = spawnSync(process.execPath, [join(ROOT, "media/build.mjs")], { encoding: "utf8" });
+test("build.mjs media bundles uPlot, the contract and the styles into media/dist, with no URLs to load", () => {
+  const r = spawnSync(process.execPath, [join(ROOT, "build.mjs"), "media"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const js = readFileSync(join(ROOT, "media/dist/metrics.js"), "utf8");
   const css = readFileSync(join(ROOT, "media/dist/metrics.css"), "utf8");

@@ -10,7 +10,7 @@
  *     each): experiments, trials, all 1,000 run items with labels, descriptions and tooltips,
  *     through a real `expman serve`, cold (service started) and warm. Target: under 500 ms.
  *
- *   npm run build && node client/build.mjs --no-runtime && npx tsx test/bench/client.ts
+ *   node build.mjs runtime client --no-runtime && npx tsx test/bench/client.ts
  * Prints figures; asserts nothing.
  */
 import * as fs from "node:fs";
@@ -51,7 +51,7 @@ function activation(): void {
   }
   const bundle = path.join(root, "client", "out", "extension.js");
   if (!fs.existsSync(bundle)) {
-    console.log("   (client/out/extension.js missing: node client/build.mjs --no-runtime)");
+    console.log("   (client/out/extension.js missing: node build.mjs client --no-runtime)");
     return;
   }
   // Stub `vscode` for the load only: evaluation of the bundle is measured, not activate().

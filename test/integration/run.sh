@@ -18,7 +18,7 @@ VSIX="${EXPMAN_VSIX:-}"
 if [ -z "$VSIX" ]; then
   VSIX="test/artifacts/experiment-manager.vsix"
   echo "building the extension (runtime, server, webview, client + runtime fallback)"
-  npm run --silent build:all
+  npm run --silent build
   echo "packaging the extension at the repo root -> $VSIX"
   npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license -o "$VSIX"
 fi

@@ -21,7 +21,7 @@ let built: Promise<string> | undefined;
 export function serverBundle(): Promise<string> {
   built ??= (async () => {
     // @ts-expect-error: an .mjs build script without types
-    const { buildServer } = await import("../../build.mjs");
+    const { buildServer } = await import("../../../build.mjs");
     const dir = mkdtempSync(join(tmpdir(), "expman-ls-"));
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const out = join(dir, "server.js");

@@ -1,7 +1,7 @@
 /**
  * Serves the harness page on 127.0.0.1: the panel's real HTML (client/src/webview/html.ts, same
  * CSP and nonce scheme, cspSource = this origin) with the harness host script placed before the
- * bundled webview script (built with media/build.mjs's options). Builds both bundles first.
+ * bundled webview script (built with build.mjs's webview options). Builds both bundles first.
  */
 import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -14,11 +14,11 @@ const ROOT = resolve(__dirname, "../../..");
 const HARNESS_DIST = join(ROOT, "test/webview/harness/dist");
 
 /**
- * Builds the webview with media/build.mjs's options into the harness's own folder (so a
- * concurrent `node media/build.mjs` cannot swap files under a running test) and the host.
+ * Builds the webview with build.mjs's options into the harness's own folder (so a
+ * concurrent `node build.mjs media` cannot swap files under a running test) and the host.
  */
 export async function buildBundles(): Promise<void> {
-  const { webviewBuildOptions } = (await import(pathToFileURL(join(ROOT, "media/build.mjs")).href)) as {
+  const { webviewBuildOptions } = (await import(pathToFileURL(join(ROOT, "build.mjs")).href)) as {
     webviewBuildOptions(outdir: string): esbuild.BuildOptions;
   };
   await esbuild.build(webviewBuildOptions(join(HARNESS_DIST, "media")));
