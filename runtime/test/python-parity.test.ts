@@ -17,7 +17,6 @@ import { Environment } from "../src/env/environment";
 import { LogTracker } from "../src/tracking/log-tracker";
 import { DBTracker } from "../src/tracking/db/db-tracker";
 import { TrackerManager } from "../src/tracking/tracker-manager";
-import { ResultsStore } from "../src/results/store";
 import { BUILTIN_TYPES } from "../src/builtins/catalog";
 import { validateConfigSet } from "../src/config/validate";
 import { runEnvironment, tempDir } from "./helpers/env";

@@ -15,7 +15,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ResultsStore } from "../../runtime/src/results/store";
-import type { RunSummary } from "../../runtime/src/results/contract";
 import { freePort, pythonJson, runFixture, screenshot, startServer, tempDir, venvPython, type Started } from "./helpers";
 
 interface MlRun {

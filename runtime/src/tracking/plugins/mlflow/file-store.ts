@@ -150,7 +150,7 @@ export class MlflowFileStore implements MlflowBackend {
     try {
       fs.cpSync(localPath, target, { recursive: true, force: true });
     } catch (error) {
-      throw new Error(`MLflowTracker cannot copy the artifact ${localPath} to ${target}: ${(error as Error).message}.`);
+      throw new Error(`MLflowTracker cannot copy the artifact ${localPath} to ${target}: ${(error as Error).message}.`, { cause: error });
     }
   }
 
