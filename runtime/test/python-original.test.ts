@@ -210,3 +210,23 @@ test("a DBTracker pointed at the original's database refuses it before writing a
   assert.deepEqual(sidecars(file), []);
   assert.equal(new Database(file, { readonly: true }).pragma("journal_mode", { simple: true }), "delete");
 });
+
+test("a reader that stays open follows a run the original is still writing (new epochs and metrics appear)", () => {
+  const { file } = makeOriginalDb();
+  const store = openResults(file) as PythonOriginalStore;
+  const run = store.listRuns()[0];
+  assert.equal(store.listEpochs(run.id).length, 3);
+  assert.equal(store.getSeries({ runId: run.id, key: "val_acc" }).steps.length, 3);
+  // The original's process goes on: epoch 3 with its metric (as its DBTracker writes them).
+  const writer = new Database(file);
+  writer.pragma("foreign_keys = OFF");
+  writer.prepare("INSERT INTO EPOCH (idx, trial_run_id, time) VALUES (3, ?, '2026-11-26T02:08:00.000000')").run(run.id);
+  const m = writer.prepare("INSERT INTO METRIC (type, total_val, per_label_val) VALUES ('val_acc', 0.95, NULL)").run().lastInsertRowid;
+  writer.prepare("INSERT INTO EPOCH_METRIC VALUES (3, ?, ?)").run(run.id, m);
+  writer.close();
+  assert.equal(store.listEpochs(run.id).length, 4);
+  const val = store.getSeries({ runId: run.id, key: "val_acc" });
+  assert.deepEqual(val.steps, [0, 1, 2, 3]);
+  assert.equal(val.values[3], 0.95);
+  store.close();
+});
