@@ -44,7 +44,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     if (finals.length) out.push("", "Final metrics:", ...finals.map(([k, v]) => `  ${k}: ${num(v)}`));
     if (epochs.length) {
       const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))].slice(0, 6);
-      out.push("", `Epochs (${epochs.length}):`, table(["epoch", "status", "batches", ...keys], epochs.map((e) => [e.idx, e.status, e.batchCount, ...keys.map((k) => num(e.metrics[k]))])));
+      out.push("", `Epochs (${epochs.length}):`, table(["epoch", "status", "batches", ...keys], epochs.map((e) => [e.idx, run.origin ? "-" : e.status, e.batchCount, ...keys.map((k) => num(e.metrics[k]))])));
     }
     if (checkpoints.length) {
       out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
