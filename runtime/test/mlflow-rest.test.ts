@@ -329,3 +329,31 @@ test("REST: a server that goes away mid-run: failures are counted, logged a few 
   assert.equal(warnings.length, 4, warnings.join("\n")); // three failures, then "further failures are counted"
   assert.match(warnings[3], /further failures are counted/);
 });
+
+test("REST: a server without the artifact proxy: the upload fails with what to do, everything else is written", async () => {
+  const server = await new FakeMlflowServer().start(); // answers runs/create without an mlflow-artifacts: URI
+  try {
+    const ws = tmp();
+    const reports: string[] = [];
+    const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
+    manager.addTracker(new MLflowTracker(ws, { name: "no proxy", trackingUri: server.url, warn: () => {} }), "MLflowTracker");
+    manager.onCreate(Level.EXPERIMENT, "no proxy");
+    const run = manager.createChild(path.join(ws, "t")).createChild(path.join(ws, "t", "t-0"));
+    run.onCreate(Level.TRIAL_RUN);
+    const file = path.join(ws, "metrics.log");
+    fs.writeFileSync(file, "epoch,loss\n0,1\n");
+    run.onAddArtifact(Level.TRIAL_RUN, file, "metrics");
+    run.onStart(Level.EPOCH, 0);
+    run.track(Metric.TRAIN_LOSS, 1);
+    run.onEnd(Level.EPOCH);
+    run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
+    await manager.close();
+    assert.equal(reports.length, 1, reports.join("\n"));
+    assert.match(reports[0], /upload artifact metrics\.log for run 't-0'.*cannot upload to.*--serve-artifacts/);
+    const [only] = server.runs.values();
+    assert.equal(only.status, "FINISHED");
+    assert.deepEqual(only.metrics.map((m) => m.key), ["train_loss", "duration"]);
+  } finally {
+    await server.stop();
+  }
+});

@@ -328,3 +328,37 @@ test("runs still open when the tracker closes (process exiting) end as KILLED, n
   const runId = runs.find((id) => fs.existsSync(path.join(root, exp, id, "metrics", "train_loss")))!;
   assert.deepEqual(metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]), [["1.0", 0]]);
 });
+
+test("file store: added artifacts (file or folder) are copied into the run's artifacts; a store under an 'artifacts' folder is warned about", async () => {
+  const ws = tmp();
+  const warnings: string[] = [];
+  const manager = new TrackerManager(ws);
+  manager.addTracker(new MLflowTracker(ws, { name: "arts", warn: (m) => warnings.push(m) }), "MLflowTracker");
+  manager.onCreate(Level.EXPERIMENT, "arts");
+  const run = manager.createChild(path.join(ws, "t")).createChild(path.join(ws, "t", "t-0"));
+  run.onCreate(Level.TRIAL_RUN);
+  fs.writeFileSync(path.join(ws, "metrics.log"), "epoch,loss\n0,1\n");
+  fs.mkdirSync(path.join(ws, "plots", "sub"), { recursive: true });
+  fs.writeFileSync(path.join(ws, "plots", "sub", "a.svg"), "<svg/>");
+  run.onAddArtifact(Level.TRIAL_RUN, path.join(ws, "metrics.log"), "metrics");
+  run.onAddArtifact(Level.TRIAL_RUN, path.join(ws, "plots"), "plots");
+  manager.onAddArtifact(Level.EXPERIMENT, path.join(ws, "metrics.log")); // no run to hold it
+  run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
+  manager.onEnd(Level.EXPERIMENT);
+  await manager.close();
+  assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
+  const root = path.join(ws, "mlruns");
+  const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
+  const runId = runDirs(root, exp)[0];
+  assert.equal(read(root, exp, runId, "artifacts", "metrics.log"), "epoch,loss\n0,1\n");
+  assert.equal(read(root, exp, runId, "artifacts", "plots", "sub", "a.svg"), "<svg/>");
+  assert.deepEqual(warnings.map((w) => /added at experiment level/.test(w)), [true]);
+
+  const under = tmp();
+  const warned: string[] = [];
+  new MLflowTracker(under, { name: "x", trackingUri: pathToFileURL(path.join(under, "artifacts", "store")).href, warn: (m) => warned.push(m) });
+  assert.equal(warned.length, 1);
+  assert.match(warned[0], /lies under a folder named 'artifacts'; MLflow \(3\.x\) refuses to read runs there/);
+  new MLflowTracker(under, { name: "x", warn: (m) => warned.push(m) });
+  assert.equal(warned.length, 1, "the default store (<workspace>/mlruns) is not under 'artifacts'");
+});

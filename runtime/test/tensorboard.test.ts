@@ -354,3 +354,26 @@ test("all three trackers plug in through the registry from env.yaml entries, as 
   assert.ok(fs.existsSync(path.join(ws, "mlruns", "0", "meta.yaml")));
   assert.ok(fs.existsSync(path.join(ws, "artifacts", "level_creation_experiment.json")));
 });
+
+test("HParams summaries: session start/end in each trial run's file, experiment info at the top, plugin 'hparams' with the null tensor", async () => {
+  const ws = tmp();
+  const manager = new TrackerManager(ws);
+  manager.addTracker(new TensorBoardTracker(ws, { name: "hp" }), "TensorBoardTracker");
+  runExperiment(ws, manager, { epochs: 2, batches: 1 });
+  await manager.close();
+  const root = path.join(ws, "artifacts", "tensorboard", "hp");
+  const hparamsValues = (file: string) =>
+    readEventFile(path.join(root, file)).flatMap((e) => (e.summary?.value ?? []).filter((v) => v.metadata?.plugin_data?.plugin_name === "hparams"));
+  const files = findEventFiles(root);
+  const top = hparamsValues(files.find((f) => path.dirname(f) === ".")!);
+  assert.deepEqual(top.map((v) => v.tag), ["_hparams_/experiment"]);
+  const run = hparamsValues(files.find((f) => f.startsWith(path.join("trial_a", "trial_a-0")))!);
+  assert.deepEqual(run.map((v) => v.tag), ["_hparams_/session_start_info", "_hparams_/session_end_info"]);
+  for (const v of [...top, ...run]) {
+    assert.equal(v.tensor?.dtype, 1, "DT_FLOAT null tensor, as tensorboard.plugins.hparams writes");
+    assert.ok(v.metadata!.plugin_data!.content!.length > 0);
+  }
+  // The session start names the params and the trial as its group (TensorBoard's own parser checks the rest).
+  const start = Buffer.from(run[0].metadata!.plugin_data!.content!).toString("latin1");
+  for (const s of ["lr", "layers", "[64,32]", "trial_a"]) assert.ok(start.includes(s), `${s} in session_start_info`);
+});
