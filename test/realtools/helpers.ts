@@ -47,9 +47,9 @@ export function tempDir(prefix: string): string {
 }
 
 /**
- * Runs the fixture experiment (the Iris demo pipeline, 2 trials x 2 repeats, DB +
- * TensorBoard + MLflow trackers) with the real CLI into a fresh workspace. `trackingUri`
- * points MLflowTracker at a server.
+ * Runs the fixture experiment (the Iris demo pipeline, 2 trials x 2 repeats, and a trial
+ * "broken" whose one run fails at epoch 2; DB + TensorBoard + MLflow trackers) with the real
+ * CLI into a fresh workspace. `trackingUri` points MLflowTracker at a server.
  */
 export function runFixture(options: { trackingUri?: string } = {}): { workspace: string; db: string; tensorboard: string; mlruns: string } {
   const root = tempDir("expman-realtools-");
@@ -58,11 +58,17 @@ export function runFixture(options: { trackingUri?: string } = {}): { workspace:
   for (const f of ["experiment.yaml", "base.yaml", "trials.yaml"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(config, f));
   let env = fs.readFileSync(path.join(FIXTURE, "env.yaml"), "utf8");
   env = env.replace("../../../examples/pipelines/iris-mlp.ts", path.join(REPO, "examples", "pipelines", "iris-mlp.ts"));
+  env = env.replace("./fail-at.ts", path.join(FIXTURE, "fail-at.ts"));
   if (options.trackingUri) env = env.replace("    name: realtools-iris\n", `    name: realtools-iris\n    tracking_uri: ${options.trackingUri}\n`);
   fs.writeFileSync(path.join(config, "env.yaml"), env);
   const workspace = path.join(root, "ws");
-  const r = spawnSync(process.execPath, [EXPMAN, "run", config, "--workspace", workspace, "--quiet"], { encoding: "utf8", timeout: 180_000 });
-  if (r.status !== 0) throw new Error(`expman run of the fixture exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [EXPMAN, "run", config, "--workspace", workspace], { encoding: "utf8", timeout: 180_000 });
+  // Exit 1: a run failed (the "broken" trial, on purpose); anything else is a real failure.
+  const statuses = [...r.stdout.matchAll(/^(\w+)\s+(\d+)\s+\d+\s+([A-Z]+)\s/gm)].map((m) => `${m[1]}-${m[2]} ${m[3]}`);
+  const want = ["slow_lr-0 SUCCESS", "slow_lr-1 SUCCESS", "fast_lr-0 SUCCESS", "fast_lr-1 SUCCESS", "broken-0 FAILED"];
+  if (r.status !== 1 || statuses.join(",") !== want.join(",")) {
+    throw new Error(`expman run of the fixture exited ${r.status} (expected 1, with only broken-0 FAILED):\n${r.stdout}\n${r.stderr}`);
+  }
   const artifacts = path.join(workspace, "artifacts");
   return { workspace, db: path.join(artifacts, "experiment.db"), tensorboard: path.join(artifacts, "tensorboard", "runs"), mlruns: path.join(workspace, "mlruns") };
 }

@@ -63,10 +63,10 @@ function expectedScalars(r: RunSummary): Record<string, Point[]> {
 }
 
 test("TensorBoard's loader reads every run, tag, step, wall time and value our store holds", () => {
-  assert.equal(runs.length, 4, "2 trials x 2 repeats");
+  assert.equal(runs.length, 5, "2 trials x 2 repeats, and broken-0");
   assert.deepEqual(
     Object.keys(tb).sort(),
-    [".", "fast_lr", "fast_lr/fast_lr-0", "fast_lr/fast_lr-1", "slow_lr", "slow_lr/slow_lr-0", "slow_lr/slow_lr-1"],
+    [".", "broken", "broken/broken-0", "fast_lr", "fast_lr/fast_lr-0", "fast_lr/fast_lr-1", "slow_lr", "slow_lr/slow_lr-0", "slow_lr/slow_lr-1"],
     "one TensorBoard run per trial run, per trial (its duration) and the experiment (hparams info)",
   );
   let compared = 0;
@@ -87,7 +87,7 @@ test("TensorBoard's loader reads every run, tag, step, wall time and value our s
     assert.ok(Math.abs(duration[0][2] - (r.endTime! - r.startTime) / 1000) < 0.05, "trial_run/duration is the run's wall time");
   }
   assert.ok(compared > 200, `compared ${compared} points`);
-  for (const trial of ["slow_lr", "fast_lr"]) assert.equal(tb[trial].scalars["trial/duration"].length, 1);
+  for (const trial of ["slow_lr", "fast_lr", "broken"]) assert.equal(tb[trial].scalars["trial/duration"].length, 1);
 });
 
 test("params as text and run status as TensorBoard's text plugin reads them", () => {
@@ -98,7 +98,8 @@ test("params as text and run status as TensorBoard's text plugin reads them", ()
     assert.deepEqual([...top.keys()].sort(), [...new Set(Object.keys(r.params).map((k) => k.split(".")[0]))].sort());
     assert.equal(top.get("hidden"), String(r.params.hidden));
     assert.deepEqual(JSON.parse(top.get("optimizer")!), { type: r.params["optimizer.type"], lr: r.params["optimizer.lr"], momentum: r.params["optimizer.momentum"] });
-    assert.equal(text["trial_run/status"][0][2], r.status);
+    const status = text["trial_run/status"][0][2];
+    assert.equal(status, r.status === "FAILED" ? `FAILED: ${r.error!.message}` : r.status);
   }
 });
 
@@ -110,13 +111,13 @@ test("the HParams plugin parses our session start/end and experiment summaries: 
     assert.equal(start.group_name, r.trialName);
     assert.ok(Math.abs(start.start_time_secs - r.startTime / 1000) < 0.05);
     const end = h["_hparams_/session_end_info"].session_end_info;
-    assert.equal(end.status, "STATUS_SUCCESS");
+    assert.equal(end.status, r.status === "FAILED" ? "STATUS_FAILURE" : "STATUS_SUCCESS", `${runName(r)}: ${r.status}`);
     assert.ok(Math.abs(end.end_time_secs - r.endTime! / 1000) < 0.05);
   }
   const exp = tb["."].hparams["_hparams_/experiment"].experiment;
   const infos = new Map<string, { type: string; domain_discrete?: unknown[] }>(exp.hparam_infos.map((i: { name: string }) => [i.name, i]));
   assert.deepEqual([...infos.keys()].sort(), Object.keys(runs[0].params).sort());
-  assert.deepEqual(infos.get("optimizer.lr"), { name: "optimizer.lr", display_name: "optimizer.lr", type: "DATA_TYPE_FLOAT64", domain_discrete: [0.02, 0.4], differs: true });
+  assert.deepEqual(infos.get("optimizer.lr"), { name: "optimizer.lr", display_name: "optimizer.lr", type: "DATA_TYPE_FLOAT64", domain_discrete: [0.02, 0.1, 0.4], differs: true });
   assert.deepEqual(infos.get("seed")!.domain_discrete, [11, 12]);
   assert.equal(infos.get("optimizer.type")!.type, "DATA_TYPE_STRING");
   const metricTags = exp.metric_infos.map((m: { name: { tag: string } }) => m.name.tag).sort();
@@ -154,13 +155,13 @@ test("a real tensorboard server: the HParams API lists our session groups, the s
     startIndex: 0,
     sliceSize: 100,
   });
-  assert.deepEqual(groups.sessionGroups.map((g: { name: string }) => g.name).sort(), ["fast_lr", "slow_lr"]);
+  assert.deepEqual(groups.sessionGroups.map((g: { name: string }) => g.name).sort(), ["broken", "fast_lr", "slow_lr"]);
   for (const g of groups.sessionGroups as { name: string; hparams: Record<string, unknown>; sessions: { name: string; status: string; metricValues: { name: { tag: string }; value: number; trainingStep: number }[] }[] }[]) {
     const mine = runs.filter((r) => r.trialName === g.name);
     assert.deepEqual(g.sessions.map((s) => s.name).sort(), mine.map(runName).sort());
     for (const s of g.sessions) {
       const r = mine.find((x) => runName(x) === s.name)!;
-      assert.equal(s.status, "STATUS_SUCCESS");
+      assert.equal(s.status, r.status === "FAILED" ? "STATUS_FAILURE" : "STATUS_SUCCESS");
       const valLoss = s.metricValues.find((m) => m.name.tag === "val_loss")!;
       const want = expectedScalars(r).val_loss.at(-1)!;
       assert.deepEqual([valLoss.trainingStep, valLoss.value], [want[1], want[2]], `${s.name}: the dashboard's val_loss is the last epoch's`);
@@ -175,7 +176,7 @@ test("a real tensorboard server: the HParams API lists our session groups, the s
   // The HParams table: one row per session group (a trial, its repeats aggregated), with the
   // hparams that differ between trials shown.
   const hparamsShot = await screenshot(`${base}/#hparams`, "tensorboard-hparams", async (page) => {
-    for (const name of ["fast_lr", "slow_lr", "optimizer.lr"]) {
+    for (const name of ["fast_lr", "slow_lr", "broken", "optimizer.lr"]) {
       await page.getByText(name, { exact: true }).first().waitFor({ state: "visible", timeout: 60_000 });
     }
   });
