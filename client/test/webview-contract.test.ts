@@ -5,7 +5,6 @@ import {
   DEFAULT_SETTINGS,
   checkPersistedState,
   packSeries,
-  pointValue,
   repairSettings,
   runColor,
   selectionKey,
@@ -81,9 +80,3 @@ test("selection keys ignore run order and duplicates; colours are stable per run
   assert.equal(runColor(0).cssVar, "--vscode-charts-blue");
 });
 
-test("live point values: numbers and the events contract's strings", () => {
-  assert.equal(pointValue(1.5), 1.5);
-  assert.ok(Number.isNaN(pointValue("NaN")));
-  assert.equal(pointValue("-Infinity"), -Infinity);
-  assert.equal(pointValue("garbage"), null);
-});

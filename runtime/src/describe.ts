@@ -5,6 +5,7 @@
  * run user code (a test checks the bundles).
  */
 export * from "./common/enums";
+export * from "./common/non-finite";
 export * from "./common/errors";
 export * from "./registry/schema";
 export { closestNames, editDistance } from "./registry/suggest";

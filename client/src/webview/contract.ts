@@ -7,9 +7,10 @@
  * No `vscode` and no DOM here: this file is bundled into the webview and unit-tested in Node.
  */
 import type { CheckpointRecord, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
-// The vocabulary module by path, not through `@expman/runtime/describe`: it imports nothing, so
-// the webview bundle takes only it.
+// These two modules by path, not through `@expman/runtime/describe`: they import nothing, so
+// the webview bundle takes only them.
 import { SCOPES } from "../../../runtime/src/common/vocabulary";
+import { NON_FINITE_NAMES, nonFiniteValue, type NonFiniteName } from "../../../runtime/src/common/non-finite";
 
 export const METRICS_VIEW_TYPE = "experimentManager.metrics";
 export const CONTRACT_VERSION = 1;
@@ -71,7 +72,7 @@ export interface SeriesDelta {
   nonFinite?: Record<number, NonFiniteName>;
 }
 
-export type NonFiniteName = "NaN" | "Infinity" | "-Infinity";
+export type { NonFiniteName };
 
 // ---------------------------------------------------------------- host -> webview
 
@@ -231,7 +232,6 @@ function column(v: unknown, path: string, nullable: boolean): void {
   }
 }
 
-const NON_FINITE = ["NaN", "Infinity", "-Infinity"] as const;
 const X_AXES = ["step", "relative", "wall"] as const;
 
 function nonFiniteMap(v: unknown, path: string, length: number): void {
@@ -239,7 +239,7 @@ function nonFiniteMap(v: unknown, path: string, length: number): void {
   for (const [k, name] of Object.entries(m)) {
     const i = Number(k);
     if (!Number.isInteger(i) || i < 0 || i >= length) throw new Invalid(`${path}: index ${k} is outside the series (length ${length})`);
-    oneOf(name, `${path}[${k}]`, NON_FINITE);
+    oneOf(name, `${path}[${k}]`, NON_FINITE_NAMES);
   }
 }
 
@@ -508,20 +508,9 @@ export function packSeries(s: Series): WireSeries {
     const v = s.values[i];
     if (v !== null) values[i] = v;
     else {
-      const name = nf?.[i];
-      values[i] = name === "Infinity" ? Infinity : name === "-Infinity" ? -Infinity : NaN;
+      values[i] = nonFiniteValue(nf?.[i]);
     }
   }
   const { nonFinite: _dropped, ...rest } = s;
   return { ...rest, steps: Float64Array.from(s.steps), values, times: Float64Array.from(s.times) };
-}
-
-/** Converts one live point value (events contract: NaN/Infinity as strings) to a number. */
-export function pointValue(v: number | string): number | null {
-  if (typeof v === "number") return v;
-  if (v === "NaN") return NaN;
-  if (v === "Infinity") return Infinity;
-  if (v === "-Infinity") return -Infinity;
-  const n = Number(v);
-  return Number.isNaN(n) ? null : n;
 }

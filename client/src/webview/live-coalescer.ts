@@ -4,7 +4,8 @@
  * the last one sent for its series is dropped), so the webview only ever appends.
  */
 import type { MetricsEvent } from "@expman/runtime/describe";
-import { pointValue, type NonFiniteName, type SeriesDelta } from "./contract";
+import { decodeNumber, nonFiniteName, type NonFiniteName } from "../../../runtime/src/common/non-finite";
+import type { SeriesDelta } from "./contract";
 
 export const DEFAULT_FLUSH_MS = 250;
 
@@ -32,7 +33,7 @@ export class LiveCoalescer {
       // Run-scope points carry no step: number them in arrival order.
       const step = typeof p.step === "number" ? p.step : Number.isFinite(last) ? last + 1 : 0;
       if (!(step > last)) continue;
-      const value = pointValue(p.value);
+      const value = decodeNumber(p.value);
       if (value === null) continue;
       let d = this.pending.get(id);
       if (!d) {
@@ -45,7 +46,7 @@ export class LiveCoalescer {
       if (Number.isFinite(value)) d.values.push(value);
       else {
         d.values.push(null);
-        d.nonFinite[i] = (Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity") as NonFiniteName;
+        d.nonFinite[i] = nonFiniteName(value);
       }
       this.lastStep.set(id, step);
     }

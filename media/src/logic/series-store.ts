@@ -3,7 +3,8 @@
  * deltas append to, the fetched data they extend, counts of values that cannot be drawn, and
  * cached smoothing and x columns that are extended, not recomputed, on append.
  */
-import type { NonFiniteName, SeriesDelta, WireSeries } from "../../../client/src/webview/contract";
+import type { SeriesDelta, WireSeries } from "../../../client/src/webview/contract";
+import { nonFiniteValue, type NonFiniteName } from "../../../runtime/src/common/non-finite";
 import { continueEma, emptyEma, type EmaState } from "./smoothing";
 import { MinMaxBlocks, upperBound } from "./downsample";
 
@@ -27,10 +28,7 @@ function grow(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuf
 }
 
 function decode(value: number | null, name: NonFiniteName | undefined): number {
-  if (value !== null && value !== undefined) return value;
-  if (name === "Infinity") return Infinity;
-  if (name === "-Infinity") return -Infinity;
-  return NaN; // NaN, or a missing value
+  return value !== null && value !== undefined ? value : nonFiniteValue(name);
 }
 
 let instances = 0;

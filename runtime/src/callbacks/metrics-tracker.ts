@@ -12,6 +12,11 @@ import { customPairs } from "../tracking/tracker-manager";
  * no value), then one `FINAL` row with each key's last value. Final-only metrics appear in the
  * first EPOCH row of their column and in FINAL, as in the original. The file is rewritten at
  * each epoch end too, so a failed run still leaves its curves.
+ *
+ * A Callback despite its name: the Python original's callback is called MetricsTracker, and
+ * configs name it (`callbacks: [{ type: MetricsTracker }]`), so the name stays. Trackers (the
+ * `Tracker` subclasses, such as DBTracker or the CLI's ProgressTracker) receive every tracked
+ * point; callbacks like this one see the pipeline's metric dicts at level ends.
  */
 export class MetricsTracker extends Callback {
   readonly metrics = new Map<string, unknown[]>();

@@ -8,7 +8,7 @@ import { duration, num } from "./format";
  * latest loss), plain lines otherwise, and the last value of each metric per run for the
  * summary table. An in-process tracker, so it sees exactly what the other trackers see.
  */
-export class ProgressReporter extends Tracker {
+export class ProgressTracker extends Tracker {
   private state: Shared;
 
   constructor(workspace: string, out: NodeJS.WriteStream = process.stderr, shared?: Shared) {
@@ -17,7 +17,7 @@ export class ProgressReporter extends Tracker {
   }
 
   createChild(workspace: string): TrackerLike {
-    return new ProgressReporter(workspace, this.state.out, this.state);
+    return new ProgressTracker(workspace, this.state.out, this.state);
   }
 
   /** Last value of every metric key, per run uid. */

@@ -50,7 +50,7 @@ export interface MetricsPoint {
   key: string;
   scope: Scope;
   step: number | null;
-  /** Numbers as is; NaN/Infinity as the strings "NaN", "Infinity", "-Infinity". */
+  /** Numbers as is; NaN/Infinity by name (common/non-finite.ts: encodeNumber, decodeNumber); other values as text. */
   value: number | string;
   time: number;
 }
@@ -140,8 +140,4 @@ export function parseRunEvent(line: string): RunEvent | undefined {
     /* a torn or foreign line: ignored, the database has the truth */
   }
   return undefined;
-}
-
-export function encodeNumber(value: number): number | string {
-  return Number.isFinite(value) ? value : String(value);
 }

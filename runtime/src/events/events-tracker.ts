@@ -2,7 +2,8 @@ import { Level, runStatusName } from "../common/enums";
 import { Tracker } from "../tracking/tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint, TrackerLike } from "../tracking/types";
 import type { EventChannel } from "./channel";
-import { encodeNumber, type LevelName, type MetricsPoint } from "./contract";
+import { encodeNumber } from "../common/non-finite";
+import type { LevelName, MetricsPoint } from "./contract";
 
 const LEVEL_NAMES: Record<Level, LevelName> = {
   [Level.EXPERIMENT]: "experiment",

@@ -4,6 +4,7 @@
  * the runtime and the extension: both import this one file, so the shapes cannot drift.
  */
 
+import type { NonFiniteName } from "../common/non-finite";
 import type { RunStatusName, Scope } from "../common/vocabulary";
 
 export interface ExperimentSummary {
@@ -123,7 +124,7 @@ export interface Series {
   totalPoints: number;
   downsampled: boolean;
   /** Non-finite values are sent as null in `values` and listed here by index, as strings. */
-  nonFinite?: Record<number, "NaN" | "Infinity" | "-Infinity">;
+  nonFinite?: Record<number, NonFiniteName>;
 }
 
 export interface SeriesQuery {

@@ -13,6 +13,7 @@ import type {
   SeriesQuery,
   TrialSummary,
 } from "./contract";
+import { nonFiniteName, type NonFiniteName } from "../common/non-finite";
 import { BucketReducer } from "./downsample";
 import { ResultsNotFoundError, type TextPoint } from "./store";
 
@@ -262,11 +263,11 @@ export class PythonOriginalStore {
         values = Array.from(r.values.subarray(0, r.length));
         times = Array.from(r.times.subarray(0, r.length));
       }
-      const nonFinite: Record<number, "NaN" | "Infinity" | "-Infinity"> = {};
+      const nonFinite: Record<number, NonFiniteName> = {};
       let hasNonFinite = false;
       const out: (number | null)[] = values.map((v, i) => {
         if (Number.isFinite(v)) return v;
-        nonFinite[i] = Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+        nonFinite[i] = nonFiniteName(v);
         hasNonFinite = true;
         return null;
       });

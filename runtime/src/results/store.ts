@@ -15,6 +15,7 @@ import type {
   SeriesQuery,
   TrialSummary,
 } from "./contract";
+import { nonFiniteName, type NonFiniteName } from "../common/non-finite";
 import type { RunStatusName, Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
 import { WriterLiveness, type WriterInfo } from "./stale";
@@ -338,12 +339,12 @@ export class ResultsStore {
       const steps: number[] = new Array(length);
       const values: (number | null)[] = new Array(length);
       const times: number[] = new Array(length);
-      const nonFinite: Record<number, "NaN" | "Infinity" | "-Infinity"> = {};
+      const nonFinite: Record<number, NonFiniteName> = {};
       let hasNonFinite = false;
       for (let i = 0; i < length; i++) {
         const v = out.values[i];
         if (v - v !== 0) {
-          nonFinite[i] = v !== v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+          nonFinite[i] = nonFiniteName(v);
           hasNonFinite = true;
           values[i] = null;
         } else {

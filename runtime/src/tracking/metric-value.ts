@@ -1,5 +1,5 @@
 /**
- * The one rule for what a metric value is as a number, shared by every tracker that stores
+ * What a metric value is: the one rule for it as a number, shared by every tracker that stores
  * numbers (the database, TensorBoard scalars, MLflow metrics):
  *  - numbers pass unchanged, NaN and ±Infinity included;
  *  - booleans become 1 / 0, bigints the nearest double, `Number` objects unwrap;
@@ -20,4 +20,16 @@ export function numericValue(value: unknown): number | undefined {
     default:
       return undefined;
   }
+}
+
+/** A short printable form of any value, for text summaries and warnings. */
+export function describeValue(value: unknown, max = 2000): string {
+  if (typeof value === "string") return value.length > max ? `${value.slice(0, max)}…` : value;
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -9,7 +9,7 @@ import { Experiment, ConfigValidationError } from "../../experiment/experiment";
 import { formatConfigDiagnostic } from "../../config/validate";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
-import { ProgressReporter } from "../progress";
+import { ProgressTracker } from "../progress";
 import { closeOpenStoresFailed } from "../../tracking/db/write-store";
 
 const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--control fd:N] [--only TRIAL]... [--fail-fast] [--quiet]
@@ -43,7 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (channel) {
     Logger.globalListeners.push((level, message, time) => channel.send({ kind: "log", level, message, t: time.getTime() }));
   }
-  const progress = new ProgressReporter(configDir, values.quiet ? devNull() : process.stderr);
+  const progress = new ProgressTracker(configDir, values.quiet ? devNull() : process.stderr);
   const extraTrackers = [progress, ...(channel ? [new EventsTracker(configDir, channel)] : [])];
 
   // Installed before anything runs and kept until the process ends: a signal at any moment

@@ -5,6 +5,7 @@
  * dotted keys, each leaf stored as JSON.
  */
 
+import { encodeNumber } from "../../common/non-finite";
 import { numericValue } from "../metric-value";
 
 export { numericValue };
@@ -54,13 +55,13 @@ export function flattenParams(params: Record<string, unknown>, prefix = "", out:
   return out;
 }
 
-/** Checkpoint metrics as stored: numbers (non-finite ones as "NaN", "Infinity", "-Infinity") or strings. */
+/** Checkpoint metrics as stored: numbers (non-finite ones by name: encodeNumber) or strings. */
 export function checkpointMetricsJson(metrics: Record<string, unknown>): string {
   const out: Record<string, number | string> = {};
   for (const [key, value] of Object.entries(metrics)) {
     const n = numericValue(value);
     if (n === undefined) out[key] = typeof value === "string" ? value : safeJson(value);
-    else out[key] = Number.isFinite(n) ? n : String(n);
+    else out[key] = encodeNumber(n);
   }
   return JSON.stringify(out);
 }

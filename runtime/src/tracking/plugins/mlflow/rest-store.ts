@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { encodeNumber } from "../../../common/non-finite";
 import type { ExperimentHandle, MetricRecord, MlflowBackend, RunHandle } from "./backend";
 import { currentUser, sourceName } from "./file-store";
 import type { MlflowRunStatusName } from "./mlflow-format";
@@ -299,10 +300,8 @@ function filesOf(localPath: string): [file: string, relative: string][] {
     .map((rel) => [path.join(localPath, rel), path.join(name, rel)]);
 }
 
-/** NaN and ±Infinity as proto3 JSON spells them ("NaN", "Infinity", "-Infinity"), which MLflow parses. */
-function jsonNumber(value: number): number | string {
-  return Number.isFinite(value) ? value : Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-}
+/** NaN and ±Infinity as proto3 JSON spells them, which MLflow parses: our encodeNumber's names. */
+const jsonNumber = encodeNumber;
 
 /** Splits buffered entries into log-batch bodies within MLflow's per-request limits. */
 export function splitBatches(metrics: MetricRecord[], params: Entry[], tags: Entry[]): { metrics: MetricRecord[]; params: Entry[]; tags: Entry[] }[] {

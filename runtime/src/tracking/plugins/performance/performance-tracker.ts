@@ -4,7 +4,7 @@ import { Level, levelName } from "../../../common/enums";
 import type { Environment } from "../../../env/environment";
 import { Tracker, closeAll } from "../../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
-import { describeValue } from "../common/metric-values";
+import { describeValue } from "../../metric-value";
 import { LevelSummary, bottleneckScores, primaryBottleneck, recommendations, type Alert } from "./level-summary";
 import { SystemSampler, type Snapshot } from "./system-sampler";
 

@@ -1,6 +1,10 @@
-import type { MetricPoint } from "../../types";
+/**
+ * What the trackers that export to another tool's format (TensorBoard, MLflow) share: the
+ * series name of a point, the step of run-scope points, warnings said once, and where warnings
+ * go. What a metric value is as a number (or as text) is tracking/metric-value.ts.
+ */
 
-export { numericValue } from "../../metric-value";
+import type { MetricPoint } from "../../types";
 
 /**
  * The series name a point is written under in TensorBoard and MLflow: its key, and for
@@ -21,18 +25,6 @@ export class SeriesNames {
     }
     return name;
   }
-}
-
-/** A short printable form of any value, for text summaries and warnings. */
-export function describeValue(value: unknown, max = 2000): string {
-  if (typeof value === "string") return value.length > max ? `${value.slice(0, max)}…` : value;
-  let text: string;
-  try {
-    text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /**

@@ -1,0 +1,17 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeNumber, encodeNumber, NON_FINITE_NAMES, nonFiniteName, nonFiniteValue } from "../src/common/non-finite";
+
+test("NaN and ±Infinity: one spelling, and encodeNumber/decodeNumber round-trip through JSON", () => {
+  assert.deepEqual([NaN, Infinity, -Infinity].map(nonFiniteName), [...NON_FINITE_NAMES]);
+  assert.deepEqual(NON_FINITE_NAMES, ["NaN", "Infinity", "-Infinity"], "String(x) spells them so; events on disk use these");
+  for (const v of [0, -0.5, 1e308, NaN, Infinity, -Infinity]) {
+    const wire = JSON.parse(JSON.stringify({ v: encodeNumber(v) })).v as number | string;
+    assert.equal(typeof wire, Number.isFinite(v) ? "number" : "string");
+    assert.ok(Object.is(decodeNumber(wire), v), `${v} round-trips`);
+  }
+  assert.equal(decodeNumber("2.5"), 2.5, "numeric text as written by older writers");
+  assert.equal(decodeNumber("garbage"), null);
+  assert.ok(Number.isNaN(nonFiniteValue(undefined)), "a null value without a name is NaN");
+  assert.equal(nonFiniteValue("-Infinity"), -Infinity);
+});
