@@ -182,6 +182,7 @@ export class MetricsApp {
         const changed = this.store.applyDeltas(m.deltas);
         for (const d of m.deltas) this.ensureChart(d.key, d.scope, false);
         for (const id of changed) this.markDirty(id);
+        this.prepareZoomWhenIdle();
         return;
       }
       case "checkpoints":
@@ -452,15 +453,34 @@ export class MetricsApp {
     document.body.dataset.renders = String(this.stats.renders);
   }
 
-  /** Builds the block summaries of big series while the user is idle, so the first zoom is fast. */
+  /**
+   * Work that copies or scans whole series runs in idle slices, one piece per slice, so no
+   * frame pays for it: growing the columns of live series before they fill (growStep), the x
+   * column of the time axes that follows them, and the block summaries of big series (so the
+   * first zoom is fast).
+   */
   private idleScheduled = false;
   private prepareZoomWhenIdle(): void {
     if (this.idleScheduled || typeof requestIdleCallback === "undefined") return;
     this.idleScheduled = true;
-    requestIdleCallback(() => {
-      this.idleScheduled = false;
-      for (const s of this.store.all()) if (s.length > BLOCKS_FROM) s.blocks();
-    });
+    requestIdleCallback(
+      (deadline) => {
+        this.idleScheduled = false;
+        let more = false;
+        for (const s of this.store.all()) {
+          if (!s.growStep()) continue;
+          if (!s.wantsGrowth && this.settings.xAxis !== "step") {
+            const run = this.runs.find((r) => r.summary.id === s.runId);
+            if (run) xColumn(s, this.settings.xAxis, run.summary.startTime);
+          }
+          more = true;
+          if (deadline.timeRemaining() < 8) break;
+        }
+        if (!more) for (const s of this.store.all()) if (s.length > BLOCKS_FROM) s.blocks();
+        if (more) this.prepareZoomWhenIdle();
+      },
+      { timeout: 500 },
+    );
   }
 
   private notify(level: "info" | "warning" | "error", message: string): void {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LiveBuckets, bucketWidth, downsampleRange, lowerBound, upperBound } from "../src/logic/downsample";
+import { IndexList, LiveBuckets, bucketWidth, downsampleRange, lowerBound, scanBuckets, upperBound } from "../src/logic/downsample";
 
 function series(n: number, f: (i: number) => number): { xs: Float64Array; ys: Float64Array } {
   const xs = new Float64Array(n);
@@ -77,6 +77,27 @@ test("LiveBuckets: appending in pieces gives the same indices as one fresh pass"
   // And it agrees with the range function over the whole series.
   const width = bucketWidth(xs[n - 1] - xs[0], 500);
   assert.ok(width >= 256);
+});
+
+test("LiveBuckets: growth across many width doublings, with NaN runs and x gaps, equals one fresh pass at every size", () => {
+  const n = 120_000;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let seed = 11;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    xs[i] = i + (i > 40_000 ? 5_000 : 0) + (i > 90_000 ? 77_777 : 0); // gaps: empty buckets
+    ys[i] = (seed / 2147483648) * 3 + (i % 4099 === 0 ? 50 : 0);
+    if (i % 97 < 3 || (i > 60_000 && i < 60_500)) ys[i] = NaN; // NaN points and a NaN-only stretch
+    if (i % 1000 === 1) ys[i] = ys[i - 1]; // ties
+  }
+  const live = new LiveBuckets();
+  for (let end = 2000; end <= n; end += 1777) {
+    const got = Array.from(live.update(xs, ys, end, 300, "g"));
+    const fresh = new IndexList();
+    scanBuckets(xs, ys, 0, end, bucketWidth(xs[end - 1] - xs[0], 300), fresh);
+    assert.deepEqual(got, Array.from(fresh.view()), `at ${end} points`);
+  }
 });
 
 test("block summaries give the same min/max/last as a full scan, for any range, after appends too", async () => {

@@ -132,16 +132,23 @@ export function downsampleRange(
 }
 
 /**
- * Downsampling of a whole, growing series. Finished buckets are kept; an append rescans only
- * from the start of the last bucket. A new width (the series doubled its span) rebuilds.
+ * Downsampling of a whole, growing series, kept per bucket (first, min, max and last finite
+ * index). An append rescans only the last, open bucket. When the series doubles its span the
+ * bucket width doubles and, the edges being multiples of a power of two, every new bucket is
+ * two old ones: they are merged (work per bucket, not per point), so a growing series never
+ * pays a full rescan in a frame. Gives exactly what one fresh scanBuckets pass gives.
  */
 export class LiveBuckets {
   private width = 0;
-  private readonly indices = new IndexList();
-  private resumeAt = 0;
-  private resumeLength = 0;
+  private count = 0;
+  private id = new Float64Array(64);
+  private start = new Int32Array(64);
+  private minI = new Int32Array(64);
+  private maxI = new Int32Array(64);
+  private lastI = new Int32Array(64);
   private scanned = 0;
   private dataKey: string | undefined;
+  private readonly out = new IndexList();
 
   /**
    * `dataKey` names the data: equal keys promise that xs/ys[0, scanned) are unchanged (the
@@ -155,33 +162,121 @@ export class LiveBuckets {
       for (let i = 0; i < n; i++) out[i] = i;
       return out;
     }
-    const span = xs[n - 1] - xs[0];
-    const width = bucketWidth(span, buckets);
-    if (width !== this.width || dataKey !== this.dataKey || n < this.scanned) {
+    const width = bucketWidth(xs[n - 1] - xs[0], buckets);
+    if (dataKey !== this.dataKey || n < this.scanned || this.width === 0 || width < this.width) {
+      this.count = 0;
       this.width = width;
-      this.indices.truncate(0);
-      this.resumeAt = 0;
-      this.resumeLength = 0;
-    } else {
-      this.indices.truncate(this.resumeLength);
     }
     this.dataKey = dataKey;
-    const before = this.indices.length;
-    const lastStart = scanBuckets(xs, ys, this.resumeAt, n, width, this.indices);
-    // Remember where the last bucket's indices begin, to drop and rescan them next time.
-    let k = this.indices.length;
-    while (k > before && this.indices.data[k - 1] >= lastStart) k--;
-    this.resumeAt = lastStart;
-    this.resumeLength = k;
+    while (this.width < width) this.mergePairs(ys);
+    // Rescan the open bucket: it may have gained points.
+    let from = 0;
+    if (this.count > 0) from = this.start[--this.count];
+    this.scan(xs, ys, from, n);
     this.scanned = n;
-    return this.indices.view();
+    const out = this.out;
+    out.truncate(0);
+    for (let k = 0; k < this.count; k++) {
+      const minI = this.minI[k];
+      if (minI < 0) continue; // non-finite values only: a gap
+      const maxI = this.maxI[k];
+      const lastI = this.lastI[k];
+      const a = minI < maxI ? minI : maxI;
+      const b = minI < maxI ? maxI : minI;
+      out.push(a);
+      if (b !== a) out.push(b);
+      if (lastI !== b) out.push(lastI);
+    }
+    return out.view();
+  }
+
+  private scan(xs: ArrayLike<number>, ys: ArrayLike<number>, from: number, to: number): void {
+    const width = this.width;
+    let i = from;
+    while (i < to) {
+      const bucket = Math.floor(xs[i] / width);
+      const bucketEnd = (bucket + 1) * width;
+      const first = i;
+      let minI = -1;
+      let maxI = -1;
+      let lastI = -1;
+      let minV = Infinity;
+      let maxV = -Infinity;
+      for (; i < to && xs[i] < bucketEnd; i++) {
+        const y = ys[i];
+        if (y === y && y !== Infinity && y !== -Infinity) {
+          if (y < minV) {
+            minV = y;
+            minI = i;
+          }
+          if (y > maxV) {
+            maxV = y;
+            maxI = i;
+          }
+          lastI = i;
+        }
+      }
+      this.push(bucket, first, minI, maxI, lastI);
+    }
+  }
+
+  private push(id: number, start: number, minI: number, maxI: number, lastI: number): void {
+    if (this.count === this.id.length) {
+      const cap = this.count * 2;
+      const f = new Float64Array(cap);
+      f.set(this.id);
+      this.id = f;
+      for (const name of ["start", "minI", "maxI", "lastI"] as const) {
+        const a = new Int32Array(cap);
+        a.set(this[name]);
+        this[name] = a;
+      }
+    }
+    const k = this.count++;
+    this.id[k] = id;
+    this.start[k] = start;
+    this.minI[k] = minI;
+    this.maxI[k] = maxI;
+    this.lastI[k] = lastI;
+  }
+
+  /** Doubles the width: buckets 2k and 2k+1 become bucket k (min of mins, max of maxes, last last). */
+  private mergePairs(ys: ArrayLike<number>): void {
+    this.width *= 2;
+    let w = 0;
+    for (let r = 0; r < this.count; r++) {
+      const id = Math.floor(this.id[r] / 2);
+      if (w > 0 && this.id[w - 1] === id) {
+        const k = w - 1;
+        const minI = this.minI[r];
+        if (minI >= 0) {
+          if (this.minI[k] < 0) {
+            this.minI[k] = minI;
+            this.maxI[k] = this.maxI[r];
+          } else {
+            // Ties keep the earlier index, as one pass does (strict < and >).
+            if (ys[minI] < ys[this.minI[k]]) this.minI[k] = minI;
+            if (ys[this.maxI[r]] > ys[this.maxI[k]]) this.maxI[k] = this.maxI[r];
+          }
+          this.lastI[k] = this.lastI[r];
+        }
+        continue;
+      }
+      this.id[w] = id;
+      this.start[w] = this.start[r];
+      this.minI[w] = this.minI[r];
+      this.maxI[w] = this.maxI[r];
+      this.lastI[w] = this.lastI[r];
+      w++;
+    }
+    this.count = w;
   }
 
   /** Forget everything (data replaced, not appended). */
   reset(): void {
     this.width = 0;
     this.dataKey = undefined;
-    this.indices.truncate(0);
+    this.count = 0;
   }
 }
 

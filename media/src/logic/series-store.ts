@@ -173,11 +173,48 @@ export class SeriesData {
     this.append(tail);
   }
 
+  /**
+   * Whether the columns should be grown ahead of need: less than a quarter of their capacity
+   * is free. Growing copies every held point; done from an idle callback (growStep), one column
+   * at a time, it never lands in a frame, where ten runs outgrowing 1 M points together used
+   * to stall the panel for up to a second.
+   */
+  get wantsGrowth(): boolean {
+    return this.length > 0 && this.length * 4 > this.steps.length * 3;
+  }
+
+  /**
+   * Grows one column (or the smoothing cache) to twice the capacity; returns false when none
+   * needed it. Call repeatedly, one call per idle slice.
+   */
+  growStep(): boolean {
+    if (this.wantsGrowth) {
+      this.steps = grow(this.steps, Math.max(64, this.steps.length * 2));
+      return true;
+    }
+    const cap = this.steps.length;
+    if (this.values.length < cap) {
+      this.values = grow(this.values, cap);
+      return true;
+    }
+    if (this.times.length < cap) {
+      this.times = grow(this.times, cap);
+      return true;
+    }
+    if (this.smooth.length < cap) {
+      const next = new Float64Array(cap);
+      next.set(this.smooth.subarray(0, this.ema.length));
+      this.smooth = next;
+      return true;
+    }
+    return false;
+  }
+
   /** Smoothed values for the held points (debiased EMA), extended incrementally. */
   smoothed(weight: number): Float64Array {
     if (weight !== this.ema.weight || this.ema.length > this.length) this.ema = emptyEma(weight);
-    if (this.smooth.length < this.values.length) {
-      const next = new Float64Array(this.values.length);
+    if (this.smooth.length < this.length) {
+      const next = new Float64Array(Math.max(this.values.length, this.length));
       next.set(this.smooth.subarray(0, this.ema.length));
       this.smooth = next;
     }
