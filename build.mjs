@@ -6,7 +6,8 @@
 //   client   client/out/extension.js: the extension, one esbuild bundle (vscode external), and
 //            client/out/runtime/node_modules: the runtime fallback the extension starts with the
 //            user's Node when the workspace has no @expman/runtime (needs runtime/dist; skipped
-//            with --no-runtime)
+//            with --no-runtime), and client/out/expman-runtime-<version>.tgz, the runtime as an
+//            npm tarball that "Install Runtime in Workspace" installs (client/pack-runtime.mjs)
 //   media    media/dist/metrics.{js,css}: the metrics webview (minified; --watch rebuilds on change)
 // --minify minifies the two extension-host bundles. The server and client bundles take the
 // runtime's native-free entry (`@expman/runtime/describe`) from runtime/src, and one check,
@@ -19,6 +20,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { packRuntime } from "./client/pack-runtime.mjs";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(root, "package.json"));
@@ -157,7 +159,7 @@ export async function build(targets = TARGETS, { minify = false, runtimeFallback
     else if (target === "server") built = await buildServer({ minify });
     else if (target === "client") {
       built = await buildExtension({ minify });
-      if (runtimeFallback) built += ` + ${stageRuntime()}`;
+      if (runtimeFallback) built += ` + ${stageRuntime()} + ${packRuntime(join(root, "client", "out"))}`;
     } else built = await buildWebview({ watch });
     console.log(`built ${target}: ${built} (${Date.now() - t0} ms)`);
   }

@@ -12,8 +12,10 @@ import { registerCommands } from "./editor/commands";
 import { SECTION } from "./editor/config";
 import { Ctx, type ShownMessage } from "./editor/ctx";
 import { Databases } from "./editor/databases";
+import { whenExperimentConfigSeen } from "./editor/config-presence";
 import { startLanguageClient } from "./editor/language-client";
 import { RunCommands } from "./editor/run-commands";
+import { offerInstallOnMissingTypes } from "./editor/runtime-offer";
 import { ExperimentsTree, VIEW_ID } from "./editor/tree-provider";
 import { MetricsPanels } from "./webview/metrics-panel";
 
@@ -24,8 +26,10 @@ export interface ExperimentManagerApi {
   tree: ExperimentsTree;
   databases: Databases;
   messages: readonly ShownMessage[];
-  /** Resolves when the language server has started (or failed to). */
+  /** Resolves when the language server has started (or failed to); it starts once an experiment config is in sight. */
   languageServerReady: Promise<unknown>;
+  /** Forgets the Node check, the runtime check, the query service and the database list, as a window reload would (the startup benchmark uses it). */
+  resetServices(): void;
 }
 
 export function activate(context: vscode.ExtensionContext): ExperimentManagerApi {
@@ -62,13 +66,17 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
   context.subscriptions.push(
     ...registerCommands(ctx, { tree, databases, runs: runCommands, panels }),
     vscode.languages.registerCodeLensProvider({ scheme: "file", language: "yaml" }, new ConfigCodeLens()),
+    offerInstallOnMissingTypes(ctx),
     // Live tree: run and epoch ends, checkpoints; coalesced to a few refreshes a second.
     ctx.live.onDidChange(() => tree.refresh(400)),
     ctx.runs.onEvent(({ event }) => {
       if (event.kind === "lifecycle" && event.level === "experiment" && event.phase === "start") databases.invalidate(true);
       if (event.kind === "lifecycle" && event.level === "trial_run" && event.phase === "create") tree.refresh(200);
     }),
+    ctx.onDidChangePreparing(() => tree.refresh(0)),
     ctx.runs.onDidChange((run) => {
+      // A new run shows in the tree at once, as "starting…" until its database row exists.
+      if ((run.state === "queued" || run.state === "running") && !run.process.experimentUid) tree.refresh(0);
       if (run.state === "done") {
         // A run that ended without its end event (killed) reads back ABORTED from the database.
         ctx.live.settle(
@@ -94,11 +102,21 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     { dispose: () => ctx.runs.stopAll() },
   );
 
-  ctx.languageClient = startLanguageClient(ctx);
+  // The language server starts once an experiment config is in sight (activation is on any YAML).
+  const configSeen = whenExperimentConfigSeen(ctx.settings.configGlobs);
+  context.subscriptions.push(configSeen);
+  ctx.languageClient = configSeen.seen.then((why) => {
+    ctx.output.info(`starting the language server (${why})`);
+    return startLanguageClient(ctx);
+  });
   const languageServerReady = ctx.languageClient.catch((e) => ctx.output.error(`language server: ${String(e)}`));
   const activationMs = performance.now() - started;
   ctx.output.info(`activated in ${activationMs.toFixed(1)} ms (trusted: ${vscode.workspace.isTrusted})`);
-  return { activationMs, runs: ctx.runs, tree, databases, messages: ctx.messages, languageServerReady };
+  const resetServices = () => {
+    ctx.resetServices();
+    databases.invalidate();
+  };
+  return { activationMs, runs: ctx.runs, tree, databases, messages: ctx.messages, languageServerReady, resetServices };
 }
 
 export function deactivate(): void {

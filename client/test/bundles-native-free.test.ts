@@ -57,6 +57,8 @@ describe("bundles are native-free", () => {
       "client/out/runtime/node_modules/better-sqlite3/build/Release/better_sqlite3.node",
       "client/out/runtime/node_modules/yaml/dist/index.js",
       "client/out/runtime/node_modules/esbuild/lib/main.js",
+      `client/out/expman-runtime-${JSON.parse(fs.readFileSync(path.join(repoRoot, "runtime", "package.json"), "utf8")).version}.tgz`,
+      "client/resources/walkthrough/new-experiment.md",
       "server/out/server.js",
       "server/schemas/env.schema.json",
       "media/dist/metrics.js",

@@ -82,6 +82,7 @@ describe("extension manifest", () => {
       ...manifest.contributes.grammars.map((g: { path: string }) => g.path),
       ...manifest.contributes.viewsContainers.activitybar.map((c: { icon: string }) => c.icon),
       ...manifest.contributes.yamlValidation.map((v: { url: string }) => v.url),
+      ...manifest.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string; image?: string } }[] }) => w.steps.map((s) => s.media.markdown ?? s.media.image)),
     ].filter((p) => !p.startsWith("./client/out"));
     for (const p of paths) assert.ok(fs.existsSync(path.join(repoRoot, p)), p);
   });
@@ -99,5 +100,16 @@ describe("extension manifest", () => {
     for (const items of Object.values(manifest.contributes.menus) as { command: string }[][]) for (const i of items) assert.ok(declared.has(i.command), i.command);
     assert.ok(!manifest.activationEvents.includes("*"));
     assert.ok(!manifest.activationEvents.includes("onStartupFinished"));
+  });
+  it("a first user is led: activation on YAML, the empty view and the walkthrough offer New Experiment, not Run", () => {
+    assert.ok(manifest.activationEvents.includes("onLanguage:yaml"));
+    const welcome = manifest.contributes.viewsWelcome.find((w: { view: string }) => w.view === "experimentManager.experiments").contents as string;
+    assert.match(welcome, /\(command:experimentManager\.newExperiment\)/);
+    assert.doesNotMatch(welcome, /command:experimentManager\.runExperiment/);
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    const commands = walkthrough.steps.map((s: { description: string }) => /\(command:([^)]+)\)/.exec(s.description)?.[1]);
+    assert.deepEqual(commands, ["experimentManager.newExperiment", "experimentManager.installRuntime", "experimentManager.runExperiment", "experimentManager.openMetrics"]);
+    const declared = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    for (const c of commands) assert.ok(declared.has(c), c);
   });
 });

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { configFolderOf, experimentName, isConfigFolder } from "../src/core/config-folder";
+import { configFolderOf, experimentName, isConfigFolder, looksLikeExperimentConfig } from "../src/core/config-folder";
 import { resolveExecutable } from "../src/core/executable";
 import { NodeNotFoundError, RuntimeNotFoundError, checkNode, resolveRuntime, runtimeEnv } from "../src/core/runtime-locator";
 import { fixture } from "./helpers";
@@ -48,7 +48,7 @@ describe("resolveRuntime", () => {
   });
 
   it("says what to install when there is none", () => {
-    assert.throws(() => resolveRuntime([path.join(tmp, "nothing")], path.join(tmp, "none")), (e: RuntimeNotFoundError) => /npm install @expman\/runtime/.test(e.message));
+    assert.throws(() => resolveRuntime([path.join(tmp, "nothing")], path.join(tmp, "none")), (e: RuntimeNotFoundError) => /Install Runtime in Workspace/.test(e.message));
   });
 });
 
@@ -102,6 +102,14 @@ describe("config folders", () => {
     fs.writeFileSync(path.join(lone, "env.yaml"), "x: 1\n");
     assert.equal(configFolderOf(path.join(lone, "env.yaml")), undefined);
     assert.equal(experimentName(lone), "lone");
+  });
+  it("looksLikeExperimentConfig: the four names, a prefixed set, config keys or a trials list; not other YAML", () => {
+    assert.equal(looksLikeExperimentConfig("/p/base.yml", ""), true);
+    assert.equal(looksLikeExperimentConfig("/p/exp1.trials.yaml", ""), true);
+    assert.equal(looksLikeExperimentConfig("/p/mine.yaml", "seed: 1\npipeline:\n  type: X\n"), true);
+    assert.equal(looksLikeExperimentConfig("/p/runs.yaml", "- name: a\n  repeat: 2\n"), true);
+    assert.equal(looksLikeExperimentConfig("/p/.github/workflows/ci.yml", "name: CI\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n"), false);
+    assert.equal(looksLikeExperimentConfig("/p/deploy.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"), false);
   });
   it("a run's copy of the configs (<ws>/configs beside <ws>/logs) is not offered to run", () => {
     const ws = path.join(tmp, "run-ws");

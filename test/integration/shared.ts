@@ -16,6 +16,7 @@ export interface Run {
   error: { message: string } | null;
 }
 export type TreeNode =
+  | { kind: "starting"; id: string; name: string; managedId: number; queued: boolean }
   | { kind: "message"; id: string; label: string; detail: string; db?: string }
   | { kind: "experiment"; id: string; db: string; experiment: { id: number; title: string; startTime: number } }
   | { kind: "trial"; id: string; db: string }
@@ -27,7 +28,7 @@ export interface Outcome {
   exitCode: number | null;
   stopped: boolean;
   stderrTail: string;
-  runs: { status: string; error?: { message: string } }[];
+  runs: { trial: string; repeat: number; status: string; error?: { message: string } }[];
 }
 export interface ManagedRun {
   startedAt?: number;
@@ -50,6 +51,7 @@ export interface ExperimentManagerApi {
   databases: { invalidate(): void };
   messages: readonly { severity: string; text: string }[];
   languageServerReady: Promise<unknown>;
+  resetServices(): void;
 }
 
 export const EXTENSION_ID = "expman.experiment-manager";

@@ -39,6 +39,20 @@ export function configFolderOf(fsPath: string): string | undefined {
   return isConfigFolder(dir) ? dir : undefined;
 }
 
+/**
+ * Whether a YAML document looks like an experiment config, cheaply (its name, then the first
+ * 8 KB of text): one of the four file names (also `<prefix>.trials.yaml`), or the top-level keys
+ * of one (`pipeline:`, `trackers:`, `imports:`), or a trials list (`- name:` with `repeat:` or
+ * `settings:`). Decides when the language server is worth starting.
+ */
+export function looksLikeExperimentConfig(fileName: string, text: string): boolean {
+  const base = path.basename(fileName);
+  if (CONFIG_FILE.test(base) || /\.(env|experiment|base|trials)\.ya?ml$/i.test(base)) return true;
+  const head = text.slice(0, 8192);
+  if (/^(pipeline|trackers|imports)\s*:/m.test(head)) return true;
+  return /^-\s+name\s*:/m.test(head) && /^\s+(repeat|settings)\s*:/m.test(head);
+}
+
 /** `name:` of experiment.yaml (a cheap read, no YAML parse), else the folder name. */
 export function experimentName(dir: string): string {
   for (const file of ["experiment.yaml", "experiment.yml"]) {

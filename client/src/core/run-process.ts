@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/describe";
+import { CONTROL_VERSION, encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/describe";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RunSpec {
@@ -228,10 +228,12 @@ export class RunProcess {
 }
 
 /**
- * Whether this runtime reads `--control` (since the control channel was added). An older
- * copy installed in a workspace would refuse the unknown option, so it gets none.
+ * Whether this runtime reads `--control` in the version this extension writes: from its
+ * checked protocol versions, else (not checked, e.g. tests) from the file that reads it. An
+ * older copy installed in a workspace would refuse the unknown option, so it gets none.
  */
 export function supportsControl(runtime: RuntimeLocation): boolean {
+  if (runtime.protocols) return runtime.protocols.control === CONTROL_VERSION;
   return fs.existsSync(path.join(runtime.packageDir, "dist", "events", "control-channel.js"));
 }
 

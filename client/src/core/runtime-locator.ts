@@ -21,11 +21,13 @@ export interface RuntimeLocation {
    * `import "@expman/runtime"` although their project does not install it.
    */
   nodePath?: string;
+  /** Protocol versions it speaks, once checked (`expman version --json`, runtime-version.ts). */
+  protocols?: { events: number; control: number; query: number };
 }
 
 export class RuntimeNotFoundError extends Error {
   constructor(readonly searched: string[]) {
-    super(`The Experiment Manager runtime was not found (looked in: ${searched.join(", ")}). Install it in your project: npm install @expman/runtime`);
+    super(`The Experiment Manager runtime was not found (looked in: ${searched.join(", ")}). Install it in your project with "Experiment Manager: Install Runtime in Workspace" (it installs the runtime tarball shipped with the extension).`);
     this.name = "RuntimeNotFoundError";
   }
 }

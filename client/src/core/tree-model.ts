@@ -21,6 +21,8 @@ import type { LiveRuns } from "./live-runs";
 export type Query = <M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]) => Promise<QueryMethods[M]["result"]>;
 
 export type TreeNode =
+  /** An experiment started from this window that has no row in a database yet (seconds, while its process starts). */
+  | { kind: "starting"; id: string; name: string; configDir: string; managedId: number; queued: boolean }
   | { kind: "message"; id: string; label: string; detail: string; severity: "info" | "error"; db?: string; action?: "openSettings" | "installRuntime" }
   | { kind: "experiment"; id: string; db: string; dbLabel?: string; experiment: ExperimentSummary }
   | { kind: "trial"; id: string; db: string; trial: TrialSummary }
@@ -199,6 +201,15 @@ export class TreeModel {
 
   present(node: TreeNode): Presentation {
     switch (node.kind) {
+      case "starting":
+        return {
+          label: node.name,
+          description: node.queued ? "queued" : "starting…",
+          tooltip: `**${escapeMd(node.name)}**: ${node.queued ? "queued behind other runs" : "starting (checking the config, loading the pipeline)"}\n\nConfig: ${mdCode(node.configDir)}`,
+          icon: { id: node.queued ? "clock" : "loading~spin" },
+          contextValue: "starting.running",
+          collapsible: "none",
+        };
       case "message":
         return {
           label: node.label,

@@ -10,6 +10,8 @@ import type { RunCommands } from "./run-commands";
 import type { ExperimentsTree } from "./tree-provider";
 import { experimentName } from "../core/config-folder";
 import { validateStatically } from "../core/static-validate";
+import { installInWorkspace } from "./install-command";
+import { newExperiment } from "./new-experiment";
 import { trialLocations } from "../core/trial-names";
 import { validateConfigDir, type ValidationResult } from "../core/validate-config";
 
@@ -46,6 +48,7 @@ export function registerCommands(
   const register = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(`experimentManager.${id}`, fn);
   return [
     register("runExperiment", (arg?: unknown) => runs.run(arg)),
+    register("newExperiment", (name?: unknown) => newExperiment(ctx, name)),
     register("runTrial", async (arg?: unknown, trial?: unknown) => {
       if (typeof trial !== "string" || trial === "") {
         // From the palette: the trials of the active trials.yaml.
@@ -167,10 +170,7 @@ export function registerCommands(
       }
       const root = ctx.workspaceRoots[0];
       if (!root) return void ctx.notify("error", "Open a folder first: the runtime is installed into the project.");
-      const terminal = vscode.window.createTerminal({ name: "Install Experiment Manager runtime", cwd: root });
-      terminal.show();
-      terminal.sendText("npm install @expman/runtime");
-      return { started: true };
+      return installInWorkspace(ctx, root);
     }),
   ];
 }

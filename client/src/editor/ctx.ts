@@ -12,6 +12,7 @@ import { QueryClient } from "../core/query-client";
 import { RunManager } from "../core/run-manager";
 import { checkNode, NodeNotFoundError, resolveRuntime, RuntimeNotFoundError, type NodeInfo, type RuntimeLocation } from "../core/runtime-locator";
 import type { Query } from "../core/tree-model";
+import { incompatibleMessage, readRuntimeVersion, type RuntimeCompatibility } from "../core/runtime-version";
 import { readSettings, type Settings } from "./config";
 
 export interface ShownMessage {
@@ -29,6 +30,25 @@ export class Ctx implements vscode.Disposable {
   private nodeCheck: { nodePath: string; result: Promise<NodeInfo> } | undefined;
   private readonly runEvents = new vscode.EventEmitter<RunEvent>();
   readonly onRunEvent = this.runEvents.event;
+  /**
+   * Runs being prepared (config checks before the process starts), shown in the tree as
+   * "starting…" from the moment Run is invoked.
+   */
+  readonly preparing = new Map<number, { name: string; configDir: string }>();
+  private readonly preparingChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangePreparing = this.preparingChanged.event;
+  private nextPreparing = 1;
+
+  /** Marks a run as being prepared until the returned function is called. */
+  beginPreparing(name: string, configDir: string): () => void {
+    const id = this.nextPreparing++;
+    this.preparing.set(id, { name, configDir });
+    this.preparingChanged.fire();
+    return () => {
+      if (this.preparing.delete(id)) this.preparingChanged.fire();
+    };
+  }
+
   /** Messages shown to the user (newest last): the integration suites read them through the API. */
   readonly messages: ShownMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
@@ -52,6 +72,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.output,
       this.runEvents,
+      this.preparingChanged,
       { dispose: () => this.runs.dispose() },
       { dispose: () => this.live.dispose() },
       { dispose: () => this.queryClient?.dispose() },
@@ -83,6 +104,7 @@ export class Ctx implements vscode.Disposable {
   /** Forgets the Node check and the query service (settings or trust changed). */
   resetServices(): void {
     this.nodeCheck = undefined;
+    this.compatibility.clear();
     this.queryClient?.dispose();
     this.queryClient = undefined;
   }
@@ -110,13 +132,44 @@ export class Ctx implements vscode.Disposable {
     return resolveRuntime(dirs, this.bundledModules, vscode.workspace.isTrusted);
   }
 
+  private readonly compatibility = new Map<string, Promise<RuntimeCompatibility>>();
+  private readonly warnedIncompatible = new Set<string>();
+
+  /**
+   * The runtime for a folder with the protocol versions it speaks. A workspace copy that does
+   * not speak this extension's versions is named once, with what it needs and the Install
+   * command; the bundled copy is this build's own.
+   */
+  async checkedRuntime(node: string, dir?: string): Promise<RuntimeLocation & { mismatches: string[] }> {
+    const runtime = this.runtimeFor(dir);
+    if (runtime.source === "bundled") return { ...runtime, mismatches: [] };
+    let pending = this.compatibility.get(runtime.packageDir);
+    if (!pending) {
+      pending = readRuntimeVersion(node, runtime);
+      this.compatibility.set(runtime.packageDir, pending);
+    }
+    const c = await pending;
+    if (c.mismatches.length && !this.warnedIncompatible.has(runtime.packageDir)) {
+      this.warnedIncompatible.add(runtime.packageDir);
+      void this.notify("warning", incompatibleMessage(runtime, c), "Install Runtime in Workspace").then(
+        (choice) => choice && vscode.commands.executeCommand("experimentManager.installRuntime"),
+      );
+    }
+    return { ...runtime, protocols: c.info?.protocols, mismatches: c.mismatches };
+  }
+
   /** The query service, started on first use. Throws NodeNotFoundError / RuntimeNotFoundError. */
   async query(): Promise<QueryClient> {
     const node = await this.checkNode();
     if (!this.queryClient) {
+      const checked = await this.checkedRuntime(node.path);
+      // Reading databases needs no workspace code: a workspace copy of another query version
+      // is passed over for the bundled one, so the tree keeps working until it is updated.
+      const runtime = checked.mismatches.some((m) => m.startsWith("query ")) ? resolveRuntime([], this.bundledModules, false) : checked;
+      if (this.queryClient) return this.queryClient;
       this.queryClient = new QueryClient({
         node: node.path,
-        runtime: this.runtimeFor(),
+        runtime,
         cwd: this.workspaceRoots[0],
         log: (line) => this.output.info(line),
       });

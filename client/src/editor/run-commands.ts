@@ -92,6 +92,15 @@ export class RunCommands implements vscode.Disposable {
 
   /** Runs the experiment of `arg`; with `only`, just that trial (`expman run --only`). */
   async run(arg?: unknown, only?: string): Promise<RunCommandResult> {
+    let done: (() => void) | undefined;
+    try {
+      return await this.start(arg, only, (name, dir) => (done = this.ctx.beginPreparing(name, dir)));
+    } finally {
+      done?.();
+    }
+  }
+
+  private async start(arg: unknown, only: string | undefined, preparing: (name: string, dir: string) => void): Promise<RunCommandResult> {
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command answers at once; the button works whenever it is clicked.
       void this.ctx
@@ -109,6 +118,8 @@ export class RunCommands implements vscode.Disposable {
       return { started: false, reason: "no-config" };
     }
     const name = only ? `${experimentName(dir)} · ${only}` : experimentName(dir);
+    // In the tree at once ("starting…"), while the checks below run.
+    preparing(name, dir);
     // Before Node, the runtime or validation: a Python pipeline cannot run here at all.
     const python = pythonPipelineOf(dir, await this.ctx.serverRegistryIfReady());
     if (python) {
@@ -123,7 +134,7 @@ export class RunCommands implements vscode.Disposable {
     let node;
     try {
       node = (await this.ctx.checkNode()).path;
-      runtime = this.ctx.runtimeFor(dir);
+      runtime = await this.ctx.checkedRuntime(node, dir);
     } catch (e) {
       void this.ctx.explainSetupError(e);
       return { started: false, reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing", errors: [String(e)] };
@@ -218,6 +229,7 @@ export class RunCommands implements vscode.Disposable {
   /** The managed run (one `expman run` process) that produced a tree run or experiment. */
   private managedFor(node: TreeNode): ManagedRun | undefined {
     const active = this.ctx.runs.active();
+    if (node.kind === "starting") return active.find((r) => r.id === node.managedId);
     if (node.kind === "run") return active.find((r) => r.process.seenRuns.some((s) => s.uid === node.run.uid));
     if (node.kind === "experiment") return active.find((r) => r.process.experimentUid === node.experiment.uid);
     return undefined;

@@ -71,8 +71,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     try {
       if (!node) {
         const dbs = await this.databases.list();
-        if (dbs.length === 0) children = [];
-        else children = await this.model.roots(dbs, this.ctx.workspaceRoots[0]);
+        const roots = dbs.length === 0 ? [] : await this.model.roots(dbs, this.ctx.workspaceRoots[0]);
+        children = [...this.starting(roots), ...roots];
       } else {
         children = await this.model.children(node);
       }
@@ -85,6 +85,21 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     }
     if (!node) this.populated.fire(children);
     return children;
+  }
+
+  /**
+   * Experiments started here that the databases do not list yet: shown at once (Run to a row
+   * in the tree without waiting for the process to start), replaced by the real experiment row
+   * as soon as its database has it.
+   */
+  private starting(roots: TreeNode[]): TreeNode[] {
+    const known = new Set(roots.flatMap((r) => (r.kind === "experiment" ? [r.experiment.uid] : [])));
+    const preparing: TreeNode[] = [...this.ctx.preparing].map(([id, p]) => ({ kind: "starting", id: `preparing/${id}`, name: p.name, configDir: p.configDir, managedId: -1, queued: false }));
+    const started: TreeNode[] = this.ctx.runs
+      .active()
+      .filter((r) => !(r.process.experimentUid && known.has(r.process.experimentUid)))
+      .map((r) => ({ kind: "starting", id: `starting/${r.id}`, name: r.name, configDir: r.configDir, managedId: r.id, queued: r.state === "queued" }));
+    return [...preparing, ...started];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

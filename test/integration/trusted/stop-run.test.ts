@@ -9,6 +9,8 @@ import { api, configUri, runsOf, type RunCommandResult } from "../shared";
 
 describe("Stop Run and Stop Experiment (trusted)", function () {
   this.timeout(120_000);
+  // Toasts with buttons stay: clear them so later UI checks see their own notifications.
+  after(() => vscode.commands.executeCommand("notifications.clearAll"));
 
   it("Stop Run on a run in the tree: that run ends ABORTED, the next run of the experiment still runs", async () => {
     const a = await api();
@@ -73,6 +75,7 @@ describe("Stop Run and Stop Experiment (trusted)", function () {
 
 describe("A Python pipeline (trusted)", function () {
   this.timeout(60_000);
+  after(() => vscode.commands.executeCommand("notifications.clearAll"));
 
   it("Run says plainly that the pipeline is a Python class and how to run it, and starts nothing", async () => {
     const a = await api();

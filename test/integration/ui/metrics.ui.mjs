@@ -74,7 +74,8 @@ const checks = [
       const input = page.locator(".quick-input-widget input");
       await input.waitFor({ state: "visible", timeout: 15_000 });
       await input.fill("configs/curve/trials.yaml");
-      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).first();
+      // Several trials.yaml exist (and recently opened ones rank first): pick curve's by its folder.
+      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).filter({ hasText: "configs/curve" }).first();
       await row.waitFor({ state: "visible", timeout: 15_000 });
       await row.click();
       const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
