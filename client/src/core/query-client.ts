@@ -68,7 +68,11 @@ export class QueryClient {
       const timeoutMs = this.options.timeoutMs ?? 30_000;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new QueryError(`the query service did not answer ${method} within ${timeoutMs} ms`, CLIENT_ERROR.TIMEOUT, method, db));
+        reject(new QueryError(`the query service did not answer ${method} within ${timeoutMs} ms; it was restarted`, CLIENT_ERROR.TIMEOUT, method, db));
+        // The service bounds each query itself (DB_TIMEOUT); not answering at all means it is
+        // stuck (an older runtime, a hung process): stop it so the next request gets a fresh
+        // one instead of queueing behind it until the window is reloaded.
+        this.restart(child, `did not answer ${method} within ${timeoutMs} ms`);
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method, db, timer });
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
@@ -126,6 +130,19 @@ export class QueryClient {
     clearTimeout(p.timer);
     if (message.error) p.reject(new QueryError(message.error.message, message.error.code, p.method, p.db));
     else p.resolve(message.result);
+  }
+
+  /** Stops a stuck service (ours), failing what waits on it; the next request starts a new one. */
+  private restart(child: ChildProcessByStdio<Writable, Readable, Readable>, why: string): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.options.log?.(`query service ${why}: restarting it`);
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new QueryError(`the query service ${why}; it was restarted`, CLIENT_ERROR.TIMEOUT, p.method, p.db));
+    }
+    child.kill("SIGKILL");
   }
 
   /** Stops the service; later requests fail. */

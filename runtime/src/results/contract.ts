@@ -146,6 +146,17 @@ export interface SeriesQuery {
  */
 export const QUERY_PROTOCOL_VERSION = 1;
 
+/** A metric value that is not a number (string, object, null), as tracked. */
+export interface TextPoint {
+  key: string;
+  scope: Scope;
+  step: number | null;
+  epoch: number | null;
+  batch: number | null;
+  time: number;
+  value: unknown;
+}
+
 /** JSON-RPC methods of `expman serve`. Params and results by method name. */
 export interface QueryMethods {
   "db.open": { params: { path: string }; result: { path: string; schemaVersion: number } };
@@ -159,6 +170,8 @@ export interface QueryMethods {
   "checkpoints.list": { params: { db: string; runId: number }; result: CheckpointRecord[] };
   /** Artifacts of one run (with its epochs and batches), one trial or one experiment: give exactly one id. */
   "artifacts.list": { params: { db: string; runId?: number; trialId?: number; experimentId?: number }; result: ArtifactRecord[] };
+  /** Values that are not numbers (strings, objects, null), oldest first; all keys without `key`. */
+  "series.text": { params: { db: string; runId: number; key?: string }; result: TextPoint[] };
   "db.close": { params: { db: string }; result: { closed: boolean } };
 }
 
@@ -168,5 +181,7 @@ export type QueryMethod = keyof QueryMethods;
 export const QueryErrorCode = {
   DB_NOT_FOUND: -32001,
   DB_UNREADABLE: -32002,
+  /** A query did not finish within its deadline (a crafted or damaged file); its reader was stopped. */
+  DB_TIMEOUT: -32003,
   NOT_FOUND: -32004,
 } as const;

@@ -3,7 +3,7 @@
  * recovery (./stale.ts). Loads better-sqlite3 only when a database is opened.
  */
 export * from "./contract";
-export { ResultsStore, ResultsNotFoundError, type TextPoint } from "./store";
+export { ResultsStore, ResultsNotFoundError } from "./store";
 export { openResults, openPythonOriginal, type ResultsReader } from "./open";
 export { PythonOriginalStore, PYTHON_NOT_RECORDED } from "./python-original";
 export { recoverStale, pidAlive, type RecoveryReport } from "./stale";

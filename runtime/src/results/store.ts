@@ -5,6 +5,7 @@ import { openForReading, TrackingDbError } from "../tracking/db/connection";
 import { ChunkScratch, decodeChunk } from "../tracking/db/chunk-codec";
 import { CHUNK_POINTS, schemaVersionOf } from "../tracking/db/schema";
 import type {
+  TextPoint,
   ArtifactRecord,
   CheckpointRecord,
   EpochSummary,
@@ -22,6 +23,7 @@ import { WriterLiveness, type WriterInfo } from "./stale";
 
 export { TrackingDbError } from "../tracking/db/connection";
 export { recoverStale } from "./stale";
+export type { TextPoint } from "./contract";
 
 /** A run, series or other entity asked for does not exist (the query service's NOT_FOUND). */
 export class ResultsNotFoundError extends Error {
@@ -30,17 +32,6 @@ export class ResultsNotFoundError extends Error {
     super(message);
     this.name = "ResultsNotFoundError";
   }
-}
-
-/** A non-numeric metric value (string, object, null), as stored in `metric_text`. */
-export interface TextPoint {
-  key: string;
-  scope: Scope;
-  step: number | null;
-  epoch: number | null;
-  batch: number | null;
-  time: number;
-  value: unknown;
 }
 
 interface RunRow {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { isScope, SCOPES } from "../../common/vocabulary";
-import type { Series } from "../../results/contract";
+import type { Series, TextPoint } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { DB_OPTIONS } from "./ls";
 import { withRun } from "./show";
@@ -10,7 +10,9 @@ const USAGE = `Usage: expman export <run> [--format csv|json] [--key KEY] [--sco
 
 Writes a run's metric series (all points, not downsampled): CSV in long format
 (key,scope,step,value,time) that pandas, spreadsheets and other tools read, or JSON with the
-run summary. To stdout unless --out is given.`;
+run summary. Values that are not numbers (text, objects) follow their series as JSON text.
+Cells a spreadsheet would run as a formula (starting with = + - @) are quoted as text.
+To stdout unless --out is given.`;
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -28,14 +30,18 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("export takes one run (an id or <trial>-<repeat>)", USAGE);
   if (values.format !== "csv" && values.format !== "json") throw new UsageError(`--format must be csv or json, got '${values.format}'`, USAGE);
   if (values.scope && !isScope(values.scope)) throw new UsageError(`--scope must be ${SCOPES.join(", ")}, got '${values.scope}'`, USAGE);
-  return withRun(values, positionals[0], (store, run) => {
-    const keys = store.seriesKeys(run.id).filter((k) => (!values.key || k.key === values.key) && (!values.scope || k.scope === values.scope));
-    if (keys.length === 0) throw new Error(`Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}.`);
-    const series = keys.map((k) => store.getSeries({ runId: run.id, key: k.key, scope: k.scope }));
-    const text = values.format === "csv" ? toCsv(series) : `${JSON.stringify({ run, series: series.map(jsonSeries) }, null, 2)}\n`;
+  return withRun(values, positionals[0], async (reader, run) => {
+    const wanted = (k: { key: string; scope: string }) => (!values.key || k.key === values.key) && (!values.scope || k.scope === values.scope);
+    const keys = (await reader.call("series.keys", { runId: run.id })).filter(wanted);
+    const texts = (await reader.call("series.text", { runId: run.id, key: values.key })).filter(wanted);
+    if (keys.length === 0 && texts.length === 0) throw new Error(`Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}${values.scope ? ` at ${values.scope} scope` : ""}.`);
+    const series: Series[] = [];
+    for (const k of keys) series.push(await reader.call("series.get", { runId: run.id, key: k.key, scope: k.scope }));
+    const text = values.format === "csv" ? toCsv(series, texts) : `${JSON.stringify({ run, series: series.map(jsonSeries), texts }, null, 2)}\n`;
     if (values.out) {
       fs.writeFileSync(values.out, text);
-      process.stderr.write(`Wrote ${series.reduce((n, s) => n + s.steps.length, 0)} points of ${series.length} series to ${values.out}\n`);
+      const points = series.reduce((n, s) => n + s.steps.length, 0);
+      process.stderr.write(`Wrote ${points} points of ${series.length} series${texts.length ? ` and ${texts.length} text values` : ""} to ${values.out}\n`);
     } else {
       process.stdout.write(text);
     }
@@ -48,15 +54,29 @@ function valueAt(s: Series, i: number): string {
   return v === null ? s.nonFinite?.[i] ?? "" : String(v);
 }
 
-export function toCsv(series: Series[]): string {
+export function toCsv(series: Series[], texts: TextPoint[] = []): string {
   const lines = ["key,scope,step,value,time"];
   for (const s of series) {
-    const key = /[",\n]/.test(s.key) ? `"${s.key.replace(/"/g, '""')}"` : s.key;
+    const key = csvCell(s.key);
     for (let i = 0; i < s.steps.length; i++) {
       lines.push(`${key},${s.scope},${s.steps[i]},${valueAt(s, i)},${new Date(s.times[i]).toISOString()}`);
     }
   }
+  for (const t of texts) {
+    const value = typeof t.value === "string" ? t.value : (JSON.stringify(t.value) ?? "null");
+    lines.push(`${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}`);
+  }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * One CSV cell of text. A cell starting with = + - @ (or a tab or carriage return) would be
+ * run as a formula by spreadsheets (`=cmd|...`): it gets a leading apostrophe, the usual way
+ * to say "text". Cells with a quote, comma or line break are quoted.
+ */
+export function csvCell(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 function jsonSeries(s: Series) {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { openResults } from "../../results/open";
+import { ReaderProcess } from "../reader-process";
 import type { RunSummary } from "../../results/contract";
 import { parse } from "../args";
 import { duration, num, table } from "../format";
@@ -8,7 +8,8 @@ import { locateDatabases } from "../locate-db";
 const USAGE = `Usage: expman ls [--db FILE | --workspace DIR | --config DIR] [--json]
 
 Lists the runs in a workspace's tracking database: id, experiment, trial, repeat, status,
-epochs, time and final metrics. A run whose process died is shown ABORTED.`;
+epochs, time and final metrics. A run whose process died is shown ABORTED. Each database is
+read in its own process with a deadline per query (EXPMAN_QUERY_TIMEOUT_MS, default 15000).`;
 
 export const DB_OPTIONS = {
   db: { type: "string" },
@@ -25,11 +26,11 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const files = locateDatabases(values);
   const all: (RunSummary & { db: string })[] = [];
   for (const file of files) {
-    const store = openResults(file);
+    const reader = new ReaderProcess(file);
     try {
-      for (const run of store.listRuns()) all.push({ ...run, db: file });
+      for (const run of await reader.call("runs.list", {})) all.push({ ...run, db: file });
     } finally {
-      store.close();
+      reader.close();
     }
   }
   if (values.json) {
@@ -46,8 +47,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
     r.experimentTitle,
     r.trialName,
     r.repeat,
-    // The original records no status: say so rather than show one.
-    r.origin ? "(not recorded)" : r.status,
+    r.status,
     r.epochCount,
     r.endTime ? duration(r.endTime - r.startTime) : "",
     ...keys.map((k) => num(r.finalMetrics[k])),

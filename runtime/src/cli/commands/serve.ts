@@ -1,87 +1,146 @@
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../../results/contract";
+import { QueryErrorCode, type QueryMethod, type QueryMethods, type SeriesQuery } from "../../results/contract";
 import { ResultsNotFoundError, TrackingDbError } from "../../results/store";
 import { openResults, type ResultsReader } from "../../results/open";
+import { isScope } from "../../common/vocabulary";
 import { parse } from "../args";
+import { QueryFailure, queryTimeoutMs, READY_NOTIFICATION, ReaderProcess } from "../reader-process";
 
-const USAGE = `Usage: expman serve
+const USAGE = `Usage: expman serve [--timeout MS]
 
-The query service for the editor: JSON-RPC 2.0 over stdio, one JSON message per line.
-Methods and shapes: runtime/src/results/contract.ts (QueryMethods). Every request names its
-database ("db"); each opened file stays open until db.close or exit. A database that cannot be
-opened answers an error for that request only; the service keeps serving.`;
+The query service for the editor: JSON-RPC 2.0 over stdio, one JSON message (or batch) per
+line. Methods and shapes: runtime/src/results/contract.ts (QueryMethods). Every request names
+its database ("db"). Each database is read in its own process with a deadline per query
+(--timeout, default 15000 ms): a crafted or damaged file answers DB_TIMEOUT (-32003) for that
+request only, and the other databases keep answering. --direct reads in this process (what
+each per-file reader runs).`;
 
-interface Request {
-  jsonrpc: "2.0";
-  id?: number | string | null;
-  method: string;
-  params?: Record<string, unknown>;
+/** JSON-RPC params as received: anything. Each method's checker turns them into its type. */
+type RawParams = Record<string, unknown>;
+
+/** Per method: check the params (naming what is wrong), then answer from the store. */
+type MethodTable = {
+  [M in QueryMethod]: {
+    params(p: RawParams): QueryMethods[M]["params"];
+    answer(store: ResultsReader, p: QueryMethods[M]["params"]): QueryMethods[M]["result"];
+  };
+};
+
+const METHODS: MethodTable = {
+  "db.open": { params: (p) => ({ path: str(p.path ?? p.db, "path") }), answer: (s) => ({ path: s.file, schemaVersion: s.schemaVersion }) },
+  "experiments.list": { params: (p) => ({ db: db(p) }), answer: (s) => s.listExperiments() },
+  "trials.list": { params: (p) => ({ db: db(p), experimentId: num(p.experimentId, "experimentId") }), answer: (s, p) => s.listTrials(p.experimentId) },
+  "runs.list": {
+    params: (p) => ({ db: db(p), experimentId: optNum(p.experimentId, "experimentId"), trialId: optNum(p.trialId, "trialId") }),
+    answer: (s, p) => s.listRuns({ experimentId: p.experimentId, trialId: p.trialId }),
+  },
+  "run.get": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.getRun(p.runId) },
+  "epochs.list": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.listEpochs(p.runId) },
+  "series.keys": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.seriesKeys(p.runId) },
+  "series.get": {
+    params: (p) => {
+      if (p.scope !== undefined && !isScope(p.scope)) throw new RpcError(-32602, "params.scope must be batch, epoch or run");
+      const query: SeriesQuery = {
+        runId: num(p.runId, "runId"),
+        key: str(p.key, "key"),
+        scope: p.scope as SeriesQuery["scope"],
+        buckets: optNum(p.buckets, "buckets"),
+        minStep: optNum(p.minStep, "minStep"),
+        maxStep: optNum(p.maxStep, "maxStep"),
+        afterStep: optNum(p.afterStep, "afterStep"),
+      };
+      return { db: db(p), ...query };
+    },
+    answer: (s, { db: _db, ...query }) => s.getSeries(query),
+  },
+  "series.text": {
+    params: (p) => ({ db: db(p), runId: num(p.runId, "runId"), key: p.key === undefined ? undefined : str(p.key, "key") }),
+    answer: (s, p) => s.textValues(p.runId, p.key),
+  },
+  "checkpoints.list": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.listCheckpoints(p.runId) },
+  "artifacts.list": {
+    params: (p) => ({ db: db(p), runId: optNum(p.runId, "runId"), trialId: optNum(p.trialId, "trialId"), experimentId: optNum(p.experimentId, "experimentId") }),
+    answer: (s, p) => {
+      if (p.experimentId !== undefined) return s.listExperimentArtifacts(p.experimentId);
+      if (p.trialId !== undefined) return s.listTrialArtifacts(p.trialId);
+      return s.listArtifacts(num(p.runId, "runId"));
+    },
+  },
+  "db.close": { params: (p) => ({ db: db(p) }), answer: () => ({ closed: true }) },
+};
+
+/** Only the table's own entries are methods: never `toString`, `constructor`, `__proto__`. */
+function isMethod(name: unknown): name is QueryMethod {
+  return typeof name === "string" && Object.hasOwn(METHODS, name);
 }
 
-type Handler = (params: Record<string, any>) => unknown;
+interface Request {
+  jsonrpc?: unknown;
+  id?: unknown;
+  method?: unknown;
+  params?: unknown;
+}
 
-/** Answers query methods against open stores, one store per database file. */
+type Response = { jsonrpc: "2.0"; id: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+
+/** The request's id, or undefined for a notification (no answer). */
+function idOf(message: unknown): unknown {
+  return message && typeof message === "object" && "id" in message ? ((message as Request).id ?? null) : undefined;
+}
+
+/** Checks the envelope and the params; throws RpcError for what is wrong. */
+function checkRequest(message: unknown): { method: QueryMethod; params: RawParams } {
+  const req = message as Request;
+  if (!req || typeof req !== "object" || Array.isArray(req) || req.jsonrpc !== "2.0" || typeof req.method !== "string") throw new RpcError(-32600, "Invalid Request");
+  if (!isMethod(req.method)) throw new RpcError(-32601, `Method not found: ${req.method}`);
+  const params = req.params ?? {};
+  if (typeof params !== "object" || params === null || Array.isArray(params)) throw new RpcError(-32602, "params must be an object");
+  return { method: req.method, params: params as RawParams };
+}
+
+/** Answers query methods in this process, one open store per database file (`serve --direct`). */
 export class QueryService {
   private readonly stores = new Map<string, ResultsReader>();
 
-  private store(db: unknown): ResultsReader {
-    if (typeof db !== "string" || db === "") throw new RpcError(-32602, "params.db (the database file path) is required");
-    const file = path.resolve(db);
-    let store = this.stores.get(file);
+  private store(file: string): ResultsReader {
+    const abs = path.resolve(file);
+    let store = this.stores.get(abs);
     if (!store) {
-      store = openResults(file);
-      this.stores.set(file, store);
+      store = openResults(abs);
+      this.stores.set(abs, store);
     }
     return store;
   }
 
-  private readonly handlers: Record<QueryMethod, Handler> = {
-    "db.open": (p) => {
-      const s = this.store(p.path ?? p.db);
-      return { path: s.file, schemaVersion: s.schemaVersion };
-    },
-    "experiments.list": (p) => this.store(p.db).listExperiments(),
-    "trials.list": (p) => this.store(p.db).listTrials(num(p.experimentId, "experimentId")),
-    "runs.list": (p) => this.store(p.db).listRuns({ experimentId: p.experimentId, trialId: p.trialId }),
-    "run.get": (p) => this.store(p.db).getRun(num(p.runId, "runId")),
-    "epochs.list": (p) => this.store(p.db).listEpochs(num(p.runId, "runId")),
-    "series.keys": (p) => this.store(p.db).seriesKeys(num(p.runId, "runId")),
-    "series.get": (p) => {
-      const { db: _db, ...query } = p;
-      num(query.runId, "runId");
-      if (typeof query.key !== "string") throw new RpcError(-32602, "params.key must be a string");
-      return this.store(p.db).getSeries(query as QueryMethods["series.get"]["params"]);
-    },
-    "checkpoints.list": (p) => this.store(p.db).listCheckpoints(num(p.runId, "runId")),
-    "artifacts.list": (p) => {
-      const store = this.store(p.db);
-      if (p.experimentId !== undefined) return store.listExperimentArtifacts(num(p.experimentId, "experimentId"));
-      if (p.trialId !== undefined) return store.listTrialArtifacts(num(p.trialId, "trialId"));
-      return store.listArtifacts(num(p.runId, "runId"));
-    },
-    "db.close": (p) => {
-      const file = path.resolve(String(p.db));
+  private answer<M extends QueryMethod>(method: M, raw: RawParams): QueryMethods[M]["result"] {
+    const entry = METHODS[method];
+    const params = entry.params(raw);
+    if (method === "db.close") {
+      const file = path.resolve((params as { db: string }).db);
       const store = this.stores.get(file);
       store?.close();
       this.stores.delete(file);
-      return { closed: Boolean(store) };
-    },
-  };
+      return { closed: Boolean(store) } as QueryMethods[M]["result"];
+    }
+    const file = method === "db.open" ? (params as { path: string }).path : (params as { db: string }).db;
+    return entry.answer(this.store(file), params);
+  }
 
-  /** One request in, one response out (undefined for notifications). */
+  /** One message (or a batch) in; the response(s) out (undefined when nothing is to be answered). */
   handle(message: unknown): object | undefined {
-    const req = message as Request;
-    const id = req && typeof req === "object" && "id" in req ? req.id ?? null : undefined;
+    if (Array.isArray(message)) return batch(message.map((m) => this.handleOne(m)));
+    return this.handleOne(message);
+  }
+
+  private handleOne(message: unknown): Response | undefined {
+    const id = idOf(message);
     try {
-      if (!req || req.jsonrpc !== "2.0" || typeof req.method !== "string") throw new RpcError(-32600, "Invalid Request");
-      const handler = (this.handlers as Record<string, Handler | undefined>)[req.method];
-      if (!handler) throw new RpcError(-32601, `Method not found: ${req.method}`);
-      const result = handler(req.params ?? {});
+      const { method, params } = checkRequest(message);
+      const result = this.answer(method, params);
       return id === undefined ? undefined : { jsonrpc: "2.0", id, result: result ?? null };
     } catch (error) {
-      if (id === undefined) return undefined;
-      return { jsonrpc: "2.0", id, error: toRpcError(error) };
+      return id === undefined ? undefined : { jsonrpc: "2.0", id, error: toRpcError(error) };
     }
   }
 
@@ -91,10 +150,74 @@ export class QueryService {
   }
 }
 
+/**
+ * The service the editor talks to: checks each request, then hands it to the reader process
+ * of its database (./reader-process.ts), so one file that hangs costs that file's requests a
+ * DB_TIMEOUT and nothing else. Answers are written as they come (ids match them up).
+ */
+export class QueryRouter {
+  private readonly readers = new Map<string, ReaderProcess>();
+
+  constructor(private readonly timeoutMs: number = queryTimeoutMs()) {}
+
+  async handle(message: unknown): Promise<object | undefined> {
+    if (Array.isArray(message)) return batch(await Promise.all(message.map((m) => this.handleOne(m))));
+    return this.handleOne(message);
+  }
+
+  private async handleOne(message: unknown): Promise<Response | undefined> {
+    const id = idOf(message);
+    try {
+      const { method, params } = checkRequest(message);
+      const checked = METHODS[method].params(params) as { db?: string; path?: string };
+      const file = path.resolve(checked.db ?? checked.path!);
+      let result: unknown;
+      if (method === "db.close") {
+        const reader = this.readers.get(file);
+        reader?.close();
+        this.readers.delete(file);
+        result = { closed: Boolean(reader) };
+      } else {
+        let reader = this.readers.get(file);
+        if (!reader) this.readers.set(file, (reader = new ReaderProcess(file, this.timeoutMs)));
+        result = await reader.send(method, checked);
+      }
+      return id === undefined ? undefined : { jsonrpc: "2.0", id, result: result ?? null };
+    } catch (error) {
+      return id === undefined ? undefined : { jsonrpc: "2.0", id, error: toRpcError(error) };
+    }
+  }
+
+  close(): void {
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+  }
+}
+
+/** A batch's answer: the responses to its requests (none for notifications); an empty batch is invalid. */
+function batch(responses: (Response | undefined)[]): object | undefined {
+  if (responses.length === 0) return { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: empty batch" } };
+  const out = responses.filter((r): r is Response => r !== undefined);
+  return out.length > 0 ? out : undefined;
+}
+
 class RpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
   }
+}
+
+function db(p: RawParams): string {
+  return str(p.db, "db", "params.db (the database file path) is required");
+}
+
+function str(value: unknown, name: string, message = `params.${name} must be a non-empty string`): string {
+  if (typeof value !== "string" || value === "") throw new RpcError(-32602, message);
+  return value;
 }
 
 function num(value: unknown, name: string): number {
@@ -102,36 +225,49 @@ function num(value: unknown, name: string): number {
   return value;
 }
 
+function optNum(value: unknown, name: string): number | undefined {
+  return value === undefined || value === null ? undefined : num(value, name);
+}
+
 function toRpcError(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof RpcError) return { code: error.code, message: error.message, data: error.data };
+  if (error instanceof RpcError || error instanceof QueryFailure) return { code: error.code, message: error.message, data: error.data };
   if (error instanceof ResultsNotFoundError) return { code: QueryErrorCode.NOT_FOUND, message: error.message };
   if (error instanceof TrackingDbError) {
-    const code = error.code === "DB_NOT_FOUND" ? QueryErrorCode.DB_NOT_FOUND : QueryErrorCode.DB_UNREADABLE;
+    const code =
+      error.code === "DB_NOT_FOUND" ? QueryErrorCode.DB_NOT_FOUND : error.code === "DB_TIMEOUT" ? QueryErrorCode.DB_TIMEOUT : QueryErrorCode.DB_UNREADABLE;
     return { code, message: error.message, data: { reason: error.code } };
   }
   return { code: -32603, message: (error as Error)?.message ?? String(error) };
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { help: { type: "boolean", short: "h" } }, USAGE);
+  const { values } = parse(argv, { help: { type: "boolean", short: "h" }, direct: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const service = new QueryService();
+  const service = values.direct ? new QueryService() : new QueryRouter(queryTimeoutMs(values.timeout));
   const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const write = (response: object | undefined) => {
+    if (response) process.stdout.write(`${JSON.stringify(response)}\n`);
+  };
+  // A per-file reader's deadlines start now (its start-up is not the file's fault).
+  if (values.direct) write({ jsonrpc: "2.0", method: READY_NOTIFICATION });
+  const inFlight = new Set<Promise<void>>();
   for await (const line of input) {
     if (line.trim() === "") continue;
     let message: unknown;
     try {
       message = JSON.parse(line);
     } catch {
-      process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } })}\n`);
+      write({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
       continue;
     }
-    const response = service.handle(message);
-    if (response) process.stdout.write(`${JSON.stringify(response)}\n`);
+    const answered = Promise.resolve(service.handle(message)).then(write);
+    inFlight.add(answered);
+    void answered.finally(() => inFlight.delete(answered));
   }
+  await Promise.all(inFlight);
   service.close();
   return 0;
 }

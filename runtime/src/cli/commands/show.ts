@@ -1,4 +1,4 @@
-import { openResults, type ResultsReader } from "../../results/open";
+import { ReaderProcess } from "../reader-process";
 import type { RunSummary } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
@@ -17,25 +17,22 @@ export async function showCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("show takes one run (an id or <trial>-<repeat>)", USAGE);
-  return withRun(values, positionals[0], (store, run) => {
-    const epochs = store.listEpochs(run.id);
-    const checkpoints = store.listCheckpoints(run.id);
-    const artifacts = store.listArtifacts(run.id);
-    const experimentArtifacts = store.listExperimentArtifacts(run.experimentId);
-    const trialArtifacts = store.listTrialArtifacts(run.trialId);
-    const series = store.seriesKeys(run.id);
+  return withRun(values, positionals[0], async (reader, run) => {
+    const runId = run.id;
+    const [epochs, checkpoints, artifacts, series, texts] = await Promise.all([
+      reader.call("epochs.list", { runId }),
+      reader.call("checkpoints.list", { runId }),
+      reader.call("artifacts.list", { runId }),
+      reader.call("series.keys", { runId }),
+      reader.call("series.text", { runId }),
+    ]);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, series, texts }, null, 2)}\n`);
       return 0;
     }
     const out: string[] = [];
     out.push(`Run ${run.id}: ${run.experimentTitle} / ${run.trialName} repeat ${run.repeat} (seed ${run.seed ?? "-"})`);
-    if (run.origin === "python-original") {
-      out.push(`From a database written by the Python original (read-only). Not recorded by the original: ${(run.notRecorded ?? []).join(", ")}.`);
-      out.push(`Started ${new Date(run.startTime).toISOString()}`);
-    } else {
-      out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
-    }
+    out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
     if (run.workspace) out.push(`Workspace: ${run.workspace}`);
     if (run.error) out.push(`Error: ${run.error.message}${run.error.stack ? `\n${run.error.stack.split("\n").map((l) => `  ${l}`).join("\n")}` : ""}`);
     const params = Object.entries(run.params);
@@ -50,33 +47,38 @@ export async function showCommand(argv: string[]): Promise<number> {
       out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
     }
     if (artifacts.length) out.push("", "Artifacts:", ...artifacts.map((a) => `  ${a.type}: ${a.path}`));
-    if (trialArtifacts.length) out.push("", `Artifacts of trial ${run.trialName}:`, ...trialArtifacts.map((a) => `  ${a.type}: ${a.path}`));
-    if (experimentArtifacts.length) out.push("", `Artifacts of experiment ${run.experimentTitle}:`, ...experimentArtifacts.map((a) => `  ${a.type}: ${a.path}`));
     if (series.length) out.push("", "Series:", ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`));
+    if (texts.length) {
+      const latest = new Map(texts.map((t) => [`${t.key} (${t.scope})`, t] as const));
+      out.push("", `Text values (${texts.length}; latest of each):`, ...[...latest].map(([k, t]) => `  ${k}: ${JSON.stringify(t.value)?.slice(0, 200)}`));
+    }
     process.stdout.write(`${out.join("\n")}\n`);
     return 0;
   });
 }
 
-/** Opens the database and finds `<run>` (an id, or `<trial>-<repeat>` in the newest experiment). */
-export function withRun(values: Record<string, any>, ref: string, body: (store: ResultsReader, run: RunSummary) => number): number {
+/**
+ * Reads the database (in its own process, each query with a deadline) and finds `<run>` (an
+ * id, or `<trial>-<repeat>` in the newest experiment).
+ */
+export async function withRun(values: Record<string, any>, ref: string, body: (reader: ReaderProcess, run: RunSummary) => Promise<number>): Promise<number> {
   const files = locateDatabases(values);
   for (const file of files) {
-    const store = openResults(file);
+    const reader = new ReaderProcess(file);
     try {
-      const run = findRun(store, ref);
-      if (run) return body(store, run);
+      const run = await findRun(reader, ref);
+      if (run) return await body(reader, run);
     } finally {
-      store.close();
+      reader.close();
     }
   }
   throw new Error(`No run '${ref}' in ${files.join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`);
 }
 
-function findRun(store: ResultsReader, ref: string): RunSummary | undefined {
-  if (/^\d+$/.test(ref)) return store.getRun(Number(ref)) ?? undefined;
+async function findRun(reader: ReaderProcess, ref: string): Promise<RunSummary | undefined> {
+  if (/^\d+$/.test(ref)) return (await reader.call("run.get", { runId: Number(ref) })) ?? undefined;
   const m = /^(.*)[-/](\d+)$/.exec(ref);
   if (!m) return undefined;
-  const runs = store.listRuns().filter((r) => r.trialName === m[1] && r.repeat === Number(m[2]));
+  const runs = (await reader.call("runs.list", {})).filter((r) => r.trialName === m[1] && r.repeat === Number(m[2]));
   return runs.sort((a, b) => b.id - a.id)[0];
 }

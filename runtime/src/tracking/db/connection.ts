@@ -95,6 +95,7 @@ export function openForReading(file: string, options: { timeoutMs?: number } = {
     if (version > SCHEMA_VERSION) {
       throw new TrackingDbError("DB_NEWER", file, `${file} has tracking schema version ${version}, newer than this expman understands (${SCHEMA_VERSION}). Update expman.`);
     }
+    verifyTables(db, file);
     return db;
   } catch (error) {
     db?.close();
@@ -137,4 +138,35 @@ function whyNotWritable(file: string): string {
     }
   }
   return "the file cannot be opened for writing";
+}
+
+/** The tables readers query. Each must be a plain table: a crafted file could put a view there. */
+export const READ_TABLES = ["experiment", "trial", "trial_run", "epoch", "series", "chunk", "epoch_metric", "metric_text", "param", "checkpoint", "artifact"] as const;
+
+/**
+ * Readers only trust what they are about to read: every table they query must exist as an
+ * ordinary table. A view (an endlessly recursive one would hang every reader), a virtual
+ * table or a missing table makes the file unreadable, with the name and the reason.
+ */
+export function verifyTables(db: Database, file: string): void {
+  const rows = db.prepare("SELECT name, type, sql FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))").all(JSON.stringify(READ_TABLES)) as {
+    name: string;
+    type: string;
+    sql: string | null;
+  }[];
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const problems: string[] = [];
+  for (const name of READ_TABLES) {
+    const row = byName.get(name);
+    if (!row) problems.push(`table '${name}' is missing`);
+    else if (row.type !== "table") problems.push(`'${name}' is a ${row.type}, not a table`);
+    else if (/^\s*CREATE\s+VIRTUAL\b/i.test(row.sql ?? "")) problems.push(`'${name}' is a virtual table`);
+  }
+  if (problems.length > 0) {
+    throw new TrackingDbError(
+      "DB_UNREADABLE",
+      file,
+      `${file} is not a valid expman tracking database: ${problems.join("; ")}. It was not written by expman (or was altered); nothing was read from it.`,
+    );
+  }
 }

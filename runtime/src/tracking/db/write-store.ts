@@ -658,8 +658,12 @@ export class WriteStore {
       openStores.delete(this);
       try {
         this.db.pragma("wal_checkpoint(TRUNCATE)");
+        // Back to a rollback journal when no one else has the file open: readers then open
+        // it read-only without creating -wal/-shm files beside it, and can read it from a
+        // read-only folder or mount. The next writer switches to WAL again.
+        this.db.pragma("journal_mode = DELETE");
       } catch {
-        // Another connection is reading; the WAL is checkpointed later. Nothing is lost.
+        // Another connection has it open; the WAL is checkpointed later. Nothing is lost.
       }
       this.db.close();
     }
