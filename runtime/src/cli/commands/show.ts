@@ -19,20 +19,27 @@ export async function showCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("show takes one run (an id or <trial>-<repeat>)", USAGE);
   return withRun(values, positionals[0], async (reader, run) => {
     const runId = run.id;
-    const [epochs, checkpoints, artifacts, series, texts] = await Promise.all([
+    const [epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series, texts] = await Promise.all([
       reader.call("epochs.list", { runId }),
       reader.call("checkpoints.list", { runId }),
       reader.call("artifacts.list", { runId }),
+      reader.call("artifacts.list", { trialId: run.trialId }),
+      reader.call("artifacts.list", { experimentId: run.experimentId }),
       reader.call("series.keys", { runId }),
       reader.call("series.text", { runId }),
     ]);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, series, texts }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series, texts }, null, 2)}\n`);
       return 0;
     }
     const out: string[] = [];
     out.push(`Run ${run.id}: ${run.experimentTitle} / ${run.trialName} repeat ${run.repeat} (seed ${run.seed ?? "-"})`);
-    out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+    if (run.origin === "python-original") {
+      out.push(`From a database written by the Python original (read-only). Not recorded by the original: ${(run.notRecorded ?? []).join(", ")}.`);
+      out.push(`Started ${new Date(run.startTime).toISOString()}`);
+    } else {
+      out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+    }
     if (run.workspace) out.push(`Workspace: ${run.workspace}`);
     if (run.error) out.push(`Error: ${run.error.message}${run.error.stack ? `\n${run.error.stack.split("\n").map((l) => `  ${l}`).join("\n")}` : ""}`);
     const params = Object.entries(run.params);
@@ -47,6 +54,8 @@ export async function showCommand(argv: string[]): Promise<number> {
       out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
     }
     if (artifacts.length) out.push("", "Artifacts:", ...artifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (trialArtifacts.length) out.push("", `Artifacts of trial ${run.trialName}:`, ...trialArtifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (experimentArtifacts.length) out.push("", `Artifacts of experiment ${run.experimentTitle}:`, ...experimentArtifacts.map((a) => `  ${a.type}: ${a.path}`));
     if (series.length) out.push("", "Series:", ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`));
     if (texts.length) {
       const latest = new Map(texts.map((t) => [`${t.key} (${t.scope})`, t] as const));
