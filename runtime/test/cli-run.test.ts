@@ -131,11 +131,13 @@ test("SIGINT: the current run ends ABORTED at the next epoch, later runs do not 
   assert.equal(code, 130);
   const conn = db(dbFile);
   assert.equal(conn.pragma("integrity_check", { simple: true }), "ok");
-  const runs = conn.prepare("SELECT status FROM trial_run ORDER BY id").all() as { status: string }[];
+  const runs = conn.prepare("SELECT status, error_message, (SELECT count(*) FROM epoch WHERE run_id = trial_run.id) AS epochs FROM trial_run ORDER BY id").all() as { status: string; error_message: string | null; epochs: number }[];
   const exp = conn.prepare("SELECT status FROM experiment").get() as { status: string };
   const epochs = (conn.prepare("SELECT COUNT(*) AS n FROM epoch").get() as { n: number }).n;
   conn.close();
-  assert.deepEqual(runs.map((x) => x.status), ["ABORTED"]);
+  // The whole plan was written first; the runs that never started end ABORTED too, with no epochs.
+  assert.deepEqual(runs.map((x) => x.status), ["ABORTED", "ABORTED", "ABORTED"]);
+  assert.deepEqual(runs.slice(1).map((x) => [x.epochs, x.error_message]), [[0, "not started: the experiment was stopped"], [0, "not started: the experiment was stopped"]]);
   assert.equal(exp.status, "ABORTED");
   assert.ok(epochs >= 20, `the epochs before the interrupt are kept (${epochs})`);
 });

@@ -68,13 +68,13 @@ test("adding a status: setStatusChecks widens an existing file's CHECK in place,
   const db = openForWriting(file);
   db.prepare("INSERT INTO experiment (uid, title, start_time) VALUES ('e1', 'kept', 1)").run();
   db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t1', 1, 'a', 1)").run();
-  const queue = () => db.prepare("INSERT INTO trial_run (uid, trial_id, start_time, status) VALUES ('r1', 1, 1, 'QUEUED')").run();
+  const queue = () => db.prepare("INSERT INTO trial_run (uid, trial_id, start_time, status) VALUES ('r1', 1, 1, 'HELD')").run();
   assert.throws(queue, /CHECK constraint failed/);
   const migration = statusCheckMigration(SCHEMA_VERSION + 1);
   assert.match(migration.name, /status CHECK: RUNNING, SUCCESS/);
-  db.transaction(() => setStatusChecks(db, [...RUN_STATUS_NAMES, "QUEUED"])).immediate();
+  db.transaction(() => setStatusChecks(db, [...RUN_STATUS_NAMES, "HELD"])).immediate();
   queue();
-  db.prepare("INSERT INTO epoch (run_id, idx, start_time, status) VALUES (1, 0, 1, 'QUEUED')").run();
+  db.prepare("INSERT INTO epoch (run_id, idx, start_time, status) VALUES (1, 0, 1, 'HELD')").run();
   assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, status) VALUES ('t2', 1, 'b', 1, 'BOGUS')").run(), /CHECK constraint failed/);
   assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t3', 999, 'c', 1)").run(), /FOREIGN KEY constraint failed/);
   // Defensive mode is back on: the schema cannot be edited by accident afterwards.
@@ -83,9 +83,9 @@ test("adding a status: setStatusChecks widens an existing file's CHECK in place,
   const reopened = openForWriting(file);
   try {
     assert.equal(reopened.pragma("integrity_check", { simple: true }), "ok");
-    assert.deepEqual(reopened.prepare("SELECT status FROM trial_run").all(), [{ status: "QUEUED" }]);
+    assert.deepEqual(reopened.prepare("SELECT status FROM trial_run").all(), [{ status: "HELD" }]);
     assert.deepEqual(reopened.prepare("SELECT title FROM experiment").all(), [{ title: "kept" }]);
-    reopened.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e2', 'q', 1, 'QUEUED')").run();
+    reopened.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e2', 'q', 1, 'HELD')").run();
   } finally {
     reopened.close();
   }

@@ -51,6 +51,7 @@ export const STATUS_WORDS: Record<RunStatusName, string> = {
   ABORTED: "aborted",
   STOPPED: "stopped early",
   SKIPPED: "skipped",
+  QUEUED: "queued",
 };
 
 const STATUS_ICONS: Record<RunStatusName, { id: string; color?: string }> = {
@@ -61,6 +62,7 @@ const STATUS_ICONS: Record<RunStatusName, { id: string; color?: string }> = {
   ABORTED: { id: "stop-circle", color: "charts.orange" },
   STOPPED: { id: "debug-stop", color: "charts.yellow" },
   SKIPPED: { id: "circle-slash" },
+  QUEUED: { id: "clock" },
 };
 
 /**

@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Command> = {
   export: () => require("./commands/export").exportCommand,
   serve: () => require("./commands/serve").serveCommand,
   version: () => require("./commands/version").versionCommand,
+  // Internal (not in the usage above): one planned run, started by 'run --jobs' or Slurm.
+  worker: () => require("./commands/worker").workerCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

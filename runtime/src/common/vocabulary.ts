@@ -17,6 +17,8 @@ export enum RunStatus {
   ABORTED = 4,
   STOPPED = 5,
   SKIPPED = 6,
+  /** Planned and waiting for a worker (the whole plan is written before anything runs). */
+  QUEUED = 7,
 }
 
 /** A status as stored in the database and shown to users: `RUNNING`, `SUCCESS`, ... */

@@ -14,6 +14,7 @@ export const ENV_KEYS: ParamsSchema = {
   trackers: { type: "list", default: [], description: "Trackers that receive every event, in this order. Each entry needs a `type`." },
   imports: { type: "list", default: [], description: "Modules (TS or JS, relative to the config folder) that register pipelines, trackers and callbacks. TS is transpiled with esbuild at load." },
   fail_fast: { type: "boolean", default: false, description: "Stop the whole experiment at the first failed run instead of going on with the next one." },
+  parallel: { type: "integer", minimum: 1, description: "Run up to this many runs at once, each in its own worker process on this machine (`expman run --jobs N` overrides it)." },
   name: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
   description: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
 };

@@ -4,7 +4,7 @@ import { CONFIG_FILE_OF_ROLE, Level, RunStatus, type ConfigRole } from "../commo
 import { ConfigError, toErrorInfo, type ErrorInfo } from "../common/errors";
 import { registerBuiltins } from "../builtins/register-builtins";
 import { readConfigTexts, parseConfigTexts, type ConfigSources } from "../config/load";
-import { deepMergeConfigs, isPlainObject } from "../config/merge";
+import { DBTracker } from "../tracking/db/db-tracker";
 import { formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic } from "../config/validate";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
@@ -12,6 +12,8 @@ import type { TrackerLike } from "../tracking/types";
 import { loadImports } from "./imports";
 import type { RunKey } from "../events/control";
 import { RunStops } from "./run-stops";
+import { ConfigChangedError, diffConfigs } from "./config-diff";
+import { buildPlan, PlanSelectionError, selectRuns, type ExperimentPlan, type PlannedRun } from "./plan";
 import { Trial, type TrialRunResult } from "./trial";
 
 export interface ExperimentOptions {
@@ -21,7 +23,18 @@ export interface ExperimentOptions {
   extraTrackers?: TrackerLike[];
   /** Stop at the first failed run (also `fail_fast: true` in env.yaml). */
   failFast?: boolean;
-  /** Run only the trials of these names (`expman run --only`); every name must exist. */
+  /**
+   * Continue the experiment with this id in the store (a worker running one of its runs, a
+   * resume) instead of starting a new one. Its planned rows are reused as they are.
+   */
+  experimentUid?: string;
+  /** How the plan is executed (`inline`, `local`, `slurm`), recorded on the experiment row. */
+  executor?: string;
+  /**
+   * Execute only these runs (`--only`: trial names or `<trial>-<repeat>`, see selectRuns): the
+   * experiment holds only them, with the indices and seeds they have in the whole plan. Checked
+   * before anything is written.
+   */
   only?: readonly string[];
 }
 
@@ -107,10 +120,15 @@ export class Experiment {
   readonly env: Environment;
   readonly title: string;
   readonly description: string;
+  /** The experiment's id (UUID) in the store and in run events. */
+  readonly uid: string;
+  /** Every trial and run, in order, with their seeds and ids: written to the store first. */
+  readonly plan: ExperimentPlan;
+  /** The runs this process was asked to execute (all, or the `only` selection). */
+  readonly selected: PlannedRun[];
   private readonly abortController = new AbortController();
   private readonly runStops = new RunStops(this.abortController.signal);
   private readonly failFast: boolean;
-  private readonly only: ReadonlySet<string> | undefined;
   /** A fatal tracker error (a store that cannot write): the experiment stops, FAILED. */
   private failure: Error | undefined;
 
@@ -124,7 +142,6 @@ export class Experiment {
     this.title = String(experiment.name);
     this.description = String(experiment.desc ?? "");
     this.failFast = options.failFast ?? envConfig.fail_fast === true;
-    this.only = options.only?.length ? new Set(options.only) : undefined;
     this.env = Environment.fromConfig(envConfig, {
       configDir,
       workspace: options.workspace ? path.resolve(options.workspace) : undefined,
@@ -136,16 +153,25 @@ export class Experiment {
       this.failure ??= error;
       this.abortController.abort(error);
     });
+    // Checked before the experiment row exists: a bad selection or continuation writes nothing.
+    const only = options.only?.length ? selectRuns(buildPlan("", sources.base.value, this.trials), options.only) : undefined;
+    if (options.experimentUid) this.checkContinuation(options.experimentUid);
     const log = this.env.logger;
     log.info(`Creating experiment '${this.title}'`);
     log.info(`Description: ${this.description}`);
     this.env.trackerManager.onCreate(Level.EXPERIMENT, {
+      uid: options.experimentUid,
       name: this.title,
       description: this.description,
       configDir,
       workspace: this.env.workspace,
       plannedRuns: this.plannedRuns,
     });
+    this.uid = this.env.trackerManager.ids.experiment!;
+    this.plan = buildPlan(this.uid, sources.base.value, this.trials);
+    this.selected = only ? only.map((i) => this.plan.runs[i]) : this.plan.runs;
+    // Continuing (a worker, a resume): the plan's rows are in the store already.
+    if (!options.experimentUid) this.writePlan(options.executor);
     log.info("Setting up experiment configuration");
     this.env.saveConfig(CONFIG_FILE_OF_ROLE.experiment, { ...experiment, settings: sources.base.value ?? {} });
     this.env.saveConfig(CONFIG_FILE_OF_ROLE.base, sources.base.value ?? {});
@@ -163,14 +189,12 @@ export class Experiment {
     const errors = diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !sources) throw new ConfigValidationError(errors);
     if (options.only?.length) {
-      const names = ((sources.trials.value as Record<string, unknown>[]) ?? []).map((t) => String(t.name));
-      const unknown = options.only.filter((n) => !names.includes(n));
-      if (unknown.length) {
-        throw new ConfigError(
-          { file: sources.trials.path, line: 1, column: 1 },
-          `--only ${unknown.map((n) => `'${n}'`).join(", ")}: no trial of that name`,
-          `trials here: ${names.join(", ") || "none"}`,
-        );
+      const trials = (sources.trials.value as Record<string, unknown>[]) ?? [];
+      try {
+        selectRuns(buildPlan("", sources.base.value, trials), options.only);
+      } catch (error) {
+        if (!(error instanceof PlanSelectionError)) throw error;
+        throw new ConfigError({ file: sources.trials.path, line: 1, column: 1 }, error.message, `trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"}`);
       }
     }
     const experiment = new Experiment(dir, sources, options);
@@ -178,10 +202,54 @@ export class Experiment {
     return experiment;
   }
 
-  /** The trials this experiment runs (all of trials.yaml, or those named by `only`). */
+  /** The DBTrackers of env.yaml: where the plan and the runs' states live. */
+  get stores(): DBTracker[] {
+    return this.env.trackerManager.trackers.filter((t): t is DBTracker => t instanceof DBTracker);
+  }
+
+  /** The config the plan was made from, as stored on the experiment row (see configFingerprint). */
+  get configJson(): string {
+    return configFingerprint(this.sources);
+  }
+
+  /**
+   * Continuing an experiment (a worker, a resume) needs it in the store with the same config:
+   * otherwise run indices would name other runs. Checked before anything is written.
+   */
+  private checkContinuation(experimentUid: string): void {
+    for (const store of this.stores) {
+      const row = store.experimentConfig(experimentUid);
+      if (!row) throw new Error(`Experiment ${experimentUid} is not in ${store.path}: nothing to continue. Run 'expman run ${this.configDir}' to start it.`);
+      if (row.config === null) continue;
+      const changes = diffConfigs(JSON.parse(row.config), JSON.parse(this.configJson));
+      if (changes.length > 0) throw new ConfigChangedError(this.configDir, changes);
+    }
+  }
+
+  /** The selected runs and their trials (`--only` leaves the others out of this experiment). */
+  private writePlan(executor?: string): void {
+    const ws = this.env.workspace;
+    const trials = new Set(this.selected.map((r) => r.trial));
+    const rows = {
+      experimentUid: this.uid,
+      time: Date.now(),
+      config: this.configJson,
+      executor,
+      trials: this.plan.trials.filter((t) => trials.has(t)).map((t) => ({ uid: t.uid, name: t.name, workspace: path.join(ws, t.name) })),
+      runs: this.selected.map((r) => ({
+        uid: r.uid,
+        trialUid: r.trial.uid,
+        index: r.index,
+        repeat: r.repeat,
+        seed: r.seed,
+        workspace: path.join(ws, r.trial.name, `${r.trial.name}-${r.repeat}`),
+      })),
+    };
+    for (const store of this.stores) store.writePlan(rows);
+  }
+
   get trials(): Record<string, unknown>[] {
-    const all = (this.sources.trials.value as Record<string, unknown>[]) ?? [];
-    return this.only ? all.filter((t) => this.only!.has(String(t.name))) : all;
+    return (this.sources.trials.value as Record<string, unknown>[]) ?? [];
   }
 
   get plannedRuns(): number {
@@ -205,31 +273,25 @@ export class Experiment {
     return this.abortController.signal.aborted;
   }
 
+  /**
+   * Runs the planned runs (all, or the given plan indices) one after another in this process.
+   * Runs it does not get to (Ctrl-C, fail_fast) are ended ABORTED or SKIPPED in the store,
+   * so none is left QUEUED.
+   */
   async run(): Promise<ExperimentResult> {
     const started = Date.now();
     const tm = this.env.trackerManager;
-    const base = this.sources.base.value;
+    const selected = this.selected;
     const results: TrialRunResult[] = [];
-    let runIndex = 0;
     tm.onStart(Level.EXPERIMENT, { name: this.title });
     let stopAll = false;
     let experimentError: ErrorInfo | undefined;
     try {
-      for (const entry of this.trials) {
+      for (const group of byTrial(selected)) {
         if (stopAll || this.aborted) break;
-        const settings = deepMergeConfigs(base, entry.settings);
-        const trial = new Trial(this.env, {
-          name: String(entry.name),
-          repeat: Number(entry.repeat),
-          settings,
-          args: isPlainObject(entry.args) ? entry.args : undefined,
-          plannedRuns: this.plannedRuns,
-          firstRunIndex: runIndex,
-          stops: this.runStops,
-        });
+        const trial = new Trial(this.env, { trial: group[0].trial, runs: group, plannedRuns: this.plannedRuns, resumeFrom: this.resumePoints(group), stops: this.runStops });
         for await (const result of trial.runAll(() => this.aborted)) {
           results.push(result);
-          runIndex++;
           if (result.status === RunStatus.FAILED && this.failFast) {
             this.env.logger.error(`Stopping the experiment after the failed run ${result.trial}-${result.repeat} (fail_fast).`);
             stopAll = true;
@@ -245,8 +307,9 @@ export class Experiment {
     if (!experimentError && tm.hadFailures) {
       experimentError = { message: `Tracker failure: ${tm.failureSummary().join("; ")}` };
     }
+    this.endUnstarted(selected, results, this.aborted && !this.failure ? "ABORTED" : "SKIPPED");
     const status = experimentStatus(results, this.aborted && !this.failure, experimentError);
-    tm.onEnd(Level.EXPERIMENT, { status, error: experimentError });
+    tm.onEnd(Level.EXPERIMENT, { status, error: experimentError, settle: true });
     await tm.close();
     this.env.close();
     return {
@@ -259,10 +322,76 @@ export class Experiment {
       error: experimentError,
     };
   }
+
+  /**
+   * A worker's job: executes planned run `index` of an experiment another process planned (the
+   * experiment row is not taken over). The trial and experiment statuses settle in the store
+   * from all runs, whichever process ends the last one.
+   */
+  async runPlanned(index: number): Promise<TrialRunResult> {
+    const run = this.plan.runs[index];
+    if (!run) throw new RangeError(`run index ${index} is not in the plan of '${this.title}' (${this.plan.runs.length} runs: 0-${this.plan.runs.length - 1}).`);
+    const tm = this.env.trackerManager;
+    let result: TrialRunResult | undefined;
+    try {
+      const trial = new Trial(this.env, { trial: run.trial, runs: [run], plannedRuns: this.plannedRuns, resumeFrom: this.resumePoints([run]) });
+      for await (const r of trial.runAll(() => this.aborted)) result = r;
+    } finally {
+      if (!result) for (const store of this.stores) store.endRunIfOpen(run.uid, "ABORTED", "stopped before it started");
+      await tm.close();
+      this.env.close();
+    }
+    return result ?? { index, uid: run.uid, trial: run.trial.name, repeat: run.repeat, seed: run.seed, status: RunStatus.ABORTED, durationMs: 0, workspace: "" };
+  }
+
+  /** Ends, in the store, selected runs this process never started. */
+  endUnstarted(selected: PlannedRun[], results: { uid: string }[], status: "ABORTED" | "SKIPPED"): void {
+    const done = new Set(results.map((r) => r.uid));
+    const why = status === "ABORTED" ? "not started: the experiment was stopped" : "not started: fail_fast after a failed run";
+    for (const run of selected) {
+      if (done.has(run.uid)) continue;
+      for (const store of this.stores) store.endRunIfOpen(run.uid, status, why);
+    }
+  }
+
+  /**
+   * Checkpoints to continue from: a run that a resume queued again and that saved checkpoints
+   * before continues from its last one whose file still exists (see resume.ts).
+   */
+  resumePoints(runs: PlannedRun[]): Map<number, string> | undefined {
+    const store = this.stores[0];
+    if (!store) return undefined;
+    const points = new Map<number, string>();
+    for (const run of runs) {
+      const cp = store.resumableCheckpoint(run.uid);
+      if (cp && fs.existsSync(cp)) points.set(run.index, cp);
+    }
+    return points.size > 0 ? points : undefined;
+  }
 }
 
-function experimentStatus(runs: TrialRunResult[], aborted: boolean, error?: ErrorInfo): RunStatus {
-  if (aborted) return RunStatus.ABORTED;
+/** Consecutive runs of the same trial, in plan order. */
+function byTrial(runs: PlannedRun[]): PlannedRun[][] {
+  const groups: PlannedRun[][] = [];
+  for (const run of runs) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].trial === run.trial) last.push(run);
+    else groups.push([run]);
+  }
+  return groups;
+}
+
+/**
+ * What identifies an experiment's config: the parsed values of the four files (not their text,
+ * so comments and formatting may change). Stored with the plan; a resume compares against it.
+ */
+export function configFingerprint(sources: ConfigSources): string {
+  return JSON.stringify({ env: sources.env.value ?? null, experiment: sources.experiment.value ?? null, base: sources.base.value ?? null, trials: sources.trials.value ?? null });
+}
+
+/** As the store settles it (WriteStore.settle): a stopped or killed run makes it ABORTED. */
+export function experimentStatus(runs: TrialRunResult[], aborted: boolean, error?: ErrorInfo): RunStatus {
+  if (aborted || runs.some((r) => r.status === RunStatus.ABORTED)) return RunStatus.ABORTED;
   if (error || runs.some((r) => r.status === RunStatus.FAILED)) return RunStatus.FAILED;
   return RunStatus.SUCCESS;
 }

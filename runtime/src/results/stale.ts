@@ -46,7 +46,8 @@ export class WriterLiveness {
    * ending this entity).
    */
   effective(status: string, writer: WriterInfo, isExperiment = false): string {
-    if (status !== "RUNNING") return status;
+    // A planned run (QUEUED) waits for its experiment's coordinator: gone, it never starts.
+    if (status !== "RUNNING" && !(status === "QUEUED" && !isExperiment)) return status;
     if (!isExperiment && writer.status !== "RUNNING") return "ABORTED";
     return this.writerGone(writer) ? "ABORTED" : status;
   }
@@ -84,7 +85,7 @@ export function recoverStale(dbPath: string): RecoveryReport {
     );
     const runsOf = "SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id";
     const abortEpochs = db.prepare(`UPDATE epoch SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND run_id IN (${runsOf})`);
-    const abortRuns = db.prepare(`UPDATE trial_run SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND id IN (${runsOf})`);
+    const abortRuns = db.prepare(`UPDATE trial_run SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status IN ('RUNNING','QUEUED') AND id IN (${runsOf})`);
     const abortTrials = db.prepare("UPDATE trial SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND experiment_id = :id");
     const abortExperiment = db.prepare("UPDATE experiment SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE id = :id AND status = 'RUNNING'");
     db.transaction(() => {

@@ -235,14 +235,15 @@ export class TrackerManager {
   onCreate(level: Level, info?: LevelInfoArg): void {
     const i = normalizeInfo(level, info);
     switch (level) {
+      // A planned entity comes with its id (`info.uid`): a worker process continues the plan.
       case Level.EXPERIMENT:
-        this.ids = { experiment: randomUUID() };
+        this.ids = { experiment: presetUid(i) ?? randomUUID() };
         break;
       case Level.TRIAL:
-        this.ids = { ...this.ids, trial: randomUUID(), run: undefined };
+        this.ids = { ...this.ids, trial: presetUid(i) ?? randomUUID(), run: undefined };
         break;
       case Level.TRIAL_RUN:
-        this.ids = { ...this.ids, run: randomUUID() };
+        this.ids = { ...this.ids, run: presetUid(i) ?? randomUUID() };
         this.epoch = this.lastEpoch = this.batch = this.lastBatch = null;
         this.globalBatch = 0;
         break;
@@ -377,6 +378,10 @@ export class TrackerManager {
       }
     }
   }
+}
+
+function presetUid(info: LevelInfo): string | undefined {
+  return typeof info.uid === "string" && info.uid !== "" ? info.uid : undefined;
 }
 
 function normalizeInfo(level: Level, info: LevelInfoArg): LevelInfo {

@@ -24,7 +24,7 @@ export function pipelineModule(body: string): string {
 
 /**
  * A configurable training pipeline for CLI tests: `epochs`, `sleep_ms` per epoch, `fail_in`
- * (throw in that epoch), metrics from a deterministic curve, the model saved as JSON.
+ * (throw in that epoch), `kill_in` / `exit_in` (the process SIGKILLs itself / exits 3 there), metrics from a deterministic curve, the model saved as JSON.
  */
 export const TOY_PIPELINE = pipelineModule(`
 class ToyModel { constructor(){ this.w = 1; } save(p){ require("fs").writeFileSync(p, JSON.stringify({ w: this.w })); } }
@@ -45,6 +45,8 @@ class Toy extends Pipeline {
   }
   async runEpoch(e, model) {
     if (this.env.args.fail_in === e) throw new Error("exploded in epoch " + e);
+    if (this.env.args.kill_in === e) process.kill(process.pid, "SIGKILL");
+    if (this.env.args.exit_in === e) process.exit(3);
     model.w *= 0.9;
     this.epochMetrics[Metric.TRAIN_LOSS] = 1 / (e + 1);
     this.epochMetrics[Metric.VAL_LOSS] = 1 / (e + 1) + 0.05;

@@ -10,18 +10,29 @@ import { formatConfigDiagnostic } from "../../config/validate";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
 import { ProgressTracker } from "../progress";
+import { RunBoard } from "../run-board";
+import { runLabel } from "../../experiment/plan";
+import { runWithWorkers } from "../../executors/run-local";
+import type { LocalExecutor } from "../../executors/local";
 import { closeOpenStoresFailed } from "../../tracking/db/write-store";
 
-const USAGE = `Usage: expman run <config-dir> [--workspace DIR] [--events fd:N|FILE] [--control fd:N] [--only TRIAL]... [--fail-fast] [--quiet]
+const USAGE = `Usage: expman run <config-dir> [--only TRIAL[-REPEAT]]... [--jobs N] [--workspace DIR]
+                  [--events fd:N|FILE] [--control fd:N] [--fail-fast] [--quiet]
 
 Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, base.yaml,
-trials.yaml). --control fd:N reads stop requests (JSON lines, events/control.ts) from that
-descriptor: one run stops ABORTED and the experiment goes on, or the whole experiment stops.
---only TRIAL runs only that trial (repeatable).
-Exit code: 0 when all runs succeeded or stopped early; 1 when a run, a tracker or the
-experiment failed (a database that cannot be written, an uncaught error), with the reason
-printed and stored; 2 for config errors; 130 when interrupted (Ctrl-C: the current run ends
-ABORTED; a second Ctrl-C quits at once).`;
+trials.yaml). The plan (trials, and every run QUEUED) is written to the store first.
+
+  --only SPEC     run only these: a trial name (all its repeats) or <trial>-<repeat>
+                  (repeatable, or comma-separated); the experiment holds just those runs.
+  --jobs N        run up to N runs at once, each in its own worker process (also 'parallel: N'
+                  in env.yaml). Without it runs execute one after another in this process.
+  --control fd:N  read stop requests (JSON lines, events/control.ts) from that descriptor: one
+                  run stops ABORTED and the experiment goes on, or the whole experiment stops.
+
+Exit code: 0 when all runs succeeded, stopped early or were stopped on request; 1 when a run,
+a tracker or the experiment failed (a database that cannot be written, an uncaught error, a
+worker killed from outside), with the reason printed and stored; 2 for config errors; 130
+when interrupted (Ctrl-C: the active runs end ABORTED; a second Ctrl-C quits at once).`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -31,6 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     only: { type: "string", multiple: true },
     "fail-fast": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
+    jobs: { type: "string", short: "j" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) {
@@ -39,6 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("run takes exactly one config folder", USAGE);
   const configDir = path.resolve(positionals[0]);
+  const jobsOption = values.jobs === undefined ? undefined : parseJobs(values.jobs, "--jobs");
   const channel = values.events ? EventChannel.open(values.events) : undefined;
   if (channel) {
     Logger.globalListeners.push((level, message, time) => channel.send({ kind: "log", level, message, t: time.getTime() }));
@@ -49,13 +62,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Installed before anything runs and kept until the process ends: a signal at any moment
   // (even two within a few ms, or one after the runs) ends with 130, never by the signal.
   let experiment: Experiment | undefined;
+  let workers: LocalExecutor | undefined;
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1 && experiment) {
-      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the current run ends ABORTED. Press Ctrl-C again to quit now.\n`);
+      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the active runs end ABORTED. Press Ctrl-C again to quit now.\n`);
       experiment.abort();
     } else {
+      workers?.killAll();
       // Leave now. Buffered points are flushed by the trackers' exit handlers; a run left
       // RUNNING is stored ABORTED by them (or shown ABORTED by readers once its heartbeat stops).
       process.exit(130);
@@ -98,8 +113,8 @@ export async function runCommand(argv: string[]): Promise<number> {
             return;
           }
           const { trial, repeat } = message.run;
-          const state = experiment!.stopRun(message.run);
-          const text = state === "running" ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on` : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
+          const state = workers ? workers.stopRunByKey(message.run) : experiment!.stopRun(message.run);
+          const text = state === "unknown" ? `stop requested for run ${trial}-${repeat}: no such run is active or waiting` : state === "running" ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on` : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
           process.stderr.write(`\n${text}\n`);
           channel?.send({ kind: "log", level: "INFO", message: text });
         },
@@ -107,14 +122,31 @@ export async function runCommand(argv: string[]): Promise<number> {
       )
     : undefined;
 
-  const result = await experiment.run();
+  const envConfig = (experiment.sources.env.value ?? {}) as Record<string, unknown>;
+  const jobs = jobsOption ?? (typeof envConfig.parallel === "number" ? envConfig.parallel : undefined);
+  const board = jobs === undefined ? undefined : new RunBoard(values.quiet ? devNull() : process.stderr, experiment.selected.length, experiment.plannedRuns);
+  const result =
+    jobs === undefined
+      ? await experiment.run()
+      : await runWithWorkers(experiment, {
+          jobs,
+          workspace: values.workspace,
+          failFast: values["fail-fast"] ?? envConfig.fail_fast === true,
+          channel,
+          attach: (executor) => (workers = executor),
+          onStart: (run, pid) => board!.started(run, pid),
+          onEvent: (event, run) => board!.event(event, run),
+          onEnd: (r, run) => board!.ended(run, r.status, r.error?.message),
+          onOutput: (run, stream, line) => (stream === "stdout" ? process.stdout : process.stderr).write(`[${runLabel(run)}] ${line}\n`),
+        });
+  board?.close();
   closeControl?.();
 
   if (!values.quiet) {
-    const finals = [...progress.finalMetrics.values()];
-    const keys = metricColumns(finals);
-    const rows = result.runs.map((r, i) => {
-      const metrics = finals[i] ?? {};
+    const finalsOf = (uid: string) => (board ? board.finals.get(uid) : progress.finalMetrics.get(uid)) ?? {};
+    const keys = metricColumns(result.runs.map((r) => finalsOf(r.uid)));
+    const rows = result.runs.map((r) => {
+      const metrics = finalsOf(r.uid);
       return [r.trial, r.repeat, r.seed, RunStatus[r.status], duration(r.durationMs), ...keys.map((k) => num(metrics[k]))];
     });
     process.stdout.write(`\n${table(["trial", "repeat", "seed", "status", "time", ...keys], rows)}\n`);
@@ -127,9 +159,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   for (const f of result.trackerFailures) process.stderr.write(`error: tracker failure: ${f}\n`);
   if (result.error && result.trackerFailures.length === 0) process.stderr.write(`error: experiment failed: ${result.error.message}\n`);
   await channel?.close();
-  if (result.status === RunStatus.ABORTED) return 130;
-  const failed = result.status === RunStatus.FAILED || result.runs.some((r) => r.status === RunStatus.FAILED) || result.trackerFailures.length > 0;
+  if (experiment.aborted && !result.error) return 130;
+  // A run stopped on request is not a failure; one whose worker was killed from outside is.
+  const lost = result.runs.some((r) => r.status === RunStatus.ABORTED && r.error);
+  const failed = result.status === RunStatus.FAILED || lost || result.runs.some((r) => r.status === RunStatus.FAILED) || result.trackerFailures.length > 0;
   return failed ? 1 : 0;
+}
+
+/** `--jobs`: a whole number of worker processes, at least 1 (env.yaml's `parallel` is validated with the config). */
+function parseJobs(value: string, what: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a whole number of parallel runs >= 1 (got ${JSON.stringify(value)})`, USAGE);
+  return n;
 }
 
 /** The printable lines of a config problem, or undefined when the error is something else. */

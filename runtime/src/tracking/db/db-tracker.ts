@@ -6,7 +6,7 @@ import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
-import { DEFAULT_LOCK_TIMEOUT_MS, WriteStore, type EndInfo, type Owner } from "./write-store";
+import { DEFAULT_LOCK_TIMEOUT_MS, WriteStore, type EndInfo, type Owner, type PlanRows } from "./write-store";
 
 export interface DBTrackerOptions {
   /** File name under `<root workspace>/artifacts/`. */
@@ -130,17 +130,31 @@ export class DBTracker extends Tracker {
     this.adopt(ctx);
     // Idempotent: a level announced only by onStart still gets its row.
     this.ensureEntity(level, info, ctx);
+    if (level === Level.EXPERIMENT && ctx.ids.experiment) this.store.startExperiment(ctx.ids.experiment);
+    if (level === Level.TRIAL_RUN && ctx.ids.run) {
+      this.store.startRun(ctx.ids.run, ctx.time, { keepData: typeof info.resumeFrom === "string", jobId: slurmTaskId() });
+    }
   }
 
   onEnd(level: Level, info: LevelInfo, ctx: LifecycleContext): void {
     this.adopt(ctx);
     const ids = ctx.ids;
     switch (level) {
+      // `settle`: the end of a planned experiment (experiment/plan.ts), whose trials and
+      // experiment take their status from all their runs in the store, since other processes
+      // may run some of them (WriteStore.settle). Otherwise the given status is written.
       case Level.EXPERIMENT:
-        if (ids.experiment) this.store.endExperiment(ids.experiment, endInfo(info, ctx));
+        if (ids.experiment) {
+          const end = endInfo(info, ctx);
+          if (info.settle === true) this.store.settle(ids.experiment, ctx.time, { aborted: end.status === "ABORTED", error: end.error });
+          else this.store.endExperiment(ids.experiment, end);
+        }
         break;
       case Level.TRIAL:
-        if (ids.trial && ids.experiment) this.store.endTrial(ids.trial, ids.experiment, endInfo(info, ctx));
+        if (ids.trial && ids.experiment) {
+          if (info.settle === true) this.store.settle(ids.experiment, ctx.time);
+          else this.store.endTrial(ids.trial, ids.experiment, endInfo(info, ctx));
+        }
         break;
       case Level.TRIAL_RUN:
         if (ids.run) this.store.endRun(ids.run, this.runOwner("ended"), endInfo(info, ctx));
@@ -231,6 +245,36 @@ export class DBTracker extends Tracker {
     });
   }
 
+  // ---- the plan (many runs) ------------------------------------------------------------------
+
+  /** Writes trials and QUEUED runs before anything runs (see WriteStore.writePlan). */
+  writePlan(plan: PlanRows): void {
+    this.store.writePlan(plan);
+  }
+
+  /** See WriteStore.resumableCheckpoint. */
+  resumableCheckpoint(runUid: string): string | undefined {
+    return this.store.resumableCheckpoint(runUid);
+  }
+
+  experimentConfig(experimentUid: string): { config: string | null } | undefined {
+    return this.store.experimentConfig(experimentUid);
+  }
+
+  requeue(runUids: string[]): void {
+    this.store.requeue(runUids);
+  }
+
+  /** Ends a run its own process could not end; a status the run wrote itself wins. */
+  endRunIfOpen(runUid: string, status: RunStatusName, message: string | null): RunStatusName | undefined {
+    return this.store.endRunIfOpen(runUid, status, Date.now(), message);
+  }
+
+  /** Trial and experiment statuses from their runs, once none is open. */
+  settle(experimentUid: string, options: { aborted?: boolean } = {}): RunStatusName | undefined {
+    return this.store.settle(experimentUid, Date.now(), options);
+  }
+
   flush(): void {
     this.store.flush();
   }
@@ -279,4 +323,11 @@ function endInfo(info: LevelInfo, ctx: LifecycleContext): EndInfo {
   const error = info.error && typeof info.error === "object" ? info.error : null;
   const status = statusName(info.status) ?? (error ? "FAILED" : "SUCCESS");
   return { status, time: ctx.time, error };
+}
+
+/** The Slurm array task this process runs as (`<job>_<task>`), recorded on its run. */
+function slurmTaskId(): string | null {
+  const job = process.env.SLURM_ARRAY_JOB_ID;
+  const task = process.env.SLURM_ARRAY_TASK_ID;
+  return job && task ? `${job}_${task}` : null;
 }

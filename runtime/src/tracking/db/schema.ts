@@ -237,6 +237,20 @@ CREATE VIEW v_final_metric AS
     name: "label dimension on series",
     sql: `ALTER TABLE series ADD COLUMN label TEXT;`,
   },
+  // QUEUED: a planned run waiting for a worker (many runs, experiment/plan.ts).
+  statusCheckMigration(4),
+  {
+    version: 5,
+    name: "planned runs: run index, per-run writer and executor job; the config an experiment was planned with",
+    sql: `
+ALTER TABLE trial_run ADD COLUMN run_index INTEGER;
+ALTER TABLE trial_run ADD COLUMN pid INTEGER;
+ALTER TABLE trial_run ADD COLUMN host TEXT;
+ALTER TABLE trial_run ADD COLUMN job_id TEXT;
+ALTER TABLE experiment ADD COLUMN config TEXT;
+ALTER TABLE experiment ADD COLUMN executor TEXT;
+`,
+  },
 ];
 
 /** Tables whose `status` column is held to the RunStatus names. */

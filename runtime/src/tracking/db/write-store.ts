@@ -118,6 +118,8 @@ interface Statements {
   upsertParam: Statement;
   insertCheckpoint: Statement;
   insertArtifact: Statement;
+  insertPlannedRun: Statement;
+  startRun: Statement;
 }
 
 export interface ExperimentRow {
@@ -126,6 +128,18 @@ export interface ExperimentRow {
   configDir: string | null;
   workspace: string | null;
   time: number;
+}
+
+/** What writePlan() writes: see experiment/plan.ts. */
+export interface PlanRows {
+  experimentUid: string;
+  time: number;
+  /** JSON of the four config files' values, kept to detect a changed config later. */
+  config?: string;
+  executor?: string;
+  trials: { uid: string; name: string; workspace: string | null }[];
+  /** `skipped`: not to run this time (`--only`), written SKIPPED with this reason. */
+  runs: { uid: string; trialUid: string; index: number; repeat: number; seed: number; workspace: string | null; skipped?: string }[];
 }
 
 export interface EndInfo {
@@ -146,6 +160,8 @@ export class WriteStore {
   private readonly fresh = new Set<string>();
   /** Rows this process created, so close/exit can mark the ones left RUNNING as ABORTED. */
   private readonly createdExperiments: number[] = [];
+  /** Runs this process started (a worker runs one of another process's experiment). */
+  private readonly startedRuns: number[] = [];
   private dirty: SeriesBuffer[] = [];
   private epochValues: EpochValue[] = [];
   private texts: TextValue[] = [];
@@ -359,6 +375,138 @@ export class WriteStore {
       this.st.endRun.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, owner.runId);
     });
     this.release(uid);
+  }
+
+  // ---- the plan (many runs: see experiment/plan.ts) -----------------------------------------
+
+  /**
+   * Writes the experiment's trials and planned runs (QUEUED) in one transaction, before
+   * anything runs; rows that exist already (a worker, a resume) are left as they are. Also
+   * records the config the plan was made from, once, so a later run of the plan can tell
+   * whether it changed.
+   */
+  writePlan(plan: PlanRows): void {
+    const experimentId = this.experimentId(plan.experimentUid)!;
+    // Other writers (workers of another experiment) may hold the lock: wait, up to the deadline.
+    this.waiting(() => this.db.transaction(() => {
+      if (plan.config !== undefined) {
+        this.db.prepare("UPDATE experiment SET config = coalesce(config, ?), executor = coalesce(?, executor) WHERE id = ?").run(plan.config, plan.executor ?? null, experimentId);
+      }
+      for (const t of plan.trials) {
+        if (!this.trialRow(t.uid, undefined, false)) this.createTrial(t.uid, plan.experimentUid, t.name, t.workspace, plan.time);
+      }
+      for (const r of plan.runs) {
+        if (this.runRow(r.uid, undefined, undefined, false)) continue;
+        const trial = this.trialRow(r.trialUid, plan.experimentUid)!;
+        const id = Number(
+          this.st.insertPlannedRun.run(r.uid, trial.id, r.repeat, r.seed, plan.time, r.workspace, r.index, r.skipped ? "SKIPPED" : "QUEUED", r.skipped ?? null).lastInsertRowid,
+        );
+        this.runs.set(r.uid, { id, trialId: trial.id, experimentId: trial.experimentId });
+        this.fresh.add(r.uid);
+      }
+    }).immediate());
+  }
+
+  /**
+   * A run starts in this process: RUNNING, with this process as its writer. A run that ran
+   * before (a resume, `--only` again) starts over with its old epochs, points, params,
+   * checkpoints and artifacts removed, unless `keepData` (it continues from a checkpoint).
+   */
+  startRun(uid: string, time: number, options: { keepData?: boolean; jobId?: string | null } = {}): void {
+    const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
+    if (!run) return;
+    this.flush(() => {
+      const prior = this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: string } | undefined;
+      if (prior && prior.status !== "QUEUED" && !options.keepData) {
+        for (const table of ["epoch", "series", "param", "checkpoint", "artifact"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
+        // Owners cached for this run would resume series that no longer exist.
+        this.release(uid);
+      }
+      this.st.startRun.run(time, process.pid, os.hostname(), options.jobId ?? null, run.id);
+      this.db.prepare("UPDATE trial SET status = 'RUNNING', end_time = NULL WHERE id = ? AND status <> 'RUNNING'").run(run.trialId);
+    });
+    if (!this.startedRuns.includes(run.id)) this.startedRuns.push(run.id);
+  }
+
+  /** The last checkpoint of a run that a resume queued again (status QUEUED), if it saved one. */
+  resumableCheckpoint(uid: string): string | undefined {
+    const row = this.db
+      .prepare("SELECT c.path FROM checkpoint c JOIN trial_run r ON r.id = c.run_id WHERE r.uid = ? AND r.status = 'QUEUED' ORDER BY c.time DESC, c.id DESC LIMIT 1")
+      .get(uid) as { path: string } | undefined;
+    return row?.path;
+  }
+
+  /** The config JSON the experiment was planned with; undefined when no such experiment. */
+  experimentConfig(uid: string): { config: string | null } | undefined {
+    return this.db.prepare("SELECT config FROM experiment WHERE uid = ?").get(uid) as { config: string | null } | undefined;
+  }
+
+  /** Queues runs again (a resume): their data stays until they start (see startRun). */
+  requeue(uids: string[]): void {
+    const stmt = this.db.prepare("UPDATE trial_run SET status = 'QUEUED', end_time = NULL, error_message = NULL, error_stack = NULL WHERE uid = ?");
+    this.waiting(() =>
+      this.db.transaction(() => {
+        for (const uid of uids) stmt.run(uid);
+      }).immediate(),
+    );
+  }
+
+  /** The coordinator takes the experiment row over: RUNNING again, this process its writer. */
+  startExperiment(uid: string): void {
+    const id = this.experimentId(uid, false);
+    if (id === undefined) return;
+    this.waiting(() =>
+      this.db.prepare("UPDATE experiment SET status = 'RUNNING', end_time = NULL, error_message = NULL, error_stack = NULL, pid = ?, host = ? WHERE id = ?").run(process.pid, os.hostname(), id),
+    );
+    if (!this.createdExperiments.includes(id)) this.createdExperiments.push(id);
+  }
+
+  /**
+   * Ends a run that its own process could not end (the worker crashed, was killed, or never
+   * started): only if it is still QUEUED or RUNNING, so a status the run wrote itself wins.
+   * Returns the run's status after that (undefined: no such run).
+   */
+  endRunIfOpen(uid: string, status: RunStatusName, time: number, message: string | null): RunStatusName | undefined {
+    const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
+    if (!run) return undefined;
+    let now: RunStatusName | undefined;
+    this.waiting(() => this.db.transaction(() => {
+      const changed =
+        this.db
+          .prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE id = ? AND status IN ('QUEUED','RUNNING')")
+          .run(status, time, message, run.id).changes > 0;
+      if (changed) this.db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND status = 'RUNNING'").run(status, time, run.id);
+      now = (this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: RunStatusName }).status;
+    }).immediate());
+    return now;
+  }
+
+  /**
+   * Sets the status of the experiment's trials and of the experiment from their runs, once none
+   * is QUEUED or RUNNING any more: ABORTED if one was, else FAILED if one failed, else SUCCESS.
+   * `aborted`/`failed` (the coordinator was stopped / hit an error of its own) end the
+   * experiment that way even with runs left open. Whichever process ends the last run settles.
+   */
+  settle(experimentUid: string, time: number, options: { aborted?: boolean; error?: { message?: string; stack?: string } | null } = {}): RunStatusName | undefined {
+    const id = this.experimentId(experimentUid, false);
+    if (id === undefined) return undefined;
+    let result: RunStatusName | undefined;
+    this.flush(() => {
+      const rank = `CASE WHEN sum(r.status IN ('QUEUED','RUNNING')) > 0 THEN 'RUNNING' WHEN sum(r.status = 'ABORTED') > 0 THEN 'ABORTED'
+                    WHEN sum(r.status = 'FAILED') > 0 THEN 'FAILED' ELSE 'SUCCESS' END`;
+      const trials = this.db.prepare(`SELECT t.id, ${rank} AS status, max(r.end_time) AS end_time FROM trial t LEFT JOIN trial_run r ON r.trial_id = t.id WHERE t.experiment_id = ? GROUP BY t.id`).all(id) as { id: number; status: RunStatusName; end_time: number | null }[];
+      const endTrial = this.db.prepare("UPDATE trial SET status = ?, end_time = ? WHERE id = ?");
+      for (const t of trials) if (t.status !== "RUNNING") endTrial.run(t.status, t.end_time ?? time, t.id);
+      const all = this.db.prepare(`SELECT ${rank} AS status FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = ?`).get(id) as { status: RunStatusName };
+      let status: RunStatusName | undefined = all.status === "RUNNING" ? undefined : all.status;
+      if (options.aborted) status = "ABORTED";
+      else if (options.error && status !== "ABORTED") status = "FAILED";
+      if (status) {
+        this.st.endExperiment.run(status, time, options.error?.message ?? null, options.error?.stack ?? null, id);
+        result = status;
+      }
+    });
+    return result;
   }
 
   startEpoch(owner: Owner, idx: number, time: number): void {
@@ -694,10 +842,17 @@ export class WriteStore {
    * the message when the process ends on an error (a failed store, an uncaught error).
    */
   private abortLeftovers(time: number, failed?: { message: string; stack?: string }): void {
+    const status = failed ? "FAILED" : "ABORTED";
+    if (this.startedRuns.length > 0) {
+      const runs = JSON.stringify(this.startedRuns);
+      this.db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT value FROM json_each(?))").run(status, time, runs);
+      this.db
+        .prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))")
+        .run(status, time, failed?.message ?? null, runs);
+    }
     if (this.createdExperiments.length === 0) return;
     const ids = JSON.stringify(this.createdExperiments);
     const inList = "(SELECT value FROM json_each(?))";
-    const status = failed ? "FAILED" : "ABORTED";
     const message = failed?.message ?? null;
     const stack = failed?.stack ?? null;
     this.db
@@ -769,6 +924,13 @@ function prepareStatements(db: Database): Statements {
     insertCheckpoint: db.prepare("INSERT INTO checkpoint (run_id, epoch, step, path, final, time, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     insertArtifact: db.prepare(
       "INSERT INTO artifact (level, experiment_id, trial_id, run_id, epoch, batch, type, path, time, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    insertPlannedRun: db.prepare(
+      "INSERT INTO trial_run (uid, trial_id, repeat, seed, start_time, workspace, run_index, status, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    startRun: db.prepare(
+      `UPDATE trial_run SET status = 'RUNNING', start_time = ?, end_time = NULL, error_message = NULL, error_stack = NULL,
+         pid = ?, host = ?, job_id = coalesce(?, job_id) WHERE id = ?`,
     ),
   };
 }
