@@ -175,7 +175,9 @@ export class LocalExecutor {
             : `worker process ${child.pid} exited with code ${code} before ending its run`;
         const stored = o.onLost?.(run, aborted ? "ABORTED" : "FAILED", message);
         const status = stored === "ABORTED" ? RunStatus.ABORTED : stored === "FAILED" || stored === undefined ? fallback : (parseRunStatus(stored) ?? fallback);
-        result = { ...notRun(run, status, message), durationMs: Date.now() - started };
+        // Not asked for: the run was lost (an error), even when it reads ABORTED.
+        const requested = worker.stopRequested || this.stopping;
+        result = { ...notRun(run, status, message), error: status === RunStatus.FAILED || !requested ? { message } : undefined, durationMs: Date.now() - started };
       }
       done(result);
     });
