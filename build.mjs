@@ -10,7 +10,7 @@
 //            npm tarball that "Install Runtime in Workspace" installs (client/pack-runtime.mjs)
 //   media    media/dist/metrics.{js,css}: the metrics webview (minified; --watch rebuilds on change)
 // --minify minifies the two extension-host bundles. The server and client bundles take the
-// runtime's native-free entry (`@expman/runtime/describe`) from runtime/src, and one check,
+// runtime's native-free entry (`@expman/runtime/contracts`) from runtime/src, and one check,
 // assertNativeFree, fails the build if either would load better-sqlite3 or another native
 // module: the extension host's Electron Node cannot load modules built for the user's Node.
 // Importable: the tests build into their own folders with these functions.
@@ -66,7 +66,10 @@ async function hostBundle(entry, outfile, what, { minify = false, external = [] 
     sourcemap: true,
     minify,
     logLevel: "warning",
-    alias: { "@expman/runtime/describe": join(root, "runtime", "src", "describe.ts") },
+    alias: {
+      "@expman/runtime/contracts": join(root, "runtime", "src", "contracts.ts"),
+      "@expman/runtime/describe": join(root, "runtime", "src", "contracts.ts"),
+    },
   });
   assertNativeFree(outfile, what);
   return outfile;

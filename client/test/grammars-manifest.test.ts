@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { BUILTIN_TYPES, Metric } from "@expman/runtime/describe";
+import { BUILTIN_TYPES, Metric } from "@expman/runtime/contracts";
 import { repoRoot } from "./helpers";
 
 type Rule = { match?: string; begin?: string; end?: string; name?: string; captures?: Record<string, { name: string }>; patterns?: Rule[] };

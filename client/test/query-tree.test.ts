@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { QueryErrorCode } from "@expman/runtime/describe";
+import { QueryErrorCode } from "@expman/runtime/contracts";
 import { LiveRuns } from "../src/core/live-runs";
 import { QueryClient, QueryError } from "../src/core/query-client";
 import { RunProcess } from "../src/core/run-process";

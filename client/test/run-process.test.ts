@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { RunEvent } from "@expman/runtime/describe";
+import type { RunEvent } from "@expman/runtime/contracts";
 import { RunManager } from "../src/core/run-manager";
 import { RunProcess, configErrorLines, progressText } from "../src/core/run-process";
 import { validateConfigDir } from "../src/core/validate-config";

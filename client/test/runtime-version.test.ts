@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROTOCOLS } from "@expman/runtime/describe";
+import { PROTOCOLS } from "@expman/runtime/contracts";
 import { incompatibleMessage, readRuntimeVersion } from "../src/core/runtime-version";
 import type { RuntimeLocation } from "../src/core/runtime-locator";
 import { node, repoRuntime } from "./helpers";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { MetricsEvent } from "@expman/runtime/describe";
+import type { MetricsEvent } from "@expman/runtime/contracts";
 import type { HostToWebview } from "../src/webview/contract";
 import { PanelController } from "../src/webview/panel-controller";
 import { LiveCoalescer } from "../src/webview/live-coalescer";

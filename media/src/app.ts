@@ -3,7 +3,7 @@
  * the toolbar, the runs table, the legend and one chart per metric key, grouped. Redraws are
  * batched to animation frames and skip charts that are scrolled out of view.
  */
-import type { CheckpointRecord, RunSummary, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunSummary, SeriesQuery } from "@expman/runtime/contracts";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,

@@ -1,5 +1,5 @@
 /** The Experiment Manager runtime: everything a pipeline author imports. */
-export * from "./describe";
+export * from "./contracts";
 export { Registry, getRegistry, register, YAMLSerializable } from "./registry/registry";
 export type { RegisterOptions, RegistrableClass, RegistryEntry } from "./registry/registry";
 export { SeededRandom } from "./common/random";

@@ -19,7 +19,7 @@ test("importing the runtime loads no native module until a database is opened", 
   assert.deepEqual(loaded.filter((f) => /better-sqlite3|\.node$/.test(f)), []);
 });
 
-test("the describe entry (bundled by the language server and the extension) loads no tracker or native code", () => {
-  const loaded = loadedBy(path.join(DIST, "describe.js"));
+test("the contracts entry (bundled by the language server and the extension) loads no tracker or native code", () => {
+  const loaded = loadedBy(path.join(DIST, "contracts.js"));
   assert.deepEqual(loaded.filter((f) => /better-sqlite3|\.node$|tracking[\\/]|protobuf/.test(f)), []);
 });

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUILTIN_TYPES, CONFIG_ROLES } from "../../runtime/src/describe";
+import { BUILTIN_TYPES, CONFIG_ROLES } from "../../runtime/src/contracts";
 import { buildConfigSchemas } from "../src/json-schema";
 
 export const SCHEMA_DIR = join(__dirname, "..", "schemas");

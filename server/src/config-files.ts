@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_ROLES, type ConfigRole } from "@expman/runtime/describe";
+import { CONFIG_ROLES, type ConfigRole } from "@expman/runtime/contracts";
 
 export interface ConfigMember {
   role: ConfigRole;

@@ -1,5 +1,5 @@
 /** Markdown for keys, types and metrics, shared by completion documentation and hover. */
-import { getMetricCategory, MetricCategory, type Metric, type ParamSchema } from "@expman/runtime/describe";
+import { getMetricCategory, MetricCategory, type Metric, type ParamSchema } from "@expman/runtime/contracts";
 import { pathToFileURL } from "node:url";
 import type { IndexedType } from "./workspace-index";
 

@@ -18,7 +18,7 @@ import {
   type ParamsSchema,
   type RegistryDescription,
   type RegistryKind,
-} from "@expman/runtime/describe";
+} from "@expman/runtime/contracts";
 
 type JsonSchema = Record<string, unknown>;
 

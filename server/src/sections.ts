@@ -1,7 +1,7 @@
 /**
  * What a place in a config file means: which keys it takes (with their docs) and, for a
  * `type:` value, which kind of registered type. Completion and hover share this; the keys and
- * docs come from the runtime (`@expman/runtime/describe`), never copied.
+ * docs come from the runtime (`@expman/runtime/contracts`), never copied.
  */
 import {
   CALLBACK_ENTRY_KEYS,
@@ -14,7 +14,7 @@ import {
   type ConfigRole,
   type ParamsSchema,
   type RegistryKind,
-} from "@expman/runtime/describe";
+} from "@expman/runtime/contracts";
 import type { IndexedType, WorkspaceIndex } from "./workspace-index";
 import { LIST_ITEM } from "./yaml-context";
 

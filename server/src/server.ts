@@ -22,7 +22,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { CONFIG_ROLES, resolveImport, validateConfigSet, type ConfigDiagnostic, type ConfigFileSet, type ConfigRole } from "@expman/runtime/describe";
+import { CONFIG_ROLES, resolveImport, validateConfigSet, type ConfigDiagnostic, type ConfigFileSet, type ConfigRole } from "@expman/runtime/contracts";
 import { ConfigFileClassifier, type ConfigMember } from "./config-files";
 import { quickFixes } from "./features/code-actions";
 import { completions } from "./features/completion";

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BUILTIN_TYPES, type RegistryDescription, type RegistryKind, type TypeDescription } from "@expman/runtime/describe";
+import { BUILTIN_TYPES, type RegistryDescription, type RegistryKind, type TypeDescription } from "@expman/runtime/contracts";
 import { scanSource, type ScanResult } from "./source-scanner";
 
 export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".py"];

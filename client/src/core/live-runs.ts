@@ -3,7 +3,7 @@
  * keyed by the run's uid (the database's `uid`). The database stays the source of truth; this
  * only fills the gap between flushes so the tree moves while a run trains.
  */
-import type { RunEvent, RunStatusName } from "@expman/runtime/describe";
+import type { RunEvent, RunStatusName } from "@expman/runtime/contracts";
 import { Emitter } from "./emitter";
 
 export interface LiveRun {

@@ -3,7 +3,7 @@
  * and the run events of runs started here: the one typed contract through which the tree and
  * the run manager feed the panel.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
 import type { PanelSelection } from "../webview/contract";
 import type { Disposable, MetricsDataSource } from "../webview/data-source";
 import type { Query } from "./tree-model";

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { RegistryDescription } from "@expman/runtime/describe";
+import type { RegistryDescription } from "@expman/runtime/contracts";
 
 export interface PythonPipeline {
   /** The pipeline type, when known. */

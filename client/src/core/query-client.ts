@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { QueryMethod, QueryMethods } from "@expman/runtime/describe";
+import type { QueryMethod, QueryMethods } from "@expman/runtime/contracts";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export class QueryError extends Error {

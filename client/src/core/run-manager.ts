@@ -2,7 +2,7 @@
  * The runs started from the editor: a queue with a limit on runs side by side, each run one
  * RunProcess. Pure logic (no `vscode`): the editor layer shows what it reports.
  */
-import type { RunEvent } from "@expman/runtime/describe";
+import type { RunEvent } from "@expman/runtime/contracts";
 import { Emitter } from "./emitter";
 import { RunProcess, type RunOutcome, type RunSpec } from "./run-process";
 

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { CONTROL_VERSION, encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/describe";
+import { CONTROL_VERSION, encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/contracts";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RunSpec {

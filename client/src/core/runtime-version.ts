@@ -5,7 +5,7 @@
  * of its events being dropped silently. No `vscode`.
  */
 import { execFile } from "node:child_process";
-import { PROTOCOLS, protocolMismatches, type RuntimeVersionInfo } from "@expman/runtime/describe";
+import { PROTOCOLS, protocolMismatches, type RuntimeVersionInfo } from "@expman/runtime/contracts";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RuntimeCompatibility {

@@ -14,7 +14,7 @@ import type {
   RunStatusName,
   RunSummary,
   TrialSummary,
-} from "@expman/runtime/describe";
+} from "@expman/runtime/contracts";
 import { runColor } from "../webview/contract";
 import type { LiveRuns } from "./live-runs";
 

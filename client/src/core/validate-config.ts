@@ -5,7 +5,7 @@
  * A folder with errors is refused without starting the run.
  */
 import { execFile } from "node:child_process";
-import { formatConfigDiagnostic, type ConfigDiagnostic } from "@expman/runtime/describe";
+import { formatConfigDiagnostic, type ConfigDiagnostic } from "@expman/runtime/contracts";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface ValidationResult {

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { RegistryDescription, RunEvent } from "@expman/runtime/describe";
+import type { RegistryDescription, RunEvent } from "@expman/runtime/contracts";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { LiveRuns } from "../core/live-runs";
 import { QueryClient } from "../core/query-client";

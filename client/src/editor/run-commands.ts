@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { commandArgv } from "../core/python-run";
-import { NO_CHECKPOINT_WARNING } from "@expman/runtime/describe";
+import { NO_CHECKPOINT_WARNING } from "@expman/runtime/contracts";
 import type { RunOutcome } from "../core/run-process";
 import { progressText } from "../core/run-process";
 import type { ManagedRun } from "../core/run-manager";

@@ -6,8 +6,8 @@
  *
  * No `vscode` and no DOM here: this file is bundled into the webview and unit-tested in Node.
  */
-import type { CheckpointRecord, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
-// These two modules by path, not through `@expman/runtime/describe`: they import nothing, so
+import type { CheckpointRecord, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
+// These two modules by path, not through `@expman/runtime/contracts`: they import nothing, so
 // the webview bundle takes only them.
 import { SCOPES } from "../../../runtime/src/common/vocabulary";
 import { NON_FINITE_NAMES, nonFiniteValue, type NonFiniteName } from "../../../runtime/src/common/non-finite";

@@ -4,7 +4,7 @@
  * touches the database. Everything here is plain TypeScript (no `vscode`), so tests and the
  * browser harness can supply a real in-memory implementation.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
 import type { PanelSelection } from "./contract";
 
 export interface Disposable {

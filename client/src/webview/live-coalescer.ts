@@ -3,7 +3,7 @@
  * series and flushed a few times a second, and a point is never sent twice (a step at or below
  * the last one sent for its series is dropped), so the webview only ever appends.
  */
-import type { MetricsEvent } from "@expman/runtime/describe";
+import type { MetricsEvent } from "@expman/runtime/contracts";
 import { decodeNumber, nonFiniteName, type NonFiniteName } from "../../../runtime/src/common/non-finite";
 import type { SeriesDelta } from "./contract";
 

@@ -4,7 +4,7 @@
  * settings the webview reports so the panel can be restored. metrics-panel.ts wires it to a
  * real WebviewPanel; tests wire it to a recorded transport.
  */
-import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/describe";
+import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/contracts";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,

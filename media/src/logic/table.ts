@@ -2,7 +2,7 @@
  * The runs table's logic: columns (params and final metrics), sorting with mixed value types,
  * and "only params that differ".
  */
-import type { RunSummary } from "@expman/runtime/describe";
+import type { RunSummary } from "@expman/runtime/contracts";
 
 export interface Column {
   id: string;

@@ -4,7 +4,7 @@
  * reset), the hover table, checkpoint markers and what it could not draw.
  */
 import uPlot from "uplot";
-import type { CheckpointRecord } from "@expman/runtime/describe";
+import type { CheckpointRecord } from "@expman/runtime/contracts";
 import type { PanelSettings } from "../../../client/src/webview/contract";
 import { alignRuns, type RunPoints } from "../logic/align";
 import { xColumn, xValue } from "../logic/axes";

@@ -2,7 +2,7 @@
  * The runs table: one row per run with its colour, params and final metrics; click a header
  * to sort, tick a row to plot it, "only params that differ" to compare quickly.
  */
-import type { RunSummary } from "@expman/runtime/describe";
+import type { RunSummary } from "@expman/runtime/contracts";
 import type { PanelSettings } from "../../../client/src/webview/contract";
 import { formatCell, sortRuns, tableColumns } from "../logic/table";
 import { el } from "./dom";

@@ -1,6 +1,6 @@
 /** Quick fixes from the validator's diagnostic data: use the suggested name, add the missing key. */
 import { CodeActionKind, type CodeAction, type Diagnostic } from "vscode-languageserver";
-import type { ConfigDiagnostic } from "@expman/runtime/describe";
+import type { ConfigDiagnostic } from "@expman/runtime/contracts";
 
 export function quickFixes(uri: string, diagnostics: Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];

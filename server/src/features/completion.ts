@@ -1,5 +1,5 @@
 /** Completion: keys per section, `type:` names of the right kind, metrics, option values, snippets. */
-import { getTrackedMetrics, type ParamSchema, type ParamsSchema, type RegistryKind } from "@expman/runtime/describe";
+import { getTrackedMetrics, type ParamSchema, type ParamsSchema, type RegistryKind } from "@expman/runtime/contracts";
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from "vscode-languageserver";
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";

@@ -1,5 +1,5 @@
 /** Hover: docs for keys, registered types (with their source file) and metric names. */
-import { parseMetric, type ParamSchema } from "@expman/runtime/describe";
+import { parseMetric, type ParamSchema } from "@expman/runtime/contracts";
 import { MarkupKind, type Hover } from "vscode-languageserver";
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";

@@ -5,7 +5,7 @@
  * (client/src/webview/panel-controller.ts) with its validation and live coalescing, and an
  * in-memory data source that reduces series the way the query service does.
  */
-import type { RunEvent } from "@expman/runtime/describe";
+import type { RunEvent } from "@expman/runtime/contracts";
 import { selectionKey, type HostToWebview, type PanelSelection, type WebviewToHost } from "../../../client/src/webview/contract";
 import { PanelController } from "../../../client/src/webview/panel-controller";
 import { MemorySource, summary, syntheticSeries, type StoredRun } from "./memory-source";

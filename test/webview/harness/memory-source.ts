@@ -4,7 +4,7 @@
  * harness (standing in for `expman serve`, which a plain page cannot spawn) and by the
  * controller's unit tests.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Scope, Series, SeriesKey, SeriesQuery } from "@expman/runtime/describe";
+import type { CheckpointRecord, RunEvent, RunSummary, Scope, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
 import type { PanelSelection } from "../../../client/src/webview/contract";
 import type { Disposable, MetricsDataSource } from "../../../client/src/webview/data-source";
 import { downsampleRange, lowerBound, upperBound } from "../../../media/src/logic/downsample";
