@@ -1,0 +1,34 @@
+// Playwright, in the real workbench: a run's status bar item stops its experiment when clicked
+// (issue 12.6: it once failed with "command not found experimentManager.stopRun"); the
+// notification says the experiment was stopped and no "command not found" appears.
+import assert from "node:assert/strict";
+
+export default [
+  {
+    name: "clicking a run's status bar item stops the experiment",
+    async run({ page, ui, screenshot }) {
+      await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
+      await page.keyboard.press("Control+P");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible", timeout: 15_000 });
+      await input.fill("configs/slow/trials.yaml");
+      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).filter({ hasText: "configs/slow" }).first();
+      await row.waitFor({ state: "visible", timeout: 15_000 });
+      await row.click();
+      const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
+      await lens.waitFor({ state: "visible", timeout: 30_000 });
+      await lens.click();
+
+      const item = page.locator(".statusbar-item").filter({ hasText: /slow-toy: .*epoch \d+\/400/ }).first();
+      await item.waitFor({ state: "visible", timeout: 60_000 });
+      await screenshot("status-bar-run");
+      await item.click();
+      const stopped = page.locator(".notifications-toasts .notification-list-item").filter({ hasText: "'slow-toy' was stopped" }).first();
+      await stopped.waitFor({ state: "visible", timeout: 60_000 });
+      await item.waitFor({ state: "detached", timeout: 30_000 });
+      const texts = await ui.notificationTexts(page);
+      assert.ok(!texts.some((t) => /command .* not found/i.test(t)), texts.join("\n"));
+      await screenshot("status-bar-stopped");
+    },
+  },
+];
