@@ -2,7 +2,7 @@
  * Entry point of the Experiment Manager extension. Wires the parts together and exports a
  * small API (used by the integration suites and by other extensions). Nothing here, nor
  * anything it imports, loads a native module: SQLite is read by `expman serve` and written by
- * `expman run`, both child processes on the user's Node (DESIGN.md, process model).
+ * `expman run`, both child processes on the user's Node (docs/architecture.md, "Processes").
  */
 import * as vscode from "vscode";
 import { QueryDataSource } from "./core/metrics-data-source";

@@ -1,4 +1,4 @@
-// The extension host must never load a native module (DESIGN.md, process model): the built
+// The extension host must never load a native module (docs/architecture.md, "Processes"): the built
 // client bundle and the language server bundle contain no `require` of a `.node` file or of
 // better-sqlite3, while the runtime fallback in the package does carry better-sqlite3 for the
 // child processes started with the user's Node.

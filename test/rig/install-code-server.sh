@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs code-server (VS Code in a browser, from the npm registry) into a cache dir outside
-# the repo, following the recipe in DESIGN.md ("Test pyramid"). Idempotent: a marker file
+# the repo (the install facts are in the comments below and test/rig/README.md). Idempotent: a marker file
 # holding the version makes a second run return at once. Prints the install directory's
 # code-server entry point on its last line of stdout.
 #

@@ -5,7 +5,7 @@ import type { MetricDict, Pipeline } from "./pipeline";
 
 /**
  * Base class of callbacks. Unlike the original, returning `true` from `onEpochEnd` or
- * `onBatchEnd` STOPS training; `false` or nothing continues (DESIGN.md: a callback that
+ * `onBatchEnd` STOPS training; `false` or nothing continues (docs/architecture.md, "Decisions and deviations": a callback that
  * forgets to return must not stop a run). Every callback is still called for the epoch or
  * batch that stops. Methods may be async when the wrapped pipeline method is async.
  */

@@ -248,7 +248,7 @@ export class Pipeline {
           throw error;
         }
         if (isStop(error)) return end(RunStatus.STOPPED, true);
-        // An error ends the epoch FAILED and then the run (DESIGN.md); callbacks are skipped.
+        // An error ends the epoch FAILED and then the run (docs/architecture.md); callbacks are skipped.
         logFailure(this.env.logger, `Epoch ${epochIdx} failed`, error);
         markReported(error);
         tm.onEnd(Level.EPOCH, { epochId: epochIdx, status: RunStatus.FAILED, error: toErrorInfo(error) });

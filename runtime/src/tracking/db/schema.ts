@@ -7,7 +7,7 @@ import { TrackingDbError } from "./errors";
  * version a file is at; opening a file for writing applies the missing migrations in order,
  * each in its own transaction, so a file is always at one well-defined version.
  *
- * Layout (version 1), chosen for speed (see DESIGN.md "Tracking store"):
+ * Layout (version 1), chosen for speed (see docs/architecture.md, "The store"):
  * - experiment > trial > trial_run > epoch, with foreign keys ON and ON DELETE CASCADE. Each
  *   entity keeps the UUID the TrackerManager gave it (`uid`), so run events join to rows.
  *   Statuses are the RunStatus names (RUNNING, SUCCESS, FAILED, STOPPED, ABORTED, ...), held
