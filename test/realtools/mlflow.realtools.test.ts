@@ -72,6 +72,8 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
       assert.equal(got.tags["expman.status"], r.status);
       assert.equal(got.status, r.status === "FAILED" ? "FAILED" : "FINISHED");
       if (r.status === "FAILED") assert.equal(got.tags["expman.error"], r.error!.message);
+      const checkpoints = store.listCheckpoints(r.id);
+      if (checkpoints.length > 0) assert.equal(got.tags["expman.checkpoint"], checkpoints.at(-1)!.path);
       assert.equal(got.lifecycle_stage, "active");
       assert.ok(Math.abs(got.start_time - r.startTime) < 50 && Math.abs(got.end_time - r.endTime!) < 50, `${name}: start/end times`);
 
@@ -98,7 +100,8 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
       assert.equal(duration.length, 1);
       assert.deepEqual(duration[0][1], runStep);
 
-      // Artifacts: each file the run added (MetricsTracker's metrics.log), with its content.
+      // Artifacts: each file the run added (MetricsTracker's metrics.log), with its content;
+      // checkpoints are not copied (the store keeps them apart; MLflow has the path as a tag).
       const artifacts = store.listArtifacts(r.id);
       if (r.status === "SUCCESS") assert.ok(artifacts.length > 0, `${name} added artifacts`);
       assert.deepEqual(Object.keys(got.artifacts).sort(), artifacts.map((a) => path.basename(a.path)).sort());

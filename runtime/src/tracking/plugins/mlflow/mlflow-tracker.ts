@@ -226,6 +226,9 @@ export class MLflowTracker extends Tracker {
 
   /** Artifacts added at trial or trial-run level go to that run's artifacts, under their file name. */
   onAddArtifact(_level: Level, artifact: ArtifactInfo, _ctx: LifecycleContext): void {
+    // Checkpoints, announced again as artifacts for the original's trackers: not copied (a model
+    // can be gigabytes); the run's `expman.checkpoint` tag names the latest (onCheckpoint).
+    if (artifact.checkpoint) return;
     if (this.shared.failure) throw this.shared.failure;
     const run = this.run ?? this.nearestRun();
     if (!run) {
