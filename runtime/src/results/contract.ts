@@ -103,7 +103,10 @@ export interface SeriesKey {
   custom: boolean;
   /**
    * Per-label values (`per_label_val`: per-class accuracy, a confusion count per label) are one
-   * series per label, keyed `<metric>/<label>`; `metric` and `label` name the parts.
+   * series per label. `key` names it `<metric>/<label>` for display, but that joined name is
+   * ambiguous (a metric or label may hold `/`, and in the original's databases a metric named
+   * `acc/cat` and label `cat` of `acc` share it): `metric` and `label` are the stored parts,
+   * set only on per-label series, and a query passes `label` back to address one.
    */
   metric?: string;
   label?: string;
@@ -125,12 +128,20 @@ export interface Series {
   downsampled: boolean;
   /** Non-finite values are sent as null in `values` and listed here by index, as strings. */
   nonFinite?: Record<number, NonFiniteName>;
+  /** Per-label series only (see SeriesKey): the metric and the label, as stored. */
+  metric?: string;
+  label?: string;
 }
 
 export interface SeriesQuery {
   runId: number;
   key: string;
   scope?: Scope;
+  /**
+   * The label of a per-label series (SeriesKey.label). Without it, the unlabelled series named
+   * `key` when there is one (a total wins over a label series of the same joined name).
+   */
+  label?: string;
   /** Reduce to about this many buckets (each keeps min, max, last). Omit for the whole series. */
   buckets?: number;
   /** Only points with step in [minStep, maxStep] (zoom). */

@@ -37,6 +37,8 @@ export function isPythonOriginalDb(db: Database): boolean {
 
 interface Point {
   key: string;
+  /** The metric's own name (METRIC.type): `key` is `<metric>/<label>` for a per-label point. */
+  metric: string;
   label: string | null;
   scope: Scope;
   step: number | null;
@@ -150,11 +152,11 @@ export class PythonOriginalStore {
     return rows.map((r) => {
       const finals: Record<string, number> = {};
       const rank: Record<string, number> = {};
-      for (const [id, points] of this.points(r.id).byKey) {
+      for (const points of totalsLast(this.points(r.id).byKey)) {
         const last = points[points.length - 1];
-        const key = id.slice(0, id.lastIndexOf("\u0000"));
+        const key = last.key;
         const k = SCOPE_RANK[last.scope];
-        if (rank[key] === undefined || k < rank[key]) {
+        if (rank[key] === undefined || k <= rank[key]) {
           rank[key] = k;
           finals[key] = last.value;
         }
@@ -189,7 +191,7 @@ export class PythonOriginalStore {
         batches.set(b.epoch_idx, b.n);
       }
       const metrics = new Map<number, Record<string, number>>();
-      for (const points of this.points(runId).byKey.values()) {
+      for (const points of totalsLast(this.points(runId).byKey)) {
         for (const p of points) {
           if (p.scope !== "epoch" || p.epoch === null) continue;
           let m = metrics.get(p.epoch);
@@ -217,25 +219,28 @@ export class PythonOriginalStore {
         const first = points[0];
         const key: SeriesKey = { key: first.key, scope: first.scope, count: points.length, minStep: Math.min(...steps), maxStep: Math.max(...steps), custom: false };
         if (first.label !== null) {
+          key.metric = first.metric;
           key.label = first.label;
-          key.metric = first.key.slice(0, first.key.length - first.label.length - 1);
         }
         out.push(key);
       }
-      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope]));
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || Number(a.label !== undefined) - Number(b.label !== undefined)));
     });
   }
 
   getSeries(query: SeriesQuery): Series {
     return this.read(() => {
       const byKey = this.points(query.runId).byKey;
-      const candidates = [...byKey.values()].filter((p) => p[0].key === query.key && (query.scope === undefined || p[0].scope === query.scope));
-      candidates.sort((a, b) => b.length - a.length);
+      const candidates = [...byKey.values()].filter(
+        (p) => p[0].key === query.key && (query.scope === undefined || p[0].scope === query.scope) && (query.label === undefined || p[0].label === query.label),
+      );
+      // The unlabelled series first (a total wins over a label series of its joined name), then the fullest scope.
+      candidates.sort((a, b) => Number(a[0].label !== null) - Number(b[0].label !== null) || b.length - a.length);
       const points = candidates[0];
       if (!points) {
         if (!this.stmt("SELECT id FROM TRIAL_RUN WHERE id = ?").get(query.runId)) throw new ResultsNotFoundError(`Run ${query.runId} does not exist in ${this.file}.`);
         const keys = [...new Set([...byKey.values()].map((p) => p[0].key))].sort();
-        throw new ResultsNotFoundError(`Run ${query.runId} has no series '${query.key}'${query.scope ? ` at ${query.scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`);
+        throw new ResultsNotFoundError(`Run ${query.runId} has no series '${query.key}'${query.label !== undefined ? ` with label '${query.label}'` : ""}${query.scope ? ` at ${query.scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`);
       }
       const lo = Math.max(query.minStep ?? -Infinity, query.afterStep ?? -Infinity);
       const hi = query.maxStep ?? Infinity;
@@ -273,6 +278,10 @@ export class PythonOriginalStore {
       });
       const series: Series = { runId: query.runId, key: points[0].key, scope: points[0].scope, steps, values: out, times, totalPoints: S.length, downsampled: steps.length < S.length };
       if (hasNonFinite) series.nonFinite = nonFinite;
+      if (points[0].label !== null) {
+        series.metric = points[0].metric;
+        series.label = points[0].label;
+      }
       return series;
     });
   }
@@ -362,10 +371,12 @@ export class PythonOriginalStore {
           texts.push({ key, scope, step, epoch, batch, time: t, value });
           return;
         }
-        const id = `${key}\u0000${scope}`;
+        // The label is part of the identity: a metric named `acc/cat` and label `cat` of `acc`
+        // are both `acc/cat`, and stay two series.
+        const id = `${key}\u0000${scope}\u0000${label ?? ""}`;
         let list = byKey.get(id);
         if (!list) byKey.set(id, (list = []));
-        list.push({ key, label, scope, step, value, time: t, epoch });
+        list.push({ key, metric: type, label, scope, step, value, time: t, epoch });
       };
       push(type, null, total);
       const labels = parseLabels(perLabel);
@@ -464,4 +475,12 @@ function parseLabels(json: string | null): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A run's series with the per-label ones first, for summaries keyed by name alone (final and
+ * epoch metrics): where a total and a label series share a joined name, the total, read last, wins.
+ */
+function totalsLast(byKey: Map<string, Point[]>): Point[][] {
+  return [...byKey.values()].sort((a, b) => Number(a[0].label === null) - Number(b[0].label === null));
 }

@@ -63,6 +63,8 @@ interface SeriesRow {
   min_step: number | null;
   max_step: number | null;
   custom: number;
+  /** The label of a per-label series (schema v3; NULL before and for every other series). */
+  label: string | null;
 }
 
 const SCOPE_RANK: Record<Scope, number> = { run: 0, epoch: 1, batch: 2 };
@@ -246,19 +248,19 @@ export class ResultsStore {
   // ---- series ------------------------------------------------------------------------------
 
   seriesKeys(runId: number): SeriesKey[] {
-    const label = this.schemaVersion >= 3 ? "label" : "NULL AS label";
     return this.read(() =>
-      (this.stmt(`SELECT key, scope, count, min_step, max_step, custom, ${label} FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope`).all(runId) as (SeriesRow & { label: string | null })[]).map(
+      (this.stmt(`SELECT key, scope, count, min_step, max_step, custom, ${this.labelColumn()} FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope`).all(runId) as SeriesRow[]).map(
         (s) => {
           const key: SeriesKey = { key: s.key, scope: s.scope, count: s.count, minStep: s.min_step, maxStep: s.max_step, custom: s.custom === 1 };
-          if (s.label !== null && s.key.endsWith(`/${s.label}`)) {
-            key.metric = s.key.slice(0, s.key.length - s.label.length - 1);
-            key.label = s.label;
-          }
-          return key;
+          return withLabel(key, s);
         },
       ),
     );
+  }
+
+  /** `label` where the file has the column (schema v3), NULL before. */
+  private labelColumn(): string {
+    return this.schemaVersion >= 3 ? "label" : "NULL AS label";
   }
 
   /**
@@ -270,7 +272,7 @@ export class ResultsStore {
    */
   getSeries(query: SeriesQuery): Series {
     return this.read(() => {
-      const series = this.findSeries(query.runId, query.key, query.scope);
+      const series = this.findSeries(query.runId, query.key, query.scope, query.label);
       const lo = Math.max(query.minStep ?? -Infinity, query.afterStep ?? -Infinity);
       const hi = query.maxStep ?? Infinity;
       const afterStrict = query.afterStep !== undefined && lo === query.afterStep;
@@ -347,22 +349,24 @@ export class ResultsStore {
       const downsampled = reducer !== undefined && length < total;
       const result: Series = { runId: query.runId, key: series.key, scope: series.scope, steps, values, times, totalPoints: total, downsampled };
       if (hasNonFinite) result.nonFinite = nonFinite;
-      return result;
+      return withLabel(result, series);
     });
   }
 
-  private findSeries(runId: number, key: string, scope?: Scope): SeriesRow {
-    const rows = this.stmt("SELECT id, key, scope, count, min_step, max_step, custom FROM series WHERE run_id = ? AND key = ? ORDER BY count DESC").all(
-      runId,
-      key,
-    ) as SeriesRow[];
+  private findSeries(runId: number, key: string, scope?: Scope, label?: string): SeriesRow {
+    // The unlabelled series first: a total wins over a label series of the same joined name.
+    const rows = (
+      this.stmt(
+        `SELECT id, key, scope, count, min_step, max_step, custom, ${this.labelColumn()} FROM series WHERE run_id = ? AND key = ? ORDER BY label IS NOT NULL, count DESC`,
+      ).all(runId, key) as SeriesRow[]
+    ).filter((r) => label === undefined || r.label === label);
     const found = scope === undefined ? rows[0] : rows.find((r) => r.scope === scope);
     if (found) return found;
     const run = this.stmt("SELECT id FROM trial_run WHERE id = ?").get(runId);
     if (!run) throw new ResultsNotFoundError(`Run ${runId} does not exist in ${this.file}.`);
     const keys = (this.stmt("SELECT DISTINCT key FROM series WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((k) => k.key);
     throw new ResultsNotFoundError(
-      `Run ${runId} has no series '${key}'${scope ? ` at ${scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`,
+      `Run ${runId} has no series '${key}'${label !== undefined ? ` with label '${label}'` : ""}${scope ? ` at ${scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`,
     );
   }
 
@@ -484,4 +488,17 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * Sets `metric` and `label` of a per-label series from its stored row. The writer stores such a
+ * series as key `<metric>/<label>` with the label in its own column (schema v3), so the metric
+ * is the key without that exact, known suffix: no guess at where a `/` splits it.
+ */
+function withLabel<T extends { metric?: string; label?: string }>(target: T, row: { key: string; label: string | null }): T {
+  if (row.label === null) return target;
+  const suffix = `/${row.label}`;
+  target.metric = row.key.endsWith(suffix) ? row.key.slice(0, row.key.length - suffix.length) : row.key;
+  target.label = row.label;
+  return target;
 }

@@ -12,7 +12,9 @@ Writes a run's metric series (all points, not downsampled): CSV in long format
 (key,scope,step,value,time) that pandas, spreadsheets and other tools read, or JSON with the
 run summary. Values that are not numbers (text, objects) follow their series as JSON text.
 Cells a spreadsheet would run as a formula (starting with = + - @) are quoted as text.
-To stdout unless --out is given.`;
+A run with per-label values gets two more CSV columns, metric and label (empty on other
+series), and JSON series carry "metric" and "label"; --key names a series or a metric (then
+its per-label series too). To stdout unless --out is given.`;
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -31,12 +33,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (values.format !== "csv" && values.format !== "json") throw new UsageError(`--format must be csv or json, got '${values.format}'`, USAGE);
   if (values.scope && !isScope(values.scope)) throw new UsageError(`--scope must be ${SCOPES.join(", ")}, got '${values.scope}'`, USAGE);
   return withRun(values, positionals[0], async (reader, run) => {
-    const wanted = (k: { key: string; scope: string }) => (!values.key || k.key === values.key) && (!values.scope || k.scope === values.scope);
+    const wanted = (k: { key: string; scope: string; metric?: string }) => (!values.key || k.key === values.key || k.metric === values.key) && (!values.scope || k.scope === values.scope);
     const keys = (await reader.call("series.keys", { runId: run.id })).filter(wanted);
     const texts = (await reader.call("series.text", { runId: run.id, key: values.key })).filter(wanted);
     if (keys.length === 0 && texts.length === 0) throw new Error(`Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}${values.scope ? ` at ${values.scope} scope` : ""}.`);
     const series: Series[] = [];
-    for (const k of keys) series.push(await reader.call("series.get", { runId: run.id, key: k.key, scope: k.scope }));
+    for (const k of keys) series.push(await reader.call("series.get", { runId: run.id, key: k.key, scope: k.scope, label: k.label }));
     const text = values.format === "csv" ? toCsv(series, texts) : `${JSON.stringify({ run, series: series.map(jsonSeries), texts }, null, 2)}\n`;
     if (values.out) {
       fs.writeFileSync(values.out, text);
@@ -55,16 +57,19 @@ function valueAt(s: Series, i: number): string {
 }
 
 export function toCsv(series: Series[], texts: TextPoint[] = []): string {
-  const lines = ["key,scope,step,value,time"];
+  // The label columns only when there are labels: other exports keep their five columns.
+  const labelled = series.some((s) => s.label !== undefined);
+  const lines = [labelled ? "key,scope,step,value,time,metric,label" : "key,scope,step,value,time"];
   for (const s of series) {
     const key = csvCell(s.key);
+    const tail = labelled ? `,${csvCell(s.metric ?? s.key)},${csvCell(s.label ?? "")}` : "";
     for (let i = 0; i < s.steps.length; i++) {
-      lines.push(`${key},${s.scope},${s.steps[i]},${valueAt(s, i)},${new Date(s.times[i]).toISOString()}`);
+      lines.push(`${key},${s.scope},${s.steps[i]},${valueAt(s, i)},${new Date(s.times[i]).toISOString()}${tail}`);
     }
   }
   for (const t of texts) {
     const value = typeof t.value === "string" ? t.value : (JSON.stringify(t.value) ?? "null");
-    lines.push(`${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}`);
+    lines.push(`${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}${labelled ? `,${csvCell(t.key)},` : ""}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -80,5 +85,6 @@ export function csvCell(text: string): string {
 }
 
 function jsonSeries(s: Series) {
-  return { key: s.key, scope: s.scope, steps: s.steps, values: s.values.map((v, i) => (v === null ? s.nonFinite?.[i] ?? null : v)), times: s.times };
+  const label = s.label !== undefined ? { metric: s.metric, label: s.label } : {};
+  return { key: s.key, ...label, scope: s.scope, steps: s.steps, values: s.values.map((v, i) => (v === null ? s.nonFinite?.[i] ?? null : v)), times: s.times };
 }

@@ -45,6 +45,7 @@ const METHODS: MethodTable = {
         runId: num(p.runId, "runId"),
         key: str(p.key, "key"),
         scope: p.scope as SeriesQuery["scope"],
+        label: p.label === undefined ? undefined : str(p.label, "label"),
         buckets: optNum(p.buckets, "buckets"),
         minStep: optNum(p.minStep, "minStep"),
         maxStep: optNum(p.maxStep, "maxStep"),
