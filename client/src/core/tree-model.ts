@@ -1,11 +1,13 @@
 /**
  * The experiments tree as plain data: experiments > trials > runs > (epochs, checkpoints),
- * plus message items (a database that cannot be opened, Node not found). Children come from
+ * with an Artifacts group under an experiment or trial that has artifacts of its own, plus
+ * message items (a database that cannot be opened, Node not found). Children come from
  * the query service; labels, descriptions, tooltips and icons are computed here, so the
  * benchmark and the unit tests exercise the same code the editor shows. No `vscode`.
  */
 import * as path from "node:path";
 import type {
+  ArtifactRecord,
   CheckpointRecord,
   EpochSummary,
   ExperimentSummary,
@@ -30,7 +32,10 @@ export type TreeNode =
   | { kind: "epochs"; id: string; db: string; run: RunSummary }
   | { kind: "checkpoints"; id: string; db: string; run: RunSummary }
   | { kind: "epoch"; id: string; db: string; run: RunSummary; epoch: EpochSummary }
-  | { kind: "checkpoint"; id: string; db: string; run: RunSummary; checkpoint: CheckpointRecord };
+  | { kind: "checkpoint"; id: string; db: string; run: RunSummary; checkpoint: CheckpointRecord }
+  /** Artifacts logged at experiment or trial level (a figure, the config), not under a run. */
+  | { kind: "artifacts"; id: string; db: string; owner: "experiment" | "trial"; ownerName: string; artifacts: ArtifactRecord[] }
+  | { kind: "artifact"; id: string; db: string; artifact: ArtifactRecord };
 
 export interface Presentation {
   label: string;
@@ -165,13 +170,21 @@ export class TreeModel {
   async children(node: TreeNode): Promise<TreeNode[]> {
     switch (node.kind) {
       case "experiment": {
-        const trials = await this.query("trials.list", { db: node.db, experimentId: node.experiment.id });
-        return trials.map((trial) => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial }));
+        const [trials, artifacts] = await Promise.all([
+          this.query("trials.list", { db: node.db, experimentId: node.experiment.id }),
+          this.artifactsGroup(node, "experiment", node.experiment.title, { db: node.db, experimentId: node.experiment.id }),
+        ]);
+        return [...trials.map((trial): TreeNode => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial })), ...artifacts];
       }
       case "trial": {
-        const runs = await this.query("runs.list", { db: node.db, trialId: node.trial.id });
-        return runs.map((run) => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run }));
+        const [runs, artifacts] = await Promise.all([
+          this.query("runs.list", { db: node.db, trialId: node.trial.id }),
+          this.artifactsGroup(node, "trial", node.trial.name, { db: node.db, trialId: node.trial.id }),
+        ]);
+        return [...runs.map((run): TreeNode => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run })), ...artifacts];
       }
+      case "artifacts":
+        return node.artifacts.map((artifact) => ({ kind: "artifact", id: `${node.id}/${artifact.id}`, db: node.db, artifact }));
       case "run":
         return [
           { kind: "epochs", id: `${node.id}/epochs`, db: node.db, run: node.run },
@@ -187,6 +200,27 @@ export class TreeModel {
       }
       default:
         return [];
+    }
+  }
+
+  /**
+   * The Artifacts group of an experiment or trial: none when it has no artifacts of its own
+   * (most have none, and an empty group is noise); a message item when they cannot be listed,
+   * so the trials or runs beside it still show.
+   */
+  private async artifactsGroup(
+    parent: TreeNode,
+    owner: "experiment" | "trial",
+    ownerName: string,
+    params: QueryMethods["artifacts.list"]["params"],
+  ): Promise<TreeNode[]> {
+    const id = `${parent.id}/artifacts`;
+    try {
+      const artifacts = await this.query("artifacts.list", params);
+      return artifacts.length ? [{ kind: "artifacts", id, db: params.db, owner, ownerName, artifacts }] : [];
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return [{ kind: "message", id, label: "Artifacts: could not be listed", detail: why, severity: "error", db: params.db }];
     }
   }
 
@@ -309,6 +343,28 @@ export class TreeModel {
             .join("\n\n"),
           icon: e.status === "RUNNING" ? STATUS_ICONS.RUNNING : e.status === "FAILED" ? STATUS_ICONS.FAILED : { id: "circle-small-filled" },
           contextValue: "epoch",
+          collapsible: "none",
+        };
+      }
+      case "artifacts":
+        return {
+          label: "Artifacts",
+          description: String(node.artifacts.length),
+          tooltip: `Artifacts of the ${node.owner} ${escapeMd(node.ownerName)} (not of one run)`,
+          icon: { id: "files" },
+          contextValue: "artifacts",
+          collapsible: "collapsed",
+        };
+      case "artifact": {
+        const a = node.artifact;
+        return {
+          label: path.basename(a.path),
+          description: a.type,
+          tooltip: [`**${escapeMd(path.basename(a.path))}** (${escapeMd(a.type)}, ${a.level} artifact)`, mdCode(a.path), a.time ? `Logged ${new Date(a.time).toLocaleString()}` : ""]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: { id: "file" },
+          contextValue: "artifact",
           collapsible: "none",
         };
       }

@@ -58,6 +58,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     if (node.kind === "checkpoint" && node.checkpoint.exists !== false) {
       item.resourceUri = vscode.Uri.file(node.checkpoint.path);
       item.command = { command: "experimentManager.openCheckpoint", title: "Open Checkpoint", arguments: [node] };
+    } else if (node.kind === "artifact") {
+      item.resourceUri = vscode.Uri.file(node.artifact.path);
+      item.command = { command: "vscode.open", title: "Open Artifact", arguments: [item.resourceUri] };
     } else if (node.kind === "message" && node.action === "openSettings") {
       item.command = { command: "workbench.action.openSettings", title: "Open Settings", arguments: ["experimentManager.nodePath"] };
     } else if (node.kind === "message" && node.action === "installRuntime") {
