@@ -14,10 +14,10 @@ import type {
   TrialSummary,
 } from "./contract";
 import { nonFiniteName, type NonFiniteName } from "../common/non-finite";
+import type { Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
 import { ResultsNotFoundError, type TextPoint } from "./store";
 
-type Scope = "batch" | "epoch" | "run";
 
 /**
  * What the Python original's DBTracker never stores. Readers show it as "not recorded" instead

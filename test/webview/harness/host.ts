@@ -5,7 +5,7 @@
  * (client/src/webview/panel-controller.ts) with its validation and live coalescing, and an
  * in-memory data source that reduces series the way the query service does.
  */
-import type { RunEvent } from "@expman/runtime/contracts";
+import type { RunEvent, Scope } from "@expman/runtime/contracts";
 import { selectionKey, type HostToWebview, type PanelSelection, type WebviewToHost } from "../../../client/src/webview/contract";
 import { PanelController } from "../../../client/src/webview/panel-controller";
 import { MemorySource, summary, syntheticSeries, type StoredRun } from "./memory-source";
@@ -24,7 +24,7 @@ export interface Harness {
   sendRaw(message: unknown): void;
   emit(event: RunEvent): void;
   /** A tracker logging points of a run: stored in the source, then streamed as one metrics event. */
-  log(runId: number, points: { key: string; scope: "batch" | "epoch" | "run"; step?: number | null; value: number; time: number }[]): void;
+  log(runId: number, points: { key: string; scope: Scope; step?: number | null; value: number; time: number }[]): void;
   /** A run's lifecycle as the runtime streams it; `create` adds the run to the source first. */
   lifecycle(runId: number, phase: "create" | "start" | "end", patch?: Partial<StoredRun["summary"]>): void;
   summary: typeof summary;
