@@ -1,4 +1,5 @@
-import * as os from "node:os";
+import type { Database } from "better-sqlite3";
+import { WriterLiveness } from "../tracking/db/liveness";
 import { openForWriting } from "../tracking/db/connection";
 
 /**
@@ -7,51 +8,7 @@ import { openForWriting } from "../tracking/db/connection";
  * RUNNING entity whose writer is gone is reported ABORTED, and `recoverStale` writes that.
  */
 
-export interface WriterInfo {
-  status: string;
-  pid: number | null;
-  host: string | null;
-}
-
-/** Whether a process with this pid exists on this machine (EPERM: it exists, not ours). */
-export function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Memoises liveness per pid for the span of one query. */
-export class WriterLiveness {
-  private readonly host = os.hostname();
-  private readonly cache = new Map<number, boolean>();
-
-  /** True when the writer of this experiment certainly stopped (same host, pid gone). */
-  writerGone(writer: WriterInfo): boolean {
-    if (writer.pid === null || writer.host !== this.host) return false;
-    let alive = this.cache.get(writer.pid);
-    if (alive === undefined) {
-      alive = pidAlive(writer.pid);
-      this.cache.set(writer.pid, alive);
-    }
-    return !alive;
-  }
-
-  /**
-   * The status to show for an entity of this experiment: RUNNING becomes ABORTED when the
-   * writer is gone, or when the experiment itself already ended (its writer closed without
-   * ending this entity).
-   */
-  effective(status: string, writer: WriterInfo, isExperiment = false): string {
-    // A planned run (QUEUED) waits for its experiment's coordinator: gone, it never starts.
-    if (status !== "RUNNING" && !(status === "QUEUED" && !isExperiment)) return status;
-    if (!isExperiment && writer.status !== "RUNNING") return "ABORTED";
-    return this.writerGone(writer) ? "ABORTED" : status;
-  }
-}
+export { pidAlive, WriterLiveness, type WriterInfo } from "../tracking/db/liveness";
 
 export interface RecoveryReport {
   experiments: number;
@@ -61,21 +18,31 @@ export interface RecoveryReport {
 }
 
 /**
- * Marks ABORTED, in the file, every RUNNING experiment of this host whose writer process is
- * gone, with its RUNNING trials, runs and epochs. The end time is the last time anything of
+ * Marks ABORTED, in the file, every RUNNING experiment whose writer is gone (its heartbeat
+ * stopped, or on this host its process is gone), with its RUNNING trials, runs and epochs. The end time is the last time anything of
  * the experiment was written. Returns how many rows of each kind changed.
  */
 export function recoverStale(dbPath: string): RecoveryReport {
   const db = openForWriting(dbPath);
-  const report: RecoveryReport = { experiments: 0, trials: 0, runs: 0, epochs: 0 };
   try {
+    return recoverStaleIn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** recoverStale on an open writable connection (a new writer does it when it opens a file). */
+export function recoverStaleIn(db: Database): RecoveryReport {
+  const report: RecoveryReport = { experiments: 0, trials: 0, runs: 0, epochs: 0 };
+  {
     const live = new WriterLiveness();
-    const candidates = db.prepare("SELECT id, status, pid, host, start_time FROM experiment WHERE status = 'RUNNING'").all() as {
+    const candidates = db.prepare("SELECT id, status, pid, host, start_time, heartbeat FROM experiment WHERE status = 'RUNNING'").all() as {
       id: number;
       status: string;
       pid: number | null;
       host: string | null;
       start_time: number;
+      heartbeat: number | null;
     }[];
     const lastTime = db.prepare(
       `SELECT max(t) AS t FROM (
@@ -98,8 +65,6 @@ export function recoverStale(dbPath: string): RecoveryReport {
         report.experiments += abortExperiment.run({ id: e.id, t }).changes;
       }
     }).immediate();
-  } finally {
-    db.close();
   }
   return report;
 }

@@ -52,6 +52,7 @@ interface RunRow {
   exp_status: string;
   pid: number | null;
   host: string | null;
+  heartbeat: number | null;
   epoch_count: number;
 }
 
@@ -95,6 +96,11 @@ export class ResultsStore {
 
   static open(file: string, options: { timeoutMs?: number } = {}): ResultsStore {
     return new ResultsStore(file, options);
+  }
+
+  /** The writer's heartbeat column (schema 6), or NULL for older files. */
+  private get heartbeatColumn(): string {
+    return this.schemaVersion >= 6 ? "e.heartbeat" : "NULL AS heartbeat";
   }
 
   get schemaVersion(): number {
@@ -164,7 +170,7 @@ export class ResultsStore {
     const args = { e: experimentId, t: trialId, r: runId };
     const rows = this.stmt(
       `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
-              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host,
+              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
               (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
        FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
     ).all(args) as RunRow[];
@@ -201,13 +207,13 @@ export class ResultsStore {
       experimentTitle: r.title,
       repeat: r.repeat,
       seed: r.seed,
-      status: live.effective(r.status, { status: r.exp_status, pid: r.pid, host: r.host }) as RunStatusName,
+      status: live.effective(r.status, { status: r.exp_status, pid: r.pid, host: r.host, heartbeat: r.heartbeat }) as RunStatusName,
       startTime: r.start_time,
       endTime: r.end_time,
       epochCount: r.epoch_count,
       params: params.get(r.id) ?? {},
       finalMetrics: finals.get(r.id)?.values ?? {},
-      error: r.error_message === null ? null : r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack },
+      error: runError(r, live),
       workspace: r.workspace,
     }));
   }
@@ -241,7 +247,7 @@ export class ResultsStore {
 
   private writerOfRun(runId: number): WriterInfo | undefined {
     return this.stmt(
-      "SELECT e.status, e.pid, e.host FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE r.id = ?",
+      `SELECT e.status, e.pid, e.host, ${this.heartbeatColumn} FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE r.id = ?`,
     ).get(runId) as WriterInfo | undefined;
   }
 
@@ -472,6 +478,14 @@ export class ResultsStore {
     }
     return s;
   }
+}
+
+/** The stored error, or why a run shown ABORTED (its writer stopped) has none. */
+function runError(r: RunRow, live: WriterLiveness): RunSummary["error"] {
+  if (r.error_message !== null) return r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack };
+  if (r.status !== "RUNNING") return null;
+  const why = live.explain({ status: r.exp_status, pid: r.pid, host: r.host, heartbeat: r.heartbeat });
+  return why ? { message: why } : null;
 }
 
 function inodeOf(file: string): number | undefined {

@@ -3,6 +3,8 @@ import * as path from "node:path";
 import type { Database } from "better-sqlite3";
 import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
+import { WriterLiveness, type WriterInfo } from "./liveness";
+import { describeLockHolders, lockHolders } from "./lock-holders";
 import { migrate, refuseForeignDatabase, schemaVersionOf, SCHEMA_VERSION } from "./schema";
 
 /**
@@ -42,6 +44,7 @@ export function openForWriting(file: string, options: { recreate?: boolean; lock
   const Sqlite = loadSqlite();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   if (options.recreate) {
+    refuseIfInUse(file);
     for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
   }
   let db: Database | undefined;
@@ -169,4 +172,40 @@ export function verifyTables(db: Database, file: string): void {
       `${file} is not a valid expman tracking database: ${problems.join("; ")}. It was not written by expman (or was altered); nothing was read from it.`,
     );
   }
+}
+
+/**
+ * `recreate: true` deletes the file: never under another live writer. Refuses naming who
+ * writes it: a RUNNING experiment whose writer is alive (pid, host, since when, last
+ * heartbeat), or any other process holding a write lock on it.
+ */
+function refuseIfInUse(file: string): void {
+  if (!fs.existsSync(file)) return;
+  const writers: string[] = [];
+  let db: Database | undefined;
+  try {
+    db = new (loadSqlite())(file, { readonly: true, fileMustExist: true, timeout: 1000 });
+    const hasBeat = (db.prepare("SELECT count(*) AS n FROM pragma_table_info('experiment') WHERE name = 'heartbeat'").get() as { n: number }).n > 0;
+    const rows = db
+      .prepare(`SELECT title, status, pid, host, start_time, ${hasBeat ? "heartbeat" : "NULL AS heartbeat"} FROM experiment WHERE status = 'RUNNING'`)
+      .all() as (WriterInfo & { title: string; start_time: number })[];
+    const live = new WriterLiveness();
+    for (const r of rows) {
+      if (live.writerGone(r)) continue;
+      const beat = typeof r.heartbeat === "number" ? `, last heartbeat ${new Date(r.heartbeat).toISOString()}` : "";
+      writers.push(`experiment '${r.title}' by pid ${r.pid ?? "?"} on host ${r.host ?? "?"} (running since ${new Date(r.start_time).toISOString()}${beat})`);
+    }
+  } catch {
+    // Not readable as a tracking database (damaged, foreign): replacing it is what recreate is for.
+  } finally {
+    db?.close();
+  }
+  const holders = lockHolders(file).filter((h) => h.write);
+  if (writers.length === 0 && holders.length === 0) return;
+  const who = writers.length > 0 ? writers.join("; ") : `process ${describeLockHolders(holders)}`;
+  throw new TrackingDbError(
+    "DB_IN_USE",
+    file,
+    `Refusing to recreate ${file}: it is being written by ${who}. Deleting it would lose that experiment's data. Wait for it to end (or stop it), or give this DBTracker another 'name'.`,
+  );
 }

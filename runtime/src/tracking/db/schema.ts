@@ -251,6 +251,13 @@ ALTER TABLE experiment ADD COLUMN config TEXT;
 ALTER TABLE experiment ADD COLUMN executor TEXT;
 `,
   },
+  {
+    version: 6,
+    // The writer refreshes it every few seconds (./liveness.ts): readers tell a run whose
+    // writer stopped (killed, pid reused, another host) from one still going.
+    name: "writer heartbeat on experiment",
+    sql: `ALTER TABLE experiment ADD COLUMN heartbeat INTEGER;`,
+  },
 ];
 
 /** Tables whose `status` column is held to the RunStatus names. */

@@ -3,6 +3,8 @@ import type { Database, Statement } from "better-sqlite3";
 import { openForWriting } from "./connection";
 import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
+import { HEARTBEAT_MS } from "./liveness";
+import { recoverStaleIn } from "../../results/stale";
 import { ChunkScratch, decodeChunk, encodeChunk } from "./chunk-codec";
 import { CHUNK_POINTS } from "./schema";
 import type { RunStatusName, Scope } from "../../common/vocabulary";
@@ -98,6 +100,7 @@ interface Statements {
   insertExperiment: Statement;
   insertTrial: Statement;
   insertRun: Statement;
+  heartbeat: Statement;
   experimentByUid: Statement;
   trialByUid: Statement;
   runByUid: Statement;
@@ -179,6 +182,8 @@ export class WriteStore {
   /** When the current stretch of finding the file locked began. */
   private lockedSince: number | undefined;
   private readonly lockTimeoutMs: number;
+  /** When this writer last wrote its heartbeat into its experiments' rows. */
+  private lastBeat = 0;
   private readonly flushIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -190,6 +195,12 @@ export class WriteStore {
     this.db = openForWriting(file, { recreate: options.recreate, lockTimeoutMs: this.lockTimeoutMs });
     // From here on writes try the lock without waiting (see the class comment).
     this.db.pragma("busy_timeout = 0");
+    try {
+      // Whoever opens a file for writing closes what killed writers left RUNNING.
+      recoverStaleIn(this.db);
+    } catch {
+      // Locked by another writer right now: readers still show those runs ABORTED.
+    }
     this.st = prepareStatements(this.db);
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.nextFlushAt = Date.now() + this.flushIntervalMs;
@@ -210,7 +221,7 @@ export class WriteStore {
     const known = this.experimentId(uid, false);
     if (known !== undefined) return known;
     const id = Number(
-      this.waiting(() => this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname())).lastInsertRowid,
+      this.waiting(() => this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname(), Date.now())).lastInsertRowid,
     );
     this.experiments.set(uid, id);
     this.createdExperiments.push(id);
@@ -609,12 +620,14 @@ export class WriteStore {
     if (extra) this.deferred.push(extra);
     const now = Date.now();
     this.nextFlushAt = now + this.flushIntervalMs;
-    if (this.deferred.length === 0 && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
+    const beat = this.createdExperiments.length > 0 && now - this.lastBeat >= HEARTBEAT_MS;
+    if (!beat && this.deferred.length === 0 && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
     const fresh: SeriesBuffer[] = [];
     try {
       this.db.transaction(() => {
         this.writeBuffers(fresh);
         for (const op of this.deferred) op();
+        if (beat) this.st.heartbeat.run(now, JSON.stringify(this.createdExperiments));
       }).immediate();
     } catch (error) {
       // Rolled back: series rows inserted in this transaction do not exist after all.
@@ -623,6 +636,7 @@ export class WriteStore {
       throw this.fail(error);
     }
     this.lockedSince = undefined;
+    if (beat) this.lastBeat = now;
     this.flushAtChunks = MAX_PENDING_CHUNKS;
     this.deferred = [];
     this.afterCommit();
@@ -701,7 +715,9 @@ export class WriteStore {
   }
 
   private flushFromTimer(): void {
-    if (this.closed || this.failure || Date.now() < this.nextFlushAt - 5) return;
+    const now = Date.now();
+    if (this.closed || this.failure) return;
+    if (now < this.nextFlushAt - 5 && !(this.createdExperiments.length > 0 && now - this.lastBeat >= HEARTBEAT_MS)) return;
     try {
       this.flush();
     } catch {
@@ -883,8 +899,9 @@ function requireIds(ids: { experiment?: string; trial?: string; run?: string }, 
 function prepareStatements(db: Database): Statements {
   return {
     insertExperiment: db.prepare(
-      "INSERT INTO experiment (uid, title, desc, start_time, config_dir, workspace, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO experiment (uid, title, desc, start_time, config_dir, workspace, pid, host, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
+    heartbeat: db.prepare("UPDATE experiment SET heartbeat = ? WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))"),
     insertTrial: db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, workspace) VALUES (?, ?, ?, ?, ?)"),
     insertRun: db.prepare("INSERT INTO trial_run (uid, trial_id, repeat, seed, start_time, workspace) VALUES (?, ?, ?, ?, ?, ?)"),
     experimentByUid: db.prepare("SELECT id FROM experiment WHERE uid = ?"),
