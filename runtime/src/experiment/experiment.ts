@@ -13,6 +13,7 @@ import { loadImports } from "./imports";
 import type { RunKey } from "../events/control";
 import { RunStops } from "./run-stops";
 import { ConfigChangedError, diffConfigs } from "./config-diff";
+import { findResumable } from "./resume";
 import { buildPlan, PlanSelectionError, selectRuns, type ExperimentPlan, type PlannedRun } from "./plan";
 import { Trial, type TrialRunResult } from "./trial";
 
@@ -36,6 +37,11 @@ export interface ExperimentOptions {
    * before anything is written.
    */
   only?: readonly string[];
+  /**
+   * Continue the latest experiment of this config folder (`--resume`): its SUCCESS/STOPPED runs
+   * are kept, the others run again. Throws NothingToResumeError when there is nothing to continue.
+   */
+  resume?: boolean;
 }
 
 export interface ExperimentResult {
@@ -155,12 +161,14 @@ export class Experiment {
     });
     // Checked before the experiment row exists: a bad selection or continuation writes nothing.
     const only = options.only?.length ? selectRuns(buildPlan("", sources.base.value, this.trials), options.only) : undefined;
-    if (options.experimentUid) this.checkContinuation(options.experimentUid);
+    const resumable = options.resume ? findResumable(this.stores, configDir) : undefined;
+    const continued = resumable?.experimentUid ?? options.experimentUid;
+    if (continued) this.checkContinuation(continued);
     const log = this.env.logger;
     log.info(`Creating experiment '${this.title}'`);
     log.info(`Description: ${this.description}`);
     this.env.trackerManager.onCreate(Level.EXPERIMENT, {
-      uid: options.experimentUid,
+      uid: continued,
       name: this.title,
       description: this.description,
       configDir,
@@ -170,8 +178,13 @@ export class Experiment {
     this.uid = this.env.trackerManager.ids.experiment!;
     this.plan = buildPlan(this.uid, sources.base.value, this.trials);
     this.selected = only ? only.map((i) => this.plan.runs[i]) : this.plan.runs;
+    if (resumable) {
+      this.selected = this.selected.filter((r) => resumable.rerun.has(r.uid));
+      log.info(`Resuming experiment ${continued}: ${this.selected.length} run(s) to run again, ${resumable.kept} kept`);
+      for (const store of this.stores) store.requeue(this.selected.map((r) => r.uid));
+    }
     // Continuing (a worker, a resume): the plan's rows are in the store already.
-    if (!options.experimentUid) this.writePlan(options.executor);
+    if (!continued) this.writePlan(options.executor);
     log.info("Setting up experiment configuration");
     this.env.saveConfig(CONFIG_FILE_OF_ROLE.experiment, { ...experiment, settings: sources.base.value ?? {} });
     this.env.saveConfig(CONFIG_FILE_OF_ROLE.base, sources.base.value ?? {});

@@ -12,11 +12,13 @@ import { duration, num, table } from "../format";
 import { ProgressTracker } from "../progress";
 import { RunBoard } from "../run-board";
 import { runLabel } from "../../experiment/plan";
+import { NothingToResumeError } from "../../experiment/resume";
+import { ConfigChangedError } from "../../experiment/config-diff";
 import { runWithWorkers } from "../../executors/run-local";
 import type { LocalExecutor } from "../../executors/local";
 import { closeOpenStoresFailed } from "../../tracking/db/write-store";
 
-const USAGE = `Usage: expman run <config-dir> [--only TRIAL[-REPEAT]]... [--jobs N] [--workspace DIR]
+const USAGE = `Usage: expman run <config-dir> [--only TRIAL[-REPEAT]]... [--jobs N] [--resume] [--workspace DIR]
                   [--events fd:N|FILE] [--control fd:N] [--fail-fast] [--quiet]
 
 Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, base.yaml,
@@ -26,6 +28,9 @@ trials.yaml). The plan (trials, and every run QUEUED) is written to the store fi
                   (repeatable, or comma-separated); the experiment holds just those runs.
   --jobs N        run up to N runs at once, each in its own worker process (also 'parallel: N'
                   in env.yaml). Without it runs execute one after another in this process.
+  --resume        continue the latest experiment of <config-dir>: runs that ended SUCCESS or
+                  STOPPED are kept, the others run again (from their last checkpoint when the
+                  pipeline implements resume(checkpointPath)); a changed config is refused.
   --control fd:N  read stop requests (JSON lines, events/control.ts) from that descriptor: one
                   run stops ABORTED and the experiment goes on, or the whole experiment stops.
 
@@ -43,6 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     "fail-fast": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     jobs: { type: "string", short: "j" },
+    resume: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) {
@@ -91,9 +97,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on("unhandledRejection", onUncaught);
 
   try {
-    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"], only: values.only });
+    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"], only: values.only, resume: values.resume });
   } catch (error) {
-    const lines = configErrorLines(error);
+    if (error instanceof NothingToResumeError) {
+      process.stderr.write(`${error.message}\n`);
+      channel?.send({ kind: "error", message: error.message });
+      await channel?.close();
+      return error.reason === "done" ? 0 : 2;
+    }
+    const lines = error instanceof ConfigChangedError ? [error.message] : configErrorLines(error);
     if (!lines) throw error;
     process.stderr.write(`${lines.join("\n")}\n${lines.length} problem(s) in ${configDir}; nothing was run.\n`);
     channel?.send({ kind: "error", message: lines.join("\n") });

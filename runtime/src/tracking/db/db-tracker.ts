@@ -261,6 +261,14 @@ export class DBTracker extends Tracker {
     return this.store.experimentConfig(experimentUid);
   }
 
+  latestExperimentOf(configDir: string) {
+    return this.store.latestExperimentOf(configDir);
+  }
+
+  runStatuses(experimentUid: string): { uid: string; status: string }[] {
+    return this.store.runStatuses(experimentUid);
+  }
+
   requeue(runUids: string[]): void {
     this.store.requeue(runUids);
   }

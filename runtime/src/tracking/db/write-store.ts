@@ -427,8 +427,8 @@ export class WriteStore {
     const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
     if (!run) return;
     this.flush(() => {
-      const prior = this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: string } | undefined;
-      if (prior && prior.status !== "QUEUED" && !options.keepData) {
+      // A fresh run has nothing to remove; a run again (a resume) drops its earlier attempt.
+      if (!options.keepData) {
         for (const table of ["epoch", "series", "param", "checkpoint", "artifact"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
         // Owners cached for this run would resume series that no longer exist.
         this.release(uid);
@@ -450,6 +450,20 @@ export class WriteStore {
   /** The config JSON the experiment was planned with; undefined when no such experiment. */
   experimentConfig(uid: string): { config: string | null } | undefined {
     return this.db.prepare("SELECT config FROM experiment WHERE uid = ?").get(uid) as { config: string | null } | undefined;
+  }
+
+  /** The newest experiment run from this config folder (what `--resume` continues). */
+  latestExperimentOf(configDir: string): { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null } | undefined {
+    return this.db.prepare("SELECT id, uid, title, status, pid, host FROM experiment WHERE config_dir = ? ORDER BY id DESC LIMIT 1").get(configDir) as
+      | { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null }
+      | undefined;
+  }
+
+  /** Every run of an experiment with its status, in plan order. */
+  runStatuses(experimentUid: string): { uid: string; status: string }[] {
+    return this.db
+      .prepare("SELECT r.uid, r.status FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE e.uid = ? ORDER BY r.id")
+      .all(experimentUid) as { uid: string; status: string }[];
   }
 
   /** Queues runs again (a resume): their data stays until they start (see startRun). */
