@@ -62,7 +62,7 @@ test("config errors: missing file, YAML syntax, unknown pipeline type, wrong opt
   fs.rmSync(path.join(missing.dir, "trials.yaml"));
   let r = expman(["run", missing.dir]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /trials\.yaml:1:1: Missing configuration file trials\.yaml/);
+  assert.match(r.stderr, /trials\.yaml:1:1: error: Missing configuration file trials\.yaml/);
 
   const syntax = toyConfig({ experiment: "name: toy\ndesc: [unclosed\n" });
   r = expman(["run", syntax.dir]);
@@ -207,7 +207,7 @@ test("expman run --only: runs just the named trial; an unknown name is a config 
 
   const bad = expman(["run", dir, "--only", "nope"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /trials\.yaml:1:1: --only 'nope': no trial of that name \(trials here: a, b\)/);
+  assert.match(bad.stderr, /trials\.yaml:1:1: error: --only 'nope': no trial of that name \(trials here: a, b\)/);
   assert.match(bad.stderr, /nothing was run/);
 });
 

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deepMergeConfigs, insertValue, multiply } from "../src/config/merge";
+import { deepMergeConfigs, insertValue, isPlainObject, multiply } from "../src/config/merge";
+import { parseLocated, sourceFile, toPlain } from "../src/config/located";
+import { mergeLocated } from "../src/config/rules";
 
 // The cases of the original's tests/test_deep_merge.py, as a table.
 const CASES: { name: string; base: unknown; trial: unknown; expected: unknown }[] = [
@@ -57,6 +59,16 @@ for (const c of CASES) {
     const baseCopy = JSON.parse(JSON.stringify(c.base));
     assert.deepEqual(deepMergeConfigs(c.base, c.trial), c.expected);
     assert.deepEqual(c.base, baseCopy, "the base is never mutated");
+  });
+}
+
+// The same table through the validator's merge of located values (what the editor and
+// `expman validate` check): one rule, so both must give the runtime's result.
+for (const c of CASES) {
+  if (!isPlainObject(c.base) || !isPlainObject(c.trial) || Object.keys(c.trial).length === 0) continue;
+  test(`located merge agrees: ${c.name}`, () => {
+    const located = (value: unknown) => parseLocated(sourceFile("base", "/x.yaml", JSON.stringify(value))).root!;
+    assert.deepEqual(toPlain(mergeLocated(located(c.base), located(c.trial))), c.expected);
   });
 }
 

@@ -128,7 +128,10 @@ test("files from a newer expman, and SQLite files that are not ours, are refused
   const junk = path.join(dir, "junk.db");
   fs.writeFileSync(junk, "this is not a database ".repeat(200));
   assert.throws(() => openForWriting(junk), (e: unknown) => e instanceof TrackingDbError && e.message.includes(junk) && /not a SQLite database/.test(e.message));
-  assert.throws(() => new DBTracker(dir, { name: "../junk.db" }), /not a SQLite database.*recreate: true/);
+  // DBTracker names are file names under <workspace>/artifacts (never paths out of it).
+  fs.mkdirSync(path.join(dir, "artifacts"), { recursive: true });
+  fs.copyFileSync(junk, path.join(dir, "artifacts", "junk.db"));
+  assert.throws(() => new DBTracker(dir, { name: "junk.db" }), /not a SQLite database.*recreate: true/);
 
   // recreate replaces them.
   const db = openForWriting(junk, { recreate: true });
@@ -173,7 +176,9 @@ test("chunk codec: consecutive steps and whole-ms times take the compact forms, 
 });
 
 test("forward migration: a version-1 file reads as is, then a writer migrates it to the latest version and appends", async () => {
-  const file = path.join(tmp(), "v1.db");
+  // Under an `artifacts` folder: the DBTracker below opens it by name (names are not paths).
+  const file = path.join(tmp(), "artifacts", "v1.db");
+  fs.mkdirSync(path.dirname(file));
   const v1 = new Database(file);
   v1.pragma("journal_mode = WAL");
   v1.exec(MIGRATIONS[0].sql);
@@ -196,7 +201,7 @@ test("forward migration: a version-1 file reads as is, then a writer migrates it
   assert.deepEqual(old.getSeries({ runId: 1, key: "loss" }).values, [1, 0.5, 0.25]);
   old.close();
 
-  const tracker = new DBTracker(path.dirname(file), { name: "../v1.db" });
+  const tracker = new DBTracker(path.dirname(file), { name: "v1.db" });
   const manager = new TrackerManager(path.dirname(file));
   manager.addTracker(tracker, "DBTracker");
   manager.onCreate(Level.EXPERIMENT, "new");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BUILTIN_TYPES } from "../src/builtins/catalog";
-import { formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic, type ConfigFileSet } from "../src/config/validate";
+import { formatConfigDiagnostic, validateConfigSet, TrialsParseCache, YAML_LIMITS, type ConfigDiagnostic, type ConfigFileSet } from "../src/config/validate";
 import type { RegistryDescription } from "../src/registry/schema";
 
 const registry: RegistryDescription = {
@@ -189,18 +189,19 @@ describe("validateConfigSet", () => {
     assert.deepEqual(ds.map((d) => d.code), ["alias-limit"]);
   });
 
-  it("filters by role and skips files over maxBytes", () => {
+  it("filters by role and refuses files over the size limit", () => {
     const bad = set({ experiment: "name: e\n", base: BASE.replace("Trainer", "Nope") });
     assert.deepEqual(validateConfigSet(bad, registry, { roles: ["base"] }).map((d) => d.role), ["base"]);
-    const big = validateConfigSet(set({ trials: TRIALS.repeat(100) }), registry, { maxBytes: 1000 });
-    assert.deepEqual(big.map((d) => `${d.role} ${d.severity} ${d.code}`), ["trials info file-too-large"]);
+    const big = validateConfigSet(set({ trials: TRIALS.repeat(Math.ceil(YAML_LIMITS.bytes / TRIALS.length) + 1) }), registry);
+    assert.deepEqual(big.map((d) => `${d.role} ${d.severity} ${d.code} ${d.range.start.line}`), ["trials error file-too-large 0"]);
   });
 
   it("parses a long trials.yaml trial by trial with the same results as a whole parse", () => {
     const trial = (i: number) =>
       `- name: t${i % 97 === 5 ? 1 : i}\n  repeat: ${i % 50 === 7 ? -1 : 1}\n  settings:\n    pipeline:\n      epochs: ${i % 60 === 3 ? "x" : 2}\n      callbacks:\n        - metric: ${i % 70 === 9 ? "val_los" : "val_loss"}\n${i === 120 ? "      bad: [unclosed\n" : ""}`;
     const text = `# sweep\n${Array.from({ length: 200 }, (_, i) => trial(i)).join("")}`;
-    const chunked = validateConfigSet(set({ trials: text }), registry);
+    const trialsCache = new TrialsParseCache();
+    const chunked = validateConfigSet(set({ trials: text }), registry, { trialsCache });
     // An anchor makes the validator parse the file as one document.
     const whole = validateConfigSet(set({ trials: text.replace("- name: t0\n", "- name: &first t0\n") }), registry);
     assert.ok(chunked.length >= 10, summary(chunked).join());
@@ -211,7 +212,10 @@ describe("validateConfigSet", () => {
       whole.filter((d) => d.code === "yaml-syntax").map((d) => d.range.start.line),
     );
     // After inserting lines near the top, cached trials report at their new lines.
-    const shifted = validateConfigSet(set({ trials: text.replace("# sweep\n", "# sweep\n# one\n# two\n") }), registry);
+    const shifted = validateConfigSet(set({ trials: text.replace("# sweep\n", "# sweep\n# one\n# two\n") }), registry, { trialsCache });
+    // Without a cache the whole file is parsed: the same answer.
+    const uncached = validateConfigSet(set({ trials: text }), registry);
+    assert.deepEqual(uncached.map((d) => `${d.code} ${d.range.start.line}`), chunked.map((d) => `${d.code} ${d.range.start.line}`));
     assert.deepEqual(
       shifted.map((d) => d.range.start.line),
       chunked.map((d) => d.range.start.line + 2),

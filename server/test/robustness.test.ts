@@ -56,6 +56,24 @@ describe("language server robustness", () => {
     await assertAlive();
   });
 
+  it("answers requests at positions past the end of a document without a handler error", async () => {
+    const text = ws.read("configs/exp/trials.yaml");
+    const uri = await client.open(cfg("trials.yaml"), text);
+    await client.diagnosticsFor(uri);
+    const lines = text.split("\n").length;
+    const before = client.logs.length;
+    await everyRequestOn(uri, [
+      { line: lines + 5, character: 0 },
+      { line: 1, character: 10_000 },
+      { line: 10_000_000, character: 10_000_000 },
+      { line: -1, character: -1 },
+    ]);
+    const failures = client.logs.slice(before).filter((l) => /failed|uncaught|unhandled/.test(l));
+    assert.deepEqual(failures, []);
+    await client.close(uri);
+    await assertAlive();
+  });
+
   it("survives a 10 MB file, and says it was not checked", async () => {
     const line = "- name: trial\n  repeat: 1\n  settings: {pipeline: {lr: 0.1}}\n";
     const big = line.repeat(Math.ceil((10 * 1024 * 1024) / line.length));

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { indexStatsRequest, registryRequest } from "../../server/src/protocol";
 import { LspClient, serverBundle } from "../../server/test/helpers/lsp-client";
 
 function percentile(values: number[], p: number): number {
@@ -161,8 +162,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const c = await LspClient.start(sources);
       const initialize = performance.now() - t0;
-      const stats = await c.request<{ files: number; millis: number }>("experimentManager/indexStats", {});
-      const registry = await c.request<{ types: Array<{ builtin?: boolean }> }>("experimentManager/registry", {});
+      const stats = await c.connection.sendRequest(indexStatsRequest);
+      const registry = await c.connection.sendRequest(registryRequest);
       runs.push({ initialize, index: stats.millis, files: stats.files, types: registry.types.filter((t) => !t.builtin).length });
       await c.stop();
     }

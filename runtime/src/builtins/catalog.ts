@@ -14,7 +14,7 @@ export const DEFAULT_DB_NAME = "tracker.db";
 
 const DB_TRACKER: ParamsSchema = {
   ...IGNORED_VERBOSE,
-  name: { type: "string", default: DEFAULT_DB_NAME, description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`); `tracker.db` when left out, as in the original." },
+  name: { type: "string", default: DEFAULT_DB_NAME, format: "file-name", description: "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`); `tracker.db` when left out, as in the original." },
   recreate: { type: "boolean", default: false, description: "Delete an existing database first. By default a database is reused and a new experiment is appended." },
   flush_interval: { type: "number", default: 1, minimum: 0.05, description: "Seconds between background flushes of buffered points, so the database is never further behind." },
   lock_timeout: { type: "number", default: 10, minimum: 0, description: "Seconds writes wait for another process's lock on the database (training goes on meanwhile); past it the run fails, naming the process." },
@@ -27,7 +27,7 @@ const LOG_TRACKER: ParamsSchema = {
 
 const TENSORBOARD_TRACKER: ParamsSchema = {
   ...IGNORED_VERBOSE,
-  name: { type: "string", required: true, description: "Sub-folder under `<workspace>/artifacts/tensorboard/` for the event files." },
+  name: { type: "string", required: true, format: "file-name", description: "Sub-folder under `<workspace>/artifacts/tensorboard/` for the event files." },
 };
 
 const MLFLOW_TRACKER: ParamsSchema = {

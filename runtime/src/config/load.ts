@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
 import { CONFIG_FILE_OF_ROLE, CONFIG_ROLES, type ConfigRole } from "../common/enums";
-import { ConfigError, ConfigErrors } from "../common/errors";
+import { configProblem, ConfigValidationError, type ConfigDiagnostic } from "./diagnostic";
+import { parseLocated, positionAt, sourceFile, toPlain } from "./located";
 
 export interface ConfigSource {
   role: ConfigRole;
@@ -13,6 +13,8 @@ export interface ConfigSource {
 
 export type ConfigSources = Record<ConfigRole, ConfigSource>;
 
+const START = { line: 0, character: 0 };
+
 /** Reads the four files of a config folder as text (for validation with positions). */
 export function readConfigTexts(configDir: string): Record<ConfigRole, { path: string; text: string }> {
   const dir = path.resolve(configDir);
@@ -20,12 +22,13 @@ export function readConfigTexts(configDir: string): Record<ConfigRole, { path: s
   try {
     stat = fs.statSync(dir);
   } catch {
-    throw new ConfigError({ file: dir, line: 1, column: 1 }, "Config directory does not exist", "give the folder holding env.yaml, experiment.yaml, base.yaml and trials.yaml");
+    // A problem of the folder itself is reported on its env.yaml role (the set's first file).
+    throw new ConfigValidationError([configProblem("env", dir, START, "missing-file", "Config directory does not exist (give the folder holding env.yaml, experiment.yaml, base.yaml and trials.yaml)")]);
   }
   if (!stat.isDirectory()) {
-    throw new ConfigError({ file: dir, line: 1, column: 1 }, "Not a directory", "give the folder holding the four config files, not a file");
+    throw new ConfigValidationError([configProblem("env", dir, START, "missing-file", "Not a directory (give the folder holding the four config files, not a file)")]);
   }
-  const missing: ConfigError[] = [];
+  const missing: ConfigDiagnostic[] = [];
   const out = {} as Record<ConfigRole, { path: string; text: string }>;
   for (const role of CONFIG_ROLES) {
     const file = path.join(dir, CONFIG_FILE_OF_ROLE[role]);
@@ -34,33 +37,38 @@ export function readConfigTexts(configDir: string): Record<ConfigRole, { path: s
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       missing.push(
-        new ConfigError(
-          { file, line: 1, column: 1 },
-          code === "ENOENT" ? `Missing configuration file ${CONFIG_FILE_OF_ROLE[role]}` : `Cannot read ${CONFIG_FILE_OF_ROLE[role]}: ${(error as Error).message}`,
-          code === "ENOENT" ? `an experiment folder needs all of ${CONFIG_ROLES.map((r) => CONFIG_FILE_OF_ROLE[r]).join(", ")}` : undefined,
+        configProblem(
+          role,
+          file,
+          START,
+          "missing-file",
+          code === "ENOENT"
+            ? `Missing configuration file ${CONFIG_FILE_OF_ROLE[role]} (an experiment folder needs all of ${CONFIG_ROLES.map((r) => CONFIG_FILE_OF_ROLE[r]).join(", ")})`
+            : `Cannot read ${CONFIG_FILE_OF_ROLE[role]}: ${(error as Error).message}`,
         ),
       );
     }
   }
-  if (missing.length > 0) throw new ConfigErrors(missing);
+  if (missing.length > 0) throw new ConfigValidationError(missing);
   return out;
 }
 
 /**
- * Parses the texts into plain values. Call after validation: syntax errors are reported there
- * with positions; here they still raise a located error rather than a crash.
+ * Parses the texts into plain values, with the validator's parser and limits (one reading of
+ * YAML everywhere). Call after validation: problems are reported there with positions; here
+ * the first error still raises a located error rather than a crash.
  */
 export function parseConfigTexts(texts: Record<ConfigRole, { path: string; text: string }>): ConfigSources {
   const out = {} as ConfigSources;
   for (const role of CONFIG_ROLES) {
     const { path: file, text } = texts[role];
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
-    const first = doc.errors[0];
-    if (first) {
-      const pos = first.linePos?.[0] ?? { line: 1, col: 1 };
-      throw new ConfigError({ file, line: pos.line, column: pos.col }, `YAML syntax error: ${first.message.split("\n")[0]}`);
+    const source = sourceFile(role, file, text);
+    const parsed = parseLocated(source);
+    const first = parsed.problems.find((p) => p.severity === "error");
+    if (first || !parsed.root) {
+      throw new ConfigValidationError([configProblem(role, file, positionAt(source, first?.start ?? 0), first?.code ?? "yaml-syntax", first?.message ?? "Cannot read this YAML")]);
     }
-    out[role] = { role, path: file, text, value: doc.toJS({ maxAliasCount: 1000 }) ?? null };
+    out[role] = { role, path: file, text, value: toPlain(parsed.root) };
   }
   return out;
 }

@@ -32,36 +32,56 @@ export function deepClone<T>(value: T): T {
 export function deepMergeConfigs(base: unknown, trial: unknown): Plain {
   const result: Plain = isPlainObject(base) ? deepClone(base) : {};
   if (!isPlainObject(trial) || Object.keys(trial).length === 0) return result;
-  return mergeMappings(result, trial);
+  return mergeBy(PLAIN, result, trial) as Plain;
 }
 
-function mergeMappings(base: Plain, over: Plain): Plain {
-  for (const [key, value] of Object.entries(over)) {
-    base[key] = mergeValues(base[key], value, key in base);
+/**
+ * How a kind of value is taken apart and rebuilt, so that plain values (the runtime) and
+ * located values (the validator, which keeps where each node was written) follow one rule.
+ */
+export interface MergeShape<V> {
+  /** The key/value pairs of a mapping, or undefined for anything else. */
+  entries(v: V): Iterable<[string, V]> | undefined;
+  /** The items of a list, or undefined for anything else. */
+  items(v: V): readonly V[] | undefined;
+  map(base: V, over: V, entries: Map<string, V>): V;
+  list(base: V, over: V, items: V[]): V;
+  /** A value taken over as it is (a copy, so the result never aliases its inputs). */
+  copy(v: V): V;
+}
+
+/** The merge rule of the original's `deep_merge_configs`, for any shape of value (see above). */
+export function mergeBy<V>(shape: MergeShape<V>, base: V, over: V): V {
+  const baseEntries = shape.entries(base);
+  const overEntries = shape.entries(over);
+  if (baseEntries && overEntries) {
+    const merged = new Map<string, V>();
+    for (const [k, v] of baseEntries) merged.set(k, shape.copy(v));
+    for (const [k, v] of overEntries) merged.set(k, merged.has(k) ? mergeBy(shape, merged.get(k)!, v) : shape.copy(v));
+    return shape.map(base, over, merged);
   }
-  return base;
-}
-
-function mergeValues(base: unknown, over: unknown, baseHasKey: boolean): unknown {
-  if (!baseHasKey) return deepClone(over);
-  if (isPlainObject(base) && isPlainObject(over)) return mergeMappings(deepClone(base), over);
-  if (Array.isArray(base) && Array.isArray(over)) return mergeLists(base, over);
-  return deepClone(over);
-}
-
-function mergeLists(base: unknown[], over: unknown[]): unknown[] {
-  const out = base.map(deepClone);
-  over.forEach((item, i) => {
-    if (i < out.length && isPlainObject(out[i]) && isPlainObject(item)) {
-      out[i] = mergeMappings(out[i] as Plain, item);
-    } else if (i < out.length) {
-      out[i] = deepClone(item);
-    } else {
-      out.push(deepClone(item));
+  const baseItems = shape.items(base);
+  const overItems = shape.items(over);
+  if (baseItems && overItems) {
+    const items: V[] = [];
+    for (let i = 0; i < Math.max(baseItems.length, overItems.length); i++) {
+      const b = baseItems[i];
+      const o = overItems[i];
+      if (i < baseItems.length && i < overItems.length) items.push(shape.entries(b) && shape.entries(o) ? mergeBy(shape, b, o) : shape.copy(o));
+      else items.push(shape.copy(i < overItems.length ? o : b));
     }
-  });
-  return out;
+    return shape.list(base, over, items);
+  }
+  return shape.copy(over);
 }
+
+const PLAIN: MergeShape<unknown> = {
+  entries: (v) => (isPlainObject(v) ? Object.entries(v) : undefined),
+  items: (v) => (Array.isArray(v) ? v : undefined),
+  map: (_b, _o, entries) => Object.fromEntries(entries),
+  list: (_b, _o, items) => items,
+  copy: deepClone,
+};
 
 /**
  * `insert_value(config, value)`: replaces every `"?"` placeholder inside nested mappings, in

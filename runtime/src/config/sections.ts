@@ -28,7 +28,7 @@ export const EXPERIMENT_KEYS: ParamsSchema = {
 };
 
 export const TRIAL_KEYS: ParamsSchema = {
-  name: { type: "string", required: true, description: "Trial name; also its folder name under the workspace. Must be unique." },
+  name: { type: "string", required: true, format: "file-name", description: "Trial name; also its folder name under the workspace (one name, not a path; at most 100 characters). Must be unique." },
   repeat: { type: "integer", required: true, minimum: 0, description: "How many runs of this trial; run i gets seed `settings.seed + i`." },
   settings: { type: "object", required: true, description: "Overrides deep-merged over base.yaml (lists merge element by element). May be empty." },
   args: { type: "object", description: "Merged into `env.args` for this trial's runs only." },

@@ -1,3 +1,4 @@
+import { childPath } from "../common/names";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -89,7 +90,7 @@ export class Environment {
 
   /** A child environment at `<ws>/<name>`, with child trackers; `args` are merged over ours. */
   createChild(name: string, options: { args?: Record<string, unknown>; level?: Level; seed?: number; abortSignal?: AbortSignal } = {}): Environment {
-    const childWs = path.join(this.workspace, name);
+    const childWs = childPath(this.workspace, name, "trial or run name");
     const child = new Environment(childWs, this.config, {
       verbose: this.verbose,
       debug: this.debug,

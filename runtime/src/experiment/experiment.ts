@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_FILE_OF_ROLE, Level, RunStatus, type ConfigRole } from "../common/enums";
-import { ConfigError, toErrorInfo, type ErrorInfo } from "../common/errors";
+import { CONFIG_FILE_OF_ROLE, Level, RunStatus } from "../common/enums";
+import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import { registerBuiltins } from "../builtins/register-builtins";
 import { readConfigTexts, parseConfigTexts, type ConfigSources } from "../config/load";
 import { DBTracker } from "../tracking/db/db-tracker";
-import { formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic } from "../config/validate";
+import { configProblem, ConfigValidationError, formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic, type ConfigPosition } from "../config/validate";
+import { parseLocated, positionAt, sourceFile } from "../config/located";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
 import type { TrackerLike } from "../tracking/types";
@@ -56,12 +57,7 @@ export interface ExperimentResult {
 }
 
 /** Thrown when a config folder has errors; carries every diagnostic for printing. */
-export class ConfigValidationError extends Error {
-  constructor(readonly diagnostics: ConfigDiagnostic[]) {
-    super(diagnostics.map(formatConfigDiagnostic).join("\n"));
-    this.name = "ConfigValidationError";
-  }
-}
+export { ConfigValidationError };
 
 /**
  * Checks a config folder without running anything but its `imports:` (which register the
@@ -76,44 +72,29 @@ export async function validateConfigDir(configDir: string): Promise<{ diagnostic
   const first = validateConfigSet(texts, getRegistry().describe(), { fileExists });
   const unreadable = first.filter(
     (d) =>
-      d.code === "alias-limit" ||
-      (d.severity === "error" &&
-        (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "missing-import" || (d.role === "env" && d.code === "not-a-mapping"))),
+      d.severity === "error" &&
+      (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "too-deep" || d.code === "alias-limit" || d.code === "missing-import" || (d.role === "env" && d.code === "not-a-mapping")),
   );
   if (unreadable.length > 0) return { diagnostics: unreadable };
   const sources = parseConfigTexts(texts);
   const env = sources.env.value as Record<string, unknown>;
   try {
-    await loadImports(sources.env.path, env?.imports, (i) => importLocation(sources.env.text, i));
+    await loadImports(sources.env.path, env?.imports, (i) => importLocation(sources.env.path, sources.env.text, i));
   } catch (error) {
-    if (error instanceof ConfigError) {
-      return { diagnostics: [configErrorToDiagnostic("env", error)] };
-    }
+    if (error instanceof ConfigValidationError) return { diagnostics: error.diagnostics };
     throw error;
   }
   const diagnostics = validateConfigSet(texts, getRegistry().describe(), { fileExists });
   return { diagnostics, sources };
 }
 
-function configErrorToDiagnostic(role: ConfigRole, error: ConfigError): ConfigDiagnostic {
-  const pos = { line: error.location.line - 1, character: error.location.column - 1 };
-  return { role, path: error.location.file, severity: "error", code: "missing-import", message: error.message.replace(/^.*?:\d+:\d+: /, ""), range: { start: pos, end: pos } };
-}
-
-/** 1-based line/column of the i-th `imports:` entry in env.yaml's text (best effort). */
-function importLocation(text: string, index: number): { line: number; column: number } {
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => /^imports\s*:/.test(l));
-  if (start < 0) return { line: 1, column: 1 };
-  let seen = -1;
-  for (let i = start + 1; i < lines.length; i++) {
-    const m = /^(\s*)-\s*/.exec(lines[i]);
-    if (m) {
-      seen++;
-      if (seen === index) return { line: i + 1, column: m[0].length + 1 };
-    } else if (/^\S/.test(lines[i])) break;
-  }
-  return { line: start + 1, column: 1 };
+/** Where the i-th `imports:` entry of env.yaml is (0-based), read from the located tree. */
+function importLocation(envPath: string, text: string, index: number): ConfigPosition {
+  const file = sourceFile("env", envPath, text);
+  const root = parseLocated(file).root;
+  const imports = root?.kind === "map" ? root.entries.get("imports") : undefined;
+  const item = imports?.value.kind === "seq" ? imports.value.items[index] : undefined;
+  return positionAt(file, item?.start ?? imports?.keyStart ?? 0);
 }
 
 /**
@@ -207,7 +188,9 @@ export class Experiment {
         selectRuns(buildPlan("", sources.base.value, trials), options.only);
       } catch (error) {
         if (!(error instanceof PlanSelectionError)) throw error;
-        throw new ConfigError({ file: sources.trials.path, line: 1, column: 1 }, error.message, `trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"}`);
+        throw new ConfigValidationError([
+          configProblem("trials", sources.trials.path, { line: 0, character: 0 }, "wrong-value", `${error.message} (trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"})`),
+        ]);
       }
     }
     const experiment = new Experiment(dir, sources, options);

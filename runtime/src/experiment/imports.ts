@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError } from "../common/errors";
+import { configProblem, ConfigValidationError, type ConfigPosition } from "../config/diagnostic";
 import { getRegistry } from "../registry/registry";
 import { resolveImport } from "../config/validate";
 
@@ -37,6 +37,13 @@ export function installTypeScriptHook(): void {
   process.setSourceMapsEnabled?.(true);
 }
 
+/** What a module that calls process.exit while being imported throws instead of exiting. */
+class ImportExit extends Error {
+  constructor(code: number | string | null | undefined) {
+    super(`the module called process.exit(${code ?? ""}) while being imported; a module under imports: must only define and register types`);
+  }
+}
+
 // `import()` kept as a real dynamic import even though this file compiles to CommonJS.
 const dynamicImport = new Function("specifier", "return import(specifier)") as (s: string) => Promise<unknown>;
 
@@ -45,17 +52,23 @@ const dynamicImport = new Function("specifier", "return import(specifier)") as (
  * pipelines, trackers and callbacks they register are known. A module that fails to load is
  * reported with the env.yaml entry that named it.
  */
-export async function loadImports(envPath: string, specs: unknown, locate: (index: number) => { line: number; column: number }): Promise<string[]> {
+export async function loadImports(envPath: string, specs: unknown, locate: (index: number) => ConfigPosition): Promise<string[]> {
   if (!Array.isArray(specs)) return [];
   const registry = getRegistry();
   const loaded: string[] = [];
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
-    const where = { file: envPath, ...locate(i) };
-    if (typeof spec !== "string") throw new ConfigError(where, `imports[${i}] must be a path string`);
+    const problem = (code: "missing-import" | "import-failed", message: string) => new ConfigValidationError([configProblem("env", envPath, locate(i), code, message)]);
+    if (typeof spec !== "string") throw problem("missing-import", `imports[${i}] must be a path string`);
     const file = resolveImport(envPath, spec, (p) => fs.existsSync(p) && fs.statSync(p).isFile());
-    if (!file) throw new ConfigError(where, `Cannot find module '${spec}' (relative to ${path.dirname(envPath)})`, "fix the path under imports:");
+    if (!file) throw problem("missing-import", `Cannot find module '${spec}' (relative to ${path.dirname(envPath)}): fix the path under imports:`);
     registry.currentModule = file;
+    // A module that exits while being imported would end `validate` or `run` with its exit
+    // code and nothing said (exit 0: "success"): refuse it, naming the module.
+    const exit = process.exit;
+    process.exit = ((code?: number | string | null) => {
+      throw new ImportExit(code);
+    }) as typeof process.exit;
     try {
       if (TS_EXTENSIONS.some((e) => file.endsWith(e))) installTypeScriptHook();
       if (file.endsWith(".mjs")) await dynamicImport(pathToFileURL(file).href);
@@ -68,10 +81,11 @@ export async function loadImports(envPath: string, specs: unknown, locate: (inde
         loaded.push(file);
         continue;
       }
-      const e = new ConfigError(where, `Loading '${spec}' failed: ${err.message}`, "fix the module, then run again");
+      const e = problem("import-failed", `Loading '${spec}' failed: ${err.message} (fix the module, then run again)`);
       e.stack = `${e.message}\n${err.stack ?? ""}`;
       throw e;
     } finally {
+      process.exit = exit;
       registry.currentModule = undefined;
     }
   }

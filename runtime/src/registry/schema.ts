@@ -3,6 +3,7 @@
  * built-ins and user classes; the runtime validates configs against it, the language server
  * completes and hovers from it, and `expman registry --json` prints it.
  */
+import { fileNameProblem } from "../common/names";
 
 export type ParamType = "string" | "integer" | "number" | "boolean" | "metric" | "list" | "object" | "any";
 
@@ -15,6 +16,8 @@ export interface ParamSchema {
   enum?: readonly (string | number)[];
   minimum?: number;
   maximum?: number;
+  /** "file-name": the string becomes a file or folder name, so it must be one safe segment. */
+  format?: "file-name";
 }
 
 export type ParamsSchema = Readonly<Record<string, ParamSchema>>;
@@ -74,6 +77,10 @@ export function checkParamValue(schema: ParamSchema, value: unknown): string | u
   }
   if (schema.enum && !schema.enum.includes(value as string | number)) {
     return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value)}`;
+  }
+  if (schema.format === "file-name" && typeof value === "string") {
+    const problem = fileNameProblem(value);
+    if (problem) return `becomes a file or folder name, and ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} ${problem}`;
   }
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) return `must be >= ${schema.minimum}, got ${value}`;

@@ -60,9 +60,9 @@ export class LspClient {
     this.connection.listen();
   }
 
-  static async start(root: string, options: { initializationOptions?: unknown; watch?: boolean } = {}): Promise<LspClient> {
+  static async start(root: string, options: { initializationOptions?: unknown; watch?: boolean; nodeArgs?: string[] } = {}): Promise<LspClient> {
     const bundle = await serverBundle();
-    const child = spawn(process.execPath, [bundle, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bundle, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     child.stderr!.on("data", () => undefined);
     const client = new LspClient(child);
     client.initializeResult = await client.connection.sendRequest("initialize", {

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { RunStatus } from "../../common/enums";
-import { ConfigError, ConfigErrors, toErrorInfo } from "../../common/errors";
+import { toErrorInfo } from "../../common/errors";
 import { EventChannel } from "../../events/channel";
 import { readControlChannel } from "../../events/control-channel";
 import { EventsTracker } from "../../events/events-tracker";
@@ -188,8 +188,6 @@ function parseJobs(value: string, what: string): number {
 /** The printable lines of a config problem, or undefined when the error is something else. */
 export function configErrorLines(error: unknown): string[] | undefined {
   if (error instanceof ConfigValidationError) return error.diagnostics.map(formatConfigDiagnostic);
-  if (error instanceof ConfigErrors) return error.errors.map((e) => e.message);
-  if (error instanceof ConfigError) return [error.message];
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { childPath } from "../../common/names";
 import * as path from "node:path";
 import { Level } from "../../common/enums";
 import { parseRunStatus, RunStatus, runStatusName, type RunStatusName } from "../../common/vocabulary";
@@ -69,7 +70,7 @@ export class DBTracker extends Tracker {
       if (typeof lockTimeout !== "number" || !(lockTimeout >= 0)) {
         throw new TypeError(`DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`);
       }
-      this.store = new WriteStore(path.resolve(artifactsDirOf(workspace), name), {
+      this.store = new WriteStore(childPath(artifactsDirOf(workspace), name, "DBTracker name"), {
         recreate: options.recreate === true,
         flushIntervalMs: interval * 1000,
         lockTimeoutMs: lockTimeout * 1000,

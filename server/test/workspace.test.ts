@@ -1,0 +1,69 @@
+/**
+ * The language server's workspace in-process (no server process, no protocol): open documents,
+ * see what would be published, ask for completion and hover. A fake host records publications
+ * and errors (the LSP connection is the only part replaced).
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+import type { Diagnostic } from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { ConfigWorkspace } from "../src/workspace";
+import { copyFixture, positionOf } from "./helpers/fixtures";
+
+function recordingWorkspace() {
+  const published = new Map<string, { version?: number; diagnostics: Diagnostic[] }>();
+  const errors: string[] = [];
+  const ws = new ConfigWorkspace({
+    publishDiagnostics: (p) => published.set(p.uri, p),
+    log: () => undefined,
+    error: (m) => errors.push(m),
+  });
+  return { ws, published, errors };
+}
+
+/** Validation runs on the next turn (bursts coalesce): wait for it. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("ConfigWorkspace in-process", () => {
+  const fixture = copyFixture("ws-ts");
+  after(() => fixture.dispose());
+  const cfg = (f: string) => fixture.path(`configs/exp/${f}`);
+  const uri = (f: string) => pathToFileURL(cfg(f)).toString();
+
+  it("validates an opened set, publishes per file, and finds the workspace's registered types", async () => {
+    const { ws, published, errors } = recordingWorkspace();
+    ws.initialize([fixture.root], []);
+    assert.ok(ws.describe().types.some((t) => t.name === "TrainTS"), "TrainTS indexed from the fixture's sources");
+    const base = fixture.read("configs/exp/base.yaml").replace("epochs: 3", "epochs: three");
+    ws.opened(TextDocument.create(uri("base.yaml"), "yaml", 1, base));
+    await settle();
+    const diags = published.get(uri("base.yaml"))!.diagnostics;
+    assert.deepEqual(diags.map((d) => d.code), ["wrong-value"]);
+    assert.deepEqual(diags[0].range.start, positionOf(base, "three"));
+    // Fixed: the next version publishes no problems, and a close clears the file.
+    ws.changed(TextDocument.create(uri("base.yaml"), "yaml", 2, fixture.read("configs/exp/base.yaml")));
+    await settle();
+    assert.deepEqual(published.get(uri("base.yaml")), { uri: uri("base.yaml"), version: 2, diagnostics: [] });
+    ws.closed(uri("base.yaml"));
+    assert.deepEqual(published.get(uri("base.yaml"))!.diagnostics, []);
+    assert.deepEqual(errors, []);
+  });
+
+  it("completes and hovers; positions past the end answer nothing, without an error", async () => {
+    const { ws, errors } = recordingWorkspace();
+    ws.initialize([fixture.root], []);
+    const base = "pipeline:\n  type: TrainTS\n  \n";
+    ws.opened(TextDocument.create(uri("base.yaml"), "yaml", 1, base));
+    const labels = ws.completion(uri("base.yaml"), { line: 2, character: 2 }).map((i) => i.label);
+    assert.ok(labels.includes("epochs"), labels.join(", "));
+    assert.ok(ws.hover(uri("base.yaml"), { line: 1, character: 9 }), "hover on the pipeline type");
+    for (const position of [{ line: 99, character: 0 }, { line: 1, character: 999 }, { line: -1, character: -1 }]) {
+      ws.completion(uri("base.yaml"), position);
+      ws.hover(uri("base.yaml"), position);
+      ws.definition(uri("base.yaml"), position);
+    }
+    assert.deepEqual(ws.completion(uri("base.yaml"), { line: 99, character: 0 }), []);
+    assert.deepEqual(errors, []);
+  });
+});
