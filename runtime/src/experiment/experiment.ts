@@ -5,7 +5,7 @@ import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import { registerBuiltins } from "../builtins/register-builtins";
 import { readConfigTexts, parseConfigTexts, type ConfigSources } from "../config/load";
 import { DBTracker } from "../tracking/db/db-tracker";
-import { configProblem, ConfigValidationError, formatConfigDiagnostic, validateConfigSet, type ConfigDiagnostic, type ConfigPosition } from "../config/validate";
+import { configProblem, ConfigValidationError, validateConfigSet, type ConfigDiagnostic, type ConfigPosition } from "../config/validate";
 import { parseLocated, positionAt, sourceFile } from "../config/located";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
