@@ -177,7 +177,7 @@ test("--only <trial>-<repeat> and --only <trial>: just those runs, with the seed
   const before = rows<{ n: number }>(cfg.db, "SELECT count(*) AS n FROM experiment")[0].n;
   r = expman(["run", cfg.dir, "--only", "a-7"]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /trials\.yaml:1:1: --only 'a-7': trial 'a' has repeats 0-1 \(trials here: a, b\)/);
+  assert.match(r.stderr, /trials\.yaml:1:1: error: --only 'a-7': trial 'a' has repeats 0-1 \(trials here: a, b\)/);
   r = expman(["run", cfg.dir, "--only", "zz", "--jobs", "2"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--only 'zz': no trial of that name \(trials here: a, b\)[\s\S]*nothing was run/);
