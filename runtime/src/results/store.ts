@@ -314,7 +314,19 @@ export class ResultsStore {
       const filter = { lo, hi, loExclusive: afterStrict };
       let total = 0;
       for (const [seq, n, encoding, chunkMinStep, firstTime, stepBlob, valueBlob, timeBlob] of chunks) {
-        const { steps: ss, values: vs, times: ts } = decodeChunk(encoding, n, chunkMinStep, firstTime, stepBlob, valueBlob, timeBlob, scratch);
+        let decoded: ReturnType<typeof decodeChunk>;
+        try {
+          decoded = decodeChunk(encoding, n, chunkMinStep, firstTime, stepBlob, valueBlob, timeBlob, scratch);
+        } catch (error) {
+          // A crafted or damaged row: say where, not "Invalid typed array length".
+          throw new TrackingDbError(
+            "DB_UNREADABLE",
+            this.file,
+            `${this.file} is damaged: run ${query.runId}, series '${series.key}' (${series.scope}), chunk ${seq} (${n} points, encoding ${encoding}) cannot be decoded: ${(error as Error).message}.`,
+            { cause: error },
+          );
+        }
+        const { steps: ss, values: vs, times: ts } = decoded;
         const base = seq * CHUNK_POINTS;
         if (reducer) {
           total += reducer.addColumns(ss, vs, ts, n, base, filtered ? filter : undefined);

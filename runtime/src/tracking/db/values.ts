@@ -44,13 +44,27 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** `{a: {b: 1}, c: [1, 2]}` -> `{"a.b": 1, "c": [1, 2]}`; undefined leaves are dropped. */
-export function flattenParams(params: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * `{a: {b: 1}, c: [1, 2]}` -> `{"a.b": 1, "c": [1, 2]}`; undefined leaves are dropped. Two
+ * keys that flatten to one (`{"a.b": 1, a: {b: 2}}`) are refused, naming both, rather than
+ * one silently replacing the other.
+ */
+export function flattenParams(params: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}, origin = new Map<string, string>()): Record<string, unknown> {
   for (const [key, value] of Object.entries(params)) {
     const full = prefix ? `${prefix}.${key}` : key;
+    const path = prefix ? `${origin.get(`\u0000${prefix}`) ?? prefix} > ${JSON.stringify(key)}` : JSON.stringify(key);
     if (value === undefined) continue;
-    if (isPlainObject(value) && Object.keys(value).length > 0) flattenParams(value, full, out);
-    else out[full] = value;
+    if (isPlainObject(value) && Object.keys(value).length > 0) {
+      origin.set(`\u0000${full}`, path);
+      flattenParams(value, full, out, origin);
+      continue;
+    }
+    const earlier = origin.get(full);
+    if (earlier !== undefined) {
+      throw new TypeError(`logParams: the params ${earlier} and ${path} both flatten to the key '${full}'; rename one of them (nothing of this call was stored).`);
+    }
+    origin.set(full, path);
+    out[full] = value;
   }
   return out;
 }

@@ -74,6 +74,13 @@ export class Owner implements SeriesOwnerIds {
       this.resume?.(s);
       map.set(key, s);
     }
+    if (s.custom !== custom) {
+      // One series per (run, key, scope): a custom metric named like a standard one would
+      // put two values per step into it. Refused, naming it, instead of merged.
+      throw new TypeError(
+        `DBTracker: the custom metric '${key}' has the name of a standard metric tracked in the same ${scope} scope; their values would merge into one series. Rename the custom metric (e.g. '${key}_custom').`,
+      );
+    }
     return s;
   }
 }
