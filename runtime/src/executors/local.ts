@@ -25,7 +25,7 @@ export interface LocalExecutorOptions {
    * A worker ended without reporting its run's end (crashed, killed): record it in the store.
    * Returns the status the store holds now (the worker may have written one at its exit).
    */
-  onLost?(run: PlannedRun, status: "FAILED" | "ABORTED", message: string): string | undefined;
+  onLost?(run: PlannedRun, status: "FAILED" | "ABORTED", message: string): { status: string; changed: boolean } | undefined;
   onStart?(run: PlannedRun, pid: number): void;
   /** After a stop, how long a worker may take to end its run ABORTED before it is killed. */
   stopGraceMs?: number;
@@ -160,8 +160,10 @@ export class LocalExecutor {
     child.on("error", (error) => {
       spawnError = error;
     });
-    // 'close': the process ended and its stdio (events included) is drained.
-    child.on("close", (code, signal) => {
+    // 'close': the process ended and its stdio (events included) is drained. Its result, sent
+    // over IPC just before it exited, may still be on its way: give it a moment.
+    child.on("close", (code, signal) => (worker.result ? closed(code, signal) : setTimeout(() => closed(code, signal), 200)));
+    const closed = (code: number | null, signal: NodeJS.Signals | null) => {
       if (worker.killTimer) clearTimeout(worker.killTimer);
       this.active.delete(run.uid);
       let result = worker.result;
@@ -173,14 +175,17 @@ export class LocalExecutor {
           : signal
             ? `worker process ${child.pid} was killed (${signal})`
             : `worker process ${child.pid} exited with code ${code} before ending its run`;
-        const stored = o.onLost?.(run, aborted ? "ABORTED" : "FAILED", message);
-        const status = stored === "ABORTED" ? RunStatus.ABORTED : stored === "FAILED" || stored === undefined ? fallback : (parseRunStatus(stored) ?? fallback);
+        const lost = o.onLost?.(run, aborted ? "ABORTED" : "FAILED", message);
+        const status = lost?.status === undefined ? fallback : (parseRunStatus(lost.status) ?? fallback);
+        // The run had ended itself (its result message was lost): that status, no error.
+        const endedItself = lost !== undefined && !lost.changed && status !== RunStatus.ABORTED && status !== RunStatus.FAILED;
         // Not asked for: the run was lost (an error), even when it reads ABORTED.
         const requested = worker.stopRequested || this.stopping;
-        result = { ...notRun(run, status, message), error: status === RunStatus.FAILED || !requested ? { message } : undefined, durationMs: Date.now() - started };
+        const error = endedItself ? undefined : status === RunStatus.FAILED || !requested ? { message } : undefined;
+        result = { ...notRun(run, status, message), error, durationMs: Date.now() - started };
       }
       done(result);
-    });
+    };
   }
 }
 

@@ -59,12 +59,13 @@ export async function runWithWorkers(experiment: Experiment, options: RunLocalOp
       options.onEvent?.(event, run);
     },
     onLost(run, status, message) {
-      let stored: string | undefined;
+      let stored: { status: RunStatusName; changed: boolean } | undefined;
       for (const store of experiment.stores) stored = store.endRunIfOpen(run.uid, status, message) ?? stored;
-      const final = (stored ?? status) as RunStatusName;
-      // The extension follows runs by their events: tell it this run ended.
-      channel?.send({ kind: "lifecycle", phase: "end", level: "trial_run", ids: { ...ids, trial: run.trial.uid, run: run.uid }, repeat: run.repeat, status: final, error: { message } });
-      return final;
+      // The extension follows runs by their events: tell it this run ended (unless it said so itself).
+      if (!stored || stored.changed) {
+        channel?.send({ kind: "lifecycle", phase: "end", level: "trial_run", ids: { ...ids, trial: run.trial.uid, run: run.uid }, repeat: run.repeat, status: stored?.status ?? status, error: { message } });
+      }
+      return stored;
     },
   });
   options.attach?.(executor);

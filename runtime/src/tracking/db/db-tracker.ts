@@ -275,7 +275,7 @@ export class DBTracker extends Tracker {
   }
 
   /** Ends a run its own process could not end; a status the run wrote itself wins. */
-  endRunIfOpen(runUid: string, status: RunStatusName, message: string | null): RunStatusName | undefined {
+  endRunIfOpen(runUid: string, status: RunStatusName, message: string | null): { status: RunStatusName; changed: boolean } | undefined {
     return this.store.endRunIfOpen(runUid, status, Date.now(), message);
   }
 

@@ -496,19 +496,19 @@ export class WriteStore {
   /**
    * Ends a run that its own process could not end (the worker crashed, was killed, or never
    * started): only if it is still QUEUED or RUNNING, so a status the run wrote itself wins.
-   * Returns the run's status after that (undefined: no such run).
+   * Returns the run's status after that and whether this call set it (undefined: no such run).
    */
-  endRunIfOpen(uid: string, status: RunStatusName, time: number, message: string | null): RunStatusName | undefined {
+  endRunIfOpen(uid: string, status: RunStatusName, time: number, message: string | null): { status: RunStatusName; changed: boolean } | undefined {
     const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
     if (!run) return undefined;
-    let now: RunStatusName | undefined;
+    let now: { status: RunStatusName; changed: boolean } | undefined;
     this.waiting(() => this.db.transaction(() => {
       const changed =
         this.db
           .prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE id = ? AND status IN ('QUEUED','RUNNING')")
           .run(status, time, message, run.id).changes > 0;
       if (changed) this.db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND status = 'RUNNING'").run(status, time, run.id);
-      now = (this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: RunStatusName }).status;
+      now = { status: (this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: RunStatusName }).status, changed };
     }).immediate());
     return now;
   }
