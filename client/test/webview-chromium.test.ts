@@ -395,6 +395,9 @@ describe("metrics webview in Chromium", { skip }, () => {
     const csv = await page.evaluate(() => (window as any).__harness.fromWebview.find((m: any) => m.type === "export" && m.format === "csv").content as string);
     // 3 runs x 300 batch points + 3 runs x 50 epoch points, plus the header.
     assert.equal(csv.trim().split("\n").length, 1 + 3 * 300 + 3 * 50);
+    assert.equal(csv.split("\n")[0], "metric,scope,run_id,run,step,time,wall_time_iso,value,smoothed");
+    assert.ok(csv.includes("\ntrain/loss,batch,1,trial-1 #0,0,") && csv.includes("\nval/acc,epoch,1,trial-1 #0,0,"), "each row names its scope");
+    await page.waitForFunction(() => /Saved \/tmp\/.+\.csv/.test(document.querySelector(".notices")?.textContent ?? ""));
     assert.ok(exports[2].bytes > 1000, "a real PNG");
     await page.close();
   });

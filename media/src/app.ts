@@ -507,6 +507,7 @@ export class MetricsApp {
         const b = z ? upperBound(xs, s.length, z[1]) : s.length;
         out.push({
           key: chart.key,
+          scope: chart.scope,
           runId: run.runId,
           runName: run.label,
           downsampled: s.downsampled,

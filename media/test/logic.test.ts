@@ -7,6 +7,7 @@ import { compareValues, differingParams, formatNumber, metricGroup, sortRuns, ta
 import { xColumn, xValue, stepRange } from "../src/logic/axes";
 import { SeriesData } from "../src/logic/series-store";
 import { summary } from "../../test/webview/harness/memory-source";
+import { csvCell } from "../../runtime/src/results/csv";
 
 test("alignRuns: union of x with nulls where a run has no point; log scale drops values <= 0", () => {
   const [x, r0, s0, r1, s1] = alignRuns(
@@ -46,14 +47,30 @@ test("y bounds of one value and its smoothed copy (equal but for the last bit) a
 
 
 test("CSV escapes text and keeps NaN/Infinity readable; JSON writes them as strings", () => {
-  const series = [{ key: 'val,"acc"', runId: 3, runName: "t #0", downsampled: false, totalPoints: 2, steps: [0, 1], times: [0, 1000], values: [NaN, 0.5], smoothed: [NaN, 0.5] }];
+  const series = [{ key: 'val,"acc"', scope: "epoch" as const, runId: 3, runName: "t #0", downsampled: false, totalPoints: 2, steps: [0, 1], times: [0, 1000], values: [NaN, 0.5], smoothed: [NaN, 0.5] }];
   const csv = toCsv(series);
-  assert.equal(csv.split("\n")[0], "metric,run_id,run,step,time,wall_time_iso,value,smoothed");
-  assert.equal(csv.split("\n")[1], '"val,""acc""",3,t #0,0,0,1970-01-01T00:00:00.000Z,NaN,NaN');
+  assert.equal(csv.split("\n")[0], "metric,scope,run_id,run,step,time,wall_time_iso,value,smoothed");
+  assert.equal(csv.split("\n")[1], '"val,""acc""",epoch,3,t #0,0,0,1970-01-01T00:00:00.000Z,NaN,NaN');
   const json = JSON.parse(toJson(series, { title: "x" }));
   assert.deepEqual(json.series[0].values, ["NaN", 0.5]);
+  assert.equal(json.series[0].scope, "epoch");
   assert.equal(json.title, "x");
   assert.equal(fileSafe("Compare 3 runs / exp:1"), "Compare-3-runs-exp-1");
+});
+
+test("CSV: batch- and epoch-scope train_loss stay apart by scope; formula-looking text stays text, numbers stay numbers", () => {
+  const one = (scope: "batch" | "epoch", runName: string, key = "train_loss") => ({ key, scope, runId: 1, runName, downsampled: false, totalPoints: 1, steps: [0], times: [0], values: [-0.5], smoothed: [-0.5] });
+  const rows = toCsv([one("batch", "a"), one("epoch", "a")]).trim().split("\n").slice(1);
+  assert.deepEqual(rows.map((r) => r.split(",").slice(0, 2).join(",")), ["train_loss,batch", "train_loss,epoch"]);
+  assert.equal(rows[0].split(",")[7], "-0.5", "a negative number is written as a number");
+  const hostile = toCsv([one("batch", "=cmd|' /C calc'!A0", "@SUM(A1)"), one("batch", "+1", "-2"), one("batch", "\tx", "\rnew")]).trim().split("\n").slice(1);
+  assert.ok(hostile[0].startsWith("'@SUM(A1),batch,1,'=cmd|' /C calc'!A0,"), hostile[0]);
+  assert.ok(hostile[1].startsWith("'-2,batch,1,'+1,"), hostile[1]);
+  assert.ok(hostile[2].startsWith('"\'\rnew",batch,1,\'\tx,'), JSON.stringify(hostile[2]));
+  for (const line of [...rows, ...hostile]) for (const cell of line.split(",")) assert.doesNotMatch(cell, /^"?[=+@\t\r]/, `no cell starts a formula: ${JSON.stringify(line)}`);
+  assert.equal(csvCell(null), "");
+  assert.equal(csvCell("plain"), "plain");
+  assert.equal(csvCell('a"b'), '"a""b"');
 });
 
 test("table: columns, only differing params, sorting with missing values last", () => {

@@ -122,6 +122,11 @@ export class MetricsPanels implements vscode.Disposable {
     });
     if (!target) return undefined;
     await vscode.workspace.fs.writeFile(target, bytes);
+    // Say where it went (the panel shows it too), with a way to get to the file.
+    void vscode.window.showInformationMessage(`Exported ${format.toUpperCase()} to ${target.fsPath}`, "Open", "Reveal").then((choice) => {
+      if (choice === "Open") void vscode.commands.executeCommand("vscode.open", target);
+      else if (choice === "Reveal") void vscode.commands.executeCommand("revealFileInOS", target);
+    });
     return target.fsPath;
   }
 

@@ -1,9 +1,14 @@
 /**
  * CSV and JSON export of the series a chart shows (visible runs, current x range, every point
- * held, not just the drawn buckets), with the smoothed value next to the raw one.
+ * held, not just the drawn buckets), with the smoothed value next to the raw one. Each row names
+ * the metric's scope: a key logged per batch and per epoch (train_loss) is two series, which
+ * must not read as one. Cells go through the runtime's csvCell (quoting, no formulas).
  */
+import { csvRow } from "../../../runtime/src/results/csv";
+
 export interface ExportSeries {
   key: string;
+  scope: "batch" | "epoch" | "run";
   runId: number;
   runName: string;
   /** The host reduced this series; `totalPoints` is its size in the database. */
@@ -15,20 +20,15 @@ export interface ExportSeries {
   smoothed: ArrayLike<number>;
 }
 
-function csvCell(v: string | number): string {
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : String(v); // NaN, Infinity, -Infinity
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+export const CSV_HEADER = "metric,scope,run_id,run,step,time,wall_time_iso,value,smoothed";
 
 export function toCsv(series: ExportSeries[]): string {
-  const lines = ["metric,run_id,run,step,time,wall_time_iso,value,smoothed"];
+  const lines = [CSV_HEADER];
   for (const s of series) {
     for (let i = 0; i < s.steps.length; i++) {
       const t = s.times[i];
       const iso = Number.isFinite(t) ? new Date(t).toISOString() : "";
-      lines.push(
-        [csvCell(s.key), s.runId, csvCell(s.runName), s.steps[i], t, iso, csvCell(s.values[i]), csvCell(s.smoothed[i])].join(","),
-      );
+      lines.push(csvRow([s.key, s.scope, s.runId, s.runName, s.steps[i], t, iso, s.values[i], s.smoothed[i]]));
     }
   }
   return lines.join("\n") + "\n";
@@ -45,6 +45,7 @@ export function toJson(series: ExportSeries[], meta: Record<string, unknown> = {
       ...meta,
       series: series.map((s) => ({
         metric: s.key,
+        scope: s.scope,
         runId: s.runId,
         run: s.runName,
         downsampled: s.downsampled,

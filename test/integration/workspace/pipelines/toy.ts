@@ -106,3 +106,26 @@ export class CurvePipeline extends Pipeline {
     return RunStatus.SUCCESS;
   }
 }
+
+/**
+ * CurvePipeline, slowed down (25 ms per batch) and ending with a run-level test_loss: a run
+ * lasts a few seconds, so the live metrics panel check can open the panel mid-experiment and
+ * see a run-level chart appear when the first run ends.
+ */
+@register("LiveCurvePipeline")
+export class LiveCurvePipeline extends CurvePipeline {
+  private liveStep = 0;
+
+  static override fromConfig(_config: Record<string, any>, env: Environment): LiveCurvePipeline {
+    return new LiveCurvePipeline(env);
+  }
+
+  @Pipeline.batchWrapper
+  override async runBatch(_batchIdx: number) {
+    await sleep(25);
+    const t = this.liveStep++;
+    this.batchMetrics[Metric.TRAIN_LOSS] = Math.exp(-t / 60) + 0.2 * noise(t * 5);
+    this.runMetrics[Metric.TEST_LOSS] = Math.exp(-t / 60);
+    return RunStatus.SUCCESS;
+  }
+}
