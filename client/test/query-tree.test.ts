@@ -9,7 +9,7 @@ import { LiveRuns } from "../src/core/live-runs";
 import { QueryClient, QueryError } from "../src/core/query-client";
 import { RunProcess } from "../src/core/run-process";
 import { TreeModel, formatValue, keyMetrics, runIcon, type Query, type TreeNode } from "../src/core/tree-model";
-import { runColor } from "../src/webview/contract";
+import { runColor } from "../src/core/run-colors";
 import { QueryDataSource } from "../src/core/metrics-data-source";
 import { node, repoRuntime, tempWorkspace } from "./helpers";
 

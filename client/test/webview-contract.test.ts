@@ -1,16 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  CONTRACT_VERSION,
-  DEFAULT_SETTINGS,
-  checkPersistedState,
-  packSeries,
-  repairSettings,
-  runColor,
-  selectionKey,
-  validateHostMessage,
-  validateWebviewMessage,
-} from "../src/webview/contract";
+import { CONTRACT_VERSION, DEFAULT_SETTINGS } from "../src/webview/contract";
+import { checkPersistedState, repairSettings, validateHostMessage, validateWebviewMessage } from "../src/webview/validate";
+import { packSeries, selectionKey } from "../src/webview/wire";
+import { runColor } from "../src/core/run-colors";
 import { summary } from "../../test/webview/harness/memory-source";
 
 const series = { runId: 1, key: "loss", scope: "batch", steps: [0, 1], values: [0.5, null], times: [0, 1], totalPoints: 2, downsampled: false, nonFinite: { 1: "NaN" } };

@@ -7,7 +7,6 @@ import type { CheckpointRecord, RunSummary, SeriesQuery } from "@expman/runtime/
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
-  validateHostMessage,
   type HostToWebview,
   type PanelRun,
   type PanelSelection,
@@ -16,6 +15,7 @@ import {
   type WebviewToHost,
   type WireSeries,
 } from "../../client/src/webview/contract";
+import { validateHostMessage } from "../../client/src/webview/validate";
 import { stepRange, xColumn } from "./logic/axes";
 import { lowerBound, upperBound } from "./logic/downsample";
 import { fileSafe, toCsv, toJson, type ExportSeries } from "./logic/export";

@@ -17,7 +17,7 @@ import type {
   RunSummary,
   TrialSummary,
 } from "@expman/runtime/contracts";
-import { runColor } from "../webview/contract";
+import { runColor } from "./run-colors";
 import type { LiveRuns } from "./live-runs";
 
 export type Query = <M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]) => Promise<QueryMethods[M]["result"]>;

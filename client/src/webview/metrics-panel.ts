@@ -10,14 +10,9 @@
  *   metrics.open({ kind: "runs", runIds: [7, 9], db });
  */
 import * as vscode from "vscode";
-import {
-  METRICS_VIEW_TYPE,
-  checkPersistedState,
-  repairSettings,
-  selectionKey,
-  type PanelSelection,
-  type PanelSettings,
-} from "./contract";
+import { METRICS_VIEW_TYPE, type PanelSelection, type PanelSettings } from "./contract";
+import { checkPersistedState, repairSettings } from "./validate";
+import { selectionKey } from "./wire";
 import type { MetricsDataSource } from "./data-source";
 import { panelHtml } from "./html";
 import { PanelController, defaultTitle } from "./panel-controller";

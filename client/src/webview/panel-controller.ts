@@ -5,11 +5,11 @@
  * real WebviewPanel; tests wire it to a recorded transport.
  */
 import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/contracts";
+import { validateWebviewMessage } from "./validate";
+import { packSeries } from "./wire";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
-  packSeries,
-  validateWebviewMessage,
   type WireSeries,
   type HostToWebview,
   type PanelRun,

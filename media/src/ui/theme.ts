@@ -2,7 +2,7 @@
  * Colours from the VS Code theme (CSS variables the webview gets), with the Dark+ values as
  * fallbacks so the harness page and a theme without chart colours still render.
  */
-import { runColor } from "../../../client/src/webview/contract";
+import { runColor } from "../../../client/src/core/run-colors";
 
 export interface RunStyle {
   color: string;

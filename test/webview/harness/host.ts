@@ -6,7 +6,8 @@
  * in-memory data source that reduces series the way the query service does.
  */
 import type { RunEvent, Scope } from "@expman/runtime/contracts";
-import { selectionKey, type HostToWebview, type PanelSelection, type WebviewToHost } from "../../../client/src/webview/contract";
+import type { HostToWebview, PanelSelection, WebviewToHost } from "../../../client/src/webview/contract";
+import { selectionKey } from "../../../client/src/webview/wire";
 import { PanelController } from "../../../client/src/webview/panel-controller";
 import { MemorySource, summary, syntheticSeries, type StoredRun } from "./memory-source";
 
