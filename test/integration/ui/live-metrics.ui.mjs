@@ -26,7 +26,9 @@ async function panelFrame(page, title, exclude, timeout = 30_000) {
 }
 
 function settle(frame) {
-  return frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+  return frame.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
+  );
 }
 
 /** Every series the webview holds (as plain arrays), each chart's drawn points and whether its canvas has ink. */
@@ -63,76 +65,110 @@ function snapshot(frame) {
 const checks = [
   {
     name: "a metrics panel open through a live three-run experiment ends identical to one opened afterwards",
-    async run({ page, ui, screenshot }) {
-      await ui.runCommandFromPalette(page, "View: Close All Editors");
-      await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
-      await page.keyboard.press("Control+P");
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor({ state: "visible", timeout: 15_000 });
-      await input.fill("configs/live/trials.yaml");
-      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).first();
-      await row.waitFor({ state: "visible", timeout: 15_000 });
-      await row.click();
-      const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-      await lens.waitFor({ state: "visible", timeout: 30_000 });
-      await lens.click();
-
-      // Open the panel on the experiment while it runs, from its tree item's context menu.
-      await ui.openViewContainer(page, "Experiments");
-      const item = await ui.waitForTreeItem(page, EXPERIMENT, { timeout: 60_000 });
-      await item.click({ button: "right" });
-      const menuItem = page.locator(".monaco-menu .action-item").filter({ hasText: "Open Metrics" }).first();
-      await menuItem.waitFor({ state: "visible", timeout: 10_000 });
-      await menuItem.click();
-      await page.locator(".tabs-container .tab").filter({ hasText: PANEL_TITLE }).first().waitFor({ state: "visible", timeout: 30_000 });
-      const live = await panelFrame(page, PANEL_TITLE);
-      const errors = [];
-      // Errors from here on (the webview also reports them to the host's log).
-      await live.evaluate(() => {
-        window.__errors = [];
-        window.addEventListener("error", (e) => window.__errors.push(String(e.message)));
-      });
-      const runsAtOpen = await live.evaluate(() => document.querySelectorAll(".runs-table tbody tr").length);
-      console.log(`live-metrics.ui: panel opened with ${runsAtOpen} run(s) listed`);
-
-      // The experiment ends: the run-finished notification.
-      const toast = page.locator(".notifications-toasts .notification-list-item").filter({ hasText: `'${EXPERIMENT}' finished` }).first();
-      await toast.waitFor({ state: "visible", timeout: 120_000 });
-      // The panel's last refresh and fetches settle.
-      await live.waitForFunction(() => {
-        const rows = [...document.querySelectorAll(".runs-table tbody tr")];
-        return rows.length === 3 && rows.every((r) => /SUCCESS/.test(r.textContent ?? ""));
-      }, undefined, { timeout: 30_000 });
-      await page.waitForTimeout(1500);
-      await settle(live);
-      const a = await snapshot(live);
-      errors.push(...(await live.evaluate(() => window.__errors)));
-      await screenshot("live-metrics-panel");
-
-      // A second panel opened afterwards: close the live one, open again from the notification.
-      await toast.hover();
-      await ui.runCommandFromPalette(page, "View: Close All Editors");
-      await toast.getByRole("button", { name: "Open Metrics" }).click();
-      const later = await panelFrame(page, PANEL_TITLE, live);
-      await later.waitForFunction((n) => window.__metrics.chartState().length >= n && window.__metrics.chartState().every((c) => c.drawnPoints > 0), CHARTS.length, { timeout: 30_000 });
-      await page.waitForTimeout(500);
-      await settle(later);
-      const b = await snapshot(later);
-
-      console.log(`live-metrics.ui: live panel ${a.series.length} series, ${a.series.reduce((n, s) => n + s.steps.length, 0)} points; charts ${JSON.stringify(a.charts)}`);
-      console.log(`live-metrics.ui: later panel ${b.series.length} series, ${b.series.reduce((n, s) => n + s.steps.length, 0)} points; charts ${JSON.stringify(b.charts)}`);
-      assert.ok(runsAtOpen < 3, `the panel was opened while the experiment ran (${runsAtOpen} runs listed then)`);
-      assert.deepEqual(Object.keys(a.charts).sort(), [...CHARTS].sort());
-      assert.equal(a.series.length, 3 * CHARTS.length, "3 runs x 3 series");
-      assert.deepEqual(a.series.map((s) => `${s.id}:${s.steps.length}`), b.series.map((s) => `${s.id}:${s.steps.length}`));
-      assert.deepEqual(a.series, b.series, "same points, step for step");
-      assert.deepEqual(a.charts, b.charts);
-      for (const [id, c] of Object.entries(a.charts)) assert.ok(c.drawnPoints > 0 && c.inked, `${id} drawn in the live panel: ${JSON.stringify(c)}`);
-      assert.deepEqual(a.notices, [], "no error notices in the live panel");
-      assert.deepEqual(errors, [], "no script errors in the live panel");
-      await screenshot("live-metrics-panel-later");
+    async run(ctx) {
+      try {
+        await check(ctx);
+      } finally {
+        // Leave a clean workbench for the next check, whatever happened.
+        await ctx.page.keyboard.press("Escape").catch(() => {});
+        await ctx.page.keyboard.press("Escape").catch(() => {});
+      }
     },
   },
 ];
+
+async function check({ page, ui, screenshot }) {
+  await ui.runCommandFromPalette(page, "View: Close All Editors");
+  await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15_000 });
+  await input.fill("configs/live/trials.yaml");
+  const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).first();
+  await row.waitFor({ state: "visible", timeout: 15_000 });
+  await row.click();
+  const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
+  await lens.waitFor({ state: "visible", timeout: 30_000 });
+  await lens.click();
+
+  // Open the panel on the experiment while it runs, from its tree item's context menu.
+  await ui.openViewContainer(page, "Experiments");
+  const item = await ui.waitForTreeItem(page, EXPERIMENT, { timeout: 60_000 });
+  // The row's inline "Open Metrics" action (shown on hover).
+  await item.hover();
+  const action = item.locator('.action-label[aria-label*="Open Metrics"]').first();
+  await action.waitFor({ state: "visible", timeout: 10_000 });
+  await action.click();
+  await page
+    .locator(".tabs-container .tab")
+    .filter({ hasText: PANEL_TITLE })
+    .first()
+    .waitFor({ state: "visible", timeout: 30_000 });
+  const live = await panelFrame(page, PANEL_TITLE);
+  const errors = [];
+  // Errors from here on (the webview also reports them to the host's log).
+  await live.evaluate(() => {
+    window.__errors = [];
+    window.addEventListener("error", (e) => window.__errors.push(String(e.message)));
+  });
+  const runsAtOpen = await live.evaluate(() => document.querySelectorAll(".runs-table tbody tr").length);
+  console.log(`live-metrics.ui: panel opened with ${runsAtOpen} run(s) listed`);
+
+  // The experiment ends: the run-finished notification.
+  const toast = page
+    .locator(".notifications-toasts .notification-list-item")
+    .filter({ hasText: `'${EXPERIMENT}' finished` })
+    .first();
+  await toast.waitFor({ state: "visible", timeout: 120_000 });
+  // The panel's last refresh and fetches settle.
+  await live.waitForFunction(
+    () => {
+      const rows = [...document.querySelectorAll(".runs-table tbody tr")];
+      return rows.length === 3 && rows.every((r) => /SUCCESS/.test(r.textContent ?? ""));
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  await page.waitForTimeout(1500);
+  await settle(live);
+  const a = await snapshot(live);
+  errors.push(...(await live.evaluate(() => window.__errors)));
+  await screenshot("live-metrics-panel");
+
+  // A second panel opened afterwards: close the live one, open again from the notification.
+  await toast.hover();
+  await ui.runCommandFromPalette(page, "View: Close All Editors");
+  await toast.getByRole("button", { name: "Open Metrics" }).click();
+  const later = await panelFrame(page, PANEL_TITLE, live);
+  await later.waitForFunction(
+    (n) => window.__metrics.chartState().length >= n && window.__metrics.chartState().every((c) => c.drawnPoints > 0),
+    CHARTS.length,
+    { timeout: 30_000 },
+  );
+  await page.waitForTimeout(500);
+  await settle(later);
+  const b = await snapshot(later);
+
+  console.log(
+    `live-metrics.ui: live panel ${a.series.length} series, ${a.series.reduce((n, s) => n + s.steps.length, 0)} points; charts ${JSON.stringify(a.charts)}`,
+  );
+  console.log(
+    `live-metrics.ui: later panel ${b.series.length} series, ${b.series.reduce((n, s) => n + s.steps.length, 0)} points; charts ${JSON.stringify(b.charts)}`,
+  );
+  assert.ok(runsAtOpen < 3, `the panel was opened while the experiment ran (${runsAtOpen} runs listed then)`);
+  assert.deepEqual(Object.keys(a.charts).sort(), [...CHARTS].sort());
+  assert.equal(a.series.length, 3 * CHARTS.length, "3 runs x 3 series");
+  assert.deepEqual(
+    a.series.map((s) => `${s.id}:${s.steps.length}`),
+    b.series.map((s) => `${s.id}:${s.steps.length}`),
+  );
+  assert.deepEqual(a.series, b.series, "same points, step for step");
+  assert.deepEqual(a.charts, b.charts);
+  for (const [id, c] of Object.entries(a.charts))
+    assert.ok(c.drawnPoints > 0 && c.inked, `${id} drawn in the live panel: ${JSON.stringify(c)}`);
+  assert.deepEqual(a.notices, [], "no error notices in the live panel");
+  assert.deepEqual(errors, [], "no script errors in the live panel");
+  await screenshot("live-metrics-panel-later");
+}
 
 export default checks;

@@ -108,7 +108,7 @@ export class CurvePipeline extends Pipeline {
 }
 
 /**
- * CurvePipeline, slowed down (25 ms per batch) and ending with a run-level test_loss: a run
+ * CurvePipeline, slowed down (60 ms per batch) and ending with a run-level test_loss: a run
  * lasts a few seconds, so the live metrics panel check can open the panel mid-experiment and
  * see a run-level chart appear when the first run ends.
  */
@@ -122,7 +122,7 @@ export class LiveCurvePipeline extends CurvePipeline {
 
   @Pipeline.batchWrapper
   override async runBatch(_batchIdx: number) {
-    await sleep(25);
+    await sleep(60);
     const t = this.liveStep++;
     this.batchMetrics[Metric.TRAIN_LOSS] = Math.exp(-t / 60) + 0.2 * noise(t * 5);
     this.runMetrics[Metric.TEST_LOSS] = Math.exp(-t / 60);
