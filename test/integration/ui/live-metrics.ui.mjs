@@ -31,10 +31,15 @@ function settle(frame) {
   );
 }
 
-/** Every series the webview holds (as plain arrays), each chart's drawn points and whether its canvas has ink. */
+/**
+ * Every series the webview holds (as plain arrays), and per chart, scrolled into view (charts
+ * off screen are not drawn), its drawn points and whether its canvas has ink.
+ */
 function snapshot(frame) {
-  return frame.evaluate(() => {
+  return frame.evaluate(async () => {
     const app = window.__metrics;
+    const frameDone = () =>
+      new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50))));
     const series = [];
     for (const s of app.store.all()) {
       if (s.length === 0) continue;
@@ -48,14 +53,19 @@ function snapshot(frame) {
     series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const charts = {};
     for (const c of app.chartState()) {
-      const canvas = app.chart(c.id).canvas;
+      const chart = app.chart(c.id);
+      chart.root.scrollIntoView();
+      for (let i = 0; i < 40 && !(chart.drawnPoints > 0); i++) await frameDone();
+      await frameDone();
+      const canvas = chart.canvas;
       let inked = 0;
       if (canvas && canvas.width > 0) {
         const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) inked++;
       }
-      charts[c.id] = { drawnPoints: c.drawnPoints, inked: inked > 0 };
+      charts[c.id] = { drawnPoints: chart.drawnPoints, inked: inked > 0 };
     }
+    window.scrollTo(0, 0);
     const notices = [...document.querySelectorAll(".notice.error, .notice.warning")].map((e) => e.textContent);
     const rows = [...document.querySelectorAll(".runs-table tbody tr")].map((r) => r.textContent);
     return { series, charts, notices, rows };
@@ -84,7 +94,7 @@ async function check({ page, ui, screenshot }) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible", timeout: 15_000 });
   await input.fill("configs/live/trials.yaml");
-  const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).first();
+  const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "configs/live" }).first();
   await row.waitFor({ state: "visible", timeout: 15_000 });
   await row.click();
   const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
@@ -141,7 +151,9 @@ async function check({ page, ui, screenshot }) {
   await toast.getByRole("button", { name: "Open Metrics" }).click();
   const later = await panelFrame(page, PANEL_TITLE, live);
   await later.waitForFunction(
-    (n) => window.__metrics.chartState().length >= n && window.__metrics.chartState().every((c) => c.drawnPoints > 0),
+    (n) =>
+      window.__metrics.chartState().length >= n &&
+      [...window.__metrics.store.all()].filter((x) => x.length > 0 && x.fetchState === "done").length >= 3 * n,
     CHARTS.length,
     { timeout: 30_000 },
   );
