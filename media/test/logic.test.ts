@@ -64,9 +64,9 @@ test("CSV: batch- and epoch-scope train_loss stay apart by scope; formula-lookin
   assert.deepEqual(rows.map((r) => r.split(",").slice(0, 2).join(",")), ["train_loss,batch", "train_loss,epoch"]);
   assert.equal(rows[0].split(",")[7], "-0.5", "a negative number is written as a number");
   const hostile = toCsv([one("batch", "=cmd|' /C calc'!A0", "@SUM(A1)"), one("batch", "+1", "-2"), one("batch", "\tx", "\rnew")]).trim().split("\n").slice(1);
-  assert.ok(hostile[0].startsWith("'@SUM(A1),batch,1,'=cmd|' /C calc'!A0,"), hostile[0]);
-  assert.ok(hostile[1].startsWith("'-2,batch,1,'+1,"), hostile[1]);
-  assert.ok(hostile[2].startsWith('"\'\rnew",batch,1,\'\tx,'), JSON.stringify(hostile[2]));
+  assert.ok(hostile[0].startsWith(`"'@SUM(A1)",batch,1,"'=cmd|' /C calc'!A0",`), hostile[0]);
+  assert.ok(hostile[1].startsWith(`"'-2",batch,1,"'+1",`), hostile[1]);
+  assert.ok(hostile[2].startsWith(`"'\rnew",batch,1,"'\tx",`), JSON.stringify(hostile[2]));
   for (const line of [...rows, ...hostile]) for (const cell of line.split(",")) assert.doesNotMatch(cell, /^"?[=+@\t\r]/, `no cell starts a formula: ${JSON.stringify(line)}`);
   assert.equal(csvCell(null), "");
   assert.equal(csvCell("plain"), "plain");

@@ -3,8 +3,8 @@
  * starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's
  * advice against CSV injection), so a metric key or trial name like `=cmd|' /C calc'!A0` opens
  * as text. Numbers are written as numbers (NaN and ±Infinity as those words). Pure and
- * dependency-free: the metrics panel's export bundles it into the webview; CLI exports can use
- * it too.
+ * dependency-free: the metrics panel's export bundles it into the webview, `expman export`
+ * writes its CSV with it.
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\n\r]/;
@@ -13,7 +13,8 @@ export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return String(value);
   const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  // A neutralised cell is quoted too, so the apostrophe is plainly part of the text.
+  return NEEDS_QUOTES.test(text) || text !== value ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One CSV line (no line break) from its cells. */

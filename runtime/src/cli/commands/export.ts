@@ -4,6 +4,10 @@ import type { Series, TextPoint } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { DB_OPTIONS } from "./ls";
 import { withRun } from "./show";
+import { csvCell } from "../../results/csv";
+
+/** The CSV cell rule (quoting, no formulas) is the one the metrics panel uses too. */
+export { csvCell };
 
 const USAGE = `Usage: expman export <run> [--format csv|json] [--key KEY] [--scope batch|epoch|run] [--out FILE]
                      [--db FILE | --workspace DIR | --config DIR]
@@ -72,16 +76,6 @@ export function toCsv(series: Series[], texts: TextPoint[] = []): string {
     lines.push(`${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}${labelled ? `,${csvCell(t.key)},` : ""}`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * One CSV cell of text. A cell starting with = + - @ (or a tab or carriage return) would be
- * run as a formula by spreadsheets (`=cmd|...`): it gets a leading apostrophe, the usual way
- * to say "text". Cells with a quote, comma or line break are quoted.
- */
-export function csvCell(text: string): string {
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) || safe !== text ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 function jsonSeries(s: Series) {
