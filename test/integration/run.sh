@@ -20,7 +20,7 @@ if [ -z "$VSIX" ]; then
   echo "building the extension (runtime, server, webview, client + runtime fallback)"
   npm run --silent build
   echo "packaging the extension at the repo root -> $VSIX"
-  npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license -o "$VSIX"
+  npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license --no-rewrite-relative-links -o "$VSIX"
 fi
 
 WS="$HERE/workspace"
