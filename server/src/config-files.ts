@@ -3,11 +3,13 @@
  * - a folder holding env.yaml, experiment.yaml, base.yaml, trials.yaml (two of the four present
  *   identify the folder, so a lone `env.yaml` of some other tool is left alone);
  * - `<prefix>.env.yaml`, `<prefix>.experiment.yaml`, ... (the prefix groups them);
- * - files matched by the `experimentManager.configGlobs` setting (role from the name's suffix).
+ * - files matched by the `experimentManager.configGlobs` setting (role from the name's suffix);
+ * - the first file of a new experiment, alone in its folder, while it is open in the editor and
+ *   still blank or showing its role's keys (so help starts with the first file, not the second).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_ROLES, type ConfigRole } from "@expman/runtime/contracts";
+import { CONFIG_ROLES, looksLikeConfigRole, type ConfigRole } from "@expman/runtime/contracts";
 
 export interface ConfigMember {
   role: ConfigRole;
@@ -22,7 +24,11 @@ const SUFFIX = /^(.*?[._-])?(env|experiment|base|trials)\.ya?ml$/i;
 export class ConfigFileClassifier {
   private globs: RegExp[] = [];
 
-  constructor(private readonly exists: (file: string) => boolean = fs.existsSync) {}
+  constructor(
+    private readonly exists: (file: string) => boolean = fs.existsSync,
+    /** The text of an open document, undefined when the file is not open. */
+    private readonly openText: (file: string) => string | undefined = () => undefined,
+  ) {}
 
   setGlobs(globs: readonly string[], roots: readonly string[]): void {
     this.globs = [];
@@ -50,6 +56,8 @@ export class ConfigFileClassifier {
       const role = plain[1].toLowerCase() as ConfigRole;
       const others = CONFIG_ROLES.filter((r) => r !== role).some((r) => this.memberPath(path.join(dir, path.sep), r) !== undefined);
       if (others) return { role, group: path.join(dir, path.sep) };
+      const text = this.openText(file);
+      if (text !== undefined && looksLikeConfigRole(role, text)) return { role, group: path.join(dir, path.sep) };
     }
     return undefined;
   }

@@ -80,7 +80,10 @@ function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
 export class ConfigWorkspace {
   private readonly openByPath = new Map<string, TextDocument>();
   private readonly openByUri = new Map<string, TextDocument>();
-  private readonly classifier = new ConfigFileClassifier((file) => this.openByPath.has(file) || fs.existsSync(file));
+  private readonly classifier = new ConfigFileClassifier(
+    (file) => this.openByPath.has(file) || fs.existsSync(file),
+    (file) => this.openByPath.get(file)?.getText(),
+  );
   /** Long trials.yaml files are parsed again only where they changed. */
   private readonly trialsCache = new TrialsParseCache();
   private readonly diskCache = new Map<string, { mtimeMs: number; size: number; text: string }>();

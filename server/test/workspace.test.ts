@@ -5,6 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -65,5 +68,37 @@ describe("ConfigWorkspace in-process", () => {
     }
     assert.deepEqual(ws.completion(uri("base.yaml"), { line: 99, character: 0 }), []);
     assert.deepEqual(errors, []);
+  });
+
+  it("helps with the first file of a new experiment, alone in its folder, and leaves another tool's env.yaml alone", async () => {
+    const { ws, published, errors } = recordingWorkspace();
+    const dir = mkdtempSync(join(tmpdir(), "expman-first-file-"));
+    try {
+      ws.initialize([dir], []);
+      const at = (f: string) => pathToFileURL(join(dir, f)).toString();
+      // A blank base.yaml, just created: its top-level keys are offered.
+      ws.opened(TextDocument.create(at("base.yaml"), "yaml", 1, ""));
+      await settle();
+      const baseKeys = ws.completion(at("base.yaml"), { line: 0, character: 0 }).map((i) => i.label);
+      assert.ok(baseKeys.includes("pipeline"), baseKeys.join(", "));
+      // A trials list being typed: trial keys are offered and problems published.
+      ws.opened(TextDocument.create(at("trials.yaml"), "yaml", 1, "- name: first\n  "));
+      await settle();
+      const trialKeys = ws.completion(at("trials.yaml"), { line: 1, character: 2 }).map((i) => i.label);
+      assert.ok(trialKeys.includes("repeat") && trialKeys.includes("settings"), trialKeys.join(", "));
+      assert.ok(published.get(at("trials.yaml"))!.diagnostics.some((d) => /repeat/.test(typeof d.message === "string" ? d.message : d.message.value)));
+      ws.closed(at("base.yaml"));
+      ws.closed(at("trials.yaml"));
+      // Another tool's env.yaml (none of env.yaml's keys): no completion, nothing published.
+      const otherDir = mkdtempSync(join(dir, "other-"));
+      const other = pathToFileURL(join(otherDir, "env.yaml")).toString();
+      ws.opened(TextDocument.create(other, "yaml", 1, "FOO: 1\nBAR: 2\n"));
+      await settle();
+      assert.deepEqual(ws.completion(other, { line: 2, character: 0 }), []);
+      assert.equal(published.get(other), undefined);
+      assert.deepEqual(errors, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { ConfigRole } from "../common/enums";
 import type { ParamsSchema } from "../registry/schema";
 
 /**
@@ -53,3 +54,23 @@ export const TRACKER_ENTRY_KEYS: ParamsSchema = {
 export const CALLBACK_ENTRY_KEYS: ParamsSchema = {
   type: { type: "string", required: true, description: "Registered callback class name." },
 };
+
+/**
+ * What the first lines of each config file show (a cheap look, no YAML parse): the keys only that
+ * file has at its top level, or a trials list. Lets the editor help with the first file of a new
+ * experiment, before the other three exist, without claiming another tool's `env.yaml`.
+ */
+const ROLE_SIGNS: Readonly<Record<ConfigRole, RegExp>> = {
+  env: /^(workspace|trackers|imports)\s*:/m,
+  experiment: /^(name|desc)\s*:/m,
+  base: /^pipeline\s*:/m,
+  trials: /^-\s+name\s*:/m,
+};
+
+/** A document still empty (blank lines and comments only) or showing the keys of its role's file. */
+export function looksLikeConfigRole(role: ConfigRole, text: string): boolean {
+  const head = text.slice(0, 8192);
+  const blank = head.split(/\r?\n/).every((line) => /^\s*(#.*)?$/.test(line));
+  if (blank) return true;
+  return ROLE_SIGNS[role].test(head);
+}

@@ -1,4 +1,4 @@
-// A new user's first steps in the real editor: New Experiment writes a pipeline and four
+// A new user's first steps in the real editor: the first config file gets completion alone; New Experiment writes a pipeline and four
 // configs with their name, Run trains it (the bundled runtime: the workspace installs none), the
 // tree shows its runs, the metrics panel opens on it; the run picker skips the run's config
 // copies; Open Run Config shows the merged settings; Run Trial runs one trial only.
@@ -15,6 +15,28 @@ describe("A new user's first experiment (trusted)", function () {
   this.timeout(120_000);
   // Toasts with buttons stay: clear them so later UI checks see their own notifications.
   after(() => vscode.commands.executeCommand("notifications.clearAll"));
+
+  it("the first config file of a new experiment gets completion before the other three exist", async () => {
+    const dir = path.join(root(), "configs", "rig-lone");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "base.yaml");
+    fs.writeFileSync(file, "");
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      // Only the language server's items count (VS Code adds words of other open YAML files as Text).
+      const labels = await waitFor("the server's completion in a lone, empty base.yaml", async () => {
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", doc.uri, new vscode.Position(0, 0));
+        const own = (list?.items ?? []).filter((i) => i.kind === vscode.CompletionItemKind.Property);
+        const l = own.map((i) => (typeof i.label === "string" ? i.label : i.label.label));
+        return l.includes("pipeline") ? l : undefined;
+      });
+      assert.ok(labels.includes("seed"), labels.join(", "));
+    } finally {
+      await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("New Experiment writes the files with the user's name and opens trials.yaml with its lenses", async () => {
     const result = (await vscode.commands.executeCommand("experimentManager.newExperiment", "rig-first")) as { created: string[] };
