@@ -112,6 +112,20 @@ test("live metrics are coalesced into one append of only new points; NaN travels
   controller.dispose();
 });
 
+test("live points that arrive before the webview is ready are not lost: they follow the first listing", async () => {
+  const { controller, sent, source } = setup();
+  // The run logs while the panel is still loading: the database snapshot may not hold these yet.
+  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-1" }, points: [1000, 1001].map((step) => ({ key: "train/loss", scope: "batch", step, value: 0.25, time: 1 })) });
+  await controller.receive({ type: "ready" });
+  await wait(60);
+  const appends = sent.filter((m) => m.type === "append");
+  assert.equal(appends.length, 1, JSON.stringify(sent.map((m) => m.type)));
+  const a = appends[0];
+  assert.ok(a.type === "append");
+  assert.deepEqual(a.deltas.find((d) => d.runId === 1)!.steps, [1000, 1001]);
+  controller.dispose();
+});
+
 test("a lifecycle event refreshes the run list; a checkpoint event re-sends checkpoints", async () => {
   const { controller, sent, source } = setup();
   await controller.receive({ type: "ready" });

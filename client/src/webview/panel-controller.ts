@@ -183,7 +183,14 @@ export class PanelController {
   }
 
   private onRunEvent(e: RunEvent): void {
-    if (this.disposed || !this.ready) return;
+    if (this.disposed) return;
+    if (!this.ready) {
+      // Nothing is listed before the webview is ready, but these points may be newer than the
+      // database snapshot it will fetch (the store flushes on a timer): hold them like a new
+      // run's, until the first listing releases them. Dropping them lost points for good.
+      if (e.kind === "metrics" && e.ids?.run) this.holdMetrics(e.ids.run, e);
+      return;
+    }
     const runId = e.kind !== "log" && e.ids?.run ? this.uidToId.get(e.ids.run) : undefined;
     switch (e.kind) {
       case "metrics":
