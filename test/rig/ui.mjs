@@ -61,12 +61,25 @@ export async function notificationTexts(page) {
   return page.locator(".notifications-toasts .notification-list-item-message").allInnerTexts();
 }
 
-/** Expands a collapsed tree row (found by label) and returns its locator. */
+/**
+ * Expands a collapsed tree row (found by label) and returns its locator.
+ * The row is looked up afresh on every try: the tree is a virtual list that reuses its row
+ * elements and re-renders when the extension refreshes it (a run ending, a database change),
+ * so an element handle taken before a click can point at another item by the time we look.
+ */
 export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
+  const deadline = Date.now() + timeout;
   const row = await waitForTreeItem(page, label, { timeout });
-  if ((await row.getAttribute("aria-expanded")) === "false") {
-    await row.click();
-    await page.waitForFunction((el) => el.getAttribute("aria-expanded") === "true", await row.elementHandle(), { timeout });
+  for (;;) {
+    const expanded = await treeItem(page, label).first().getAttribute("aria-expanded", { timeout: 5_000 }).catch(() => null);
+    if (expanded === "true" || expanded === null) return row;
+    if (Date.now() > deadline) throw new Error(`tree row "${label}" did not expand within ${timeout} ms`);
+    await treeItem(page, label).first().click({ timeout: 5_000 }).catch(() => {});
+    const settleUntil = Date.now() + 2_000;
+    while (Date.now() < settleUntil) {
+      const now = await treeItem(page, label).first().getAttribute("aria-expanded", { timeout: 1_000 }).catch(() => null);
+      if (now === "true") return row;
+      await page.waitForTimeout(100);
+    }
   }
-  return row;
 }
