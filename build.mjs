@@ -47,9 +47,13 @@ export function assertNativeFree(file, what) {
 }
 
 export function buildRuntime() {
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(root, "runtime", "tsconfig.build.json")], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve("typescript/bin/tsc"), "-p", join(root, "runtime", "tsconfig.build.json")],
+    {
+      stdio: "inherit",
+    },
+  );
   return join(root, "runtime", "dist");
 }
 
@@ -80,7 +84,10 @@ export function buildServer({ minify = false, outfile = serverOutfile } = {}) {
 }
 
 export function buildExtension({ minify = false, outfile = extensionOutfile } = {}) {
-  return hostBundle(join(root, "client", "src", "extension.ts"), outfile, "the extension", { minify, external: ["vscode"] });
+  return hostBundle(join(root, "client", "src", "extension.ts"), outfile, "the extension", {
+    minify,
+    external: ["vscode"],
+  });
 }
 
 /** esbuild options of the webview bundle, for another output folder too (the webview harness). */
@@ -117,7 +124,8 @@ function stagePackage(name, pick) {
   fs.mkdirSync(dest, { recursive: true });
   for (const entry of pick) {
     const src = join(dir, entry);
-    if (fs.existsSync(src)) copy(src, join(dest, entry), (p) => !/^[\\/](test|docs)([\\/]|$)/.test(p.slice(dir.length)));
+    if (fs.existsSync(src))
+      copy(src, join(dest, entry), (p) => !/^[\\/](test|docs)([\\/]|$)/.test(p.slice(dir.length)));
   }
   return dir;
 }
@@ -128,7 +136,8 @@ function stagePackage(name, pick) {
  */
 export function stageRuntime() {
   const runtimeDir = join(root, "runtime");
-  if (!fs.existsSync(join(runtimeDir, "dist", "index.js"))) throw new Error("runtime/dist is missing: run `node build.mjs runtime` first");
+  if (!fs.existsSync(join(runtimeDir, "dist", "index.js")))
+    throw new Error("runtime/dist is missing: run `node build.mjs runtime` first");
   fs.rmSync(join(root, "client", "out", "runtime"), { recursive: true, force: true });
   const dest = join(runtimeModules, "@expman", "runtime");
   fs.mkdirSync(dest, { recursive: true });
@@ -140,13 +149,15 @@ export function stageRuntime() {
   stagePackage("file-uri-to-path", ["package.json", "index.js", "LICENSE"]);
   const sqlite = stagePackage("better-sqlite3", ["package.json", "lib", "LICENSE"]);
   const addon = join(sqlite, "build", "Release", "better_sqlite3.node");
-  if (!fs.existsSync(addon)) throw new Error(`better-sqlite3 is not built (${addon} missing): run npm rebuild better-sqlite3`);
+  if (!fs.existsSync(addon))
+    throw new Error(`better-sqlite3 is not built (${addon} missing): run npm rebuild better-sqlite3`);
   fs.mkdirSync(join(runtimeModules, "better-sqlite3", "build", "Release"), { recursive: true });
   fs.copyFileSync(addon, join(runtimeModules, "better-sqlite3", "build", "Release", "better_sqlite3.node"));
   // esbuild's JS API (the runtime transpiles TypeScript imports with it) and its platform binary.
   stagePackage("esbuild", ["package.json", "lib", "LICENSE.md"]);
   const platforms = join(root, "node_modules", "@esbuild");
-  for (const p of fs.existsSync(platforms) ? fs.readdirSync(platforms) : []) copy(join(platforms, p), join(runtimeModules, "@esbuild", p));
+  for (const p of fs.existsSync(platforms) ? fs.readdirSync(platforms) : [])
+    copy(join(platforms, p), join(runtimeModules, "@esbuild", p));
   return runtimeModules;
 }
 

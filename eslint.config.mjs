@@ -7,7 +7,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "**/out/**", "examples/workspace/**", "test/artifacts/**", ".rig/**", "**/*.d.ts", "**/*.d.mts"],
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/out/**",
+      "examples/workspace/**",
+      "test/artifacts/**",
+      ".rig/**",
+      "**/*.d.ts",
+      "**/*.d.mts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -22,7 +31,10 @@ export default tseslint.config(
       // importing it stays native-free and fast; CommonJS entry points use require too.
       "@typescript-eslint/no-require-imports": "off",
       // `_name` marks a parameter kept for its position (Pipeline.runEpoch(epoch, model), ...).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
       "@typescript-eslint/no-unused-expressions": ["error", { allowShortCircuit: true, allowTernary: true }],
       "no-empty": ["error", { allowEmptyCatch: true }],
       // A status or exit code starts at its failure value before a try, on purpose.
@@ -35,7 +47,13 @@ export default tseslint.config(
   },
   {
     // Browser code: the webview, and the functions the UI checks evaluate in the page.
-    files: ["media/src/**/*.ts", "test/webview/**/*.ts", "test/integration/ui/**/*.mjs", "test/rig/fixtures/ui/**/*.mjs", "test/bench/webview.ts"],
+    files: [
+      "media/src/**/*.ts",
+      "test/webview/**/*.ts",
+      "test/integration/ui/**/*.mjs",
+      "test/rig/fixtures/ui/**/*.mjs",
+      "test/bench/webview.ts",
+    ],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
   },
   {

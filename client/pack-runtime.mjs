@@ -13,14 +13,18 @@ const runtimeDir = join(here, "..", "runtime");
 
 /** Packs runtime/ into `dest` (replacing older tarballs there); returns the tarball's path. */
 export function packRuntime(dest) {
-  if (!fs.existsSync(join(runtimeDir, "dist", "index.js"))) throw new Error("runtime/dist is missing: run `npm run build` first");
+  if (!fs.existsSync(join(runtimeDir, "dist", "index.js")))
+    throw new Error("runtime/dist is missing: run `npm run build` first");
   fs.mkdirSync(dest, { recursive: true });
   for (const old of fs.readdirSync(dest).filter((f) => /^expman-runtime-.*\.tgz$/.test(f))) fs.rmSync(join(dest, old));
   // Under `npm run`, the npm that runs us (npm_execpath); else npm on PATH. --ignore-scripts: dist is built.
   const args = ["pack", runtimeDir, "--json", "--ignore-scripts", "--pack-destination", dest];
   const viaNpmRun = process.env.npm_execpath?.endsWith(".js");
   const out = viaNpmRun
-    ? execFileSync(process.execPath, [process.env.npm_execpath, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+    ? execFileSync(process.execPath, [process.env.npm_execpath, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      })
     : execFileSync("npm", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const [info] = JSON.parse(out);
   return join(dest, info.filename);

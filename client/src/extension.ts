@@ -39,7 +39,11 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
 
   const databases = new Databases(ctx);
   const tree = new ExperimentsTree(ctx, databases);
-  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const view = vscode.window.createTreeView(VIEW_ID, {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   tree.view = view;
   context.subscriptions.push(databases, tree, view);
 
@@ -70,7 +74,8 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     // Live tree: run and epoch ends, checkpoints; coalesced to a few refreshes a second.
     ctx.live.onDidChange(() => tree.refresh(400)),
     ctx.runs.onEvent(({ event }) => {
-      if (event.kind === "lifecycle" && event.level === "experiment" && event.phase === "start") databases.invalidate(true);
+      if (event.kind === "lifecycle" && event.level === "experiment" && event.phase === "start")
+        databases.invalidate(true);
       if (event.kind === "lifecycle" && event.level === "trial_run" && event.phase === "create") tree.refresh(200);
     }),
     ctx.onDidChangePreparing(() => tree.refresh(0)),

@@ -14,7 +14,12 @@ import { repoRoot } from "./helpers";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "expman-bundles-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const NATIVE = [/require\(\s*["'][^"']*better-sqlite3[^"']*["']\s*\)/, /require\(\s*["'][^"']*\.node["']\s*\)/, /require\(\s*["']bindings["']\s*\)/, /process\.dlopen/];
+const NATIVE = [
+  /require\(\s*["'][^"']*better-sqlite3[^"']*["']\s*\)/,
+  /require\(\s*["'][^"']*\.node["']\s*\)/,
+  /require\(\s*["']bindings["']\s*\)/,
+  /process\.dlopen/,
+];
 
 async function load(mod: string) {
   return import(pathToFileURL(path.join(repoRoot, mod)).href);
@@ -71,6 +76,10 @@ describe("bundles are native-free", () => {
       assert.ok(files.includes(f), `${f} is packaged`);
     }
     assert.equal(files.filter((f) => /(^|\/)src\/.*\.ts$/.test(f)).length, 0, "no sources in the package");
-    assert.equal(files.filter((f) => f.startsWith("test/") || f.startsWith("node_modules/")).length, 0, "no tests or root node_modules");
+    assert.equal(
+      files.filter((f) => f.startsWith("test/") || f.startsWith("node_modules/")).length,
+      0,
+      "no tests or root node_modules",
+    );
   });
 });

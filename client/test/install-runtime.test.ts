@@ -20,7 +20,10 @@ const version = JSON.parse(fs.readFileSync(path.join(repoRoot, "runtime", "packa
 function project(name: string): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true }, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name, version: "1.0.0", private: true }, null, 2) + "\n",
+  );
   return dir;
 }
 
@@ -33,14 +36,26 @@ describe("installRuntime", () => {
 
   it("installs the tarball: copied into .expman/, package.json names it, the CLI is in node_modules", async (t) => {
     const dir = project("ok");
-    const r = await installRuntime({ node: process.execPath, project: dir, tarball: tarball!, npmArgs: ["--prefer-offline", "--ignore-scripts"] });
-    if (!r.ok && /could not download/.test(r.message)) return t.skip(`the npm registry is not reachable from here: ${r.message}`);
+    const r = await installRuntime({
+      node: process.execPath,
+      project: dir,
+      tarball: tarball!,
+      npmArgs: ["--prefer-offline", "--ignore-scripts"],
+    });
+    if (!r.ok && /could not download/.test(r.message))
+      return t.skip(`the npm registry is not reachable from here: ${r.message}`);
     assert.equal(r.ok, true, `${r.message}\n${r.output}`);
     const spec = `file:.expman/expman-runtime-${version}.tgz`;
-    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).dependencies["@expman/runtime"], spec);
+    assert.equal(
+      JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).dependencies["@expman/runtime"],
+      spec,
+    );
     assert.ok(fs.existsSync(path.join(dir, ".expman", `expman-runtime-${version}.tgz`)));
     assert.ok(fs.existsSync(path.join(dir, "node_modules", "@expman", "runtime", "bin", "expman.js")));
-    assert.ok(!fs.lstatSync(path.join(dir, "node_modules", "@expman", "runtime")).isSymbolicLink(), "a copy, not a link");
+    assert.ok(
+      !fs.lstatSync(path.join(dir, "node_modules", "@expman", "runtime")).isSymbolicLink(),
+      "a copy, not a link",
+    );
     assert.match(r.message, /Commit \.expman\//);
   });
 
@@ -51,15 +66,33 @@ describe("installRuntime", () => {
       node: process.execPath,
       project: dir,
       tarball: tarball!,
-      npmArgs: ["--registry", "http://127.0.0.1:9/", "--cache", path.join(tmp, "empty-cache"), "--prefer-online", "--fetch-retries", "0", "--ignore-scripts"],
+      npmArgs: [
+        "--registry",
+        "http://127.0.0.1:9/",
+        "--cache",
+        path.join(tmp, "empty-cache"),
+        "--prefer-online",
+        "--fetch-retries",
+        "0",
+        "--ignore-scripts",
+      ],
     });
     assert.equal(r.ok, false);
-    assert.match(r.message, /could not download the runtime's dependencies .*\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\): are you offline/);
+    assert.match(
+      r.message,
+      /could not download the runtime's dependencies .*\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\): are you offline/,
+    );
     assert.equal(fs.readFileSync(path.join(dir, "package.json"), "utf8"), before);
   });
 
   it("explains other npm failures with npm's own error lines", () => {
-    const text = explainInstallFailure("npm error code EACCES\nnpm error syscall mkdir\nnpm error A complete log of this run can be found in: x\n", 243);
-    assert.equal(text, "npm install failed (exit 243): code EACCES syscall mkdir. See the output channel for npm's full output.");
+    const text = explainInstallFailure(
+      "npm error code EACCES\nnpm error syscall mkdir\nnpm error A complete log of this run can be found in: x\n",
+      243,
+    );
+    assert.equal(
+      text,
+      "npm install failed (exit 243): code EACCES syscall mkdir. See the output channel for npm's full output.",
+    );
   });
 });

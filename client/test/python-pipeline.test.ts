@@ -25,14 +25,20 @@ describe("pythonPipelineOf", () => {
     fs.cpSync(path.join(ws, "configs", "python"), dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "env.yaml"), "workspace: ../../runs/pyonly\n");
     const py = path.join(ws, "pipelines", "py_toy.py");
-    const registry = { version: 1 as const, types: [{ name: "PyToyPipeline", kind: "pipeline" as const, file: py, line: 6 }] };
+    const registry = {
+      version: 1 as const,
+      types: [{ name: "PyToyPipeline", kind: "pipeline" as const, file: py, line: 6 }],
+    };
     assert.deepEqual(pythonPipelineOf(dir, registry), { type: "PyToyPipeline", file: py, line: 6 });
     assert.equal(pythonPipelineOf(dir), undefined, "without the registry nothing says so");
   });
 
   it("a TypeScript pipeline is not", () => {
     const dir = path.join(ws, "configs", "quick");
-    const registry = { version: 1 as const, types: [{ name: "ToyPipeline", kind: "pipeline" as const, file: path.join(ws, "pipelines", "toy.ts") }] };
+    const registry = {
+      version: 1 as const,
+      types: [{ name: "ToyPipeline", kind: "pipeline" as const, file: path.join(ws, "pipelines", "toy.ts") }],
+    };
     assert.equal(pythonPipelineOf(dir, registry), undefined);
   });
 });

@@ -55,7 +55,10 @@ describe("QueryClient", () => {
 
   it("a Node that does not exist fails the request with a clear error", async () => {
     const bad = new QueryClient({ node: "/nonexistent/bin/node", runtime: repoRuntime });
-    await assert.rejects(bad.request("experiments.list", { db: quickDb }), /could not start \('\/nonexistent\/bin\/node' not found\)/);
+    await assert.rejects(
+      bad.request("experiments.list", { db: quickDb }),
+      /could not start \('\/nonexistent\/bin\/node' not found\)/,
+    );
     bad.dispose();
   });
 
@@ -91,9 +94,15 @@ describe("TreeModel", () => {
     assert.match(p.description!, /^succeeded · val_acc 0\.9375 · test_acc 0\.9$/);
     assert.match(p.tooltip, /\| train\\_loss \| 0\.125 \|/);
     const [epochs, checkpoints] = await model.children(run);
-    assert.deepEqual((await model.children(epochs)).map((n) => model.present(n).label), ["epoch 0", "epoch 1", "epoch 2"]);
+    assert.deepEqual(
+      (await model.children(epochs)).map((n) => model.present(n).label),
+      ["epoch 0", "epoch 1", "epoch 2"],
+    );
     const cps = await model.children(checkpoints);
-    assert.deepEqual(cps.map((n) => model.present(n).label), ["checkpoint-0", "checkpoint-1", "checkpoint-2", "checkpoint-final"]);
+    assert.deepEqual(
+      cps.map((n) => model.present(n).label),
+      ["checkpoint-0", "checkpoint-1", "checkpoint-2", "checkpoint-final"],
+    );
     const final = cps.at(-1)!;
     assert.match(model.present(final).description!, /^final/);
     assert.equal(model.present(final).contextValue, "checkpoint");
@@ -113,7 +122,10 @@ describe("TreeModel", () => {
   it("a failed run shows the error; a corrupt database is an error item, the good ones still list", async () => {
     const model = new TreeModel(query);
     const roots = await model.roots([corruptDb(), failingDb, quickDb], ws);
-    assert.deepEqual(roots.map((r) => r.kind), ["message", "experiment", "experiment"]);
+    assert.deepEqual(
+      roots.map((r) => r.kind),
+      ["message", "experiment", "experiment"],
+    );
     const bad = roots[0] as Extract<TreeNode, { kind: "message" }>;
     assert.equal(bad.label, "experiment.db: cannot open");
     assert.ok(bad.detail.startsWith(corruptDb()));
@@ -137,7 +149,10 @@ describe("TreeModel", () => {
     try {
       const model = new TreeModel(query);
       const roots = await model.roots([locked, quickDb]);
-      assert.deepEqual(roots.map((r) => r.kind), ["message", "experiment"]);
+      assert.deepEqual(
+        roots.map((r) => r.kind),
+        ["message", "experiment"],
+      );
       const item = roots[0] as Extract<TreeNode, { kind: "message" }>;
       assert.equal(item.label, "locked.db: cannot open");
       assert.match(item.detail, /locked by another process/);
@@ -163,12 +178,45 @@ describe("TreeModel", () => {
   it("live events override a RUNNING status from the database", () => {
     const live = new LiveRuns();
     const model = new TreeModel(query, live);
-    const run = { id: 1, uid: "u1", trialName: "t", repeat: 0, status: "RUNNING", finalMetrics: {}, params: {}, epochCount: 0, startTime: 0, endTime: null, seed: 0, error: null } as never;
+    const run = {
+      id: 1,
+      uid: "u1",
+      trialName: "t",
+      repeat: 0,
+      status: "RUNNING",
+      finalMetrics: {},
+      params: {},
+      epochCount: 0,
+      startTime: 0,
+      endTime: null,
+      seed: 0,
+      error: null,
+    } as never;
     const node: TreeNode = { kind: "run", id: "x", db: "d", run };
     assert.equal(model.present(node).icon.id, "sync~spin");
-    live.apply({ v: 1, t: 0, kind: "progress", ids: { run: "u1" }, trial: "t", repeat: 0, repeats: 1, epoch: 4, epochs: 10, runIndex: 0, plannedRuns: 1 });
+    live.apply({
+      v: 1,
+      t: 0,
+      kind: "progress",
+      ids: { run: "u1" },
+      trial: "t",
+      repeat: 0,
+      repeats: 1,
+      epoch: 4,
+      epochs: 10,
+      runIndex: 0,
+      plannedRuns: 1,
+    });
     assert.equal(model.present(node).description, "epoch 5/10");
-    live.apply({ v: 1, t: 0, kind: "lifecycle", phase: "end", level: "trial_run", ids: { run: "u1" }, status: "ABORTED" });
+    live.apply({
+      v: 1,
+      t: 0,
+      kind: "lifecycle",
+      phase: "end",
+      level: "trial_run",
+      ids: { run: "u1" },
+      status: "ABORTED",
+    });
     assert.equal(model.present(node).description, "aborted");
     assert.equal(model.present(node).icon.id, "stop-circle");
   });
@@ -184,10 +232,18 @@ describe("TreeModel", () => {
 
 describe("QueryDataSource (the metrics panel's data)", () => {
   it("lists runs of an experiment or by id, series keys, series and checkpoints", async () => {
-    const source = new QueryDataSource({ query, defaultDb: async () => quickDb, onRunEvent: () => ({ dispose() {} }), revealCheckpoint: () => undefined });
+    const source = new QueryDataSource({
+      query,
+      defaultDb: async () => quickDb,
+      onRunEvent: () => ({ dispose() {} }),
+      revealCheckpoint: () => undefined,
+    });
     const runs = await source.listRuns({ kind: "experiment", experimentId: 1 });
     assert.equal(runs.length, 1);
-    assert.deepEqual((await source.listRuns({ kind: "runs", runIds: [runs[0].id, 999] })).map((r) => r.id), [runs[0].id]);
+    assert.deepEqual(
+      (await source.listRuns({ kind: "runs", runIds: [runs[0].id, 999] })).map((r) => r.id),
+      [runs[0].id],
+    );
     const keys = await source.seriesKeys(runs[0].id);
     assert.ok(keys.some((k) => k.key === "train_loss" && k.scope === "epoch"));
     const series = await source.getSeries({ runId: runs[0].id, key: "train_loss", scope: "epoch" });

@@ -13,18 +13,29 @@ let ws: string;
 before(() => (ws = tempWorkspace()));
 after(() => fs.rmSync(ws, { recursive: true, force: true }));
 
-const spec = (name: string, graceMs = 10_000) => ({ node, runtime: repoRuntime, configDir: path.join(ws, "configs", name), graceMs });
+const spec = (name: string, graceMs = 10_000) => ({
+  node,
+  runtime: repoRuntime,
+  configDir: path.join(ws, "configs", name),
+  graceMs,
+});
 
 describe("RunProcess", () => {
   it("runs an experiment: output passed through, events read from fd 3, runs recorded", async () => {
     const events: RunEvent[] = [];
     let stdout = "";
-    const p = new RunProcess(spec("quick"), { event: (e) => events.push(e), output: (t, s) => s === "stdout" && (stdout += t) });
+    const p = new RunProcess(spec("quick"), {
+      event: (e) => events.push(e),
+      output: (t, s) => s === "stdout" && (stdout += t),
+    });
     p.start();
     const outcome = await p.done;
     assert.equal(outcome.exitCode, 0, outcome.stderrTail);
     assert.equal(outcome.stopped, false);
-    assert.deepEqual(outcome.runs.map((r) => [r.trial, r.repeat, r.status]), [["only", 0, "SUCCESS"]]);
+    assert.deepEqual(
+      outcome.runs.map((r) => [r.trial, r.repeat, r.status]),
+      [["only", 0, "SUCCESS"]],
+    );
     assert.match(stdout, /quick-toy/);
     assert.ok(events.some((e) => e.kind === "checkpoint"));
     const progress = events.filter((e) => e.kind === "progress");
@@ -60,7 +71,8 @@ describe("RunProcess", () => {
     let requested = false;
     const p = new RunProcess(spec("stoppable"), {
       event: (e) => {
-        if (!requested && e.kind === "progress" && e.trial === "long" && e.epoch === 1) requested = p.stopRun({ trial: "long", repeat: 0 });
+        if (!requested && e.kind === "progress" && e.trial === "long" && e.epoch === 1)
+          requested = p.stopRun({ trial: "long", repeat: 0 });
       },
     });
     p.start();
@@ -69,7 +81,13 @@ describe("RunProcess", () => {
     assert.equal(requested, true);
     assert.equal(outcome.stopped, false);
     assert.equal(outcome.exitCode, 0, outcome.stderrTail);
-    assert.deepEqual(outcome.runs.map((r) => [r.trial, r.status]), [["long", "ABORTED"], ["short", "SUCCESS"]]);
+    assert.deepEqual(
+      outcome.runs.map((r) => [r.trial, r.status]),
+      [
+        ["long", "ABORTED"],
+        ["short", "SUCCESS"],
+      ],
+    );
     assert.match(outcome.stderrTail, /stop requested for run long-0/);
     assert.equal(p.stopRun({ trial: "short", repeat: 0 }), false, "nothing to stop once the process ended");
   });
@@ -85,7 +103,13 @@ describe("RunProcess", () => {
     });
     p.start();
     const outcome = await p.done;
-    assert.deepEqual(outcome.runs.map((r) => [r.trial, r.status]), [["long", "ABORTED"], ["short", "ABORTED"]]);
+    assert.deepEqual(
+      outcome.runs.map((r) => [r.trial, r.status]),
+      [
+        ["long", "ABORTED"],
+        ["short", "ABORTED"],
+      ],
+    );
     assert.equal(outcome.exitCode, 0, outcome.stderrTail);
   });
 
@@ -94,12 +118,18 @@ describe("RunProcess", () => {
     const base = path.join(ws, "configs", "slow", "base.yaml");
     const hang = path.join(ws, "configs", "hang");
     fs.cpSync(path.dirname(base), hang, { recursive: true });
-    fs.writeFileSync(path.join(hang, "base.yaml"), fs.readFileSync(base, "utf8").replace("delay_ms: 100", "delay_ms: 60000"));
-    const p = new RunProcess({ ...spec("hang"), graceMs: 300 }, {
-      event: (e) => {
-        if (e.kind === "progress") p.stop();
+    fs.writeFileSync(
+      path.join(hang, "base.yaml"),
+      fs.readFileSync(base, "utf8").replace("delay_ms: 100", "delay_ms: 60000"),
+    );
+    const p = new RunProcess(
+      { ...spec("hang"), graceMs: 300 },
+      {
+        event: (e) => {
+          if (e.kind === "progress") p.stop();
+        },
       },
-    });
+    );
     p.start();
     const outcome = await p.done;
     assert.equal(outcome.stopped, true);
@@ -116,7 +146,9 @@ describe("RunProcess", () => {
   });
 
   it("configErrorLines picks the file:line:col lines", () => {
-    assert.deepEqual(configErrorLines("x\n/a/base.yaml:3:9: error: Unknown pipeline type 'P'.\n2 problem(s)\n"), ["/a/base.yaml:3:9: error: Unknown pipeline type 'P'."]);
+    assert.deepEqual(configErrorLines("x\n/a/base.yaml:3:9: error: Unknown pipeline type 'P'.\n2 problem(s)\n"), [
+      "/a/base.yaml:3:9: error: Unknown pipeline type 'P'.",
+    ]);
   });
 });
 

@@ -7,7 +7,13 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { configFolderOf, experimentName, isConfigFolder, looksLikeExperimentConfig } from "../src/core/config-folder";
 import { resolveExecutable } from "../src/core/executable";
-import { NodeNotFoundError, RuntimeNotFoundError, checkNode, resolveRuntime, runtimeEnv } from "../src/core/runtime-locator";
+import {
+  NodeNotFoundError,
+  RuntimeNotFoundError,
+  checkNode,
+  resolveRuntime,
+  runtimeEnv,
+} from "../src/core/runtime-locator";
 import { fixture } from "./helpers";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "expman-locate-"));
@@ -48,7 +54,10 @@ describe("resolveRuntime", () => {
   });
 
   it("says what to install when there is none", () => {
-    assert.throws(() => resolveRuntime([path.join(tmp, "nothing")], path.join(tmp, "none")), (e: RuntimeNotFoundError) => /Install Runtime in Workspace/.test(e.message));
+    assert.throws(
+      () => resolveRuntime([path.join(tmp, "nothing")], path.join(tmp, "none")),
+      (e: RuntimeNotFoundError) => /Install Runtime in Workspace/.test(e.message),
+    );
   });
 });
 
@@ -78,7 +87,10 @@ describe("checkNode", () => {
     await assert.rejects(checkNode("./node"), (e: NodeNotFoundError) => /relative path/.test(e.message));
   });
   it("a missing executable is a NodeNotFoundError naming the setting", async () => {
-    await assert.rejects(checkNode("/nonexistent/bin/node"), (e: NodeNotFoundError) => e instanceof NodeNotFoundError && /experimentManager\.nodePath/.test(e.message));
+    await assert.rejects(
+      checkNode("/nonexistent/bin/node"),
+      (e: NodeNotFoundError) => e instanceof NodeNotFoundError && /experimentManager\.nodePath/.test(e.message),
+    );
   });
   it("an executable that is not Node is refused", async () => {
     const fake = path.join(tmp, "fake-node");
@@ -108,13 +120,23 @@ describe("config folders", () => {
     assert.equal(looksLikeExperimentConfig("/p/exp1.trials.yaml", ""), true);
     assert.equal(looksLikeExperimentConfig("/p/mine.yaml", "seed: 1\npipeline:\n  type: X\n"), true);
     assert.equal(looksLikeExperimentConfig("/p/runs.yaml", "- name: a\n  repeat: 2\n"), true);
-    assert.equal(looksLikeExperimentConfig("/p/.github/workflows/ci.yml", "name: CI\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n"), false);
-    assert.equal(looksLikeExperimentConfig("/p/deploy.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"), false);
+    assert.equal(
+      looksLikeExperimentConfig(
+        "/p/.github/workflows/ci.yml",
+        "name: CI\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n",
+      ),
+      false,
+    );
+    assert.equal(
+      looksLikeExperimentConfig("/p/deploy.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"),
+      false,
+    );
   });
   it("a run's copy of the configs (<ws>/configs beside <ws>/logs) is not offered to run", () => {
     const ws = path.join(tmp, "run-ws");
     fs.mkdirSync(path.join(ws, "configs"), { recursive: true });
-    for (const f of ["env.yaml", "experiment.yaml", "base.yaml", "trials.yaml"]) fs.writeFileSync(path.join(ws, "configs", f), "{}\n");
+    for (const f of ["env.yaml", "experiment.yaml", "base.yaml", "trials.yaml"])
+      fs.writeFileSync(path.join(ws, "configs", f), "{}\n");
     assert.equal(isConfigFolder(path.join(ws, "configs")), true, "without logs/ it could be the user's own folder");
     fs.mkdirSync(path.join(ws, "logs"));
     assert.equal(isConfigFolder(path.join(ws, "configs")), false);
@@ -127,8 +149,13 @@ describe("resolveExecutable", () => {
     const dir = fs.mkdtempSync(path.join(tmp, "bin-"));
     fs.writeFileSync(path.join(dir, "tool"), "#!/bin/sh\n", { mode: 0o755 });
     fs.writeFileSync(path.join(dir, "plain"), "not executable\n", { mode: 0o644 });
-    assert.deepEqual(resolveExecutable("tool", { platform: "linux", env: { PATH: `.:${dir}` } }), { path: path.join(dir, "tool") });
-    assert.ok("error" in resolveExecutable("plain", { platform: "linux", env: { PATH: dir } }), "not executable: not taken");
+    assert.deepEqual(resolveExecutable("tool", { platform: "linux", env: { PATH: `.:${dir}` } }), {
+      path: path.join(dir, "tool"),
+    });
+    assert.ok(
+      "error" in resolveExecutable("plain", { platform: "linux", env: { PATH: dir } }),
+      "not executable: not taken",
+    );
     assert.ok("error" in resolveExecutable("tool", { platform: "linux", env: { PATH: "." } }));
     assert.ok("error" in resolveExecutable("bin/tool", { platform: "linux", env: { PATH: dir } }));
   });

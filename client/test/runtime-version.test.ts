@@ -31,12 +31,22 @@ describe("readRuntimeVersion", () => {
     const old = standIn("old", "process.stderr.write(\"expman: unknown command 'version'.\\n\"); process.exit(2);\n");
     const c = await readRuntimeVersion(node, old);
     assert.equal(c.info, undefined);
-    assert.deepEqual(c.mismatches, [`events none (needs ${PROTOCOLS.events})`, `control none (needs ${PROTOCOLS.control})`, `query none (needs ${PROTOCOLS.query})`]);
-    assert.match(incompatibleMessage(old, c), /installed in this workspace \(0\.0\.1, .*old\).*events none.*Install Runtime in Workspace/);
+    assert.deepEqual(c.mismatches, [
+      `events none (needs ${PROTOCOLS.events})`,
+      `control none (needs ${PROTOCOLS.control})`,
+      `query none (needs ${PROTOCOLS.query})`,
+    ]);
+    assert.match(
+      incompatibleMessage(old, c),
+      /installed in this workspace \(0\.0\.1, .*old\).*events none.*Install Runtime in Workspace/,
+    );
   });
 
   it("a runtime of another events version is named with what it speaks and what is needed", async () => {
-    const newer = standIn("newer", `console.log(JSON.stringify({ runtime: "9.0.0", protocols: { events: ${PROTOCOLS.events + 1}, control: ${PROTOCOLS.control}, query: ${PROTOCOLS.query} } }));\n`);
+    const newer = standIn(
+      "newer",
+      `console.log(JSON.stringify({ runtime: "9.0.0", protocols: { events: ${PROTOCOLS.events + 1}, control: ${PROTOCOLS.control}, query: ${PROTOCOLS.query} } }));\n`,
+    );
     const c = await readRuntimeVersion(node, newer);
     assert.deepEqual(c.mismatches, [`events ${PROTOCOLS.events + 1} (needs ${PROTOCOLS.events})`]);
     assert.match(incompatibleMessage(newer, c), /\(9\.0\.0, /);

@@ -30,10 +30,17 @@ describe("scaffold", () => {
     p.start();
     const outcome = await p.done;
     assert.equal(outcome.exitCode, 0, outcome.stderrTail);
-    assert.deepEqual(outcome.runs.map((x) => `${x.trial}-${x.repeat}:${x.status}`), ["small_lr-0:SUCCESS", "small_lr-1:SUCCESS", "big_lr-0:SUCCESS"]);
+    assert.deepEqual(
+      outcome.runs.map((x) => `${x.trial}-${x.repeat}:${x.status}`),
+      ["small_lr-0:SUCCESS", "small_lr-1:SUCCESS", "big_lr-0:SUCCESS"],
+    );
     assert.ok(fs.existsSync(path.join(tmp, "runs", "first-try", "artifacts", "experiment.db")));
     const ckpt = path.join(tmp, "runs", "first-try", "small_lr", "small_lr-0", "artifacts", "checkpoint-final");
-    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(ckpt, "utf8"))).sort(), ["b", "w"], "the model saved as JSON");
+    assert.deepEqual(
+      Object.keys(JSON.parse(fs.readFileSync(ckpt, "utf8"))).sort(),
+      ["b", "w"],
+      "the model saved as JSON",
+    );
   });
 
   it("refuses to overwrite: nothing is written when a file exists", () => {

@@ -54,35 +54,54 @@ describe("TreeModel: experiment- and trial-level artifacts", () => {
     const model = new TreeModel(query);
     const [exp] = await model.roots([db]);
     const children = await model.children(exp);
-    assert.deepEqual(children.map((n) => [n.kind, model.present(n).label]), [
-      ["trial", "a"],
-      ["trial", "b"],
-      ["artifacts", "Artifacts"],
-    ]);
+    assert.deepEqual(
+      children.map((n) => [n.kind, model.present(n).label]),
+      [
+        ["trial", "a"],
+        ["trial", "b"],
+        ["artifacts", "Artifacts"],
+      ],
+    );
     const group = children[2];
     assert.equal(model.present(group).description, "1");
     const [figure] = await model.children(group);
     const p = model.present(figure);
-    assert.deepEqual([p.label, p.description, p.contextValue, p.collapsible], ["summary.png", "figure", "artifact", "none"]);
+    assert.deepEqual(
+      [p.label, p.description, p.contextValue, p.collapsible],
+      ["summary.png", "figure", "artifact", "none"],
+    );
     assert.match(p.tooltip, /experiment artifact/);
     assert.equal((figure as Extract<TreeNode, { kind: "artifact" }>).artifact.path, path.join(ws, "summary.png"));
 
     const a = await model.children(children[0]);
-    assert.deepEqual(a.map((n) => [n.kind, model.present(n).label]), [
-      ["run", "a-0"],
-      ["artifacts", "Artifacts"],
-    ]);
-    assert.deepEqual((await model.children(a[1])).map((n) => [model.present(n).label, model.present(n).description]), [["config.yaml", "config"]]);
+    assert.deepEqual(
+      a.map((n) => [n.kind, model.present(n).label]),
+      [
+        ["run", "a-0"],
+        ["artifacts", "Artifacts"],
+      ],
+    );
+    assert.deepEqual(
+      (await model.children(a[1])).map((n) => [model.present(n).label, model.present(n).description]),
+      [["config.yaml", "config"]],
+    );
     // Trial b has only a run-level artifact: no group (that one belongs to the run).
-    assert.deepEqual((await model.children(children[1])).map((n) => n.kind), ["run"]);
+    assert.deepEqual(
+      (await model.children(children[1])).map((n) => n.kind),
+      ["run"],
+    );
   });
 
   it("when the artifacts cannot be listed, an error item says so and the trials still show", async () => {
-    const failing: Query = (m, p) => (m === "artifacts.list" ? Promise.reject(new Error("artifacts.list: boom")) : query(m, p));
+    const failing: Query = (m, p) =>
+      m === "artifacts.list" ? Promise.reject(new Error("artifacts.list: boom")) : query(m, p);
     const model = new TreeModel(failing);
     const [exp] = await model.roots([db]);
     const children = await model.children(exp);
-    assert.deepEqual(children.map((n) => n.kind), ["trial", "trial", "message"]);
+    assert.deepEqual(
+      children.map((n) => n.kind),
+      ["trial", "trial", "message"],
+    );
     assert.match(model.present(children[2]).tooltip, /boom/);
   });
 });

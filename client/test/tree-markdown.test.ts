@@ -35,7 +35,13 @@ describe("tooltip Markdown", () => {
       throw new Error("not used");
     });
     const path = "/ws/``](command:x)`/ckpt.json";
-    const node = { kind: "checkpoint", id: "c", db: "/d.db", run: {}, checkpoint: { path, final: true, epoch: null, metrics: {}, exists: true } } as unknown as TreeNode;
+    const node = {
+      kind: "checkpoint",
+      id: "c",
+      db: "/d.db",
+      run: {},
+      checkpoint: { path, final: true, epoch: null, metrics: {}, exists: true },
+    } as unknown as TreeNode;
     const tooltip = model.present(node).tooltip;
     assert.ok(tooltip.includes(mdCode(path)), tooltip);
     assert.ok(tooltip.includes("```"), "fence longer than the path's backtick run");

@@ -12,7 +12,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import { chromiumAvailable, launch, newHarnessPage, type Browser, type HarnessPage } from "../../test/webview/harness/browser";
+import {
+  chromiumAvailable,
+  launch,
+  newHarnessPage,
+  type Browser,
+  type HarnessPage,
+} from "../../test/webview/harness/browser";
 
 const ARTIFACTS = join(__dirname, "../../test/artifacts");
 const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
@@ -21,9 +27,18 @@ let server: HarnessServer;
 let browser: Browser;
 
 /** Colour of runs 1..3 in the harness theme (runColor: orange, green, red). */
-const RUN_RGB: Record<number, [number, number, number]> = { 1: [0xd1, 0x86, 0x16], 2: [0x89, 0xd1, 0x85], 3: [0xf1, 0x4c, 0x4c] };
+const RUN_RGB: Record<number, [number, number, number]> = {
+  1: [0xd1, 0x86, 0x16],
+  2: [0x89, 0xd1, 0x85],
+  3: [0xf1, 0x4c, 0x4c],
+};
 
-async function open(scenario: string, args: unknown[] = [], selection: unknown = { kind: "experiment", experimentId: 1 }, options: { reduce?: boolean } = {}): Promise<HarnessPage> {
+async function open(
+  scenario: string,
+  args: unknown[] = [],
+  selection: unknown = { kind: "experiment", experimentId: 1 },
+  options: { reduce?: boolean } = {},
+): Promise<HarnessPage> {
   const hp = await newHarnessPage(browser.context, server.url);
   await hp.page.evaluate(
     ({ scenario, args, selection, reduce }) => {
@@ -37,13 +52,19 @@ async function open(scenario: string, args: unknown[] = [], selection: unknown =
 }
 
 async function waitDrawn(page: Page, chart: string): Promise<void> {
-  await page.waitForFunction((id) => ((window as any).__metrics.chartState().find((c: any) => c.id === id)?.drawnPoints ?? 0) > 0, chart, { timeout: 20_000 });
+  await page.waitForFunction(
+    (id) => ((window as any).__metrics.chartState().find((c: any) => c.id === id)?.drawnPoints ?? 0) > 0,
+    chart,
+    { timeout: 20_000 },
+  );
   await settle(page);
 }
 
 /** Two animation frames: pending redraws (rAF) and uPlot's microtask draw have happened. */
 async function settle(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+  await page.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
+  );
 }
 
 /** Counts canvas pixels close to each run's colour (the drawn lines). */
@@ -56,7 +77,13 @@ async function colourCounts(page: Page, chart: string): Promise<Record<number, n
       for (const [id, [r, g, b]] of Object.entries(colours) as [string, number[]][]) {
         let n = 0;
         for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3] > 200 && Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24) n++;
+          if (
+            data[i + 3] > 200 &&
+            Math.abs(data[i] - r) < 24 &&
+            Math.abs(data[i + 1] - g) < 24 &&
+            Math.abs(data[i + 2] - b) < 24
+          )
+            n++;
         }
         out[Number(id)] = n;
       }
@@ -77,7 +104,9 @@ async function canvasHash(page: Page, chart: string): Promise<string> {
 }
 
 async function notices(page: Page): Promise<string> {
-  return page.evaluate(() => [...document.querySelectorAll(".notice, .chart-notice")].map((e) => e.textContent).join("\n"));
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".notice, .chart-notice")].map((e) => e.textContent).join("\n"),
+  );
 }
 
 describe("metrics webview in Chromium", { skip }, () => {
@@ -98,7 +127,11 @@ describe("metrics webview in Chromium", { skip }, () => {
     const counts = await colourCounts(page, "batch:train/loss");
     for (const id of [1, 2, 3]) assert.ok(counts[id] > 200, `run ${id} drawn: ${JSON.stringify(counts)}`);
     assert.equal(await page.locator(".runs-table tbody tr").count(), 3);
-    assert.equal(await page.locator('[data-chart="epoch:val/acc"] .marker').count(), 3, "checkpoint markers on the epoch chart");
+    assert.equal(
+      await page.locator('[data-chart="epoch:val/acc"] .marker').count(),
+      3,
+      "checkpoint markers on the epoch chart",
+    );
     assert.deepEqual(await page.locator(".group h2").allTextContents(), ["train", "val"]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "webview-harness.png"), fullPage: true });
@@ -124,7 +157,10 @@ describe("metrics webview in Chromium", { skip }, () => {
     const chartEl = page.locator('[data-chart="batch:train/loss"]');
     assert.equal(await chartEl.getAttribute("data-x-range"), zoomed.join(","));
     const summary = await page.locator(`#${await chartEl.getAttribute("aria-describedby")}`).textContent();
-    assert.match(summary!, /^train\/loss \(batch\); step \d+(\.\d+)? to \d+(\.\d+)? \(zoomed\); smoothing 0\.\d\d; .+: \d+ points drawn, last smoothed value /);
+    assert.match(
+      summary!,
+      /^train\/loss \(batch\); step \d+(\.\d+)? to \d+(\.\d+)? \(zoomed\); smoothing 0\.\d\d; .+: \d+ points drawn, last smoothed value /,
+    );
     await over.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
     await settle(page);
     assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
@@ -233,7 +269,10 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => (window as any).__harness.source.revealed.length === 2);
     const revealed = await page.evaluate(() => (window as any).__harness.source.revealed);
-    assert.deepEqual(revealed.map((r: any) => r.path), ["/ws/ck/run1/epoch20.pt", "/ws/ck/run3/epoch20.pt"]);
+    assert.deepEqual(
+      revealed.map((r: any) => r.path),
+      ["/ws/ck/run1/epoch20.pt", "/ws/ck/run3/epoch20.pt"],
+    );
     await page.close();
   });
 
@@ -245,10 +284,22 @@ describe("metrics webview in Chromium", { skip }, () => {
         ({ from, count }) => {
           const h = (window as any).__harness;
           for (const id of [1, 2, 3]) {
-            const points = Array.from({ length: count }, (_, k) => ({ key: "train/loss", scope: "batch", step: from + k, value: 0.5 + Math.sin(from + k) * 0.1, time: Date.now() }));
+            const points = Array.from({ length: count }, (_, k) => ({
+              key: "train/loss",
+              scope: "batch",
+              step: from + k,
+              value: 0.5 + Math.sin(from + k) * 0.1,
+              time: Date.now(),
+            }));
             h.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: `run-${id}` }, points });
           }
-          h.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: "run-1" }, points: [{ key: "custom/new_key", scope: "batch", step: 1, value: 3, time: Date.now() }] });
+          h.emit({
+            v: 1,
+            t: Date.now(),
+            kind: "metrics",
+            ids: { run: "run-1" },
+            points: [{ key: "custom/new_key", scope: "batch", step: 1, value: 3, time: Date.now() }],
+          });
         },
         { from, count },
       );
@@ -266,7 +317,9 @@ describe("metrics webview in Chromium", { skip }, () => {
     assert.equal(maxX, 1500, "run 1 holds the 500 appended points");
     const range = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
     assert.equal(range[1], 1499, "the x axis follows the newest step");
-    const appends = await page.evaluate(() => (window as any).__harness.toWebview.filter((m: any) => m.type === "append").length);
+    const appends = await page.evaluate(
+      () => (window as any).__harness.toWebview.filter((m: any) => m.type === "append").length,
+    );
     assert.ok(appends <= 3, `coalesced into few messages (${appends})`);
     // Zoom, then more live points: the zoom range stays.
     await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").setZoom([100, 200]));
@@ -288,9 +341,30 @@ describe("metrics webview in Chromium", { skip }, () => {
     assert.match(text, /single #0: a single point/);
     const single = await colourCounts(page, "epoch:val/acc");
     assert.ok(single[3] > 4, `the single point is drawn as a dot: ${JSON.stringify(single)}`);
-    await page.evaluate(() => (window as any).__harness.sendRaw({ type: "series", requestId: 1, series: [{ runId: 1, key: "x", scope: "batch", steps: [1, "two"], values: [1, 2], times: [0, 0], totalPoints: 2, downsampled: false }], errors: [] }));
+    await page.evaluate(() =>
+      (window as any).__harness.sendRaw({
+        type: "series",
+        requestId: 1,
+        series: [
+          {
+            runId: 1,
+            key: "x",
+            scope: "batch",
+            steps: [1, "two"],
+            values: [1, 2],
+            times: [0, 0],
+            totalPoints: 2,
+            downsampled: false,
+          },
+        ],
+        errors: [],
+      }),
+    );
     await page.waitForFunction(() => (window as any).__harness.fromWebview.some((m: any) => m.type === "webviewError"));
-    assert.match(await notices(page), /Ignored a message from the extension: series.series\[0\].steps\[1\]: expected a number, got string/);
+    assert.match(
+      await notices(page),
+      /Ignored a message from the extension: series.series\[0\].steps\[1\]: expected a number, got string/,
+    );
     // Still usable: a setting change redraws.
     const before = await canvasHash(page, "batch:train/loss");
     await page.locator("#log-y").check();
@@ -318,14 +392,15 @@ describe("metrics webview in Chromium", { skip }, () => {
       let found = 0;
       for (let y = 0; y < h * 0.3; y++) {
         const row = ctx.getImageData(0, y, c.width, 1).data;
-        for (let i = 0; i < row.length; i += 4) if (row[i] > 150 && row[i + 1] > 100 && row[i + 2] < 80 && row[i + 3] > 200) found++;
+        for (let i = 0; i < row.length; i += 4)
+          if (row[i] > 150 && row[i + 1] > 100 && row[i + 2] < 80 && row[i + 3] > 200) found++;
       }
       return found;
     });
     assert.ok(topRows > 0, "the spike is drawn near the top of the chart");
     await page.locator("#filter").fill("nothing-matches");
     await page.waitForSelector(".empty");
-    assert.match(await page.locator(".empty").textContent() ?? "", /No metric key matches/);
+    assert.match((await page.locator(".empty").textContent()) ?? "", /No metric key matches/);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -340,7 +415,10 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.waitForFunction(() => (window as any).__harness.source.queries.length === 2);
     const zoomQuery = await page.evaluate(() => (window as any).__harness.source.queries[1]);
     assert.equal(zoomQuery.buckets, 2000);
-    assert.ok(zoomQuery.minStep <= 500_000 && zoomQuery.maxStep >= 501_000 && zoomQuery.maxStep < 510_000, JSON.stringify(zoomQuery));
+    assert.ok(
+      zoomQuery.minStep <= 500_000 && zoomQuery.maxStep >= 501_000 && zoomQuery.maxStep < 510_000,
+      JSON.stringify(zoomQuery),
+    );
     // The detail has every point of the range (1,001 steps plus neighbours), not the overview's few.
     await page.waitForFunction(() => (window as any).__metrics.chartState()[0].drawnPoints >= 1001);
     await page.close();
@@ -370,11 +448,14 @@ describe("metrics webview in Chromium", { skip }, () => {
     const hp = await newHarnessPage(browser.context, server.url);
     await hp.page.evaluate(() => {
       const h = (window as any).__harness;
-      const series = Array.from({ length: 60 }, (_, k) => h.syntheticSeries(`custom/metric_${String(k).padStart(2, "0")}`, 2000, { seed: k + 1, custom: true }));
+      const series = Array.from({ length: 60 }, (_, k) =>
+        h.syntheticSeries(`custom/metric_${String(k).padStart(2, "0")}`, 2000, { seed: k + 1, custom: true }),
+      );
       h.start({ kind: "runs", runIds: [1] }, [{ summary: h.summary(1), series, checkpoints: [] }]);
     });
     await waitDrawn(hp.page, "batch:custom/metric_00");
-    const drawn = async () => hp.page.evaluate(() => (window as any).__metrics.chartState().filter((c: any) => c.drawnPoints > 0).length);
+    const drawn = async () =>
+      hp.page.evaluate(() => (window as any).__metrics.chartState().filter((c: any) => c.drawnPoints > 0).length);
     const first = await drawn();
     assert.ok(first > 0 && first < 60, `drawn at first: ${first}`);
     await hp.page.locator('[data-chart="batch:custom/metric_59"]').scrollIntoViewIfNeeded();
@@ -391,13 +472,25 @@ describe("metrics webview in Chromium", { skip }, () => {
     await page.locator('[data-chart="batch:train/loss"] button', { hasText: "PNG" }).click();
     await page.waitForFunction(() => (window as any).__harness.exports.length === 3);
     const exports = await page.evaluate(() => (window as any).__harness.exports);
-    assert.deepEqual(exports.map((e: any) => e.format), ["csv", "json", "png"]);
-    const csv = await page.evaluate(() => (window as any).__harness.fromWebview.find((m: any) => m.type === "export" && m.format === "csv").content as string);
+    assert.deepEqual(
+      exports.map((e: any) => e.format),
+      ["csv", "json", "png"],
+    );
+    const csv = await page.evaluate(
+      () =>
+        (window as any).__harness.fromWebview.find((m: any) => m.type === "export" && m.format === "csv")
+          .content as string,
+    );
     // 3 runs x 300 batch points + 3 runs x 50 epoch points, plus the header.
     assert.equal(csv.trim().split("\n").length, 1 + 3 * 300 + 3 * 50);
     assert.equal(csv.split("\n")[0], "metric,scope,run_id,run,step,time,wall_time_iso,value,smoothed");
-    assert.ok(csv.includes("\ntrain/loss,batch,1,trial-1 #0,0,") && csv.includes("\nval/acc,epoch,1,trial-1 #0,0,"), "each row names its scope");
-    await page.waitForFunction(() => /Saved \/tmp\/.+\.csv/.test(document.querySelector(".notices")?.textContent ?? ""));
+    assert.ok(
+      csv.includes("\ntrain/loss,batch,1,trial-1 #0,0,") && csv.includes("\nval/acc,epoch,1,trial-1 #0,0,"),
+      "each row names its scope",
+    );
+    await page.waitForFunction(() =>
+      /Saved \/tmp\/.+\.csv/.test(document.querySelector(".notices")?.textContent ?? ""),
+    );
     assert.ok(exports[2].bytes > 1000, "a real PNG");
     await page.close();
   });
@@ -407,7 +500,11 @@ describe("metrics webview in Chromium", { skip }, () => {
     await waitDrawn(page, "batch:train/loss");
     await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
     await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
-    assert.deepEqual(await page.locator(".runs-table tbody th").allTextContents(), ["trial-3 #0", "trial-2 #0", "trial-1 #0"]);
+    assert.deepEqual(await page.locator(".runs-table tbody th").allTextContents(), [
+      "trial-3 #0",
+      "trial-2 #0",
+      "trial-1 #0",
+    ]);
     await page.locator("#only-differing").check();
     const headers = await page.locator(".runs-table thead button").allTextContents();
     assert.ok(headers.includes("lr") && !headers.includes("batch"), headers.join(","));
@@ -416,7 +513,8 @@ describe("metrics webview in Chromium", { skip }, () => {
     const counts = await colourCounts(page, "batch:train/loss");
     assert.ok(counts[1] < 20 && counts[3] > 100, JSON.stringify(counts));
     // Every run hidden: empty charts that say so, no errors; "Plot all" brings them back.
-    for (const id of [2, 3]) await page.locator(`.runs-table tbody tr[data-run="${id}"] input[type="checkbox"]`).uncheck();
+    for (const id of [2, 3])
+      await page.locator(`.runs-table tbody tr[data-run="${id}"] input[type="checkbox"]`).uncheck();
     await settle(page);
     assert.match(await notices(page), /No visible run logs this metric/);
     await page.locator("button", { hasText: "Plot all" }).click();

@@ -12,7 +12,10 @@ function setup(runIds = [1, 2]) {
   for (const id of runIds) {
     source.add({
       summary: summary(id, { status: "RUNNING" }),
-      series: [syntheticSeries("train/loss", 1000, { seed: id }), syntheticSeries("val/acc", 10, { scope: "epoch", seed: id })],
+      series: [
+        syntheticSeries("train/loss", 1000, { seed: id }),
+        syntheticSeries("val/acc", 10, { scope: "epoch", seed: id }),
+      ],
       checkpoints: [{ id: 100 + id, runId: id, epoch: 3, path: `/ck/${id}.pt`, final: false, time: 0, metrics: {} }],
     });
   }
@@ -44,7 +47,13 @@ test("ready: the controller sends init (runs with keys, settings) and checkpoint
   const init = sent.find((m) => m.type === "init");
   assert.ok(init && init.type === "init");
   assert.equal(init.runs.length, 2);
-  assert.deepEqual(init.runs[0].keys.map((k) => [k.key, k.scope, k.count]), [["train/loss", "batch", 1000], ["val/acc", "epoch", 10]]);
+  assert.deepEqual(
+    init.runs[0].keys.map((k) => [k.key, k.scope, k.count]),
+    [
+      ["train/loss", "batch", 1000],
+      ["val/acc", "epoch", 10],
+    ],
+  );
   assert.equal(init.settings.smoothing, 0.6);
   assert.equal(sent.filter((m) => m.type === "checkpoints").length, 2);
   controller.dispose();
@@ -87,7 +96,11 @@ test("live metrics are coalesced into one append of only new points; NaN travels
   const { controller, sent, source } = setup();
   await controller.receive({ type: "ready" });
   // The webview fetched the whole series up to step 999: live repeats of it are not re-sent.
-  await controller.receive({ type: "requestSeries", requestId: 1, queries: [{ runId: 1, key: "train/loss", scope: "batch" }] });
+  await controller.receive({
+    type: "requestSeries",
+    requestId: 1,
+    queries: [{ runId: 1, key: "train/loss", scope: "batch" }],
+  });
   const ev = (run: string, steps: number[], value: number | string = 0.5): MetricsEvent => ({
     v: 1,
     t: 0,
@@ -115,7 +128,13 @@ test("live metrics are coalesced into one append of only new points; NaN travels
 test("live points that arrive before the webview is ready are not lost: they follow the first listing", async () => {
   const { controller, sent, source } = setup();
   // The run logs while the panel is still loading: the database snapshot may not hold these yet.
-  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-1" }, points: [1000, 1001].map((step) => ({ key: "train/loss", scope: "batch", step, value: 0.25, time: 1 })) });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "metrics",
+    ids: { run: "run-1" },
+    points: [1000, 1001].map((step) => ({ key: "train/loss", scope: "batch", step, value: 0.25, time: 1 })),
+  });
   await controller.receive({ type: "ready" });
   await wait(60);
   const appends = sent.filter((m) => m.type === "append");
@@ -130,8 +149,25 @@ test("a lifecycle event refreshes the run list; a checkpoint event re-sends chec
   const { controller, sent, source } = setup();
   await controller.receive({ type: "ready" });
   source.runs.get(1)!.summary.status = "SUCCESS";
-  source.emit({ v: 1, t: 0, kind: "lifecycle", phase: "end", level: "trial_run", ids: { run: "run-1" }, status: "SUCCESS" });
-  source.emit({ v: 1, t: 0, kind: "checkpoint", ids: { run: "run-1" }, path: "/ck/x.pt", epoch: 4, final: true, metrics: {} });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "lifecycle",
+    phase: "end",
+    level: "trial_run",
+    ids: { run: "run-1" },
+    status: "SUCCESS",
+  });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "checkpoint",
+    ids: { run: "run-1" },
+    path: "/ck/x.pt",
+    epoch: 4,
+    final: true,
+    metrics: {},
+  });
   await wait(700);
   const runs = sent.filter((m) => m.type === "runs");
   assert.equal(runs.length, 1);
@@ -143,7 +179,12 @@ test("a lifecycle event refreshes the run list; a checkpoint event re-sends chec
 test("exports go through saveFile (PNG decoded from base64); reveal reaches the data source", async () => {
   const { controller, sent, saved, source } = setup();
   await controller.receive({ type: "export", format: "csv", suggestedName: "m.csv", content: "a,b\n" });
-  await controller.receive({ type: "export", format: "png", suggestedName: "m.png", content: Buffer.from([137, 80, 78, 71]).toString("base64") });
+  await controller.receive({
+    type: "export",
+    format: "png",
+    suggestedName: "m.png",
+    content: Buffer.from([137, 80, 78, 71]).toString("base64"),
+  });
   assert.equal(new TextDecoder().decode(saved[0].bytes), "a,b\n");
   assert.deepEqual(Array.from(saved[1].bytes), [137, 80, 78, 71]);
   assert.ok(sent.some((m) => m.type === "notice" && m.message === "Saved /out/m.png"));
@@ -166,7 +207,13 @@ test("dispose stops live forwarding", async () => {
   const { controller, sent, source } = setup();
   await controller.receive({ type: "ready" });
   controller.dispose();
-  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-1" }, points: [{ key: "k", scope: "batch", step: 1, value: 1, time: 0 }] });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "metrics",
+    ids: { run: "run-1" },
+    points: [{ key: "k", scope: "batch", step: 1, value: 1, time: 0 }],
+  });
   await wait(50);
   assert.equal(sent.filter((m) => m.type === "append").length, 0);
 });
@@ -183,7 +230,13 @@ test("coalescer: run-scope points without a step are numbered; flush timer batch
 });
 
 test("HTML: strict CSP with a nonce, no inline allowances, script carries the nonce", () => {
-  const html = panelHtml({ cspSource: "vscode-resource:", scriptUri: "s.js", styleUri: "s.css", title: "<x>", nonce: "abc" });
+  const html = panelHtml({
+    cspSource: "vscode-resource:",
+    scriptUri: "s.js",
+    styleUri: "s.css",
+    title: "<x>",
+    nonce: "abc",
+  });
   const csp = contentSecurityPolicy("vscode-resource:", "abc");
   assert.match(csp, /^default-src 'none'/);
   assert.match(csp, /script-src 'nonce-abc'/);
@@ -205,12 +258,18 @@ test("series queries run at most 8 at a time and every one is answered, in order
     running--;
     return original(q);
   };
-  const queries = Array.from({ length: 30 }, (_, i) => ({ runId: (i % 2) + 1, key: i % 3 === 0 ? "val/acc" : "train/loss" }));
+  const queries = Array.from({ length: 30 }, (_, i) => ({
+    runId: (i % 2) + 1,
+    key: i % 3 === 0 ? "val/acc" : "train/loss",
+  }));
   await controller.receive({ type: "requestSeries", requestId: 3, queries });
   const reply = sent.find((m) => m.type === "series");
   assert.ok(reply && reply.type === "series");
   assert.equal(reply.series.length, 30);
-  assert.deepEqual(reply.series.map((s) => s.key), queries.map((q) => q.key));
+  assert.deepEqual(
+    reply.series.map((s) => s.key),
+    queries.map((q) => q.key),
+  );
   assert.ok(peak <= 8, `peak ${peak}`);
   controller.dispose();
 });
@@ -229,13 +288,27 @@ test("a new run of the experiment: its first metrics are held until the run list
   await controller.receive({ type: "ready" });
   // Run 2 starts: metrics arrive before the panel's run list has it.
   source.emit({ v: 1, t: 0, kind: "lifecycle", phase: "start", level: "trial_run", ids: { run: "run-2" } });
-  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-2" }, points: [{ key: "loss", scope: "batch", step: 0, value: 1, time: 0 }] });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "metrics",
+    ids: { run: "run-2" },
+    points: [{ key: "loss", scope: "batch", step: 0, value: 1, time: 0 }],
+  });
   source.add({ summary: summary(2), series: [], checkpoints: [] });
-  source.emit({ v: 1, t: 0, kind: "metrics", ids: { run: "run-2" }, points: [{ key: "loss", scope: "batch", step: 1, value: 2, time: 0 }] });
+  source.emit({
+    v: 1,
+    t: 0,
+    kind: "metrics",
+    ids: { run: "run-2" },
+    points: [{ key: "loss", scope: "batch", step: 1, value: 2, time: 0 }],
+  });
   await wait(700);
   const runs = sent.find((m) => m.type === "runs");
   assert.ok(runs && runs.type === "runs" && runs.runs.some((r) => r.summary.id === 2));
-  const appended = sent.flatMap((m) => (m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : []));
+  const appended = sent.flatMap((m) =>
+    m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : [],
+  );
   assert.deepEqual(appended, [0, 1]);
   controller.dispose();
 });

@@ -46,7 +46,9 @@ async function held(page: Page): Promise<Held[]> {
 }
 
 async function chartsDrawn(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(() => Object.fromEntries((window as any).__metrics.chartState().map((c: any) => [c.id, c.drawnPoints])));
+  return page.evaluate(() =>
+    Object.fromEntries((window as any).__metrics.chartState().map((c: any) => [c.id, c.drawnPoints])),
+  );
 }
 
 /** A hash of each chart's canvas pixels ("none" when the chart has no canvas). */
@@ -74,7 +76,9 @@ async function canvasHashes(page: Page): Promise<Record<string, string>> {
 }
 
 async function settle(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+  await page.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
+  );
 }
 
 /**
@@ -95,7 +99,14 @@ async function liveExperiment(page: Page, runs: number, epochs: number, batches:
         for (let epoch = 0; epoch < epochs; epoch++) {
           for (let b = 0; b < batches; b += 10) {
             const points = [];
-            for (let k = 0; k < 10; k++, step++) points.push({ key: "train_loss", scope: "batch", step, value: 1 / (1 + step / 50) + run / 100 + (step % 7) / 1000, time: (t += 5) });
+            for (let k = 0; k < 10; k++, step++)
+              points.push({
+                key: "train_loss",
+                scope: "batch",
+                step,
+                value: 1 / (1 + step / 50) + run / 100 + (step % 7) / 1000,
+                time: (t += 5),
+              });
             h.log(run, points);
             await sleep(8);
           }
@@ -133,17 +144,27 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
     }, EXPERIMENT);
     await liveExperiment(live.page, 3, 4, 60);
     // The last refresh (500 ms after the last lifecycle event) and fetches settle.
-    await live.page.waitForFunction(() => {
-      const h = (window as any).__harness;
-      const runs = h.toWebview.filter((m: any) => m.type === "runs" || m.type === "init").pop();
-      return runs && runs.runs.length === 3 && runs.runs.every((r: any) => r.summary.status === "SUCCESS");
-    }, undefined, { timeout: 10_000 });
+    await live.page.waitForFunction(
+      () => {
+        const h = (window as any).__harness;
+        const runs = h.toWebview.filter((m: any) => m.type === "runs" || m.type === "init").pop();
+        return runs && runs.runs.length === 3 && runs.runs.every((r: any) => r.summary.status === "SUCCESS");
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     await new Promise((r) => setTimeout(r, 600));
     await settle(live.page);
     const stored = await live.page.evaluate(() =>
       [...(window as any).__harness.source.runs.values()].map((r: any) => ({
         summary: r.summary,
-        series: r.series.map((s: any) => ({ key: s.key, scope: s.scope, steps: Array.from(s.steps), values: Array.from(s.values), times: Array.from(s.times) })),
+        series: r.series.map((s: any) => ({
+          key: s.key,
+          scope: s.scope,
+          steps: Array.from(s.steps),
+          values: Array.from(s.values),
+          times: Array.from(s.times),
+        })),
         checkpoints: r.checkpoints,
       })),
     );
@@ -154,30 +175,51 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
         const h = (window as any).__harness;
         const runs = stored.map((r: any) => ({
           ...r,
-          series: r.series.map((s: any) => ({ ...s, steps: Float64Array.from(s.steps), values: Float64Array.from(s.values), times: Float64Array.from(s.times) })),
+          series: r.series.map((s: any) => ({
+            ...s,
+            steps: Float64Array.from(s.steps),
+            values: Float64Array.from(s.values),
+            times: Float64Array.from(s.times),
+          })),
         }));
         h.start(selection, runs);
       },
       { selection: EXPERIMENT, stored },
     );
-    await later.page.waitForFunction(() => (window as any).__metrics.chartState().length === 4 && (window as any).__metrics.chartState().every((c: any) => c.drawnPoints > 0), undefined, { timeout: 10_000 });
+    await later.page.waitForFunction(
+      () =>
+        (window as any).__metrics.chartState().length === 4 &&
+        (window as any).__metrics.chartState().every((c: any) => c.drawnPoints > 0),
+      undefined,
+      { timeout: 10_000 },
+    );
     await settle(later.page);
 
     const a = await held(live.page);
     const b = await held(later.page);
-    assert.deepEqual(a.map((s) => `${s.id}:${s.steps.length}`), b.map((s) => `${s.id}:${s.steps.length}`));
+    assert.deepEqual(
+      a.map((s) => `${s.id}:${s.steps.length}`),
+      b.map((s) => `${s.id}:${s.steps.length}`),
+    );
     assert.equal(a.length, 3 * 4, "3 runs x (batch train_loss, epoch train_loss, epoch val_loss, run test_loss)");
     assert.deepEqual(a, b, "same points, step for step");
     // Every chart draws every run: nothing collapsed to an empty header.
     const drawnLive = await chartsDrawn(live.page);
     assert.deepEqual(drawnLive, await chartsDrawn(later.page));
-    assert.deepEqual(Object.keys(drawnLive).sort(), ["batch:train_loss", "epoch:train_loss", "epoch:val_loss", "run:test_loss"]);
+    assert.deepEqual(Object.keys(drawnLive).sort(), [
+      "batch:train_loss",
+      "epoch:train_loss",
+      "epoch:val_loss",
+      "run:test_loss",
+    ]);
     for (const [id, n] of Object.entries(drawnLive)) assert.ok(n > 0, `${id} draws points`);
     // Drawn the same, pixel for pixel (a chart broken mid-run keeps an empty or stale canvas).
     assert.deepEqual(await canvasHashes(live.page), await canvasHashes(later.page));
     assert.deepEqual(live.errors, [], "no script errors in the live panel");
     assert.deepEqual(later.errors, []);
-    const webviewErrors = await live.page.evaluate(() => (window as any).__harness.fromWebview.filter((m: any) => m.type === "webviewError").map((m: any) => m.message));
+    const webviewErrors = await live.page.evaluate(() =>
+      (window as any).__harness.fromWebview.filter((m: any) => m.type === "webviewError").map((m: any) => m.message),
+    );
     assert.deepEqual(webviewErrors, []);
     await live.page.close();
     await later.page.close();
@@ -200,7 +242,9 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
         await new Promise((r) => setTimeout(r, 100));
       }
     });
-    await page.waitForFunction(() => document.querySelector(".runs-table")?.textContent?.includes("0.89"), undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.querySelector(".runs-table")?.textContent?.includes("0.89"), undefined, {
+      timeout: 5_000,
+    });
     const status = await page.locator('.runs-table tbody tr[data-run="1"]').textContent();
     assert.match(status ?? "", /RUNNING/);
     assert.deepEqual(errors, []);

@@ -37,9 +37,11 @@ async function heap(page: Page, cdp: CDPSession): Promise<{ used: number; data: 
   const data = await page.evaluate(() => {
     let bytes = 0;
     for (const s of (window as any).__metrics.store.all()) {
-      bytes += s.steps.byteLength + s.values.byteLength + s.times.byteLength + (s.smoothed(0.6) as Float64Array).byteLength;
+      bytes +=
+        s.steps.byteLength + s.values.byteLength + s.times.byteLength + (s.smoothed(0.6) as Float64Array).byteLength;
     }
-    for (const r of (window as any).__harness.source.runs.values()) for (const s of r.series) bytes += s.steps.buffer.byteLength * 3;
+    for (const r of (window as any).__harness.source.runs.values())
+      for (const s of r.series) bytes += s.steps.buffer.byteLength * 3;
     return bytes;
   });
   return { used: usedSize, data };
@@ -55,7 +57,13 @@ async function streamRun(page: Page, run: number): Promise<void> {
       const S = new Float64Array(points);
       const V = new Float64Array(points);
       const T = new Float64Array(points);
-      const stored = { key: "train_loss", scope: "batch", steps: S.subarray(0, 0), values: V.subarray(0, 0), times: T.subarray(0, 0) };
+      const stored = {
+        key: "train_loss",
+        scope: "batch",
+        steps: S.subarray(0, 0),
+        values: V.subarray(0, 0),
+        times: T.subarray(0, 0),
+      };
       h.source.runs.get(run).series.push(stored);
       const t0 = 1_700_000_000_000 + run * 10_000_000;
       for (let from = 0; from < points; from += event) {
@@ -135,7 +143,9 @@ describe("metrics panel soak (Chromium)", { skip }, () => {
     const mb = (b: number) => (b / 1048576).toFixed(2);
     const budget = first.used * 1.2 + (RUNS - 1) * PER_RUN_BYTES;
     console.log(`soak: ${RUNS} runs x ${POINTS.toLocaleString("en")} points streamed in ${seconds.toFixed(1)} s`);
-    console.log(`soak: V8 heap after run 1 ${mb(first.used)} MB, after run ${RUNS} ${mb(last.used)} MB (budget ${mb(budget)} MB); point buffers ${mb(first.data)} -> ${mb(last.data)} MB`);
+    console.log(
+      `soak: V8 heap after run 1 ${mb(first.used)} MB, after run ${RUNS} ${mb(last.used)} MB (budget ${mb(budget)} MB); point buffers ${mb(first.data)} -> ${mb(last.data)} MB`,
+    );
     assert.deepEqual(mismatches, [], "panel and source agree point for point");
     assert.ok(last.used <= budget, `V8 heap grew ${mb(first.used)} -> ${mb(last.used)} MB (budget ${mb(budget)} MB)`);
     assert.deepEqual(errors, []);

@@ -11,7 +11,12 @@ import { Mlp } from "./mlp";
 @register("IrisMlp")
 export class IrisMlp extends Pipeline {
   static params: ParamsSchema = {
-    epochs: { type: "integer", default: 60, minimum: 1, description: "Maximum number of epochs (EarlyStopping may end sooner)." },
+    epochs: {
+      type: "integer",
+      default: 60,
+      minimum: 1,
+      description: "Maximum number of epochs (EarlyStopping may end sooner).",
+    },
     batch_size: { type: "integer", default: 16, minimum: 1, description: "Samples per mini-batch." },
     hidden: { type: "integer", default: 16, minimum: 1, description: "Units in the hidden layer." },
   };
@@ -50,7 +55,9 @@ export class IrisMlp extends Pipeline {
 
     const iris = loadIris((items) => this.env.rng.shuffle(items));
     this.data = iris;
-    this.model = new Mlp({ inputs: 4, hidden: p.hidden ?? 16, outputs: iris.classes.length }, () => this.env.rng.random());
+    this.model = new Mlp({ inputs: 4, hidden: p.hidden ?? 16, outputs: iris.classes.length }, () =>
+      this.env.rng.random(),
+    );
     this.model.meta = { classes: iris.classes, seed: this.env.seed };
 
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -77,7 +84,11 @@ export class IrisMlp extends Pipeline {
     for (let b = 0, start = 0; start < order.length; b++, start += this.batchSize) {
       if (this.stopRequested) break;
       const idx = order.slice(start, start + this.batchSize);
-      this.runBatch(b, idx.map((i) => train.x[i]), idx.map((i) => train.y[i]));
+      this.runBatch(
+        b,
+        idx.map((i) => train.x[i]),
+        idx.map((i) => train.y[i]),
+      );
     }
     const t = this.epochTotals;
     const v = model.evaluate(val.x, val.y);

@@ -33,7 +33,8 @@ export class Mlp {
   constructor(shape: MlpShape, random: () => number) {
     this.shape = shape;
     const { inputs, hidden, outputs } = shape;
-    const init = (n: number, fanIn: number) => Float64Array.from({ length: n }, () => (random() * 2 - 1) * Math.sqrt(6 / (fanIn + hidden)));
+    const init = (n: number, fanIn: number) =>
+      Float64Array.from({ length: n }, () => (random() * 2 - 1) * Math.sqrt(6 / (fanIn + hidden)));
     this.w1 = init(inputs * hidden, inputs);
     this.b1 = new Float64Array(hidden);
     this.w2 = init(hidden * outputs, hidden);
@@ -86,7 +87,12 @@ export class Mlp {
   }
 
   /** One SGD-with-momentum step on a mini-batch. Returns the batch loss and gradient norm. */
-  trainBatch(xs: ArrayLike<number>[], ys: number[], lr: number, momentum: number): { loss: number; gradNorm: number; correct: number } {
+  trainBatch(
+    xs: ArrayLike<number>[],
+    ys: number[],
+    lr: number,
+    momentum: number,
+  ): { loss: number; gradNorm: number; correct: number } {
     const { inputs, hidden: H, outputs: O } = this.shape;
     const g = [this.w1, this.b1, this.w2, this.b2].map((p) => new Float64Array(p.length));
     const [gw1, gb1, gw2, gb2] = g;

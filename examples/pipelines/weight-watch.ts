@@ -7,11 +7,19 @@ import { Callback, Metric, register, type Environment, type MetricDict, type Par
 @register("WeightWatch")
 export class WeightWatch extends Callback {
   static params: ParamsSchema = {
-    threshold: { type: "number", default: 5, minimum: 0, description: "Warn when the largest absolute weight passes this." },
+    threshold: {
+      type: "number",
+      default: 5,
+      minimum: 0,
+      description: "Warn when the largest absolute weight passes this.",
+    },
   };
   private warned = false;
 
-  constructor(env: Environment, readonly threshold: number) {
+  constructor(
+    env: Environment,
+    readonly threshold: number,
+  ) {
     super(env);
   }
 

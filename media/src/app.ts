@@ -204,7 +204,8 @@ export class MetricsApp {
     this.fetchMissing();
     const empty = runs.filter((r) => r.keys.length === 0 && !this.reportedEmpty.has(r.summary.id));
     for (const r of empty) this.reportedEmpty.add(r.summary.id);
-    if (empty.length) this.notify("info", `No metrics logged (yet) by ${empty.map((r) => runLabel(r.summary)).join(", ")}`);
+    if (empty.length)
+      this.notify("info", `No metrics logged (yet) by ${empty.map((r) => runLabel(r.summary)).join(", ")}`);
     if (runs.length === 0) this.notify("info", "This selection has no runs.");
     // A changed run set or colour rebuilds a chart by itself (see MetricChart.update).
     for (const c of this.charts.values()) c.dirty = true;
@@ -238,7 +239,10 @@ export class MetricsApp {
     for (let i = 0; i < queries.length; i += REQUEST_CHUNK) {
       const chunk = queries.slice(i, i + REQUEST_CHUNK);
       const requestId = this.nextRequestId++;
-      this.pending.set(requestId, chunk.map(() => why));
+      this.pending.set(
+        requestId,
+        chunk.map(() => why),
+      );
       this.host.postMessage({ type: "requestSeries", requestId, queries: chunk });
     }
   }
@@ -287,7 +291,8 @@ export class MetricsApp {
       runs: (c) => this.chartRuns(c),
       theme: chartTheme,
       onZoom: (c, range) => this.onZoom(c, range),
-      onRevealCheckpoint: (cp) => this.host.postMessage({ type: "revealCheckpoint", runId: cp.runId, checkpointId: cp.id, path: cp.path }),
+      onRevealCheckpoint: (cp) =>
+        this.host.postMessage({ type: "revealCheckpoint", runId: cp.runId, checkpointId: cp.id, path: cp.path }),
       onExportPng: (c) => this.exportPng(c),
       onDrawn: () => {
         const now = performance.now();
@@ -321,10 +326,18 @@ export class MetricsApp {
       const charts = groups.get(g);
       if (!charts?.length) continue;
       charts.sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true }) || a.scope.localeCompare(b.scope));
-      sections.push(el("section", { class: "group", "aria-label": `${g} metrics` }, el("h2", {}, g), el("div", { class: "grid" }, ...charts.map((c) => c.root))));
+      sections.push(
+        el(
+          "section",
+          { class: "group", "aria-label": `${g} metrics` },
+          el("h2", {}, g),
+          el("div", { class: "grid" }, ...charts.map((c) => c.root)),
+        ),
+      );
     }
     if (sections.length === 0) {
-      const msg = this.chartInfo.size === 0 ? "No metrics to chart yet." : `No metric key matches “${this.settings.filter}”.`;
+      const msg =
+        this.chartInfo.size === 0 ? "No metrics to chart yet." : `No metric key matches “${this.settings.filter}”.`;
       sections.push(el("p", { class: "empty" }, msg));
     }
     this.chartsRoot.replaceChildren(...sections);
@@ -367,7 +380,15 @@ export class MetricsApp {
       if (!s || !s.downsampled || this.settings.hiddenRuns.includes(r.summary.id)) continue;
       const xs = xColumn(s, this.settings.xAxis, r.summary.startTime);
       const steps = stepRange(s, xs, range[0], range[1]);
-      if (steps) queries.push({ runId: s.runId, key: s.key, scope: s.scope, minStep: steps[0], maxStep: steps[1], buckets: HOST_BUCKETS });
+      if (steps)
+        queries.push({
+          runId: s.runId,
+          key: s.key,
+          scope: s.scope,
+          minStep: steps[0],
+          maxStep: steps[1],
+          buckets: HOST_BUCKETS,
+        });
     }
     this.request(queries, { kind: "detail", chart: chart.id, range });
   }
@@ -380,7 +401,12 @@ export class MetricsApp {
       this.fetchMissing(); // runs shown for the first time
       this.renderLegend();
     }
-    if (patch.onlyDifferingParams !== undefined || patch.sortColumn !== undefined || patch.sortDescending !== undefined || patch.hiddenRuns) {
+    if (
+      patch.onlyDifferingParams !== undefined ||
+      patch.sortColumn !== undefined ||
+      patch.sortDescending !== undefined ||
+      patch.hiddenRuns
+    ) {
       this.table.render(this.runs.map((r) => r.summary));
     }
     if (patch.xAxis !== undefined && patch.xAxis !== before.xAxis) for (const c of this.charts.values()) c.resetZoom();
@@ -401,8 +427,21 @@ export class MetricsApp {
       const id = r.summary.id;
       const style = this.styleOf(id);
       const shown = !this.settings.hiddenRuns.includes(id);
-      const swatch = el("span", { class: `swatch${style.dash.length ? " dashed" : ""}`, style: `background:${style.color};border-color:${style.color}` });
-      const b = el("button", { type: "button", class: "legend-item", "aria-pressed": String(shown), title: `${shown ? "Hide" : "Show"} ${runLabel(r.summary)} (${r.summary.status})` }, swatch, runLabel(r.summary));
+      const swatch = el("span", {
+        class: `swatch${style.dash.length ? " dashed" : ""}`,
+        style: `background:${style.color};border-color:${style.color}`,
+      });
+      const b = el(
+        "button",
+        {
+          type: "button",
+          class: "legend-item",
+          "aria-pressed": String(shown),
+          title: `${shown ? "Hide" : "Show"} ${runLabel(r.summary)} (${r.summary.status})`,
+        },
+        swatch,
+        runLabel(r.summary),
+      );
       b.addEventListener("click", () => {
         const hidden = new Set(this.settings.hiddenRuns);
         if (hidden.has(id)) hidden.delete(id);
@@ -528,7 +567,10 @@ export class MetricsApp {
       this.notify("info", "Nothing to export: no visible series.");
       return;
     }
-    const content = format === "csv" ? toCsv(series) : toJson(series, { title: this.title, smoothing: this.settings.smoothing, xAxis: this.settings.xAxis });
+    const content =
+      format === "csv"
+        ? toCsv(series)
+        : toJson(series, { title: this.title, smoothing: this.settings.smoothing, xAxis: this.settings.xAxis });
     this.host.postMessage({ type: "export", format, suggestedName: `${fileSafe(this.title)}.${format}`, content });
   }
 
@@ -548,7 +590,12 @@ export class MetricsApp {
 
   /** For tests and the benchmark: chart state by id. */
   chartState(): { id: string; drawnPoints: number; zoomed: [number, number] | null; visible: boolean }[] {
-    return [...this.charts.values()].map((c) => ({ id: c.id, drawnPoints: c.drawnPoints, zoomed: c.zoomed, visible: c.visible && c.root.isConnected }));
+    return [...this.charts.values()].map((c) => ({
+      id: c.id,
+      drawnPoints: c.drawnPoints,
+      zoomed: c.zoomed,
+      visible: c.visible && c.root.isConnected,
+    }));
   }
 
   chart(id: string): MetricChart | undefined {

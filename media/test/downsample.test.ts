@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IndexList, LiveBuckets, bucketWidth, downsampleRange, lowerBound, scanBuckets, upperBound } from "../src/logic/downsample";
+import {
+  IndexList,
+  LiveBuckets,
+  bucketWidth,
+  downsampleRange,
+  lowerBound,
+  scanBuckets,
+  upperBound,
+} from "../src/logic/downsample";
 
 function series(n: number, f: (i: number) => number): { xs: Float64Array; ys: Float64Array } {
   const xs = new Float64Array(n);
@@ -124,6 +132,10 @@ test("block summaries give the same min/max/last as a full scan, for any range, 
     const slow = downsampleRange(xs, ys, n, lo, hi, buckets);
     const fast = downsampleRangeFast(xs, n, lo, hi, buckets, blocks);
     // Same drawn values per bucket (index ties between equal values may differ).
-    assert.deepEqual(Array.from(fast, (i) => ys[i]), Array.from(slow, (i) => ys[i]), `${lo}..${hi}`);
+    assert.deepEqual(
+      Array.from(fast, (i) => ys[i]),
+      Array.from(slow, (i) => ys[i]),
+      `${lo}..${hi}`,
+    );
   }
 });

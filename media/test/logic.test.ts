@@ -45,9 +45,21 @@ test("y bounds of one value and its smoothed copy (equal but for the last bit) a
   assert.ok(Math.abs(a - 0.95) < 1e-12 && Math.abs(b - 2.05) < 1e-12, "a real span keeps its 5% padding");
 });
 
-
 test("CSV escapes text and keeps NaN/Infinity readable; JSON writes them as strings", () => {
-  const series = [{ key: 'val,"acc"', scope: "epoch" as const, runId: 3, runName: "t #0", downsampled: false, totalPoints: 2, steps: [0, 1], times: [0, 1000], values: [NaN, 0.5], smoothed: [NaN, 0.5] }];
+  const series = [
+    {
+      key: 'val,"acc"',
+      scope: "epoch" as const,
+      runId: 3,
+      runName: "t #0",
+      downsampled: false,
+      totalPoints: 2,
+      steps: [0, 1],
+      times: [0, 1000],
+      values: [NaN, 0.5],
+      smoothed: [NaN, 0.5],
+    },
+  ];
   const csv = toCsv(series);
   assert.equal(csv.split("\n")[0], "metric,scope,run_id,run,step,time,wall_time_iso,value,smoothed");
   assert.equal(csv.split("\n")[1], '"val,""acc""",epoch,3,t #0,0,0,1970-01-01T00:00:00.000Z,NaN,NaN');
@@ -59,15 +71,41 @@ test("CSV escapes text and keeps NaN/Infinity readable; JSON writes them as stri
 });
 
 test("CSV: batch- and epoch-scope train_loss stay apart by scope; formula-looking text stays text, numbers stay numbers", () => {
-  const one = (scope: "batch" | "epoch", runName: string, key = "train_loss") => ({ key, scope, runId: 1, runName, downsampled: false, totalPoints: 1, steps: [0], times: [0], values: [-0.5], smoothed: [-0.5] });
-  const rows = toCsv([one("batch", "a"), one("epoch", "a")]).trim().split("\n").slice(1);
-  assert.deepEqual(rows.map((r) => r.split(",").slice(0, 2).join(",")), ["train_loss,batch", "train_loss,epoch"]);
+  const one = (scope: "batch" | "epoch", runName: string, key = "train_loss") => ({
+    key,
+    scope,
+    runId: 1,
+    runName,
+    downsampled: false,
+    totalPoints: 1,
+    steps: [0],
+    times: [0],
+    values: [-0.5],
+    smoothed: [-0.5],
+  });
+  const rows = toCsv([one("batch", "a"), one("epoch", "a")])
+    .trim()
+    .split("\n")
+    .slice(1);
+  assert.deepEqual(
+    rows.map((r) => r.split(",").slice(0, 2).join(",")),
+    ["train_loss,batch", "train_loss,epoch"],
+  );
   assert.equal(rows[0].split(",")[7], "-0.5", "a negative number is written as a number");
-  const hostile = toCsv([one("batch", "=cmd|' /C calc'!A0", "@SUM(A1)"), one("batch", "+1", "-2"), one("batch", "\tx", "\rnew")]).trim().split("\n").slice(1);
+  const hostile = toCsv([
+    one("batch", "=cmd|' /C calc'!A0", "@SUM(A1)"),
+    one("batch", "+1", "-2"),
+    one("batch", "\tx", "\rnew"),
+  ])
+    .trim()
+    .split("\n")
+    .slice(1);
   assert.ok(hostile[0].startsWith(`"'@SUM(A1)",batch,1,"'=cmd|' /C calc'!A0",`), hostile[0]);
   assert.ok(hostile[1].startsWith(`"'-2",batch,1,"'+1",`), hostile[1]);
   assert.ok(hostile[2].startsWith(`"'\rnew",batch,1,"'\tx",`), JSON.stringify(hostile[2]));
-  for (const line of [...rows, ...hostile]) for (const cell of line.split(",")) assert.doesNotMatch(cell, /^"?[=+@\t\r]/, `no cell starts a formula: ${JSON.stringify(line)}`);
+  for (const line of [...rows, ...hostile])
+    for (const cell of line.split(","))
+      assert.doesNotMatch(cell, /^"?[=+@\t\r]/, `no cell starts a formula: ${JSON.stringify(line)}`);
   assert.equal(csvCell(null), "");
   assert.equal(csvCell("plain"), "plain");
   assert.equal(csvCell('a"b'), '"a""b"');
@@ -79,10 +117,19 @@ test("table: columns, only differing params, sorting with missing values last", 
   const c = summary(3, { params: { lr: 0.05, bs: 32, extra: true }, finalMetrics: {} });
   assert.deepEqual([...differingParams([a, b, c])].sort(), ["extra", "lr"]);
   const cols = tableColumns([a, b, c], true);
-  assert.deepEqual(cols.map((x) => x.id), ["run", "status", "param:extra", "param:lr", "metric:loss"]);
+  assert.deepEqual(
+    cols.map((x) => x.id),
+    ["run", "status", "param:extra", "param:lr", "metric:loss"],
+  );
   const loss = cols.find((x) => x.id === "metric:loss");
-  assert.deepEqual(sortRuns([a, b, c], loss, false).map((r) => r.id), [2, 1, 3]);
-  assert.deepEqual(sortRuns([a, b, c], loss, true).map((r) => r.id), [1, 2, 3]);
+  assert.deepEqual(
+    sortRuns([a, b, c], loss, false).map((r) => r.id),
+    [2, 1, 3],
+  );
+  assert.deepEqual(
+    sortRuns([a, b, c], loss, true).map((r) => r.id),
+    [1, 2, 3],
+  );
   assert.ok(compareValues("run10", "run9") > 0);
   assert.ok(compareValues(1, "a") < 0);
   assert.equal(formatNumber(0.000012345), "1.2345e-5");

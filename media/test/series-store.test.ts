@@ -5,7 +5,17 @@ import { debiasedEma } from "../src/logic/smoothing";
 import type { WireSeries } from "../../client/src/webview/contract";
 
 function wire(steps: number[], values: (number | null)[], extra: Partial<WireSeries> = {}): WireSeries {
-  return { runId: 1, key: "loss", scope: "batch", steps, values, times: steps.map((s) => 1000 + s), totalPoints: steps.length, downsampled: false, ...extra };
+  return {
+    runId: 1,
+    key: "loss",
+    scope: "batch",
+    steps,
+    values,
+    times: steps.map((s) => 1000 + s),
+    totalPoints: steps.length,
+    downsampled: false,
+    ...extra,
+  };
 }
 
 test("append keeps only points past the last step (append-only deltas, repeats dropped)", () => {

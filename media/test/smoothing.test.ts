@@ -19,7 +19,8 @@ test("debiased EMA matches TensorBoard's formula, including long series past the
   for (const w of [0.1, 0.6, 0.9, 0.99]) {
     const got = debiasedEma(values, w);
     const want = reference(values, w);
-    for (let i = 0; i < values.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-9, `w=${w} i=${i}: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < values.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) < 1e-9, `w=${w} i=${i}: ${got[i]} vs ${want[i]}`);
   }
 });
 

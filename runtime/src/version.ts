@@ -19,10 +19,17 @@ export interface RuntimeVersionInfo {
 }
 
 /** The protocol versions this code speaks (the extension bundles the same file). */
-export const PROTOCOLS: RuntimeVersionInfo["protocols"] = { events: EVENTS_VERSION, control: CONTROL_VERSION, query: QUERY_PROTOCOL_VERSION };
+export const PROTOCOLS: RuntimeVersionInfo["protocols"] = {
+  events: EVENTS_VERSION,
+  control: CONTROL_VERSION,
+  query: QUERY_PROTOCOL_VERSION,
+};
 
 /** The protocols in which `theirs` differs from `ours` ("events 2 (needs 1)"), empty when compatible. */
-export function protocolMismatches(theirs: Partial<RuntimeVersionInfo["protocols"]> | undefined, ours = PROTOCOLS): string[] {
+export function protocolMismatches(
+  theirs: Partial<RuntimeVersionInfo["protocols"]> | undefined,
+  ours = PROTOCOLS,
+): string[] {
   return (Object.keys(ours) as (keyof typeof ours)[])
     .filter((k) => theirs?.[k] !== ours[k])
     .map((k) => `${k} ${theirs?.[k] ?? "none"} (needs ${ours[k]})`);

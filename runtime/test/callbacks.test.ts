@@ -59,19 +59,36 @@ test("EarlyStopping can watch a custom metric name", () => {
   const { env } = runEnvironment();
   const es = new EarlyStopping(env, { metric: "grad_norm", patience: 1 });
   es.onStart();
-  es.onEpochEnd(0, { [Metric.CUSTOM]: [["grad_norm", 1], ["lr", 0.1]] });
+  es.onEpochEnd(0, {
+    [Metric.CUSTOM]: [
+      ["grad_norm", 1],
+      ["lr", 0.1],
+    ],
+  });
   assert.equal(es.onEpochEnd(1, { [Metric.CUSTOM]: ["grad_norm", 2] }), true);
 });
 
 test("EarlyStopping rejects bad options with a clear message", () => {
   const { env } = runEnvironment();
-  assert.throws(() => EarlyStopping.fromConfig({ metric: "val_loss" }, env), /EarlyStopping: option 'patience' is required/);
-  assert.throws(() => EarlyStopping.fromConfig({ patience: 2.5 }, env), /option 'patience' must be an integer, got the number 2.5/);
-  assert.throws(() => EarlyStopping.fromConfig({ patience: 2, mode: "maximize" }, env), /option 'mode' must be one of "min", "max"/);
+  assert.throws(
+    () => EarlyStopping.fromConfig({ metric: "val_loss" }, env),
+    /EarlyStopping: option 'patience' is required/,
+  );
+  assert.throws(
+    () => EarlyStopping.fromConfig({ patience: 2.5 }, env),
+    /option 'patience' must be an integer, got the number 2.5/,
+  );
+  assert.throws(
+    () => EarlyStopping.fromConfig({ patience: 2, mode: "maximize" }, env),
+    /option 'mode' must be one of "min", "max"/,
+  );
   assert.throws(() => EarlyStopping.fromConfig({ patience: 2, min_delta_percent: -1 }, env), /must be >= 0/);
   assert.throws(() => EarlyStopping.fromConfig({ patience: 2, pateince: 3 }, env), /unknown option 'pateince'/);
   assert.throws(() => EarlyStopping.fromConfig({ patience: 2, metric: "custom" }, env), /value metric/);
-  const ok = EarlyStopping.fromConfig({ patience: 3, metric: "val_acc", mode: "max", min_delta_percent: 2 }, env) as EarlyStopping;
+  const ok = EarlyStopping.fromConfig(
+    { patience: 3, metric: "val_acc", mode: "max", min_delta_percent: 2 },
+    env,
+  ) as EarlyStopping;
   assert.equal(ok.metric, Metric.VAL_ACC);
   assert.equal(ok.minDeltaPercent, 2);
 });
@@ -105,12 +122,19 @@ test("CheckpointCallback saves checkpoint-<k> every interval epochs and checkpoi
   await p.run();
   assert.deepEqual(model.saved, ["checkpoint-0", "checkpoint-1", "checkpoint-final"]);
   for (const f of model.saved) assert.ok(fs.existsSync(path.join(env.artifactDir, f)));
-  assert.deepEqual(recorder.checkpoints.map((c) => [path.basename(c.path), c.epoch, c.final]), [
-    ["checkpoint-0", 2, false],
-    ["checkpoint-1", 5, false],
-    ["checkpoint-final", 6, true],
-  ]);
-  assert.deepEqual(Object.keys(recorder.checkpoints[0].metrics), ["val_loss"], "the model object is not recorded as a metric");
+  assert.deepEqual(
+    recorder.checkpoints.map((c) => [path.basename(c.path), c.epoch, c.final]),
+    [
+      ["checkpoint-0", 2, false],
+      ["checkpoint-1", 5, false],
+      ["checkpoint-final", 6, true],
+    ],
+  );
+  assert.deepEqual(
+    Object.keys(recorder.checkpoints[0].metrics),
+    ["val_loss"],
+    "the model object is not recorded as a metric",
+  );
   assert.equal(recorder.checkpoints[0].metrics.val_loss, 1 / 3);
 });
 
@@ -191,7 +215,10 @@ test("a Metric.NETWORK model without save(path) is saved as JSON when it seriali
   p.registerCallback(new CheckpointCallback(env, 1));
   await p.run();
   assert.equal(p.runStatus, RunStatus.SUCCESS);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(env.artifactDir, "checkpoint-1"), "utf8")), { weights: [0.5, 1], bias: 1 });
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(env.artifactDir, "checkpoint-1"), "utf8")), {
+    weights: [0.5, 1],
+    bias: 1,
+  });
   assert.ok(fs.existsSync(path.join(env.artifactDir, "checkpoint-final")));
   assert.doesNotMatch(fs.readFileSync(env.logger.file, "utf8"), /no checkpoint saved/);
 });
@@ -215,9 +242,15 @@ test("a model that neither saves nor serializes: the run warns once 'no checkpoi
   p.registerCallback(new CheckpointCallback(env, 1));
   await p.run();
   assert.equal(p.runStatus, RunStatus.SUCCESS);
-  assert.deepEqual(fs.readdirSync(env.artifactDir).filter((f) => f.startsWith("checkpoint")), []);
+  assert.deepEqual(
+    fs.readdirSync(env.artifactDir).filter((f) => f.startsWith("checkpoint")),
+    [],
+  );
   const log = fs.readFileSync(env.logger.file, "utf8");
-  const warnings = log.match(/no checkpoint saved: the model in Metric\.NETWORK \(a Net\) has no save\(path\) method and is not JSON-serializable \([^)]*circular/gi) ?? [];
+  const warnings =
+    log.match(
+      /no checkpoint saved: the model in Metric\.NETWORK \(a Net\) has no save\(path\) method and is not JSON-serializable \([^)]*circular/gi,
+    ) ?? [];
   assert.equal(warnings.length, 1, log);
 });
 
@@ -233,7 +266,10 @@ test("MetricsTracker writes the original's CSV: header, EPOCH rows with nan, one
     async runEpoch(e: number, _m: unknown) {
       this.epochMetrics[Metric.TRAIN_LOSS] = 1 - e / 10;
       if (e > 0) this.epochMetrics[Metric.VAL_LOSS] = 2 - e / 10;
-      this.epochMetrics[Metric.CUSTOM] = [["grad_norm", e], ["lr", 0.1]];
+      this.epochMetrics[Metric.CUSTOM] = [
+        ["grad_norm", e],
+        ["lr", 0.1],
+      ];
       this.epochMetrics[Metric.CUSTOM_UNTRACKED] = [["debug", 99]];
       this.epochMetrics[Metric.NETWORK] = {};
     }
@@ -242,11 +278,25 @@ test("MetricsTracker writes the original's CSV: header, EPOCH rows with nan, one
   const mt = new MetricsTracker(env);
   p.registerCallback(mt);
   await p.run();
-  const rows = fs.readFileSync(path.join(env.artifactDir, "metrics.log"), "utf8").trim().split("\n").map((r) => r.split(","));
+  const rows = fs
+    .readFileSync(path.join(env.artifactDir, "metrics.log"), "utf8")
+    .trim()
+    .split("\n")
+    .map((r) => r.split(","));
   assert.deepEqual(rows[0], ["type", "train_loss", "grad_norm", "lr", "val_loss", "test_acc"]);
-  assert.deepEqual(rows.map((r) => r[0]), ["type", "EPOCH", "EPOCH", "EPOCH", "FINAL"]);
-  assert.ok(rows.every((r) => r.length === rows[0].length), "every row has as many columns as the header");
-  assert.deepEqual(rows[1], ["EPOCH", "1", "0", "0.1", "1.9", "0.75"], "a final-only metric lands in the first EPOCH row, as the original");
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    ["type", "EPOCH", "EPOCH", "EPOCH", "FINAL"],
+  );
+  assert.ok(
+    rows.every((r) => r.length === rows[0].length),
+    "every row has as many columns as the header",
+  );
+  assert.deepEqual(
+    rows[1],
+    ["EPOCH", "1", "0", "0.1", "1.9", "0.75"],
+    "a final-only metric lands in the first EPOCH row, as the original",
+  );
   assert.deepEqual(rows[3], ["EPOCH", "0.8", "2", "0.1", "nan", "nan"]);
   assert.deepEqual(rows[4], ["FINAL", "0.8", "2", "0.1", "1.8", "0.75"]);
   assert.ok(!rows[0].includes("debug"), "untracked custom metrics are not written");

@@ -18,12 +18,24 @@ test("expman run: trials x repeats end SUCCESS in the DB with epochs, metrics, p
 
   const ls = expman(["ls", "--workspace", workspace, "--json"]);
   assert.equal(ls.code, 0, ls.stderr);
-  const runs = JSON.parse(ls.stdout) as { id: number; trialName: string; repeat: number; seed: number; status: string; epochCount: number; params: Record<string, unknown>; finalMetrics: Record<string, number> }[];
-  assert.deepEqual(runs.map((x) => [x.trialName, x.repeat, x.seed, x.status, x.epochCount]), [
-    ["a", 0, 100, "SUCCESS", 4],
-    ["a", 1, 101, "SUCCESS", 4],
-    ["b", 0, 100, "SUCCESS", 4],
-  ]);
+  const runs = JSON.parse(ls.stdout) as {
+    id: number;
+    trialName: string;
+    repeat: number;
+    seed: number;
+    status: string;
+    epochCount: number;
+    params: Record<string, unknown>;
+    finalMetrics: Record<string, number>;
+  }[];
+  assert.deepEqual(
+    runs.map((x) => [x.trialName, x.repeat, x.seed, x.status, x.epochCount]),
+    [
+      ["a", 0, 100, "SUCCESS", 4],
+      ["a", 1, 101, "SUCCESS", 4],
+      ["b", 0, 100, "SUCCESS", 4],
+    ],
+  );
   assert.equal(runs[0].params.arg, 42, "trial args reach env.args of that trial's runs");
   assert.equal(runs[2].params.arg, null, "and not the other trial's");
   assert.equal(runs[2].params.lr, 0.2, "trial settings are merged over base.yaml");
@@ -32,22 +44,56 @@ test("expman run: trials x repeats end SUCCESS in the DB with epochs, metrics, p
 
   const show = JSON.parse(expman(["show", "a-1", "--db", dbFile, "--json"]).stdout);
   assert.equal(show.run.seed, 101);
-  assert.deepEqual(show.checkpoints.map((c: { path: string; epoch: number; final: boolean; exists: boolean }) => [path.basename(c.path), c.epoch, c.final, c.exists]), [
-    ["checkpoint-0", 1, false, true],
-    ["checkpoint-1", 3, false, true],
-    ["checkpoint-final", 3, true, true],
-  ]);
-  assert.deepEqual(JSON.parse(fs.readFileSync(show.checkpoints[0].path, "utf8")), { w: 0.81 }, "a real checkpoint file that loads back");
+  assert.deepEqual(
+    show.checkpoints.map((c: { path: string; epoch: number; final: boolean; exists: boolean }) => [
+      path.basename(c.path),
+      c.epoch,
+      c.final,
+      c.exists,
+    ]),
+    [
+      ["checkpoint-0", 1, false, true],
+      ["checkpoint-1", 3, false, true],
+      ["checkpoint-final", 3, true, true],
+    ],
+  );
+  assert.deepEqual(
+    JSON.parse(fs.readFileSync(show.checkpoints[0].path, "utf8")),
+    { w: 0.81 },
+    "a real checkpoint file that loads back",
+  );
 
   const csv = expman(["export", "a-0", "--db", dbFile, "--key", "train_loss"]).stdout.trim().split("\n");
   assert.equal(csv[0], "key,scope,step,value,time");
-  assert.deepEqual(csv.slice(1).map((l) => l.split(",").slice(0, 4).join(",")), ["train_loss,epoch,0,1", "train_loss,epoch,1,0.5", "train_loss,epoch,2,0.3333333333333333", "train_loss,epoch,3,0.25"]);
+  assert.deepEqual(
+    csv.slice(1).map((l) => l.split(",").slice(0, 4).join(",")),
+    [
+      "train_loss,epoch,0,1",
+      "train_loss,epoch,1,0.5",
+      "train_loss,epoch,2,0.3333333333333333",
+      "train_loss,epoch,3,0.25",
+    ],
+  );
 
   // The original's layout: root, trial and run environments with logs/configs/artifacts.
-  for (const rel of ["logs", "configs/env.yaml", "configs/experiment.yaml", "configs/base.yaml", "configs/trials.yaml", "artifacts/experiment.log", "a/configs/experiment.yaml", "a/a-0/artifacts/metrics.log", "a/a-1/logs", "b/b-0/artifacts/checkpoint-final"]) {
+  for (const rel of [
+    "logs",
+    "configs/env.yaml",
+    "configs/experiment.yaml",
+    "configs/base.yaml",
+    "configs/trials.yaml",
+    "artifacts/experiment.log",
+    "a/configs/experiment.yaml",
+    "a/a-0/artifacts/metrics.log",
+    "a/a-1/logs",
+    "b/b-0/artifacts/checkpoint-final",
+  ]) {
     assert.ok(fs.existsSync(path.join(workspace, rel)), `${rel} exists`);
   }
-  const logFiles = fs.readdirSync(workspace, { recursive: true }).map(String).filter((f) => path.basename(f).includes("log") && fs.statSync(path.join(workspace, f)).isFile());
+  const logFiles = fs
+    .readdirSync(workspace, { recursive: true })
+    .map(String)
+    .filter((f) => path.basename(f).includes("log") && fs.statSync(path.join(workspace, f)).isFile());
   // 1 root log + experiment.log + 2 trial logs + 3 run logs + 3 metrics.log
   assert.equal(logFiles.length, 10, logFiles.join(", "));
 
@@ -74,13 +120,16 @@ test("config errors: missing file, YAML syntax, unknown pipeline type, wrong opt
   assert.equal(r.code, 2);
   assert.match(r.stderr, /base\.yaml:2:9: error: Unknown pipeline type 'Tyo'\. Did you mean 'Toy'\?/);
 
-  const wrongType = toyConfig({ base: "pipeline:\n  type: Toy\n  epochs: 2\n  callbacks:\n    - type: EarlyStopping\n      patience: three\n" });
+  const wrongType = toyConfig({
+    base: "pipeline:\n  type: Toy\n  epochs: 2\n  callbacks:\n    - type: EarlyStopping\n      patience: three\n",
+  });
   r = expman(["validate", wrongType.dir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /base\.yaml:6:17: error: .*patience.*integer/);
   r = expman(["run", wrongType.dir]);
   assert.equal(r.code, 2);
-  for (const c of [missing, syntax, unknown, wrongType]) assert.ok(!fs.existsSync(c.workspace), "no workspace was written");
+  for (const c of [missing, syntax, unknown, wrongType])
+    assert.ok(!fs.existsSync(c.workspace), "no workspace was written");
 
   const ok = toyConfig();
   r = expman(["validate", ok.dir]);
@@ -90,15 +139,26 @@ test("config errors: missing file, YAML syntax, unknown pipeline type, wrong opt
 
 test("a pipeline that throws ends its run FAILED with the stack in the DB; the experiment goes on; exit code 1", () => {
   const { dir, db: dbFile } = toyConfig({
-    trials: "- name: bad\n  repeat: 1\n  settings: {}\n  args:\n    fail_in: 1\n- name: good\n  repeat: 1\n  settings: {}\n",
+    trials:
+      "- name: bad\n  repeat: 1\n  settings: {}\n  args:\n    fail_in: 1\n- name: good\n  repeat: 1\n  settings: {}\n",
   });
   const r = expman(["run", dir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /bad-0 failed: exploded in epoch 1/);
   const conn = db(dbFile);
-  const rows = conn.prepare("SELECT t.name, r.status, r.error_message, r.error_stack FROM trial_run r JOIN trial t ON t.id = r.trial_id ORDER BY r.id").all() as { name: string; status: string; error_message: string | null; error_stack: string | null }[];
+  const rows = conn
+    .prepare(
+      "SELECT t.name, r.status, r.error_message, r.error_stack FROM trial_run r JOIN trial t ON t.id = r.trial_id ORDER BY r.id",
+    )
+    .all() as { name: string; status: string; error_message: string | null; error_stack: string | null }[];
   conn.close();
-  assert.deepEqual(rows.map((x) => [x.name, x.status]), [["bad", "FAILED"], ["good", "SUCCESS"]]);
+  assert.deepEqual(
+    rows.map((x) => [x.name, x.status]),
+    [
+      ["bad", "FAILED"],
+      ["good", "SUCCESS"],
+    ],
+  );
   assert.equal(rows[0].error_message, "exploded in epoch 1");
   assert.match(rows[0].error_stack!, /toy\.js:\d+/, "the stack points into the user's module");
 });
@@ -117,7 +177,9 @@ async function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp, timeo
   });
 }
 
-function exitOf(child: ReturnType<typeof spawnExpman>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exitOf(
+  child: ReturnType<typeof spawnExpman>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
 }
 
@@ -131,13 +193,26 @@ test("SIGINT: the current run ends ABORTED at the next epoch, later runs do not 
   assert.equal(code, 130);
   const conn = db(dbFile);
   assert.equal(conn.pragma("integrity_check", { simple: true }), "ok");
-  const runs = conn.prepare("SELECT status, error_message, (SELECT count(*) FROM epoch WHERE run_id = trial_run.id) AS epochs FROM trial_run ORDER BY id").all() as { status: string; error_message: string | null; epochs: number }[];
+  const runs = conn
+    .prepare(
+      "SELECT status, error_message, (SELECT count(*) FROM epoch WHERE run_id = trial_run.id) AS epochs FROM trial_run ORDER BY id",
+    )
+    .all() as { status: string; error_message: string | null; epochs: number }[];
   const exp = conn.prepare("SELECT status FROM experiment").get() as { status: string };
   const epochs = (conn.prepare("SELECT COUNT(*) AS n FROM epoch").get() as { n: number }).n;
   conn.close();
   // The whole plan was written first; the runs that never started end ABORTED too, with no epochs.
-  assert.deepEqual(runs.map((x) => x.status), ["ABORTED", "ABORTED", "ABORTED"]);
-  assert.deepEqual(runs.slice(1).map((x) => [x.epochs, x.error_message]), [[0, "not started: the experiment was stopped"], [0, "not started: the experiment was stopped"]]);
+  assert.deepEqual(
+    runs.map((x) => x.status),
+    ["ABORTED", "ABORTED", "ABORTED"],
+  );
+  assert.deepEqual(
+    runs.slice(1).map((x) => [x.epochs, x.error_message]),
+    [
+      [0, "not started: the experiment was stopped"],
+      [0, "not started: the experiment was stopped"],
+    ],
+  );
   assert.equal(exp.status, "ABORTED");
   assert.ok(epochs >= 20, `the epochs before the interrupt are kept (${epochs})`);
 });
@@ -158,7 +233,10 @@ test("SIGKILL: the DB stays readable, flushed epochs are intact, and the run rea
   assert.ok(epochs >= 29, `epochs flushed at their ends survive the kill (${epochs})`);
   const ls = JSON.parse(expman(["ls", "--workspace", workspace, "--json"]).stdout);
   assert.equal(ls[0].status, "ABORTED", "the results API reports a dead writer's run as ABORTED");
-  const series = JSON.parse(expman(["show", String(ls[0].id), "--db", dbFile, "--json"]).stdout).series as { key: string; count: number }[];
+  const series = JSON.parse(expman(["show", String(ls[0].id), "--db", dbFile, "--json"]).stdout).series as {
+    key: string;
+    count: number;
+  }[];
   assert.ok(series.find((s) => s.key === "train_loss")!.count >= 29, "every point of the flushed epochs is readable");
 });
 
@@ -167,19 +245,61 @@ test("--events writes the run's events as JSON lines: lifecycle in order, metric
   const eventsFile = path.join(workspace, "..", "events.jsonl");
   const r = expman(["run", dir, "--events", eventsFile, "--quiet"]);
   assert.equal(r.code, 0, r.stderr);
-  const events = fs.readFileSync(eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const events = fs
+    .readFileSync(eventsFile, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.ok(events.every((e) => e.v === 1 && typeof e.t === "number"));
-  const lifecycle = events.filter((e) => e.kind === "lifecycle" && e.level !== "epoch").map((e) => `${e.phase} ${e.level}${e.status ? ` ${e.status}` : ""}`);
-  assert.deepEqual(lifecycle, ["create experiment", "start experiment", "create trial", "start trial", "create trial_run", "start trial_run", "end pipeline SUCCESS", "end trial_run SUCCESS", "end trial SUCCESS", "end experiment SUCCESS"]);
+  const lifecycle = events
+    .filter((e) => e.kind === "lifecycle" && e.level !== "epoch")
+    .map((e) => `${e.phase} ${e.level}${e.status ? ` ${e.status}` : ""}`);
+  assert.deepEqual(lifecycle, [
+    "create experiment",
+    "start experiment",
+    "create trial",
+    "start trial",
+    "create trial_run",
+    "start trial_run",
+    "end pipeline SUCCESS",
+    "end trial_run SUCCESS",
+    "end trial SUCCESS",
+    "end experiment SUCCESS",
+  ]);
   const created = events.find((e) => e.kind === "lifecycle" && e.level === "experiment");
   assert.equal(created.name, "toy");
   assert.equal(created.plannedRuns, 1);
   const points = events.filter((e) => e.kind === "metrics").flatMap((e) => e.points);
-  assert.deepEqual(points.filter((p: { key: string }) => p.key === "train_loss").map((p: { step: number; value: number }) => [p.step, p.value]), [[0, 1], [1, 0.5], [2, 1 / 3], [3, 0.25]]);
+  assert.deepEqual(
+    points
+      .filter((p: { key: string }) => p.key === "train_loss")
+      .map((p: { step: number; value: number }) => [p.step, p.value]),
+    [
+      [0, 1],
+      [1, 0.5],
+      [2, 1 / 3],
+      [3, 0.25],
+    ],
+  );
   const runId = events.find((e) => e.kind === "lifecycle" && e.level === "trial_run").ids.run;
   assert.ok(events.filter((e) => e.kind === "metrics").every((e) => e.ids.run === runId));
-  assert.deepEqual(events.filter((e) => e.kind === "checkpoint").map((e) => [path.basename(e.path), e.epoch, e.final]), [["checkpoint-0", 1, false], ["checkpoint-1", 3, false], ["checkpoint-final", 3, true]]);
-  assert.deepEqual(events.filter((e) => e.kind === "progress").map((e) => [e.epoch, e.epochs]), [[0, 4], [1, 4], [2, 4], [3, 4]]);
+  assert.deepEqual(
+    events.filter((e) => e.kind === "checkpoint").map((e) => [path.basename(e.path), e.epoch, e.final]),
+    [
+      ["checkpoint-0", 1, false],
+      ["checkpoint-1", 3, false],
+      ["checkpoint-final", 3, true],
+    ],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.kind === "progress").map((e) => [e.epoch, e.epochs]),
+    [
+      [0, 4],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+    ],
+  );
   assert.ok(events.some((e) => e.kind === "params" && e.params.epochs === 4));
   assert.ok(events.some((e) => e.kind === "log" && /Pipeline run completed successfully/.test(e.message)));
 });
@@ -193,8 +313,14 @@ test("--events fd:3 streams on an extra pipe while the pipeline's stdout stays u
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
   const { code } = await exitOf(child);
   assert.equal(code, 0);
-  const kinds = new Set(events.trim().split("\n").map((l) => JSON.parse(l).kind));
-  for (const k of ["lifecycle", "metrics", "checkpoint", "progress", "params", "log"]) assert.ok(kinds.has(k), `${k} events arrived`);
+  const kinds = new Set(
+    events
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).kind),
+  );
+  for (const k of ["lifecycle", "metrics", "checkpoint", "progress", "params", "log"])
+    assert.ok(kinds.has(k), `${k} events arrived`);
   assert.ok(!stdout.includes('"kind"'), "no events on stdout");
 });
 
@@ -202,8 +328,15 @@ test("expman run --only: runs just the named trial; an unknown name is a config 
   const { dir, workspace } = toyConfig();
   const r = expman(["run", dir, "--only", "b"]);
   assert.equal(r.code, 0, r.stderr);
-  const runs = JSON.parse(expman(["ls", "--workspace", workspace, "--json"]).stdout) as { trialName: string; repeat: number; status: string }[];
-  assert.deepEqual(runs.map((x) => [x.trialName, x.repeat, x.status]), [["b", 0, "SUCCESS"]]);
+  const runs = JSON.parse(expman(["ls", "--workspace", workspace, "--json"]).stdout) as {
+    trialName: string;
+    repeat: number;
+    status: string;
+  }[];
+  assert.deepEqual(
+    runs.map((x) => [x.trialName, x.repeat, x.status]),
+    [["b", 0, "SUCCESS"]],
+  );
 
   const bad = expman(["run", dir, "--only", "nope"]);
   assert.equal(bad.code, 2);

@@ -15,9 +15,19 @@ const CASES: { name: string; base: unknown; trial: unknown; expected: unknown }[
   },
   {
     name: "element-wise list merge (the docstring example)",
-    base: { layers: [{ size: 100, activation: "relu" }, { size: 2, activation: "softmax" }] },
+    base: {
+      layers: [
+        { size: 100, activation: "relu" },
+        { size: 2, activation: "softmax" },
+      ],
+    },
     trial: { layers: [{ activation: "tanh" }] },
-    expected: { layers: [{ size: 100, activation: "tanh" }, { size: 2, activation: "softmax" }] },
+    expected: {
+      layers: [
+        { size: 100, activation: "tanh" },
+        { size: 2, activation: "softmax" },
+      ],
+    },
   },
   {
     name: "longer trial list appends",
@@ -33,9 +43,25 @@ const CASES: { name: string; base: unknown; trial: unknown; expected: unknown }[
   },
   {
     name: "complex nested structure",
-    base: { model: { layers: [{ size: 64, dropout: 0.0 }, { size: 32, dropout: 0.0 }] }, optimizer: { lr: 0.1 } },
+    base: {
+      model: {
+        layers: [
+          { size: 64, dropout: 0.0 },
+          { size: 32, dropout: 0.0 },
+        ],
+      },
+      optimizer: { lr: 0.1 },
+    },
     trial: { model: { layers: [{ dropout: 0.5 }, { dropout: 0.2 }] }, optimizer: { lr: 0.01 } },
-    expected: { model: { layers: [{ size: 64, dropout: 0.5 }, { size: 32, dropout: 0.2 }] }, optimizer: { lr: 0.01 } },
+    expected: {
+      model: {
+        layers: [
+          { size: 64, dropout: 0.5 },
+          { size: 32, dropout: 0.2 },
+        ],
+      },
+      optimizer: { lr: 0.01 },
+    },
   },
   { name: "empty trial returns the base", base: { a: 1 }, trial: {}, expected: { a: 1 } },
   { name: "null trial returns the base", base: { a: 1 }, trial: null, expected: { a: 1 } },
@@ -48,7 +74,14 @@ const CASES: { name: string; base: unknown; trial: unknown; expected: unknown }[
   },
   {
     name: "nested list in a list element is replaced, scalars and null replace",
-    base: { grid: [[1, 2], [3, 4]], x: 1, y: { z: 1 } },
+    base: {
+      grid: [
+        [1, 2],
+        [3, 4],
+      ],
+      x: 1,
+      y: { z: 1 },
+    },
     trial: { grid: [[9]], x: null, y: 5 },
     expected: { grid: [[9], [3, 4]], x: null, y: 5 },
   },

@@ -8,7 +8,11 @@ describe("control messages", () => {
   it("round-trip a stop of one run and of the experiment", () => {
     const line = encodeControlMessage({ kind: "stop", run: { trial: "a b", repeat: 2 } });
     assert.ok(line.endsWith("\n"));
-    assert.deepEqual(parseControlMessage(line.trim()), { v: CONTROL_VERSION, kind: "stop", run: { trial: "a b", repeat: 2 } });
+    assert.deepEqual(parseControlMessage(line.trim()), {
+      v: CONTROL_VERSION,
+      kind: "stop",
+      run: { trial: "a b", repeat: 2 },
+    });
     assert.deepEqual(parseControlMessage(encodeControlMessage({ kind: "stop" })), { v: CONTROL_VERSION, kind: "stop" });
   });
 

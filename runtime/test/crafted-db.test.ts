@@ -24,7 +24,11 @@ async function recursiveView(): Promise<string> {
 
 test("ls, show, export refuse a database whose 'experiment' is a recursive view, at once, naming it", async () => {
   const file = await recursiveView();
-  for (const args of [["ls", "--db", file], ["show", "1", "--db", file], ["export", "1", "--db", file]]) {
+  for (const args of [
+    ["ls", "--db", file],
+    ["show", "1", "--db", file],
+    ["export", "1", "--db", file],
+  ]) {
     const started = Date.now();
     const r = expman(args);
     assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);

@@ -70,7 +70,8 @@ function rawCheck(file: string): { integrity: string; fk: unknown[]; runStatus: 
     const integrity = db.pragma("integrity_check", { simple: true }) as string;
     const fk = db.pragma("foreign_key_check") as unknown[];
     const runStatus = (db.prepare("SELECT status FROM trial_run").get() as { status: string }).status;
-    const row = db.prepare("SELECT count FROM series WHERE key = 'train_loss' AND scope = 'batch'").get() as { count: number } | undefined;
+    const row = db.prepare("SELECT count FROM series WHERE key = 'train_loss' AND scope = 'batch'").get() as
+      { count: number } | undefined;
     return { integrity, fk, runStatus, batchPoints: row?.count ?? 0 };
   } finally {
     db.close();
@@ -105,13 +106,24 @@ test("SIGKILL mid-epoch: file intact, every flushed point there, run read back A
     assert.equal(store.listExperiments()[0].status, "ABORTED");
     const series = store.getSeries({ runId: run.id, key: "train_loss" });
     assert.equal(series.totalPoints, FLUSHED_EPOCHS * BATCHES);
-    assert.deepEqual(series.values, Array.from({ length: FLUSHED_EPOCHS * BATCHES }, (_, i) => i));
+    assert.deepEqual(
+      series.values,
+      Array.from({ length: FLUSHED_EPOCHS * BATCHES }, (_, i) => i),
+    );
     const epochs = store.listEpochs(run.id);
     assert.deepEqual(
       epochs.map((e) => [e.idx, e.status, e.batchCount]),
-      [[0, "SUCCESS", BATCHES], [1, "SUCCESS", BATCHES], [2, "SUCCESS", BATCHES], [3, "ABORTED", 0]],
+      [
+        [0, "SUCCESS", BATCHES],
+        [1, "SUCCESS", BATCHES],
+        [2, "SUCCESS", BATCHES],
+        [3, "ABORTED", 0],
+      ],
     );
-    assert.deepEqual(epochs.map((e) => e.metrics.val_loss), [1, 1 / 2, 1 / 3, undefined]);
+    assert.deepEqual(
+      epochs.map((e) => e.metrics.val_loss),
+      [1, 1 / 2, 1 / 3, undefined],
+    );
   } finally {
     store.close();
   }
@@ -119,7 +131,11 @@ test("SIGKILL mid-epoch: file intact, every flushed point there, run read back A
   const report = recoverStale(file);
   assert.deepEqual(report, { experiments: 1, trials: 1, runs: 1, epochs: 1 });
   assert.equal(rawCheck(file).runStatus, "ABORTED");
-  assert.deepEqual(recoverStale(file), { experiments: 0, trials: 0, runs: 0, epochs: 0 }, "recovering twice changes nothing");
+  assert.deepEqual(
+    recoverStale(file),
+    { experiments: 0, trials: 0, runs: 0, epochs: 0 },
+    "recovering twice changes nothing",
+  );
 });
 
 test("SIGKILL after an idle stretch: the flush timer had written the unfinished epoch", async () => {

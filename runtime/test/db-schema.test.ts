@@ -6,8 +6,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Database from "better-sqlite3";
 import { openForWriting, TrackingDbError } from "../src/tracking/db/connection";
-import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION, setStatusChecks, statusCheckMigration } from "../src/tracking/db/schema";
-import { ChunkScratch, decodeChunk, encodeChunk, STEPS_CONSECUTIVE, TIMES_U32_OFFSETS } from "../src/tracking/db/chunk-codec";
+import {
+  CHUNK_POINTS,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  setStatusChecks,
+  statusCheckMigration,
+} from "../src/tracking/db/schema";
+import {
+  ChunkScratch,
+  decodeChunk,
+  encodeChunk,
+  STEPS_CONSECUTIVE,
+  TIMES_U32_OFFSETS,
+} from "../src/tracking/db/chunk-codec";
 import { DBTracker } from "../src/tracking/db/db-tracker";
 import { TrackerManager } from "../src/tracking/tracker-manager";
 import { ResultsStore } from "../src/results/store";
@@ -21,7 +33,9 @@ function schemaDump(file: string): { version: number; sql: string[] } {
   try {
     return {
       version: db.pragma("user_version", { simple: true }) as number,
-      sql: (db.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").all() as { sql: string }[]).map((r) => r.sql),
+      sql: (
+        db.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").all() as { sql: string }[]
+      ).map((r) => r.sql),
     };
   } finally {
     db.close();
@@ -36,14 +50,36 @@ test("a new file is at the latest schema version, in WAL mode, with foreign keys
     assert.equal(SCHEMA_VERSION, MIGRATIONS.at(-1)!.version);
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
-    const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
     assert.deepEqual(tables, [
-      "artifact", "checkpoint", "chunk", "epoch", "epoch_metric", "experiment", "metric_text", "param", "series", "trial", "trial_run",
-      "v_epoch_metric", "v_final_metric", "v_run",
+      "artifact",
+      "checkpoint",
+      "chunk",
+      "epoch",
+      "epoch_metric",
+      "experiment",
+      "metric_text",
+      "param",
+      "series",
+      "trial",
+      "trial_run",
+      "v_epoch_metric",
+      "v_final_metric",
+      "v_run",
     ]);
     // Foreign keys are enforced: no phantom rows.
-    assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t', 999, 'x', 0)").run(), /FOREIGN KEY constraint failed/);
-    assert.throws(() => db.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e', 'x', 0, 'DONE')").run(), /CHECK constraint failed/);
+    assert.throws(
+      () => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t', 999, 'x', 0)").run(),
+      /FOREIGN KEY constraint failed/,
+    );
+    assert.throws(
+      () => db.prepare("INSERT INTO experiment (uid, title, start_time, status) VALUES ('e', 'x', 0, 'DONE')").run(),
+      /CHECK constraint failed/,
+    );
   } finally {
     db.close();
   }
@@ -68,17 +104,30 @@ test("adding a status: setStatusChecks widens an existing file's CHECK in place,
   const db = openForWriting(file);
   db.prepare("INSERT INTO experiment (uid, title, start_time) VALUES ('e1', 'kept', 1)").run();
   db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t1', 1, 'a', 1)").run();
-  const queue = () => db.prepare("INSERT INTO trial_run (uid, trial_id, start_time, status) VALUES ('r1', 1, 1, 'HELD')").run();
+  const queue = () =>
+    db.prepare("INSERT INTO trial_run (uid, trial_id, start_time, status) VALUES ('r1', 1, 1, 'HELD')").run();
   assert.throws(queue, /CHECK constraint failed/);
   const migration = statusCheckMigration(SCHEMA_VERSION + 1);
   assert.match(migration.name, /status CHECK: RUNNING, SUCCESS/);
   db.transaction(() => setStatusChecks(db, [...RUN_STATUS_NAMES, "HELD"])).immediate();
   queue();
   db.prepare("INSERT INTO epoch (run_id, idx, start_time, status) VALUES (1, 0, 1, 'HELD')").run();
-  assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, status) VALUES ('t2', 1, 'b', 1, 'BOGUS')").run(), /CHECK constraint failed/);
-  assert.throws(() => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t3', 999, 'c', 1)").run(), /FOREIGN KEY constraint failed/);
+  assert.throws(
+    () =>
+      db
+        .prepare("INSERT INTO trial (uid, experiment_id, name, start_time, status) VALUES ('t2', 1, 'b', 1, 'BOGUS')")
+        .run(),
+    /CHECK constraint failed/,
+  );
+  assert.throws(
+    () => db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time) VALUES ('t3', 999, 'c', 1)").run(),
+    /FOREIGN KEY constraint failed/,
+  );
   // Defensive mode is back on: the schema cannot be edited by accident afterwards.
-  assert.throws(() => db.prepare("UPDATE sqlite_schema SET sql = sql WHERE name = 'trial'").run(), /may not be modified/);
+  assert.throws(
+    () => db.prepare("UPDATE sqlite_schema SET sql = sql WHERE name = 'trial'").run(),
+    /may not be modified/,
+  );
   db.close();
   const reopened = openForWriting(file);
   try {
@@ -112,14 +161,22 @@ test("files from a newer expman, and SQLite files that are not ours, are refused
   raw.close();
   assert.throws(
     () => openForWriting(newer),
-    (e: unknown) => e instanceof TrackingDbError && e.code === "DB_NEWER" && e.message.includes(newer) && /newer than this expman/.test(e.message),
+    (e: unknown) =>
+      e instanceof TrackingDbError &&
+      e.code === "DB_NEWER" &&
+      e.message.includes(newer) &&
+      /newer than this expman/.test(e.message),
   );
 
   const foreign = path.join(dir, "foreign.db");
   const other = new Database(foreign);
   other.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me')");
   other.close();
-  assert.throws(() => openForWriting(foreign), (e: unknown) => e instanceof TrackingDbError && e.message.includes(foreign) && /not an expman tracking database/.test(e.message));
+  assert.throws(
+    () => openForWriting(foreign),
+    (e: unknown) =>
+      e instanceof TrackingDbError && e.message.includes(foreign) && /not an expman tracking database/.test(e.message),
+  );
   // The refused file is left untouched.
   const still = new Database(foreign, { readonly: true });
   assert.deepEqual(still.prepare("SELECT text FROM notes").all(), [{ text: "keep me" }]);
@@ -127,7 +184,10 @@ test("files from a newer expman, and SQLite files that are not ours, are refused
 
   const junk = path.join(dir, "junk.db");
   fs.writeFileSync(junk, "this is not a database ".repeat(200));
-  assert.throws(() => openForWriting(junk), (e: unknown) => e instanceof TrackingDbError && e.message.includes(junk) && /not a SQLite database/.test(e.message));
+  assert.throws(
+    () => openForWriting(junk),
+    (e: unknown) => e instanceof TrackingDbError && e.message.includes(junk) && /not a SQLite database/.test(e.message),
+  );
   // DBTracker names are file names under <workspace>/artifacts (never paths out of it).
   fs.mkdirSync(path.join(dir, "artifacts"), { recursive: true });
   fs.copyFileSync(junk, path.join(dir, "artifacts", "junk.db"));
@@ -143,7 +203,10 @@ test("importing the runtime, the DBTracker module or the results store does not 
   const script =
     "require('./src/index'); require('./src/tracking/db/db-tracker'); require('./src/results/store'); require('./src/builtins/register-builtins').registerBuiltins();" +
     "process.stdout.write(String(Object.keys(require.cache).filter((k) => k.includes('better-sqlite3')).length))";
-  const out = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: path.join(__dirname, ".."), encoding: "utf8" });
+  const out = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    cwd: path.join(__dirname, ".."),
+    encoding: "utf8",
+  });
   assert.equal(out.status, 0, out.stderr);
   assert.equal(out.stdout, "0");
 });
@@ -151,7 +214,12 @@ test("importing the runtime, the DBTracker module or the results store does not 
 test("chunk codec: consecutive steps and whole-ms times take the compact forms, anything else stays plain, all round-trip", () => {
   const scratch = new Uint32Array(CHUNK_POINTS);
   const cases: [string, number[], number[], number][] = [
-    ["batch counter, ms times", [5, 6, 7, 8], [1.7e12, 1.7e12 + 1, 1.7e12 + 1, 1.7e12 + 9], STEPS_CONSECUTIVE | TIMES_U32_OFFSETS],
+    [
+      "batch counter, ms times",
+      [5, 6, 7, 8],
+      [1.7e12, 1.7e12 + 1, 1.7e12 + 1, 1.7e12 + 9],
+      STEPS_CONSECUTIVE | TIMES_U32_OFFSETS,
+    ],
     ["gaps in steps", [0, 2, 4, 6], [10, 11, 12, 13], TIMES_U32_OFFSETS],
     ["no steps (NaN)", [NaN, NaN], [10, 11], TIMES_U32_OFFSETS],
     ["fractional times", [1, 2, 3], [10.5, 11, 12], STEPS_CONSECUTIVE],
@@ -168,7 +236,16 @@ test("chunk codec: consecutive steps and whole-ms times take the compact forms, 
     // Copy the blobs, as SQLite would, then decode from unaligned copies to exercise that path too.
     const unaligned = (b: Buffer) => Buffer.concat([Buffer.alloc(1), b]).subarray(1);
     const minStep = steps.every(Number.isNaN) ? null : Math.min(...steps.filter((s) => !Number.isNaN(s)));
-    const out = decodeChunk(encoded.enc, n, minStep, times[0], unaligned(encoded.steps), unaligned(encoded.values), unaligned(encoded.times), new ChunkScratch());
+    const out = decodeChunk(
+      encoded.enc,
+      n,
+      minStep,
+      times[0],
+      unaligned(encoded.steps),
+      unaligned(encoded.values),
+      unaligned(encoded.times),
+      new ChunkScratch(),
+    );
     assert.deepEqual(Array.from(out.steps.subarray(0, n)), steps, name);
     assert.deepEqual(Array.from(out.times.subarray(0, n)), times, name);
     assert.deepEqual(Array.from(out.values.subarray(0, n)), Array.from(values), name);
@@ -189,11 +266,9 @@ test("forward migration: a version-1 file reads as is, then a writer migrates it
            INSERT INTO series (id, experiment_id, trial_id, run_id, key, scope, count, min_step, max_step, last_step, last_value, last_time)
              VALUES (1, 1, 1, 1, 'loss', 'batch', 3, 0, 2, 2, 0.25, 1003);`);
   const f64 = (xs: number[]) => Buffer.from(Float64Array.from(xs).buffer);
-  v1.prepare("INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times) VALUES (1, 0, 3, 0, 2, 0.25, 1, 1001, 1003, ?, ?, ?)").run(
-    f64([0, 1, 2]),
-    f64([1, 0.5, 0.25]),
-    f64([1001, 1002, 1003]),
-  );
+  v1.prepare(
+    "INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, steps, vals, times) VALUES (1, 0, 3, 0, 2, 0.25, 1, 1001, 1003, ?, ?, ?)",
+  ).run(f64([0, 1, 2]), f64([1, 0.5, 0.25]), f64([1001, 1002, 1003]));
   v1.close();
 
   const old = new ResultsStore(file);
@@ -211,9 +286,19 @@ test("forward migration: a version-1 file reads as is, then a writer migrates it
 
   const migrated = new ResultsStore(file);
   try {
-    assert.deepEqual(migrated.listExperiments().map((e) => e.title), ["old", "new"]);
+    assert.deepEqual(
+      migrated.listExperiments().map((e) => e.title),
+      ["old", "new"],
+    );
     const loss = migrated.getSeries({ runId: 1, key: "loss" });
-    assert.deepEqual([loss.steps, loss.values, loss.times], [[0, 1, 2], [1, 0.5, 0.25], [1001, 1002, 1003]]);
+    assert.deepEqual(
+      [loss.steps, loss.values, loss.times],
+      [
+        [0, 1, 2],
+        [1, 0.5, 0.25],
+        [1001, 1002, 1003],
+      ],
+    );
   } finally {
     migrated.close();
   }

@@ -10,7 +10,12 @@ test("the Iris demo trains a real model from TypeScript pipelines; checkpoints l
   const ws = tempDir("expman-demo-");
   const r = expman(["run", "examples/configs/iris", "--workspace", ws]);
   assert.equal(r.code, 0, r.stderr);
-  const runs = JSON.parse(expman(["ls", "--workspace", ws, "--json"]).stdout) as { id: number; status: string; finalMetrics: Record<string, number>; epochCount: number }[];
+  const runs = JSON.parse(expman(["ls", "--workspace", ws, "--json"]).stdout) as {
+    id: number;
+    status: string;
+    finalMetrics: Record<string, number>;
+    epochCount: number;
+  }[];
   assert.equal(runs.length, 6);
   for (const run of runs) {
     assert.ok(["SUCCESS", "STOPPED"].includes(run.status), run.status);

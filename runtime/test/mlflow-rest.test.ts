@@ -24,45 +24,70 @@ interface Recorded {
 
 const isStr = (v: unknown) => typeof v === "string";
 const isInt = (v: unknown) => typeof v === "number" && Number.isInteger(v);
-const isKv = (v: unknown) => Array.isArray(v) && v.every((e) => e && isStr(e.key) && isStr(e.value) && Object.keys(e).length === 2);
+const isKv = (v: unknown) =>
+  Array.isArray(v) && v.every((e) => e && isStr(e.key) && isStr(e.value) && Object.keys(e).length === 2);
 const STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
 
 /** Request schemas from the MLflow REST API reference (only fields the reference defines). */
-const SCHEMAS: Record<string, { method: string; fields: Record<string, (v: unknown) => boolean>; required: string[] }> = {
-  "experiments/create": { method: "POST", fields: { name: isStr, artifact_location: isStr, tags: isKv }, required: ["name"] },
-  "experiments/set-experiment-tag": { method: "POST", fields: { experiment_id: isStr, key: isStr, value: isStr }, required: ["experiment_id", "key", "value"] },
-  "runs/create": {
-    method: "POST",
-    fields: { experiment_id: isStr, user_id: isStr, run_name: isStr, start_time: isInt, tags: isKv },
-    required: ["experiment_id"],
-  },
-  "runs/log-batch": {
-    method: "POST",
-    fields: {
-      run_id: isStr,
-      metrics: (v) =>
-        Array.isArray(v) &&
-        v.every(
-          (m) =>
-            isStr(m.key) &&
-            (typeof m.value === "number" || ["NaN", "Infinity", "-Infinity"].includes(m.value)) &&
-            isInt(m.timestamp) &&
-            isInt(m.step) &&
-            Object.keys(m).every((k) => ["key", "value", "timestamp", "step"].includes(k)),
-        ),
-      params: isKv,
-      tags: isKv,
+const SCHEMAS: Record<string, { method: string; fields: Record<string, (v: unknown) => boolean>; required: string[] }> =
+  {
+    "experiments/create": {
+      method: "POST",
+      fields: { name: isStr, artifact_location: isStr, tags: isKv },
+      required: ["name"],
     },
-    required: ["run_id"],
-  },
-  "runs/update": { method: "POST", fields: { run_id: isStr, status: (v) => STATUSES.includes(v as string), end_time: isInt, run_name: isStr }, required: ["run_id"] },
-};
+    "experiments/set-experiment-tag": {
+      method: "POST",
+      fields: { experiment_id: isStr, key: isStr, value: isStr },
+      required: ["experiment_id", "key", "value"],
+    },
+    "runs/create": {
+      method: "POST",
+      fields: { experiment_id: isStr, user_id: isStr, run_name: isStr, start_time: isInt, tags: isKv },
+      required: ["experiment_id"],
+    },
+    "runs/log-batch": {
+      method: "POST",
+      fields: {
+        run_id: isStr,
+        metrics: (v) =>
+          Array.isArray(v) &&
+          v.every(
+            (m) =>
+              isStr(m.key) &&
+              (typeof m.value === "number" || ["NaN", "Infinity", "-Infinity"].includes(m.value)) &&
+              isInt(m.timestamp) &&
+              isInt(m.step) &&
+              Object.keys(m).every((k) => ["key", "value", "timestamp", "step"].includes(k)),
+          ),
+        params: isKv,
+        tags: isKv,
+      },
+      required: ["run_id"],
+    },
+    "runs/update": {
+      method: "POST",
+      fields: { run_id: isStr, status: (v) => STATUSES.includes(v as string), end_time: isInt, run_name: isStr },
+      required: ["run_id"],
+    },
+  };
 
 class FakeMlflowServer {
   readonly requests: Recorded[] = [];
   readonly violations: string[] = [];
   readonly experiments = new Map<string, string>();
-  readonly runs = new Map<string, { experiment_id: string; tags: Record<string, string>; params: Record<string, string>; metrics: Json[]; status: string; run_name?: string; end_time?: number }>();
+  readonly runs = new Map<
+    string,
+    {
+      experiment_id: string;
+      tags: Record<string, string>;
+      params: Record<string, string>;
+      metrics: Json[];
+      status: string;
+      run_name?: string;
+      end_time?: number;
+    }
+  >();
   failNext = 0;
   private server = http.createServer((req, res) => this.handle(req, res));
   url = "";
@@ -100,13 +125,15 @@ class FakeMlflowServer {
         if (!name) return this.bad(res, "get-by-name needs experiment_name");
         this.requests.push({ method: "GET", endpoint, body: { experiment_name: name } });
         const id = this.experiments.get(name);
-        if (!id) return this.reply(res, 404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: `No experiment '${name}'` });
+        if (!id)
+          return this.reply(res, 404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: `No experiment '${name}'` });
         return this.reply(res, 200, { experiment: { experiment_id: id, name, lifecycle_stage: "active" } });
       }
       const schema = SCHEMAS[endpoint];
       if (!schema) return this.bad(res, `unknown endpoint ${endpoint}`);
       if (req.method !== schema.method) return this.bad(res, `${endpoint} is a ${schema.method}`);
-      if (!String(req.headers["content-type"]).startsWith("application/json")) return this.bad(res, "content type must be application/json");
+      if (!String(req.headers["content-type"]).startsWith("application/json"))
+        return this.bad(res, "content type must be application/json");
       let body: Json;
       try {
         body = JSON.parse(raw);
@@ -122,7 +149,8 @@ class FakeMlflowServer {
       this.requests.push({ method: req.method!, endpoint, body });
       switch (endpoint) {
         case "experiments/create": {
-          if (this.experiments.has(body.name as string)) return this.reply(res, 400, { error_code: "RESOURCE_ALREADY_EXISTS" });
+          if (this.experiments.has(body.name as string))
+            return this.reply(res, 400, { error_code: "RESOURCE_ALREADY_EXISTS" });
           const id = String(100 + this.experiments.size);
           this.experiments.set(body.name as string, id);
           return this.reply(res, 200, { experiment_id: id });
@@ -130,12 +158,22 @@ class FakeMlflowServer {
         case "experiments/set-experiment-tag":
           return this.reply(res, 200, {});
         case "runs/create": {
-          if (![...this.experiments.values()].includes(body.experiment_id as string)) return this.reply(res, 404, { error_code: "RESOURCE_DOES_NOT_EXIST" });
+          if (![...this.experiments.values()].includes(body.experiment_id as string))
+            return this.reply(res, 404, { error_code: "RESOURCE_DOES_NOT_EXIST" });
           const id = `run${this.runs.size}`.padEnd(32, "0");
           const tags = Object.fromEntries((body.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]));
           if (body.run_name) tags["mlflow.runName"] = body.run_name as string;
-          this.runs.set(id, { experiment_id: body.experiment_id as string, tags, params: {}, metrics: [], status: "RUNNING", run_name: body.run_name as string });
-          return this.reply(res, 200, { run: { info: { run_id: id, run_uuid: id, experiment_id: body.experiment_id, status: "RUNNING" }, data: {} } });
+          this.runs.set(id, {
+            experiment_id: body.experiment_id as string,
+            tags,
+            params: {},
+            metrics: [],
+            status: "RUNNING",
+            run_name: body.run_name as string,
+          });
+          return this.reply(res, 200, {
+            run: { info: { run_id: id, run_uuid: id, experiment_id: body.experiment_id, status: "RUNNING" }, data: {} },
+          });
         }
         case "runs/log-batch": {
           const run = this.runs.get(body.run_id as string);
@@ -143,7 +181,12 @@ class FakeMlflowServer {
           const metrics = (body.metrics as Json[]) ?? [];
           const params = (body.params as Json[]) ?? [];
           const tags = (body.tags as Json[]) ?? [];
-          if (metrics.length > BATCH_LIMITS.metrics || params.length > BATCH_LIMITS.params || tags.length > BATCH_LIMITS.tags || metrics.length + params.length + tags.length > BATCH_LIMITS.total) {
+          if (
+            metrics.length > BATCH_LIMITS.metrics ||
+            params.length > BATCH_LIMITS.params ||
+            tags.length > BATCH_LIMITS.tags ||
+            metrics.length + params.length + tags.length > BATCH_LIMITS.total
+          ) {
             return this.bad(res, "log-batch over MLflow's limits");
           }
           run.metrics.push(...metrics);
@@ -198,7 +241,10 @@ function runExperiment(manager: TrackerManager, ws: string, batches = 3) {
       run.onEnd(Level.EPOCH);
     }
     run.track(Metric.TEST_ACC, 0.8);
-    run.onEnd(Level.TRIAL_RUN, { status: i === 0 ? RunStatus.SUCCESS : RunStatus.FAILED, error: i === 0 ? undefined : { message: "boom" } });
+    run.onEnd(Level.TRIAL_RUN, {
+      status: i === 0 ? RunStatus.SUCCESS : RunStatus.FAILED,
+      error: i === 0 ? undefined : { message: "boom" },
+    });
   }
   trial.onEnd(Level.TRIAL, { status: RunStatus.SUCCESS });
   manager.onEnd(Level.EXPERIMENT);
@@ -210,7 +256,10 @@ test("REST: experiment, nested runs, batched metrics with steps, params, tags an
     const ws = tmp();
     const warnings: string[] = [];
     const manager = new TrackerManager(ws);
-    manager.addTracker(new MLflowTracker(ws, { name: "remote exp", trackingUri: `${server.url}/`, warn: (m) => warnings.push(m) }), "MLflowTracker");
+    manager.addTracker(
+      new MLflowTracker(ws, { name: "remote exp", trackingUri: `${server.url}/`, warn: (m) => warnings.push(m) }),
+      "MLflowTracker",
+    );
     runExperiment(manager, ws, 700); // 1,400 batch points per run: more than one log-batch
     await manager.close();
     assert.deepEqual(server.violations, []);
@@ -219,10 +268,19 @@ test("REST: experiment, nested runs, batched metrics with steps, params, tags an
     assert.equal(fs.existsSync(path.join(ws, "mlruns")), false, "no file store in REST mode");
 
     // Order: find experiment, create it, then runs (parent before children).
-    assert.deepEqual(server.requests.slice(0, 2).map((r) => r.endpoint), ["experiments/get-by-name", "experiments/create"]);
-    assert.deepEqual(server.requests[1].body, { name: "remote exp", tags: [{ key: "mlflow.note.content", value: "about" }] });
+    assert.deepEqual(
+      server.requests.slice(0, 2).map((r) => r.endpoint),
+      ["experiments/get-by-name", "experiments/create"],
+    );
+    assert.deepEqual(server.requests[1].body, {
+      name: "remote exp",
+      tags: [{ key: "mlflow.note.content", value: "about" }],
+    });
     const creates = server.requests.filter((r) => r.endpoint === "runs/create");
-    assert.deepEqual(creates.map((r) => r.body.run_name), ["trial_a", "trial_a-0", "trial_a-1"]);
+    assert.deepEqual(
+      creates.map((r) => r.body.run_name),
+      ["trial_a", "trial_a-0", "trial_a-1"],
+    );
     assert.ok(creates.every((r) => r.body.experiment_id === "100" && isInt(r.body.start_time)));
 
     const [parentId, ...childIds] = [...server.runs.keys()];
@@ -237,10 +295,23 @@ test("REST: experiment, nested runs, batched metrics with steps, params, tags an
       assert.equal(c.params.lr, "0.01");
       const loss = c.metrics.filter((m) => m.key === "batch/train_loss");
       assert.equal(loss.length, 1400);
-      assert.deepEqual(loss.map((m) => m.step), Array.from({ length: 1400 }, (_, i) => i), "global batch counter as step");
+      assert.deepEqual(
+        loss.map((m) => m.step),
+        Array.from({ length: 1400 }, (_, i) => i),
+        "global batch counter as step",
+      );
       assert.equal(loss[0].value, "NaN");
-      assert.deepEqual(c.metrics.filter((m) => m.key === "a/b c").map((m) => [m.step, m.value]), [[0, 0], [1, 1]]);
-      assert.deepEqual(c.metrics.filter((m) => m.key === "test_acc").map((m) => [m.step, m.value]), [[2, 0.8]]);
+      assert.deepEqual(
+        c.metrics.filter((m) => m.key === "a/b c").map((m) => [m.step, m.value]),
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      );
+      assert.deepEqual(
+        c.metrics.filter((m) => m.key === "test_acc").map((m) => [m.step, m.value]),
+        [[2, 0.8]],
+      );
       assert.equal(c.metrics.filter((m) => m.key === "duration").length, 1);
       assert.ok(isInt(c.end_time));
     }
@@ -266,7 +337,10 @@ test("REST: an existing experiment is reused; a 503 is retried", async () => {
     await manager.close();
     assert.deepEqual(server.violations, []);
     assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
-    assert.equal(server.requests.some((r) => r.endpoint === "experiments/create"), false);
+    assert.equal(
+      server.requests.some((r) => r.endpoint === "experiments/create"),
+      false,
+    );
     assert.ok([...server.runs.values()].every((r) => r.experiment_id === "7"));
   } finally {
     await server.stop();
@@ -281,11 +355,17 @@ test("REST: a server that is down gives a clear error from flush, and the run go
   const reports: string[] = [];
   const warnings: string[] = [];
   const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
-  manager.addTracker(new MLflowTracker(ws, { name: "gone", trackingUri: url, warn: (m) => warnings.push(m) }), "MLflowTracker");
+  manager.addTracker(
+    new MLflowTracker(ws, { name: "gone", trackingUri: url, warn: (m) => warnings.push(m) }),
+    "MLflowTracker",
+  );
   runExperiment(manager, ws, 1);
   await manager.close();
   assert.equal(reports.length, 1, reports.join("\n"));
-  assert.match(reports[0], new RegExp(`MLflowTracker could not write to ${url.replace(/[.]/g, "\\.")}: find or create experiment 'gone'`));
+  assert.match(
+    reports[0],
+    new RegExp(`MLflowTracker could not write to ${url.replace(/[.]/g, "\\.")}: find or create experiment 'gone'`),
+  );
   assert.ok(warnings.length >= 1);
 });
 
@@ -298,10 +378,23 @@ test("splitBatches keeps every request within MLflow's log-batch limits", () => 
     assert.ok(b.metrics.length <= 1000 && b.params.length <= 100 && b.tags.length <= 100);
     assert.ok(b.metrics.length + b.params.length + b.tags.length <= 1000);
   }
-  assert.equal(batches.reduce((n, b) => n + b.metrics.length, 0), 2500);
-  assert.equal(batches.reduce((n, b) => n + b.params.length, 0), 150);
-  assert.equal(batches.reduce((n, b) => n + b.tags.length, 0), 120);
-  assert.deepEqual(batches.flatMap((b) => b.metrics.map((m) => m.step)), metrics.map((m) => m.step), "order kept");
+  assert.equal(
+    batches.reduce((n, b) => n + b.metrics.length, 0),
+    2500,
+  );
+  assert.equal(
+    batches.reduce((n, b) => n + b.params.length, 0),
+    150,
+  );
+  assert.equal(
+    batches.reduce((n, b) => n + b.tags.length, 0),
+    120,
+  );
+  assert.deepEqual(
+    batches.flatMap((b) => b.metrics.map((m) => m.step)),
+    metrics.map((m) => m.step),
+    "order kept",
+  );
 });
 
 test("REST: a server that goes away mid-run: failures are counted, logged a few times, and close does not hang on each call", async () => {
@@ -310,7 +403,10 @@ test("REST: a server that goes away mid-run: failures are counted, logged a few 
   const reports: string[] = [];
   const warnings: string[] = [];
   const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
-  manager.addTracker(new MLflowTracker(ws, { name: "flaky", trackingUri: server.url, warn: (m) => warnings.push(m) }), "MLflowTracker");
+  manager.addTracker(
+    new MLflowTracker(ws, { name: "flaky", trackingUri: server.url, warn: (m) => warnings.push(m) }),
+    "MLflowTracker",
+  );
   manager.onCreate(Level.EXPERIMENT, "flaky");
   const run = manager.createChild(path.join(ws, "t")).createChild(path.join(ws, "t", "t-0"));
   run.onCreate(Level.TRIAL_RUN);
@@ -336,7 +432,10 @@ test("REST: a server without the artifact proxy: the upload fails with what to d
     const ws = tmp();
     const reports: string[] = [];
     const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
-    manager.addTracker(new MLflowTracker(ws, { name: "no proxy", trackingUri: server.url, warn: () => {} }), "MLflowTracker");
+    manager.addTracker(
+      new MLflowTracker(ws, { name: "no proxy", trackingUri: server.url, warn: () => {} }),
+      "MLflowTracker",
+    );
     manager.onCreate(Level.EXPERIMENT, "no proxy");
     const run = manager.createChild(path.join(ws, "t")).createChild(path.join(ws, "t", "t-0"));
     run.onCreate(Level.TRIAL_RUN);
@@ -352,7 +451,10 @@ test("REST: a server without the artifact proxy: the upload fails with what to d
     assert.match(reports[0], /upload artifact metrics\.log for run 't-0'.*cannot upload to.*--serve-artifacts/);
     const [only] = server.runs.values();
     assert.equal(only.status, "FINISHED");
-    assert.deepEqual(only.metrics.map((m) => m.key), ["train_loss", "duration"]);
+    assert.deepEqual(
+      only.metrics.map((m) => m.key),
+      ["train_loss", "duration"],
+    );
   } finally {
     await server.stop();
   }

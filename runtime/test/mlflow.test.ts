@@ -20,10 +20,18 @@ const read = (...p: string[]) => fs.readFileSync(path.join(...p), "utf8");
 const ls = (...p: string[]) => fs.readdirSync(path.join(...p)).sort();
 /** Run folders of an experiment folder (not meta.yaml, not tags/). */
 const runDirs = (...p: string[]) =>
-  fs.readdirSync(path.join(...p), { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "tags").map((e) => e.name).sort();
+  fs
+    .readdirSync(path.join(...p), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== "tags")
+    .map((e) => e.name)
+    .sort();
 
 /** Runs one experiment: trial "trial_a" with two repeats of 2 epochs x 2 batches. */
-function runExperiment(manager: TrackerManager, ws: string, statuses: RunStatus[] = [RunStatus.SUCCESS, RunStatus.FAILED]) {
+function runExperiment(
+  manager: TrackerManager,
+  ws: string,
+  statuses: RunStatus[] = [RunStatus.SUCCESS, RunStatus.FAILED],
+) {
   manager.onCreate(Level.EXPERIMENT, { name: "exp", description: "what this experiment is about" });
   manager.onStart(Level.EXPERIMENT);
   manager.logParams({ dataset: "mnist" });
@@ -42,7 +50,13 @@ function runExperiment(manager: TrackerManager, ws: string, statuses: RunStatus[
         run.track(Metric.TRAIN_LOSS, 1 / (1 + e * 2 + b));
         run.onEnd(Level.BATCH);
       }
-      run.trackDict({ [Metric.VAL_ACC]: 0.5 + e / 4, [Metric.CUSTOM]: [["acc/top5", 0.9], ["lr", 0.1]] });
+      run.trackDict({
+        [Metric.VAL_ACC]: 0.5 + e / 4,
+        [Metric.CUSTOM]: [
+          ["acc/top5", 0.9],
+          ["lr", 0.1],
+        ],
+      });
       run.track(Metric.CUSTOM, ["pair", e]);
       run.onEnd(Level.EPOCH);
     }
@@ -72,11 +86,37 @@ function metricLines(file: string): [number, string, number][] {
 test("python float and yaml helpers print as Python and PyYAML do", () => {
   assert.deepEqual(
     [1, 0.5, 1e-5, 1e16, 1.5e-7, 1e15, -2, Number.NaN, Infinity, -Infinity, 0.1 + 0.2].map(pythonFloat),
-    ["1.0", "0.5", "1e-05", "1e+16", "1.5e-07", "1000000000000000.0", "-2.0", "nan", "inf", "-inf", "0.30000000000000004"],
+    [
+      "1.0",
+      "0.5",
+      "1e-05",
+      "1e+16",
+      "1.5e-07",
+      "1000000000000000.0",
+      "-2.0",
+      "nan",
+      "inf",
+      "-inf",
+      "0.30000000000000004",
+    ],
   );
-  const yaml = dumpMetaYaml({ name: "yes", experiment_id: "0123", end_time: null, tags: [], status: 3, b: "it's: here" });
+  const yaml = dumpMetaYaml({
+    name: "yes",
+    experiment_id: "0123",
+    end_time: null,
+    tags: [],
+    status: 3,
+    b: "it's: here",
+  });
   assert.equal(yaml, "b: 'it''s: here'\nend_time: null\nexperiment_id: '0123'\nname: 'yes'\nstatus: 3\ntags: []\n");
-  assert.deepEqual(parseMetaYaml(yaml), { b: "it's: here", end_time: null, experiment_id: "0123", name: "yes", status: 3, tags: "[]" });
+  assert.deepEqual(parseMetaYaml(yaml), {
+    b: "it's: here",
+    end_time: null,
+    experiment_id: "0123",
+    name: "yes",
+    status: 3,
+    tags: "[]",
+  });
   assert.equal(mlflowKey("loss/train"), "loss/train");
   assert.equal(mlflowKey("top 5 acc"), "top 5 acc");
   assert.equal(mlflowKey("a//b/../c#1"), "a/b/c_1");
@@ -113,7 +153,10 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
 
   const expMetaText = read(root, expId, "meta.yaml");
   assert.deepEqual(
-    expMetaText.trimEnd().split("\n").map((l) => l.split(":")[0]),
+    expMetaText
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split(":")[0]),
     ["artifact_location", "creation_time", "experiment_id", "last_update_time", "lifecycle_stage", "name"],
   );
   const expMeta = parseMetaYaml(expMetaText);
@@ -136,8 +179,28 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
   for (const r of runs) {
     assert.match(r.id, /^[0-9a-f]{32}$/);
     assert.deepEqual(
-      r.metaText.trimEnd().split("\n").map((l) => l.split(":")[0]),
-      ["artifact_uri", "deleted_time", "end_time", "entry_point_name", "experiment_id", "lifecycle_stage", "run_id", "run_name", "run_uuid", "source_name", "source_type", "source_version", "start_time", "status", "tags", "user_id"],
+      r.metaText
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(":")[0]),
+      [
+        "artifact_uri",
+        "deleted_time",
+        "end_time",
+        "entry_point_name",
+        "experiment_id",
+        "lifecycle_stage",
+        "run_id",
+        "run_name",
+        "run_uuid",
+        "source_name",
+        "source_type",
+        "source_version",
+        "start_time",
+        "status",
+        "tags",
+        "user_id",
+      ],
     );
     assert.equal(r.meta.run_id, r.id);
     assert.equal(r.meta.run_uuid, r.id);
@@ -157,11 +220,16 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
     assert.equal(r.tags["mlflow.user"], r.meta.user_id);
   }
   const parent = runs.find((r) => r.meta.run_name === "trial_a")!;
-  const children = runs.filter((r) => r !== parent).sort((a, b) => String(a.meta.run_name).localeCompare(String(b.meta.run_name)));
+  const children = runs
+    .filter((r) => r !== parent)
+    .sort((a, b) => String(a.meta.run_name).localeCompare(String(b.meta.run_name)));
   assert.equal(parent.tags["mlflow.parentRunId"], undefined);
   assert.equal(parent.tags["expman.level"], "trial");
   assert.equal(parent.meta.status, 3, "FINISHED");
-  assert.deepEqual(children.map((c) => c.meta.run_name), ["trial_a-0", "trial_a-1"]);
+  assert.deepEqual(
+    children.map((c) => c.meta.run_name),
+    ["trial_a-0", "trial_a-1"],
+  );
   for (const [i, c] of children.entries()) {
     assert.equal(c.tags["mlflow.parentRunId"], parent.id);
     assert.equal(c.tags["expman.level"], "trial_run");
@@ -186,15 +254,49 @@ test("file store: experiment, nested trial/run structure, params, metrics, tags 
 
   // Metrics: "timestamp value step" lines, steps honoured, Python float spelling.
   assert.deepEqual(ls(run0, "metrics"), ["acc", "batch", "duration", "lr", "pair", "test_acc", "val_acc"]);
-  assert.deepEqual(ls(run0, "metrics", "batch"), ["train_loss"], "batch-scope points as batch/<key>, apart from epoch points");
+  assert.deepEqual(
+    ls(run0, "metrics", "batch"),
+    ["train_loss"],
+    "batch-scope points as batch/<key>, apart from epoch points",
+  );
   assert.deepEqual(ls(run0, "metrics", "acc"), ["top5"], "a '/' in a key nests a folder, as MLflow stores it");
   const trainLoss = metricLines(path.join(run0, "metrics", "batch", "train_loss"));
-  assert.deepEqual(trainLoss.map(([, v, s]) => [v, s]), [["1.0", 0], ["0.5", 1], ["0.3333333333333333", 2], ["0.25", 3]]);
+  assert.deepEqual(
+    trainLoss.map(([, v, s]) => [v, s]),
+    [
+      ["1.0", 0],
+      ["0.5", 1],
+      ["0.3333333333333333", 2],
+      ["0.25", 3],
+    ],
+  );
   assert.ok(trainLoss.every(([t]) => t >= before && t <= after));
-  assert.deepEqual(metricLines(path.join(run0, "metrics", "val_acc")).map(([, v, s]) => [v, s]), [["0.5", 0], ["0.75", 1]]);
-  assert.deepEqual(metricLines(path.join(run0, "metrics", "acc", "top5")).map(([, v, s]) => [v, s]), [["0.9", 0], ["0.9", 1]]);
-  assert.deepEqual(metricLines(path.join(run0, "metrics", "pair")).map(([, v, s]) => [v, s]), [["0.0", 0], ["1.0", 1]]);
-  assert.deepEqual(metricLines(path.join(run0, "metrics", "test_acc")).map(([, v, s]) => [v, s]), [["0.75", 2]], "final metrics at lastEpoch + 1");
+  assert.deepEqual(
+    metricLines(path.join(run0, "metrics", "val_acc")).map(([, v, s]) => [v, s]),
+    [
+      ["0.5", 0],
+      ["0.75", 1],
+    ],
+  );
+  assert.deepEqual(
+    metricLines(path.join(run0, "metrics", "acc", "top5")).map(([, v, s]) => [v, s]),
+    [
+      ["0.9", 0],
+      ["0.9", 1],
+    ],
+  );
+  assert.deepEqual(
+    metricLines(path.join(run0, "metrics", "pair")).map(([, v, s]) => [v, s]),
+    [
+      ["0.0", 0],
+      ["1.0", 1],
+    ],
+  );
+  assert.deepEqual(
+    metricLines(path.join(run0, "metrics", "test_acc")).map(([, v, s]) => [v, s]),
+    [["0.75", 2]],
+    "final metrics at lastEpoch + 1",
+  );
   const duration = metricLines(path.join(run0, "metrics", "duration"));
   assert.equal(duration.length, 1);
   assert.equal(duration[0][2], 2);
@@ -231,7 +333,10 @@ test("metrics are on disk at each epoch end", () => {
   const root = path.join(ws, "mlruns");
   const exp = ls(root).find((e) => e !== ".trash" && e !== "0")!;
   const runId = runDirs(root, exp)[0];
-  assert.deepEqual(metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]), [["2.0", 0]]);
+  assert.deepEqual(
+    metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]),
+    [["2.0", 0]],
+  );
   // A run without a trial above it has no parent tag.
   assert.equal(fs.existsSync(path.join(root, exp, runId, "tags", "mlflow.parentRunId")), false);
 });
@@ -251,7 +356,11 @@ test("bad input: non-numeric skipped with one warning, NaN/Inf kept, odd keys re
   run.track(Metric.VAL_ACC, Infinity);
   run.track(Metric.TRAIN_LOSS, "high");
   run.track(Metric.TRAIN_LOSS, "higher");
-  run.track(Metric.CUSTOM, [["with/slash and space", true], ["weird#name!", 3], ["none", null]]);
+  run.track(Metric.CUSTOM, [
+    ["with/slash and space", true],
+    ["weird#name!", 3],
+    ["none", null],
+  ]);
   run.track(Metric.CUSTOM, ["weird#name!", 4]);
   run.onEnd(Level.EPOCH);
   run.onEnd(Level.TRIAL_RUN, { status: RunStatus.ABORTED });
@@ -284,7 +393,24 @@ test("an unwritable store: a clear error at first use, reported once; the run an
     const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
     manager.addTracker(tracker, "MLflowTracker");
     const seen: string[] = [];
-    manager.addTracker({ workspace: ws, track: (p) => seen.push(p.key), onCreate() {}, onStart() {}, onEnd() {}, logParams() {}, onCheckpoint() {}, onAddArtifact() {}, createChild() { return this; }, flush() {}, close() {} }, "Other");
+    manager.addTracker(
+      {
+        workspace: ws,
+        track: (p) => seen.push(p.key),
+        onCreate() {},
+        onStart() {},
+        onEnd() {},
+        logParams() {},
+        onCheckpoint() {},
+        onAddArtifact() {},
+        createChild() {
+          return this;
+        },
+        flush() {},
+        close() {},
+      },
+      "Other",
+    );
     runExperiment(manager, ws);
     await manager.close();
     assert.equal(reports.length, 1, reports.join("\n"));
@@ -297,7 +423,10 @@ test("fromConfig validates name and tracking_uri", () => {
   const ws = tmp();
   assert.throws(() => MLflowTracker.fromConfig({}, ws), /needs a 'name'/);
   assert.throws(() => MLflowTracker.fromConfig({ name: "x", tracking_uri: 5 }, ws), /must be a string URL/);
-  assert.throws(() => MLflowTracker.fromConfig({ name: "x", tracking_uri: "databricks" }, ws), /neither an http\(s\) URL/);
+  assert.throws(
+    () => MLflowTracker.fromConfig({ name: "x", tracking_uri: "databricks" }, ws),
+    /neither an http\(s\) URL/,
+  );
   const elsewhere = path.join(tmp(), "store");
   const t = MLflowTracker.fromConfig({ name: "x", tracking_uri: pathToFileURL(elsewhere).href }, ws);
   assert.equal(t.backend.location, elsewhere);
@@ -326,7 +455,10 @@ test("runs still open when the tracker closes (process exiting) end as KILLED, n
     assert.equal(read(root, exp, id, "tags", "expman.status"), "ABORTED");
   }
   const runId = runs.find((id) => fs.existsSync(path.join(root, exp, id, "metrics", "train_loss")))!;
-  assert.deepEqual(metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]), [["1.0", 0]]);
+  assert.deepEqual(
+    metricLines(path.join(root, exp, runId, "metrics", "train_loss")).map(([, v, s]) => [v, s]),
+    [["1.0", 0]],
+  );
 });
 
 test("file store: added artifacts (file or folder) are copied into the run's artifacts; a store under an 'artifacts' folder is warned about", async () => {
@@ -352,11 +484,18 @@ test("file store: added artifacts (file or folder) are copied into the run's art
   const runId = runDirs(root, exp)[0];
   assert.equal(read(root, exp, runId, "artifacts", "metrics.log"), "epoch,loss\n0,1\n");
   assert.equal(read(root, exp, runId, "artifacts", "plots", "sub", "a.svg"), "<svg/>");
-  assert.deepEqual(warnings.map((w) => /added at experiment level/.test(w)), [true]);
+  assert.deepEqual(
+    warnings.map((w) => /added at experiment level/.test(w)),
+    [true],
+  );
 
   const under = tmp();
   const warned: string[] = [];
-  new MLflowTracker(under, { name: "x", trackingUri: pathToFileURL(path.join(under, "artifacts", "store")).href, warn: (m) => warned.push(m) });
+  new MLflowTracker(under, {
+    name: "x",
+    trackingUri: pathToFileURL(path.join(under, "artifacts", "store")).href,
+    warn: (m) => warned.push(m),
+  });
   assert.equal(warned.length, 1);
   assert.match(warned[0], /lies under a folder named 'artifacts'; MLflow \(3\.x\) refuses to read runs there/);
   new MLflowTracker(under, { name: "x", warn: (m) => warned.push(m) });

@@ -27,11 +27,16 @@ const BAD_TRIAL_NAMES: Array<[string, RegExp]> = [
 
 for (const [name, reason] of BAD_TRIAL_NAMES) {
   test(`trial name ${name.slice(0, 20)}: refused by validate and run, with the reason; nothing written`, () => {
-    const { dir, workspace } = toyConfig({ trials: `- name: ok\n  repeat: 1\n  settings: {}\n- name: ${name}\n  repeat: 1\n  settings: {}\n` });
+    const { dir, workspace } = toyConfig({
+      trials: `- name: ok\n  repeat: 1\n  settings: {}\n- name: ${name}\n  repeat: 1\n  settings: {}\n`,
+    });
     const root = path.dirname(dir);
     const v = expman(["validate", dir]);
     assert.equal(v.code, 1, v.stdout + v.stderr);
-    assert.match(v.stderr, new RegExp(`trials\\.yaml:4:9: error: 'name' becomes a file or folder name, and .*${reason.source}`));
+    assert.match(
+      v.stderr,
+      new RegExp(`trials\\.yaml:4:9: error: 'name' becomes a file or folder name, and .*${reason.source}`),
+    );
     const r = expman(["run", dir]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, reason);
@@ -42,7 +47,9 @@ for (const [name, reason] of BAD_TRIAL_NAMES) {
 
 for (const dbName of ["../../../x.db", ".", "sub/x.db"]) {
   test(`DBTracker name ${dbName}: refused by validate and run`, () => {
-    const { dir, workspace } = toyConfig({ env: `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: DBTracker\n    name: ${dbName}\n` });
+    const { dir, workspace } = toyConfig({
+      env: `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: DBTracker\n    name: ${dbName}\n`,
+    });
     const v = expman(["validate", dir]);
     assert.equal(v.code, 1, v.stdout + v.stderr);
     assert.match(v.stderr, /env\.yaml:6:11: error: 'name' becomes a file or folder name/);
@@ -67,7 +74,9 @@ test("the runtime refuses names that leave their folder where it builds paths", 
 });
 
 test("a module under imports: that calls process.exit(0) is an error naming it, from validate and run", () => {
-  const { dir, workspace } = toyConfig({ env: `workspace: ../ws\nimports:\n  - ./toy.js\n  - ./quits.js\ntrackers:\n  - type: LogTracker\n` });
+  const { dir, workspace } = toyConfig({
+    env: `workspace: ../ws\nimports:\n  - ./toy.js\n  - ./quits.js\ntrackers:\n  - type: LogTracker\n`,
+  });
   fs.writeFileSync(path.join(dir, "quits.js"), "process.exit(0);\n");
   const v = expman(["validate", dir]);
   assert.equal(v.code, 1, v.stdout + v.stderr);

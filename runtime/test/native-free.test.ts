@@ -16,10 +16,16 @@ function loadedBy(entry: string): string[] {
 test("importing the runtime loads no native module until a database is opened", () => {
   const loaded = loadedBy(path.join(DIST, "index.js"));
   assert.ok(loaded.some((f) => f.endsWith(path.join("dist", "index.js"))));
-  assert.deepEqual(loaded.filter((f) => /better-sqlite3|\.node$/.test(f)), []);
+  assert.deepEqual(
+    loaded.filter((f) => /better-sqlite3|\.node$/.test(f)),
+    [],
+  );
 });
 
 test("the contracts entry (bundled by the language server and the extension) loads no tracker or native code", () => {
   const loaded = loadedBy(path.join(DIST, "contracts.js"));
-  assert.deepEqual(loaded.filter((f) => /better-sqlite3|\.node$|tracking[\\/]|protobuf/.test(f)), []);
+  assert.deepEqual(
+    loaded.filter((f) => /better-sqlite3|\.node$|tracking[\\/]|protobuf/.test(f)),
+    [],
+  );
 });

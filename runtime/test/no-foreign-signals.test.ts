@@ -37,14 +37,24 @@ test("expman run with PerformanceTracker and no nvidia-smi signals no process it
   const emptyPath = tempDir("expman-nopath-");
   const parentFile = path.join(tempDir("expman-pgrp-"), "parent.js");
   fs.writeFileSync(parentFile, PARENT);
-  const parent = spawn(process.execPath, [parentFile, EXPMAN, dir, emptyPath], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const parent = spawn(process.execPath, [parentFile, EXPMAN, dir, emptyPath], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   parent.stdout!.on("data", (d) => (out += d));
   parent.stderr!.on("data", (d) => (err += d));
   const code = await new Promise<number | null>((resolve) => parent.on("exit", (c) => resolve(c)));
   assert.equal(code, 0, err);
-  const r = JSON.parse(out) as { code: number; signal: string | null; signals: string[]; sameGroup: boolean; out: string; err: string };
+  const r = JSON.parse(out) as {
+    code: number;
+    signal: string | null;
+    signals: string[];
+    sameGroup: boolean;
+    out: string;
+    err: string;
+  };
   assert.ok(r.sameGroup, "expman ran in the parent's process group, which the parent leads");
   assert.deepEqual(r.signals, [], "no signal reached the process group around expman");
   assert.equal(r.signal, null, "expman itself was not killed by a signal");
@@ -52,6 +62,8 @@ test("expman run with PerformanceTracker and no nvidia-smi signals no process it
   assert.match(r.out, /SUCCESS/);
   assert.doesNotMatch(r.out + r.err, /nvidia|gpu/i, "a missing GPU tool is silent: no GPU");
   // The tracker ran: it wrote its summary files, without GPU data.
-  const summary = JSON.parse(fs.readFileSync(path.join(workspace, "a", "a-0", "artifacts", "summary_trial_run.json"), "utf8"));
+  const summary = JSON.parse(
+    fs.readFileSync(path.join(workspace, "a", "a-0", "artifacts", "summary_trial_run.json"), "utf8"),
+  );
   assert.equal(summary.gpu, undefined);
 });

@@ -4,7 +4,11 @@ import { decodeNumber, encodeNumber, NON_FINITE_NAMES, nonFiniteName, nonFiniteV
 
 test("NaN and ±Infinity: one spelling, and encodeNumber/decodeNumber round-trip through JSON", () => {
   assert.deepEqual([NaN, Infinity, -Infinity].map(nonFiniteName), [...NON_FINITE_NAMES]);
-  assert.deepEqual(NON_FINITE_NAMES, ["NaN", "Infinity", "-Infinity"], "String(x) spells them so; events on disk use these");
+  assert.deepEqual(
+    NON_FINITE_NAMES,
+    ["NaN", "Infinity", "-Infinity"],
+    "String(x) spells them so; events on disk use these",
+  );
   for (const v of [0, -0.5, 1e308, NaN, Infinity, -Infinity]) {
     const wire = JSON.parse(JSON.stringify({ v: encodeNumber(v) })).v as number | string;
     assert.equal(typeof wire, Number.isFinite(v) ? "number" : "string");

@@ -20,7 +20,11 @@ function rows<T>(dbFile: string, sql: string): T[] {
 }
 
 function readEvents(file: string): RunEvent[] {
-  return fs.readFileSync(file, "utf8").split("\n").map(parseRunEvent).filter((e): e is RunEvent => e !== undefined);
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .map(parseRunEvent)
+    .filter((e): e is RunEvent => e !== undefined);
 }
 
 function exitOf(child: ReturnType<typeof spawnExpman>): Promise<number | null> {
@@ -41,13 +45,24 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
   }
 }
 
-type RunRow = { id: number; trial: string; repeat: number; seed: number; status: string; run_index: number; pid: number | null; error_message: string | null; epochs: number };
+type RunRow = {
+  id: number;
+  trial: string;
+  repeat: number;
+  seed: number;
+  status: string;
+  run_index: number;
+  pid: number | null;
+  error_message: string | null;
+  epochs: number;
+};
 const RUNS_SQL = `SELECT r.id, t.name AS trial, r.repeat, r.seed, r.status, r.run_index, r.pid, r.error_message,
   (SELECT count(*) FROM epoch e WHERE e.run_id = r.id) AS epochs FROM trial_run r JOIN trial t ON t.id = r.trial_id ORDER BY r.id`;
 
 test("--jobs 2: every run in its own worker process, one store; seeds, order and results as a sequential run; events of every run", () => {
   // The first run is the slowest, so workers finish out of plan order.
-  const trials = "- name: a\n  repeat: 3\n  settings: {}\n- name: b\n  repeat: 2\n  settings:\n    pipeline:\n      sleep_ms: 0\n";
+  const trials =
+    "- name: a\n  repeat: 3\n  settings: {}\n- name: b\n  repeat: 2\n  settings:\n    pipeline:\n      sleep_ms: 0\n";
   const par = toyConfig({ epochs: 3, sleepMs: 40, trials });
   const events = path.join(path.dirname(par.dir), "events.jsonl");
   const r = expman(["run", par.dir, "--jobs", "2", "--events", events]);
@@ -61,17 +76,28 @@ test("--jobs 2: every run in its own worker process, one store; seeds, order and
   const parRuns = rows<RunRow>(par.db, RUNS_SQL);
   const seqRuns = rows<RunRow>(seq.db, RUNS_SQL);
   const shape = (x: RunRow) => [x.id, x.trial, x.repeat, x.seed, x.status, x.run_index, x.epochs];
-  assert.deepEqual(parRuns.map(shape), seqRuns.map(shape), "same rows in the same order, whatever order the workers finished in");
-  assert.deepEqual(parRuns.map((x) => x.seed), [100, 101, 102, 100, 101]);
+  assert.deepEqual(
+    parRuns.map(shape),
+    seqRuns.map(shape),
+    "same rows in the same order, whatever order the workers finished in",
+  );
+  assert.deepEqual(
+    parRuns.map((x) => x.seed),
+    [100, 101, 102, 100, 101],
+  );
   const [exp] = rows<{ pid: number; status: string }>(par.db, "SELECT pid, status FROM experiment");
   const pids = new Set(parRuns.map((x) => x.pid));
   assert.equal(pids.size, 5, "each run had its own worker process");
   assert.ok(!pids.has(exp.pid), "and none of them is the coordinator");
   assert.equal(exp.status, "SUCCESS");
-  assert.deepEqual(rows<{ status: string }>(par.db, "SELECT status FROM trial ORDER BY id").map((t) => t.status), ["SUCCESS", "SUCCESS"]);
+  assert.deepEqual(
+    rows<{ status: string }>(par.db, "SELECT status FROM trial ORDER BY id").map((t) => t.status),
+    ["SUCCESS", "SUCCESS"],
+  );
 
   // Same numbers as the sequential run.
-  const finals = (ws: string) => JSON.parse(expman(["ls", "--workspace", ws, "--json"]).stdout).map((x: { finalMetrics: object }) => x.finalMetrics);
+  const finals = (ws: string) =>
+    JSON.parse(expman(["ls", "--workspace", ws, "--json"]).stdout).map((x: { finalMetrics: object }) => x.finalMetrics);
   assert.deepEqual(finals(par.workspace), finals(seq.workspace));
 
   // The events channel carries every worker's events, with their run ids; trials announced once.
@@ -81,8 +107,20 @@ test("--jobs 2: every run in its own worker process, one store; seeds, order and
   const lifecycle = ev.filter((e): e is Extract<RunEvent, { kind: "lifecycle" }> => e.kind === "lifecycle");
   assert.equal(lifecycle.filter((e) => e.level === "experiment" && e.phase === "create").length, 1);
   assert.equal(lifecycle.filter((e) => e.level === "trial" && e.phase === "create").length, 2);
-  assert.deepEqual(lifecycle.filter((e) => e.level === "trial" && e.phase === "end").map((e) => [e.name, e.status]).sort(), [["a", "SUCCESS"], ["b", "SUCCESS"]]);
-  assert.equal(lifecycle.filter((e) => e.level === "trial_run" && e.phase === "end" && e.status === "SUCCESS").length, 5);
+  assert.deepEqual(
+    lifecycle
+      .filter((e) => e.level === "trial" && e.phase === "end")
+      .map((e) => [e.name, e.status])
+      .sort(),
+    [
+      ["a", "SUCCESS"],
+      ["b", "SUCCESS"],
+    ],
+  );
+  assert.equal(
+    lifecycle.filter((e) => e.level === "trial_run" && e.phase === "end" && e.status === "SUCCESS").length,
+    5,
+  );
   assert.equal(lifecycle.filter((e) => e.level === "experiment" && e.phase === "end")[0]?.status, "SUCCESS");
   const conn = new Database(par.db, { readonly: true });
   assert.equal(conn.pragma("integrity_check", { simple: true }), "ok");
@@ -98,13 +136,20 @@ test("the plan is in the store before anything runs: every run QUEUED, then RUNN
     const runs = rows<RunRow>(cfg.db, RUNS_SQL);
     return runs.length === 3 && runs[0].status === "RUNNING" ? runs : undefined;
   }, "the first run RUNNING");
-  assert.deepEqual(seen.map((x) => [x.trial, x.repeat, x.seed, x.status]), [
-    ["a", 0, 100, "RUNNING"],
-    ["a", 1, 101, "QUEUED"],
-    ["b", 0, 100, "QUEUED"],
-  ]);
+  assert.deepEqual(
+    seen.map((x) => [x.trial, x.repeat, x.seed, x.status]),
+    [
+      ["a", 0, 100, "RUNNING"],
+      ["a", 1, 101, "QUEUED"],
+      ["b", 0, 100, "QUEUED"],
+    ],
+  );
   const ls = JSON.parse(expman(["ls", "--workspace", cfg.workspace, "--json"]).stdout) as { status: string }[];
-  assert.deepEqual(ls.map((x) => x.status), ["RUNNING", "QUEUED", "QUEUED"], "readers show the whole plan");
+  assert.deepEqual(
+    ls.map((x) => x.status),
+    ["RUNNING", "QUEUED", "QUEUED"],
+    "readers show the whole plan",
+  );
   child.kill("SIGINT");
   assert.equal(await exited, 130);
 });
@@ -119,16 +164,23 @@ test("a worker that is killed, exits or fails takes no other run down; it reads 
   const r = expman(["run", cfg.dir, "--jobs", "2"]);
   assert.equal(r.code, 1, r.stderr);
   const runs = rows<RunRow>(cfg.db, RUNS_SQL);
-  assert.deepEqual(runs.map((x) => [x.trial, x.status, x.epochs]), [
-    ["ok", "SUCCESS", 3],
-    ["ok", "SUCCESS", 3],
-    ["killed", "ABORTED", 2],
-    ["failed", "FAILED", 2],
-    ["exited", "ABORTED", 2],
-  ]);
+  assert.deepEqual(
+    runs.map((x) => [x.trial, x.status, x.epochs]),
+    [
+      ["ok", "SUCCESS", 3],
+      ["ok", "SUCCESS", 3],
+      ["killed", "ABORTED", 2],
+      ["failed", "FAILED", 2],
+      ["exited", "ABORTED", 2],
+    ],
+  );
   assert.match(runs[2].error_message ?? "", /worker process \d+ was killed \(SIGKILL\)/);
   assert.match(runs[3].error_message ?? "", /exploded in epoch 1/);
-  assert.deepEqual(rows<{ status: string }>(cfg.db, "SELECT status FROM epoch WHERE status = 'RUNNING'"), [], "no epoch left RUNNING");
+  assert.deepEqual(
+    rows<{ status: string }>(cfg.db, "SELECT status FROM epoch WHERE status = 'RUNNING'"),
+    [],
+    "no epoch left RUNNING",
+  );
   assert.equal(rows<{ status: string }>(cfg.db, "SELECT status FROM experiment")[0].status, "ABORTED");
   assert.match(r.stderr, /\[run 3\/5\] killed-0 ABORTED/);
 });
@@ -144,9 +196,15 @@ test("Ctrl-C on the coordinator: active workers end ABORTED at their next epoch,
   child.kill("SIGINT");
   assert.equal(await exited, 130);
   const runs = rows<RunRow>(cfg.db, RUNS_SQL);
-  assert.deepEqual(runs.map((x) => x.status), ["ABORTED", "ABORTED", "ABORTED", "ABORTED", "ABORTED"]);
+  assert.deepEqual(
+    runs.map((x) => x.status),
+    ["ABORTED", "ABORTED", "ABORTED", "ABORTED", "ABORTED"],
+  );
   assert.ok(runs[0].epochs >= 3 && runs[1].epochs >= 3, "the active runs keep their epochs");
-  assert.deepEqual(runs.slice(2).map((x) => [x.epochs, x.pid, x.error_message]), Array(3).fill([0, null, "not started: the experiment was stopped"]));
+  assert.deepEqual(
+    runs.slice(2).map((x) => [x.epochs, x.pid, x.error_message]),
+    Array(3).fill([0, null, "not started: the experiment was stopped"]),
+  );
   assert.equal(rows<{ status: string }>(cfg.db, "SELECT status FROM experiment")[0].status, "ABORTED");
   const alive = runs.slice(0, 2).filter((x) => {
     try {
@@ -164,15 +222,21 @@ test("--only <trial>-<repeat> and --only <trial>: just those runs, with the seed
   let r = expman(["run", cfg.dir, "--only", "a-1"]);
   assert.equal(r.code, 0, r.stderr);
   let runs = rows<RunRow>(cfg.db, RUNS_SQL);
-  assert.deepEqual(runs.map((x) => [x.trial, x.repeat, x.seed, x.run_index, x.status, x.epochs]), [["a", 1, 101, 1, "SUCCESS", 2]]);
+  assert.deepEqual(
+    runs.map((x) => [x.trial, x.repeat, x.seed, x.run_index, x.status, x.epochs]),
+    [["a", 1, 101, 1, "SUCCESS", 2]],
+  );
 
   r = expman(["run", cfg.dir, "--only", "b,a-0", "--jobs", "2"]);
   assert.equal(r.code, 0, r.stderr);
   runs = rows<RunRow>(cfg.db, RUNS_SQL).slice(1);
-  assert.deepEqual(runs.map((x) => [x.trial, x.repeat, x.seed, x.run_index, x.status]), [
-    ["a", 0, 100, 0, "SUCCESS"],
-    ["b", 0, 100, 2, "SUCCESS"],
-  ]);
+  assert.deepEqual(
+    runs.map((x) => [x.trial, x.repeat, x.seed, x.run_index, x.status]),
+    [
+      ["a", 0, 100, 0, "SUCCESS"],
+      ["b", 0, 100, 2, "SUCCESS"],
+    ],
+  );
 
   const before = rows<{ n: number }>(cfg.db, "SELECT count(*) AS n FROM experiment")[0].n;
   r = expman(["run", cfg.dir, "--only", "a-7"]);
@@ -181,30 +245,48 @@ test("--only <trial>-<repeat> and --only <trial>: just those runs, with the seed
   r = expman(["run", cfg.dir, "--only", "zz", "--jobs", "2"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--only 'zz': no trial of that name \(trials here: a, b\)[\s\S]*nothing was run/);
-  assert.equal(rows<{ n: number }>(cfg.db, "SELECT count(*) AS n FROM experiment")[0].n, before, "nothing written for a bad --only");
+  assert.equal(
+    rows<{ n: number }>(cfg.db, "SELECT count(*) AS n FROM experiment")[0].n,
+    before,
+    "nothing written for a bad --only",
+  );
   r = expman(["run", cfg.dir, "--jobs", "0"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--jobs must be a whole number of parallel runs >= 1/);
 });
 
 test("--jobs with --control: a stop request stops that run's worker only (ABORTED), a waiting run never starts, the others finish", async () => {
-  const cfg = toyConfig({ epochs: 300, sleepMs: 10, trials: "- name: a\n  repeat: 2\n  settings: {}\n- name: b\n  repeat: 2\n  settings:\n    pipeline:\n      epochs: 3\n" });
+  const cfg = toyConfig({
+    epochs: 300,
+    sleepMs: 10,
+    trials:
+      "- name: a\n  repeat: 2\n  settings: {}\n- name: b\n  repeat: 2\n  settings:\n    pipeline:\n      epochs: 3\n",
+  });
   const child = spawnExpman(["run", cfg.dir, "--jobs", "2", "--control", "fd:3"], ["ignore", "pipe", "pipe", "pipe"]);
   const exited = exitOf(child);
   const control = child.stdio[3] as NodeJS.WritableStream;
-  await waitFor(() => (rows<RunRow>(cfg.db, RUNS_SQL).filter((x) => x.status === "RUNNING" && x.epochs >= 2).length === 2 ? true : undefined), "a-0 and a-1 running");
+  await waitFor(
+    () =>
+      rows<RunRow>(cfg.db, RUNS_SQL).filter((x) => x.status === "RUNNING" && x.epochs >= 2).length === 2
+        ? true
+        : undefined,
+    "a-0 and a-1 running",
+  );
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "b", repeat: 1 } }));
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "a", repeat: 0 } }));
   await waitFor(() => (rows<RunRow>(cfg.db, RUNS_SQL)[0].status === "ABORTED" ? true : undefined), "a-0 ABORTED");
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "a", repeat: 1 } }));
   assert.equal(await exited, 0, "runs stopped on request are not failures");
   const runs = rows<RunRow>(cfg.db, RUNS_SQL);
-  assert.deepEqual(runs.map((x) => [x.trial, x.repeat, x.status]), [
-    ["a", 0, "ABORTED"],
-    ["a", 1, "ABORTED"],
-    ["b", 0, "SUCCESS"],
-    ["b", 1, "ABORTED"],
-  ]);
+  assert.deepEqual(
+    runs.map((x) => [x.trial, x.repeat, x.status]),
+    [
+      ["a", 0, "ABORTED"],
+      ["a", 1, "ABORTED"],
+      ["b", 0, "SUCCESS"],
+      ["b", 1, "ABORTED"],
+    ],
+  );
   assert.ok(runs[0].epochs >= 2 && runs[0].epochs < 300, "a-0 stopped part-way");
   assert.deepEqual([runs[3].epochs, runs[3].pid, runs[3].error_message], [0, null, "stopped before it started"]);
 });
@@ -219,7 +301,10 @@ test("parallel: N in env.yaml runs workers; the worker refuses a config that cha
   assert.match(r.stderr, /started \(worker pid \d+\)/);
   const [exp] = rows<{ uid: string }>(cfg.db, "SELECT uid FROM experiment");
 
-  fs.writeFileSync(path.join(cfg.dir, "base.yaml"), fs.readFileSync(path.join(cfg.dir, "base.yaml"), "utf8").replace("seed: 100", "seed: 7"));
+  fs.writeFileSync(
+    path.join(cfg.dir, "base.yaml"),
+    fs.readFileSync(path.join(cfg.dir, "base.yaml"), "utf8").replace("seed: 100", "seed: 7"),
+  );
   const before = rows<RunRow>(cfg.db, RUNS_SQL);
   const w = expman(["worker", cfg.dir, "--experiment", exp.uid, "--index", "0"]);
   assert.equal(w.code, 2);

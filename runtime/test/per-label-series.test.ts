@@ -21,7 +21,10 @@ import { tempDir } from "./helpers/env";
 const SCHEMA = fs.readFileSync(path.join(__dirname, "fixtures", "python-original", "schema.sql"), "utf8");
 
 function rpc(service: QueryService, method: string, params: object): any {
-  const answer = service.handle({ jsonrpc: "2.0", id: 1, method, params }) as { result?: unknown; error?: { message: string } };
+  const answer = service.handle({ jsonrpc: "2.0", id: 1, method, params }) as {
+    result?: unknown;
+    error?: { message: string };
+  };
   if (answer.error) throw new Error(answer.error.message);
   return answer.result;
 }
@@ -68,7 +71,10 @@ test("a metric named 'a/b' with labels (one holding '/') keeps metric and label 
   // The query service passes the label both ways.
   const service = new QueryService();
   const served = rpc(service, "series.keys", { db: file, runId }) as { key: string; metric?: string; label?: string }[];
-  assert.deepEqual(served.find((k) => k.key === "a/b/x"), { ...keys[0] });
+  assert.deepEqual(
+    served.find((k) => k.key === "a/b/x"),
+    { ...keys[0] },
+  );
   const x = rpc(service, "series.get", { db: file, runId, key: "a/b/x", label: "x" });
   assert.deepEqual([x.metric, x.label, x.values], ["a/b", "x", [0.5, 1.5]]);
   service.close();
@@ -78,23 +84,29 @@ test("a metric named 'a/b' with labels (one holding '/') keeps metric and label 
   assert.equal(csv.code, 0, csv.stderr);
   const rows = csvRows(csv.stdout);
   assert.equal(csv.stdout.split("\n")[0], "key,scope,step,value,time,metric,label");
-  assert.deepEqual(rows.map((r) => [r.key, r.metric, r.label, r.value]), [
-    ["a/b/x", "a/b", "x", "0.5"],
-    ["a/b/x", "a/b", "x", "1.5"],
-    ["a/b/y/z", "a/b", "y/z", "10"],
-    ["a/b/y/z", "a/b", "y/z", "11"],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.metric, r.label, r.value]),
+    [
+      ["a/b/x", "a/b", "x", "0.5"],
+      ["a/b/x", "a/b", "x", "1.5"],
+      ["a/b/y/z", "a/b", "y/z", "10"],
+      ["a/b/y/z", "a/b", "y/z", "11"],
+    ],
+  );
   const plain = expman(["export", String(runId), "--db", file, "--key", "train_loss"]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(plain.stdout.split("\n")[0], "key,scope,step,value,time", "an unlabelled export keeps its five columns");
   const json = expman(["export", String(runId), "--db", file, "--format", "json"]);
   assert.equal(json.code, 0, json.stderr);
   const series = JSON.parse(json.stdout).series as { key: string; metric?: string; label?: string }[];
-  assert.deepEqual(series.map((s) => [s.key, s.metric, s.label]), [
-    ["a/b/x", "a/b", "x"],
-    ["a/b/y/z", "a/b", "y/z"],
-    ["train_loss", undefined, undefined],
-  ]);
+  assert.deepEqual(
+    series.map((s) => [s.key, s.metric, s.label]),
+    [
+      ["a/b/x", "a/b", "x"],
+      ["a/b/y/z", "a/b", "y/z"],
+      ["train_loss", undefined, undefined],
+    ],
+  );
 });
 
 test("an original database where a total named 'acc/cat' collides with label 'cat' of 'acc': two series, addressed by label; the total wins the summaries", () => {
@@ -106,12 +118,20 @@ test("an original database where a total named 'acc/cat' collides with label 'ca
   const t = (s: number) => `2026-11-26T02:07:${String(10 + s).padStart(2, "0")}.000000`;
   db.prepare("INSERT INTO EXPERIMENT (title, desc, start_time, update_time) VALUES ('x', '', ?, ?)").run(t(0), t(0));
   db.prepare("INSERT INTO TRIAL (name, experiment_id, start_time, update_time) VALUES ('t', 1, ?, ?)").run(t(0), t(0));
-  db.prepare("INSERT INTO TRIAL_RUN (trial_id, status, start_time, update_time) VALUES (1, 'started', ?, ?)").run(t(0), t(0));
+  db.prepare("INSERT INTO TRIAL_RUN (trial_id, status, start_time, update_time) VALUES (1, 'started', ?, ?)").run(
+    t(0),
+    t(0),
+  );
   const metric = (type: string, v: number, perLabel: object | null = null) =>
-    db.prepare("INSERT INTO METRIC (type, total_val, per_label_val) VALUES (?, ?, ?)").run(type, v, perLabel ? JSON.stringify(perLabel) : null).lastInsertRowid;
+    db
+      .prepare("INSERT INTO METRIC (type, total_val, per_label_val) VALUES (?, ?, ?)")
+      .run(type, v, perLabel ? JSON.stringify(perLabel) : null).lastInsertRowid;
   for (let e = 0; e < 3; e++) {
     db.prepare("INSERT INTO EPOCH (idx, trial_run_id, time) VALUES (?, 1, ?)").run(e, t(e));
-    db.prepare("INSERT INTO EPOCH_METRIC VALUES (?, 1, ?)").run(e, metric("acc", 0.5, { cat: 0.1 * (e + 1), "d/g": 0.9 }));
+    db.prepare("INSERT INTO EPOCH_METRIC VALUES (?, 1, ?)").run(
+      e,
+      metric("acc", 0.5, { cat: 0.1 * (e + 1), "d/g": 0.9 }),
+    );
     db.prepare("INSERT INTO EPOCH_METRIC VALUES (?, 1, ?)").run(e, metric("acc/cat", 100 + e));
   }
   db.close();
@@ -129,19 +149,25 @@ test("an original database where a total named 'acc/cat' collides with label 'ca
   );
   assert.deepEqual(store.getSeries({ runId, key: "acc/cat" }).values, [100, 101, 102], "without a label: the total");
   const label = store.getSeries({ runId, key: "acc/cat", label: "cat" });
-  assert.deepEqual([label.metric, label.label, label.values.map((v) => Math.round(v! * 10) / 10)], ["acc", "cat", [0.1, 0.2, 0.3]]);
+  assert.deepEqual(
+    [label.metric, label.label, label.values.map((v) => Math.round(v! * 10) / 10)],
+    ["acc", "cat", [0.1, 0.2, 0.3]],
+  );
   assert.equal(store.getRun(runId)!.finalMetrics["acc/cat"], 102, "the total's last value, not the label's");
   assert.equal(store.listEpochs(runId)[2].metrics["acc/cat"], 102);
   store.close();
 
   const csv = expman(["export", "1", "--db", file, "--key", "acc/cat"]);
   assert.equal(csv.code, 0, csv.stderr);
-  assert.deepEqual(csvRows(csv.stdout).map((r) => [r.key, r.metric, r.label, Math.round(Number(r.value) * 10) / 10]), [
-    ["acc/cat", "acc/cat", "", 100],
-    ["acc/cat", "acc/cat", "", 101],
-    ["acc/cat", "acc/cat", "", 102],
-    ["acc/cat", "acc", "cat", 0.1],
-    ["acc/cat", "acc", "cat", 0.2],
-    ["acc/cat", "acc", "cat", 0.3],
-  ]);
+  assert.deepEqual(
+    csvRows(csv.stdout).map((r) => [r.key, r.metric, r.label, Math.round(Number(r.value) * 10) / 10]),
+    [
+      ["acc/cat", "acc/cat", "", 100],
+      ["acc/cat", "acc/cat", "", 101],
+      ["acc/cat", "acc/cat", "", 102],
+      ["acc/cat", "acc", "cat", 0.1],
+      ["acc/cat", "acc", "cat", 0.2],
+      ["acc/cat", "acc", "cat", 0.3],
+    ],
+  );
 });

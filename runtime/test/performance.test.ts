@@ -67,7 +67,10 @@ async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<
 function hierarchy(options: ConstructorParameters<typeof PerformanceTracker>[1]) {
   const ws = tmp();
   const log: string[] = [];
-  const root = new PerformanceTracker(ws, { ...options, log: { warning: (m) => log.push(`WARNING ${m}`), error: (m) => log.push(`ERROR ${m}`) } });
+  const root = new PerformanceTracker(ws, {
+    ...options,
+    log: { warning: (m) => log.push(`WARNING ${m}`), error: (m) => log.push(`ERROR ${m}`) },
+  });
   const points: MetricPoint[] = [];
   const manager = new TrackerManager(ws);
   manager.addTracker(root, "PerformanceTracker");
@@ -98,7 +101,10 @@ test("samples become perf/* metric points of the run (step = sample index), summ
   h.feed(snapshot({ cpu_percent: 50 })); // re-armed
   h.feed(snapshot({ cpu_percent: 92, memory_percent: 96, memory_used_gb: 30.04 })); // CPU warning, memory critical
   h.feed(snapshot({ gpus: [{ index: 0, utilization: 99, memoryUsedGb: 10, memoryTotalGb: 16, temperature: 70 }] }));
-  h.run.track(Metric.CUSTOM, [["throughput", 1200], ["samples/s", 64]]);
+  h.run.track(Metric.CUSTOM, [
+    ["throughput", 1200],
+    ["samples/s", 64],
+  ]);
   h.run.track(Metric.TRAIN_LOSS, 0.5); // not CUSTOM: not performance data (as the original)
   h.run.onEnd(Level.EPOCH);
   h.run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
@@ -120,11 +126,30 @@ test("samples become perf/* metric points of the run (step = sample index), summ
   const perf = h.points.filter((p) => p.key.startsWith("perf/"));
   const keys = [...new Set(perf.map((p) => p.key))].sort();
   assert.deepEqual(keys, [
-    "perf/cpu_percent", "perf/event_loop_lag_ms", "perf/gpu0_memory_used_gb", "perf/gpu0_temperature", "perf/gpu0_utilization",
-    "perf/heap_used_mb", "perf/load_average_1m", "perf/memory_percent", "perf/memory_used_gb", "perf/process_cpu_percent", "perf/process_rss_mb",
+    "perf/cpu_percent",
+    "perf/event_loop_lag_ms",
+    "perf/gpu0_memory_used_gb",
+    "perf/gpu0_temperature",
+    "perf/gpu0_utilization",
+    "perf/heap_used_mb",
+    "perf/load_average_1m",
+    "perf/memory_percent",
+    "perf/memory_used_gb",
+    "perf/process_cpu_percent",
+    "perf/process_rss_mb",
   ]);
   const cpu = h.points.filter((p) => p.key === "perf/cpu_percent");
-  assert.deepEqual(cpu.map((p) => [p.step, p.value, p.epoch]), [[0, 30, 0], [1, 97, 0], [2, 98, 0], [3, 50, 1], [4, 92, 1], [5, 20, 1]]);
+  assert.deepEqual(
+    cpu.map((p) => [p.step, p.value, p.epoch]),
+    [
+      [0, 30, 0],
+      [1, 97, 0],
+      [2, 98, 0],
+      [3, 50, 1],
+      [4, 92, 1],
+      [5, 20, 1],
+    ],
+  );
   assert.ok(perf.every((p) => p.scope === "run" && p.custom && typeof p.value === "number"));
   assert.equal(perf.length, 6 * 8 + 3);
 
@@ -144,11 +169,20 @@ test("samples become perf/* metric points of the run (step = sample index), summ
   assert.equal(readJson(path.join(h.ws, "t", "artifacts"), "summary_trial.json").measurement_count, 6);
   assert.deepEqual(readJson(rootDir, "summary_experiment.json").alerts, { total: 4, critical: 2, warnings: 2 });
 
-  assert.deepEqual(readJson(runDir, "level_creation_trial_run.json").map((e: { level: string }) => e.level), ["trial_run"]);
+  assert.deepEqual(
+    readJson(runDir, "level_creation_trial_run.json").map((e: { level: string }) => e.level),
+    ["trial_run"],
+  );
   // CUSTOM lists: one entry per name (the original stored the whole pair as the name).
   assert.deepEqual(
-    readJson(runDir, "custom_performance_metrics.json").map((e: { metric: string; value: number; level: string }) => [e.metric, e.value]),
-    [["throughput", 1200], ["samples/s", 64]],
+    readJson(runDir, "custom_performance_metrics.json").map((e: { metric: string; value: number; level: string }) => [
+      e.metric,
+      e.value,
+    ]),
+    [
+      ["throughput", 1200],
+      ["samples/s", 64],
+    ],
   );
   assert.equal(readJson(runDir, "performance_alerts.json").length, 4);
   assert.equal(readJson(runDir, "performance_data.json").history.length, 6);
@@ -177,7 +211,8 @@ test("real sampling: the timer samples this machine while a run is running and s
   await waitFor(() => h.points.filter((p) => p.key === "perf/cpu_percent").length >= 3, "three samples");
   assert.equal(runTracker.sampler.running, true);
   const byKey = (k: string) => h.points.filter((p) => p.key === k).map((p) => p.value as number);
-  for (const v of [...byKey("perf/cpu_percent"), ...byKey("perf/memory_percent")]) assert.ok(v >= 0 && v <= 100, String(v));
+  for (const v of [...byKey("perf/cpu_percent"), ...byKey("perf/memory_percent")])
+    assert.ok(v >= 0 && v <= 100, String(v));
   for (const v of byKey("perf/process_rss_mb")) assert.ok(v > 1);
   for (const v of byKey("perf/event_loop_lag_ms")) assert.ok(v >= 0);
   h.run.onEnd(Level.TRIAL_RUN);
@@ -192,7 +227,11 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
   const dir = tmp();
   const fake = path.join(dir, "nvidia-smi");
   // Prints two GPUs every interval, as `nvidia-smi --query-gpu=... --format=csv,noheader,nounits -lms=N` does.
-  fs.writeFileSync(fake, `#!/bin/sh\necho "$@" > "${dir}/args"\nwhile true; do echo "0, 87, 4096, 16384, 65"; echo "1, [N/A], 1024, 8192, 50"; sleep 0.05; done\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    fake,
+    `#!/bin/sh\necho "$@" > "${dir}/args"\nwhile true; do echo "0, 87, 4096, 16384, 65"; echo "1, [N/A], 1024, 8192, 50"; sleep 0.05; done\n`,
+    { mode: 0o755 },
+  );
   const gpu = new GpuMonitor(fake);
   gpu.start(100);
   await waitFor(() => gpu.readings().length === 2, "GPU readings");
@@ -200,7 +239,10 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
     { index: 0, utilization: 87, memoryUsedGb: 4, memoryTotalGb: 16, temperature: 65 },
     { index: 1, utilization: 0, memoryUsedGb: 1, memoryTotalGb: 8, temperature: 50 },
   ]);
-  assert.equal(fs.readFileSync(path.join(dir, "args"), "utf8").trim(), "--query-gpu=index,utilization.gpu,memory.used,memory.total,temperature.gpu --format=csv,noheader,nounits -lms=100");
+  assert.equal(
+    fs.readFileSync(path.join(dir, "args"), "utf8").trim(),
+    "--query-gpu=index,utilization.gpu,memory.used,memory.total,temperature.gpu --format=csv,noheader,nounits -lms=100",
+  );
   gpu.stop();
 
   const missing = new GpuMonitor(path.join(dir, "no-such-nvidia-smi"));
@@ -210,7 +252,11 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
 
   // Through the tracker: GPU points in the run.
   const ws = tmp();
-  const root = new PerformanceTracker(ws, { monitoring_interval: 0.05, gpuCommand: fake, log: { warning() {}, error() {} } });
+  const root = new PerformanceTracker(ws, {
+    monitoring_interval: 0.05,
+    gpuCommand: fake,
+    log: { warning() {}, error() {} },
+  });
   const points: MetricPoint[] = [];
   const manager = new TrackerManager(ws);
   manager.addTracker(root);
@@ -226,9 +272,18 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
 
 test("options are checked with clear messages; an unwritable folder is reported once and the run goes on", async () => {
   const ws = tmp();
-  assert.throws(() => PerformanceTracker.fromConfig({ monitoring_interval: 0 }, ws), /'monitoring_interval' must be a number of at least 0.01/);
-  assert.throws(() => PerformanceTracker.fromConfig({ cpu_threshold: 120 }, ws), /'cpu_threshold' must be a number from 0 to 100/);
-  assert.throws(() => PerformanceTracker.fromConfig({ enable_alerts: "yes" }, ws), /'enable_alerts' must be true or false/);
+  assert.throws(
+    () => PerformanceTracker.fromConfig({ monitoring_interval: 0 }, ws),
+    /'monitoring_interval' must be a number of at least 0.01/,
+  );
+  assert.throws(
+    () => PerformanceTracker.fromConfig({ cpu_threshold: 120 }, ws),
+    /'cpu_threshold' must be a number from 0 to 100/,
+  );
+  assert.throws(
+    () => PerformanceTracker.fromConfig({ enable_alerts: "yes" }, ws),
+    /'enable_alerts' must be true or false/,
+  );
   const t = PerformanceTracker.fromConfig({ monitoring_interval: 2, history_size: 5 }, ws);
   assert.equal(t.options.monitoring_interval, 2);
   assert.equal(t.options.history_size, 5);
@@ -240,13 +295,33 @@ test("options are checked with clear messages; an unwritable folder is reported 
   const manager = new TrackerManager(bad, { report: (m) => reports.push(m) });
   manager.addTracker(new PerformanceTracker(bad, { test_mode: true }), "PerformanceTracker");
   const seen: string[] = [];
-  manager.addTracker({ workspace: bad, track: (p) => seen.push(p.key), onCreate() {}, onStart() {}, onEnd() {}, logParams() {}, onCheckpoint() {}, onAddArtifact() {}, createChild() { return this; }, flush() {}, close() {} }, "Other");
+  manager.addTracker(
+    {
+      workspace: bad,
+      track: (p) => seen.push(p.key),
+      onCreate() {},
+      onStart() {},
+      onEnd() {},
+      logParams() {},
+      onCheckpoint() {},
+      onAddArtifact() {},
+      createChild() {
+        return this;
+      },
+      flush() {},
+      close() {},
+    },
+    "Other",
+  );
   manager.onCreate(Level.EXPERIMENT, "x");
   manager.onStart(Level.EXPERIMENT);
   manager.track(Metric.CUSTOM, ["a", 1]);
   manager.onEnd(Level.EXPERIMENT);
   await manager.close();
   assert.equal(reports.length, 1);
-  assert.match(reports[0], /PerformanceTracker cannot write .*level_creation_experiment\.json.*Make the folder writable/);
+  assert.match(
+    reports[0],
+    /PerformanceTracker cannot write .*level_creation_experiment\.json.*Make the folder writable/,
+  );
   assert.deepEqual(seen, ["a"]);
 });

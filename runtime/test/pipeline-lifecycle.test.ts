@@ -8,7 +8,12 @@ import { runEnvironment } from "./helpers/env";
 
 /** Records its calls into the shared trace; stops at a given epoch or batch when asked. */
 class TraceCallback extends Callback {
-  constructor(env: Environment, private readonly trace: string[], private readonly stopAt: { epoch?: number; batch?: number } = {}, private readonly tag = "cb") {
+  constructor(
+    env: Environment,
+    private readonly trace: string[],
+    private readonly stopAt: { epoch?: number; batch?: number } = {},
+    private readonly tag = "cb",
+  ) {
     super(env);
   }
   override onStart() {
@@ -70,15 +75,37 @@ test("lifecycle events fire in the original's order: tracking before on_end, on_
     "create PIPELINE",
     "start PIPELINE",
     "cb.onStart",
-    "create EPOCH 0", "start EPOCH 0",
-    "create BATCH 0", "start BATCH 0", "track batch train_loss=0@0", "end BATCH 0 SUCCESS", "cb.onBatchEnd 0",
-    "create BATCH 1", "start BATCH 1", "track batch train_loss=1@1", "end BATCH 1 SUCCESS", "cb.onBatchEnd 1",
-    "track epoch train_loss=1@0", "end EPOCH 0 SUCCESS", "cb.onEpochEnd 0 keys=train_loss",
-    "create EPOCH 1", "start EPOCH 1",
+    "create EPOCH 0",
+    "start EPOCH 0",
+    "create BATCH 0",
+    "start BATCH 0",
+    "track batch train_loss=0@0",
+    "end BATCH 0 SUCCESS",
+    "cb.onBatchEnd 0",
+    "create BATCH 1",
+    "start BATCH 1",
+    "track batch train_loss=1@1",
+    "end BATCH 1 SUCCESS",
+    "cb.onBatchEnd 1",
+    "track epoch train_loss=1@0",
+    "end EPOCH 0 SUCCESS",
+    "cb.onEpochEnd 0 keys=train_loss",
+    "create EPOCH 1",
+    "start EPOCH 1",
     // The batch step is the run's global batch counter, so batch points never collide.
-    "create BATCH 0", "start BATCH 0", "track batch train_loss=0@2", "end BATCH 0 SUCCESS", "cb.onBatchEnd 0",
-    "create BATCH 1", "start BATCH 1", "track batch train_loss=1@3", "end BATCH 1 SUCCESS", "cb.onBatchEnd 1",
-    "track epoch train_loss=0.5@1", "end EPOCH 1 SUCCESS", "cb.onEpochEnd 1 keys=train_loss",
+    "create BATCH 0",
+    "start BATCH 0",
+    "track batch train_loss=0@2",
+    "end BATCH 0 SUCCESS",
+    "cb.onBatchEnd 0",
+    "create BATCH 1",
+    "start BATCH 1",
+    "track batch train_loss=1@3",
+    "end BATCH 1 SUCCESS",
+    "cb.onBatchEnd 1",
+    "track epoch train_loss=0.5@1",
+    "end EPOCH 1 SUCCESS",
+    "cb.onEpochEnd 1 keys=train_loss",
     // Final metrics are run-scoped: no phantom epoch after the last one.
     "track run test_acc=0.9@null",
     "end PIPELINE SUCCESS",
@@ -133,7 +160,11 @@ test("a key set in epoch N is not seen in epoch N+1 (the original's epoch_metric
   await p.run();
   assert.deepEqual(seen, [["train_loss", "val_acc"], ["train_loss"], ["train_loss"]]);
   const valAccPoints = recorder.points.filter((pt) => pt.key === "val_acc");
-  assert.deepEqual(valAccPoints.map((pt) => pt.epoch), [0], "val_acc tracked for epoch 0 only");
+  assert.deepEqual(
+    valAccPoints.map((pt) => pt.epoch),
+    [0],
+    "val_acc tracked for epoch 0 only",
+  );
 });
 
 test("early stop from an epoch callback: run ends STOPPED, the loop can still evaluate, no extra epoch runs", async () => {
@@ -265,10 +296,13 @@ test("manual lifecycle: onCreate/onStart/onEnd(EPOCH) with direct track() calls,
     ["create EPOCH 0", "start EPOCH 0", "end EPOCH 0", "create EPOCH 1", "start EPOCH 1", "end EPOCH 1"],
   );
   const custom = recorder.points.filter((p) => p.custom);
-  assert.deepEqual(custom.map((p) => [p.key, p.value, p.step, p.epoch]), [
-    ["batch_processing_time", 1.2, 100, 0],
-    ["batch_processing_time", 1.2, 101, 1],
-  ]);
+  assert.deepEqual(
+    custom.map((p) => [p.key, p.value, p.step, p.epoch]),
+    [
+      ["batch_processing_time", 1.2, 100, 0],
+      ["batch_processing_time", 1.2, 101, 1],
+    ],
+  );
   const testAcc = recorder.points.find((p) => p.key === "test_acc")!;
   assert.equal(testAcc.scope, "run", "a metric tracked after the last epoch is run-scoped, not a phantom epoch");
   assert.equal(testAcc.epoch, null);

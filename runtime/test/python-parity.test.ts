@@ -61,15 +61,29 @@ test("epoch wrapper: metrics returned from the epoch function and set on this.ep
   assert.equal(es.early_stop, true);
   assert.equal(es.bestEpoch, 1);
   assert.equal(returned.length, 4, "stopped after two epochs without improvement");
-  assert.deepEqual(returned[0], { [Metric.VAL_LOSS]: 1.0, [Metric.TRAIN_LOSS]: 2.0 }, "the epoch function's value reaches the caller");
-  assert.deepEqual(seen, ["0:train_acc,train_loss,val_loss", "1:train_acc,train_loss,val_loss", "2:train_acc,train_loss,val_loss", "3:train_acc,train_loss,val_loss"]);
+  assert.deepEqual(
+    returned[0],
+    { [Metric.VAL_LOSS]: 1.0, [Metric.TRAIN_LOSS]: 2.0 },
+    "the epoch function's value reaches the caller",
+  );
+  assert.deepEqual(seen, [
+    "0:train_acc,train_loss,val_loss",
+    "1:train_acc,train_loss,val_loss",
+    "2:train_acc,train_loss,val_loss",
+    "3:train_acc,train_loss,val_loss",
+  ]);
   // MetricsTracker wrote the returned metrics.
   const csv = fs.readFileSync(mt.filePath, "utf8").trim().split("\n");
   assert.equal(csv[0], "type,train_acc,val_loss,train_loss");
   assert.equal(csv[2], "EPOCH,0.1,0.5,1");
   // Trackers got them as epoch points.
   const valLoss = recorder.points.filter((pt) => pt.key === "val_loss").map((pt) => [pt.scope, pt.step, pt.value]);
-  assert.deepEqual(valLoss, [["epoch", 0, 1], ["epoch", 1, 0.5], ["epoch", 2, 0.6], ["epoch", 3, 0.7]]);
+  assert.deepEqual(valLoss, [
+    ["epoch", 0, 1],
+    ["epoch", 1, 0.5],
+    ["epoch", 2, 0.6],
+    ["epoch", 3, 0.7],
+  ]);
 
   // A plain return value (not a metrics dict) is returned unchanged and tracked nowhere.
   const { env: env2, recorder: rec2 } = runEnvironment();
@@ -85,7 +99,10 @@ test("epoch wrapper: metrics returned from the epoch function and set on this.ep
     }
   }
   assert.deepEqual(new Plain(env2).run({}), { accuracy: 0.5, note: "not Metric keys" });
-  assert.deepEqual(rec2.points.map((pt) => pt.key), ["train_loss"]);
+  assert.deepEqual(
+    rec2.points.map((pt) => pt.key),
+    ["train_loss"],
+  );
 });
 
 test("checkpoints reach trackers as onCheckpoint and onAddArtifact; the DBTracker stores each once", async () => {
@@ -131,10 +148,18 @@ test("checkpoints reach trackers as onCheckpoint and onAddArtifact; the DBTracke
   p.run({});
   env.trackerManager.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
   await tm.close();
-  assert.deepEqual(seen, ["TRIAL_RUN checkpoint-0 checkpoint", "TRIAL_RUN checkpoint-1 checkpoint", "TRIAL_RUN checkpoint-final checkpoint"]);
+  assert.deepEqual(seen, [
+    "TRIAL_RUN checkpoint-0 checkpoint",
+    "TRIAL_RUN checkpoint-1 checkpoint",
+    "TRIAL_RUN checkpoint-final checkpoint",
+  ]);
   const conn = new Database(db.path, { readonly: true });
   assert.equal((conn.prepare("SELECT count(*) AS n FROM checkpoint").get() as { n: number }).n, 3);
-  assert.equal((conn.prepare("SELECT count(*) AS n FROM artifact").get() as { n: number }).n, 0, "not stored a second time as an artifact");
+  assert.equal(
+    (conn.prepare("SELECT count(*) AS n FROM artifact").get() as { n: number }).n,
+    0,
+    "not stored a second time as an artifact",
+  );
   conn.close();
 });
 
@@ -145,14 +170,18 @@ test("LogTracker: lines reach the file within a second during a long epoch; para
   });
   // One epoch that lasts 5 s and says when it started: watch the log while it runs.
   const marker = path.join(dir, "epoch-started");
-  const pipeline = fs.readFileSync(path.join(dir, "toy.js"), "utf8").replace(
-    "if (this.env.args.fail_in === e)",
-    `this.epochMetrics[Metric.VAL_ACC] = 0.5; require("fs").writeFileSync(${JSON.stringify(marker)}, ""); await new Promise((r) => setTimeout(r, 5000)); if (this.env.args.fail_in === e)`,
-  );
+  const pipeline = fs
+    .readFileSync(path.join(dir, "toy.js"), "utf8")
+    .replace(
+      "if (this.env.args.fail_in === e)",
+      `this.epochMetrics[Metric.VAL_ACC] = 0.5; require("fs").writeFileSync(${JSON.stringify(marker)}, ""); await new Promise((r) => setTimeout(r, 5000)); if (this.env.args.fail_in === e)`,
+    );
   fs.writeFileSync(path.join(dir, "toy.js"), pipeline);
   fs.writeFileSync(path.join(dir, "trials.yaml"), "- name: a\n  repeat: 1\n  settings: {}\n");
   const { spawn } = await import("node:child_process");
-  const child = spawn(process.execPath, [path.join(REPO, "runtime", "bin", "expman.js"), "run", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(REPO, "runtime", "bin", "expman.js"), "run", dir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const log = path.join(workspace, "artifacts", "experiment.log");
   const read = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "");
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -196,7 +225,11 @@ test("DBTracker without a name writes the original's tracker.db; the catalog no 
   assert.equal(params.name.required, undefined);
   assert.equal(params.name.default, "tracker.db");
   // And `expman ls --config` finds it.
-  const { dir } = toyConfig({ epochs: 1, env: `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: DBTracker\n`, trials: "- name: a\n  repeat: 1\n  settings: {}\n" });
+  const { dir } = toyConfig({
+    epochs: 1,
+    env: `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: DBTracker\n`,
+    trials: "- name: a\n  repeat: 1\n  settings: {}\n",
+  });
   assert.equal(expman(["run", dir]).code, 0);
   const ls = expman(["ls", "--config", dir, "--json"]);
   assert.equal(ls.code, 0, ls.stderr);
@@ -205,7 +238,14 @@ test("DBTracker without a name writes the original's tracker.db; the catalog no 
 
 test("built-in trackers and callbacks are registered as soon as the runtime is imported", () => {
   const dist = path.join(REPO, "runtime", "dist", "index.js");
-  const r = spawnSync(process.execPath, ["-e", `const rt = require(${JSON.stringify(dist)}); const g = rt.getRegistry(); console.log(JSON.stringify(["DBTracker","LogTracker","PerformanceTracker"].map(n => g.has("tracker", n)).concat(["EarlyStopping","MetricsTracker","CheckpointCallback"].map(n => g.has("callback", n)))))`], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `const rt = require(${JSON.stringify(dist)}); const g = rt.getRegistry(); console.log(JSON.stringify(["DBTracker","LogTracker","PerformanceTracker"].map(n => g.has("tracker", n)).concat(["EarlyStopping","MetricsTracker","CheckpointCallback"].map(n => g.has("callback", n)))))`,
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [true, true, true, true, true, true]);
 });
@@ -217,7 +257,10 @@ test("MetricsTracker.onEnd works without a tracker manager", () => {
   mt.onStart();
   mt.onEpochEnd(0, { [Metric.TRAIN_LOSS]: 0.5 });
   mt.onEnd({ [Metric.TEST_ACC]: 0.9 });
-  assert.equal(fs.readFileSync(path.join(ws, "metrics.log"), "utf8"), "type,train_loss,test_acc\nEPOCH,0.5,0.9\nFINAL,0.5,0.9\n");
+  assert.equal(
+    fs.readFileSync(path.join(ws, "metrics.log"), "utf8"),
+    "type,train_loss,test_acc\nEPOCH,0.5,0.9\nFINAL,0.5,0.9\n",
+  );
 });
 
 test("Environment.setWorkspace(path, inner) as in the original: folders made, log moved, env.yaml saved", () => {
@@ -245,7 +288,10 @@ test("EarlyStopping with min_delta and no min_delta_percent: a warning in valida
   const files = (cb: string) => ({
     env: { path: "/c/env.yaml", text: "workspace: out\n" },
     experiment: { path: "/c/experiment.yaml", text: "name: e\ndesc: d\n" },
-    base: { path: "/c/base.yaml", text: `pipeline:\n  type: Toy\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n${cb}` },
+    base: {
+      path: "/c/base.yaml",
+      text: `pipeline:\n  type: Toy\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n${cb}`,
+    },
     trials: { path: "/c/trials.yaml", text: "- name: a\n  repeat: 1\n  settings: {}\n" },
   });
   const ds = validateConfigSet(files("      min_delta: 0.01\n"), registry);
@@ -255,10 +301,21 @@ test("EarlyStopping with min_delta and no min_delta_percent: a warning in valida
   assert.equal(warn[0].path, "/c/base.yaml");
   assert.deepEqual(warn[0].range.start, { line: 5, character: 6 });
   assert.match(warn[0].message, /min_delta_percent/);
-  assert.deepEqual(validateConfigSet(files("      min_delta: 0.01\n      min_delta_percent: 0\n"), registry).filter((d) => d.code === "changed-meaning"), []);
-  assert.deepEqual(validateConfigSet(files("      min_delta_percent: 1\n"), registry).filter((d) => d.code === "changed-meaning"), []);
+  assert.deepEqual(
+    validateConfigSet(files("      min_delta: 0.01\n      min_delta_percent: 0\n"), registry).filter(
+      (d) => d.code === "changed-meaning",
+    ),
+    [],
+  );
+  assert.deepEqual(
+    validateConfigSet(files("      min_delta_percent: 1\n"), registry).filter((d) => d.code === "changed-meaning"),
+    [],
+  );
 
-  const { dir } = toyConfig({ epochs: 1, base: "pipeline:\n  type: Toy\n  epochs: 1\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n      min_delta: 0.01\n" });
+  const { dir } = toyConfig({
+    epochs: 1,
+    base: "pipeline:\n  type: Toy\n  epochs: 1\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n      min_delta: 0.01\n",
+  });
   const v = expman(["validate", dir]);
   assert.match(v.stdout + v.stderr, /base\.yaml:7:7: warning: 'min_delta' without 'min_delta_percent'/);
   const r = expman(["run", dir]);

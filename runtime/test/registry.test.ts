@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ALL_METRICS, Metric, MetricCategory, RunStatus, getMetricCategory, getTrackedMetrics, parseMetric } from "../src/common/enums";
+import {
+  ALL_METRICS,
+  Metric,
+  MetricCategory,
+  RunStatus,
+  getMetricCategory,
+  getTrackedMetrics,
+  parseMetric,
+} from "../src/common/enums";
 import { Registry, YAMLSerializable, getRegistry, register } from "../src/registry/registry";
 import { registerBuiltins } from "../src/builtins/register-builtins";
 import { Pipeline } from "../src/pipeline/pipeline";
@@ -13,7 +21,8 @@ test("Metric: the 15 lowercase names and categories of the original", () => {
   assert.equal(getMetricCategory(Metric.CUSTOM), MetricCategory.TRACKED);
   assert.equal(getMetricCategory(Metric.CUSTOM_UNTRACKED), MetricCategory.UNTRACKED);
   assert.equal(getMetricCategory(Metric.CONFUSION), MetricCategory.TRACKED);
-  for (const m of [Metric.NETWORK, Metric.DATA, Metric.LABELS, Metric.STATUS]) assert.equal(getMetricCategory(m), MetricCategory.UNTRACKED);
+  for (const m of [Metric.NETWORK, Metric.DATA, Metric.LABELS, Metric.STATUS])
+    assert.equal(getMetricCategory(m), MetricCategory.UNTRACKED);
   assert.equal(getTrackedMetrics().length, 10);
   assert.equal(parseMetric("VAL_LOSS"), Metric.VAL_LOSS);
   assert.equal(parseMetric("Metric.val_acc"), Metric.VAL_ACC);
@@ -51,7 +60,10 @@ test("a taken name for a different class is an error; the same name in another k
   class C extends Callback {}
   registry.add("Same", A);
   registry.add("Same", A);
-  assert.throws(() => registry.add("Same", B), /The pipeline name 'Same' is already registered by class A.*B.*cannot take it/);
+  assert.throws(
+    () => registry.add("Same", B),
+    /The pipeline name 'Same' is already registered by class A.*B.*cannot take it/,
+  );
   registry.add("Same", C);
   assert.deepEqual(registry.kindsOf("Same"), ["pipeline", "callback"]);
   class NotAType {}
@@ -65,7 +77,10 @@ test("an unknown name names the kind, the name and the closest registered names"
   class P2 extends Pipeline {}
   registry.add("MnistMlp", P1);
   registry.add("IrisMlp", P2);
-  assert.throws(() => registry.get("pipeline", "MnistMLP2"), /Unknown pipeline type 'MnistMLP2'\. Did you mean 'MnistMlp'\? Registered pipelines: IrisMlp, MnistMlp\./);
+  assert.throws(
+    () => registry.get("pipeline", "MnistMLP2"),
+    /Unknown pipeline type 'MnistMLP2'\. Did you mean 'MnistMlp'\? Registered pipelines: IrisMlp, MnistMlp\./,
+  );
   class T extends Callback {}
   registry.add("EarlyStop", T);
   assert.throws(() => registry.get("pipeline", "EarlyStop"), /'EarlyStop' is a callback, not a pipeline/);
@@ -74,8 +89,21 @@ test("an unknown name names the kind, the name and the closest registered names"
 test("built-ins are registered lazily: describing them loads no tracker module", () => {
   registerBuiltins();
   const before = Object.keys(require.cache).filter((k) => k.includes("plugins/tensorboard")).length;
-  const names = getRegistry().describe().types.filter((t) => t.builtin).map((t) => t.name).sort();
-  assert.deepEqual(names, ["CheckpointCallback", "DBTracker", "EarlyStopping", "LogTracker", "MLflowTracker", "MetricsTracker", "PerformanceTracker", "TensorBoardTracker"]);
+  const names = getRegistry()
+    .describe()
+    .types.filter((t) => t.builtin)
+    .map((t) => t.name)
+    .sort();
+  assert.deepEqual(names, [
+    "CheckpointCallback",
+    "DBTracker",
+    "EarlyStopping",
+    "LogTracker",
+    "MLflowTracker",
+    "MetricsTracker",
+    "PerformanceTracker",
+    "TensorBoardTracker",
+  ]);
   assert.equal(Object.keys(require.cache).filter((k) => k.includes("plugins/tensorboard")).length, before);
   assert.equal(getRegistry().get("callback", "EarlyStopping").name, "EarlyStopping");
 });

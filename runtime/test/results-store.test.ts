@@ -32,7 +32,8 @@ async function withRun(fill: (run: TrackerManager) => void): Promise<{ file: str
 }
 
 function assertStepOrder(series: Series): void {
-  for (let i = 1; i < series.steps.length; i++) assert.ok(series.steps[i] >= series.steps[i - 1], `steps out of order at ${i}`);
+  for (let i = 1; i < series.steps.length; i++)
+    assert.ok(series.steps[i] >= series.steps[i - 1], `steps out of order at ${i}`);
 }
 
 test("a 1,000,000-point series: whole, and downsampled to 2,000 buckets with its single spike kept", async () => {
@@ -65,7 +66,10 @@ test("a 1,000,000-point series: whole, and downsampled to 2,000 buckets with its
 
     for (const buckets of [1, 7, 100]) {
       const r = store.getSeries({ runId, key: "train_loss", buckets });
-      assert.ok(r.steps.length <= 3 * buckets && r.steps.length >= 1, `${buckets} buckets gave ${r.steps.length} points`);
+      assert.ok(
+        r.steps.length <= 3 * buckets && r.steps.length >= 1,
+        `${buckets} buckets gave ${r.steps.length} points`,
+      );
       assert.ok(r.values.includes(1000));
     }
   } finally {
@@ -80,14 +84,23 @@ test("zoom (minStep/maxStep) and live deltas (afterStep), whole and reduced", as
   const store = new ResultsStore(file);
   try {
     const zoom = store.getSeries({ runId, key: "train_loss", minStep: 2500, maxStep: 2600 });
-    assert.deepEqual(zoom.steps, Array.from({ length: 101 }, (_, i) => 2500 + i));
-    assert.deepEqual(zoom.values, zoom.steps.map((s) => s * 2));
+    assert.deepEqual(
+      zoom.steps,
+      Array.from({ length: 101 }, (_, i) => 2500 + i),
+    );
+    assert.deepEqual(
+      zoom.values,
+      zoom.steps.map((s) => s * 2),
+    );
     assert.equal(zoom.totalPoints, 101);
 
     const zoomReduced = store.getSeries({ runId, key: "train_loss", minStep: 1000, maxStep: 5999, buckets: 10 });
     assert.ok(zoomReduced.steps.every((s) => s >= 1000 && s <= 5999));
     assert.equal(zoomReduced.totalPoints, 5000);
-    assert.ok(zoomReduced.steps.includes(1000) && zoomReduced.steps.includes(5999), "range ends survive (min and max of monotone data)");
+    assert.ok(
+      zoomReduced.steps.includes(1000) && zoomReduced.steps.includes(5999),
+      "range ends survive (min and max of monotone data)",
+    );
 
     const after = store.getSeries({ runId, key: "train_loss", afterStep: 9990 });
     assert.deepEqual(after.steps, [9991, 9992, 9993, 9994, 9995, 9996, 9997, 9998, 9999]);
@@ -120,7 +133,10 @@ test("afterStep follows a run that is still writing", async () => {
       last = delta.steps.at(-1) ?? last;
       assert.equal(delta.steps.length, 300);
     }
-    assert.deepEqual(seen, Array.from({ length: 1500 }, (_, i) => i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 1500 }, (_, i) => i),
+    );
     assert.equal(store.getRun(1)!.status, "RUNNING");
   } finally {
     store.close();
@@ -148,9 +164,20 @@ test("downsampling keeps NaN and ±Infinity, handles out-of-order steps and run-
     const shuffled = store.getSeries({ runId, key: "shuffled" });
     assert.deepEqual(shuffled.steps, [5, 3, 9, 1, 7], "whole series in arrival order");
     const reduced = store.getSeries({ runId, key: "shuffled", buckets: 1 });
-    assert.deepEqual([reduced.steps, reduced.values], [[1, 7, 9], [10, 70, 90]], "min, last, max of the one bucket, in step order");
+    assert.deepEqual(
+      [reduced.steps, reduced.values],
+      [
+        [1, 7, 9],
+        [10, 70, 90],
+      ],
+      "min, last, max of the one bucket, in step order",
+    );
     const few = store.getSeries({ runId, key: "shuffled", buckets: 10 });
-    assert.deepEqual([few.steps, few.downsampled], [[5, 3, 9, 1, 7], false], "no more points than buckets: all of them, as they are");
+    assert.deepEqual(
+      [few.steps, few.downsampled],
+      [[5, 3, 9, 1, 7], false],
+      "no more points than buckets: all of them, as they are",
+    );
   } finally {
     store.close();
   }
@@ -158,7 +185,17 @@ test("downsampling keeps NaN and ±Infinity, handles out-of-order steps and run-
 
 test("BucketReducer: at most 4 points per bucket, min/max/last/first NaN", () => {
   const reducer = new BucketReducer(2, 0, 10);
-  for (const [s, v] of [[0, 5], [1, 9], [2, NaN], [3, 1], [4, 4], [6, 2], [7, 2], [10, 3]] as const) reducer.add(s, v, s * 100);
+  for (const [s, v] of [
+    [0, 5],
+    [1, 9],
+    [2, NaN],
+    [3, 1],
+    [4, 4],
+    [6, 2],
+    [7, 2],
+    [10, 3],
+  ] as const)
+    reducer.add(s, v, s * 100);
   const r = reducer.result();
   assert.deepEqual(Array.from(r.steps.subarray(0, r.length)), [1, 2, 3, 4, 6, 10]);
   assert.deepEqual(Array.from(r.times.subarray(0, r.length)), [100, 200, 300, 400, 600, 1000]);
@@ -181,8 +218,18 @@ test("run scope: final metrics prefer run, then epoch, then batch scope; steps o
   try {
     assert.deepEqual(store.getRun(1)!.finalMetrics, { train_loss: 3, val_loss: 2, test_acc: 101 });
     const runScope = store.getSeries({ runId: 1, key: "test_acc", scope: "run" });
-    assert.deepEqual([runScope.steps, runScope.values], [[0, 1], [100, 101]]);
-    assert.equal(store.getSeries({ runId: 1, key: "test_acc" }).scope, "run", "without scope: the scope with the most points");
+    assert.deepEqual(
+      [runScope.steps, runScope.values],
+      [
+        [0, 1],
+        [100, 101],
+      ],
+    );
+    assert.equal(
+      store.getSeries({ runId: 1, key: "test_acc" }).scope,
+      "run",
+      "without scope: the scope with the most points",
+    );
   } finally {
     store.close();
   }
@@ -192,7 +239,10 @@ test("unknown runs and series give NOT_FOUND errors that list what exists", asyn
   const { file, runId } = await withRun((run) => run.track(Metric.TRAIN_LOSS, 1));
   const store = new ResultsStore(file);
   try {
-    assert.throws(() => store.getSeries({ runId, key: "val_loss" }), (e: unknown) => e instanceof ResultsNotFoundError && /Its keys: train_loss/.test(e.message));
+    assert.throws(
+      () => store.getSeries({ runId, key: "val_loss" }),
+      (e: unknown) => e instanceof ResultsNotFoundError && /Its keys: train_loss/.test(e.message),
+    );
     assert.throws(() => store.getSeries({ runId, key: "train_loss", scope: "run" }), ResultsNotFoundError);
     assert.throws(() => store.getSeries({ runId: 42, key: "train_loss" }), /Run 42 does not exist/);
     assert.deepEqual(store.listEpochs(42), []);
@@ -206,17 +256,42 @@ test("opening: missing, not a database, empty, foreign, locked: TrackingDbError 
   const dir = tmp();
   const cases: [string, (file: string) => void, string, RegExp][] = [
     ["missing.db", () => {}, "DB_NOT_FOUND", /does not exist/],
-    ["junk.db", (f) => fs.writeFileSync(f, "not sqlite ".repeat(100)), "DB_UNREADABLE", /not a SQLite database or is corrupt/],
+    [
+      "junk.db",
+      (f) => fs.writeFileSync(f, "not sqlite ".repeat(100)),
+      "DB_UNREADABLE",
+      /not a SQLite database or is corrupt/,
+    ],
     ["empty.db", (f) => fs.writeFileSync(f, ""), "DB_UNREADABLE", /is empty/],
-    ["foreign.db", (f) => { const d = new Database(f); d.exec("CREATE TABLE x (a)"); d.close(); }, "DB_UNREADABLE", /not an expman tracking database/],
-    ["newer.db", (f) => { const d = new Database(f); d.pragma("user_version = 77"); d.exec("CREATE TABLE x (a)"); d.close(); }, "DB_NEWER", /newer than this expman/],
+    [
+      "foreign.db",
+      (f) => {
+        const d = new Database(f);
+        d.exec("CREATE TABLE x (a)");
+        d.close();
+      },
+      "DB_UNREADABLE",
+      /not an expman tracking database/,
+    ],
+    [
+      "newer.db",
+      (f) => {
+        const d = new Database(f);
+        d.pragma("user_version = 77");
+        d.exec("CREATE TABLE x (a)");
+        d.close();
+      },
+      "DB_NEWER",
+      /newer than this expman/,
+    ],
   ];
   for (const [name, make, code, message] of cases) {
     const file = path.join(dir, name);
     make(file);
     assert.throws(
       () => new ResultsStore(file),
-      (e: unknown) => e instanceof TrackingDbError && e.code === code && e.message.includes(file) && message.test(e.message),
+      (e: unknown) =>
+        e instanceof TrackingDbError && e.code === code && e.message.includes(file) && message.test(e.message),
       name,
     );
   }
@@ -227,7 +302,11 @@ test("opening: missing, not a database, empty, foreign, locked: TrackingDbError 
     writer.prepare("INSERT INTO experiment (uid, title, start_time) VALUES ('u', 't', 1)").run();
     assert.throws(
       () => new ResultsStore(locked, { timeoutMs: 50 }),
-      (e: unknown) => e instanceof TrackingDbError && e.code === "DB_LOCKED" && e.message.includes(locked) && /locked by another process/.test(e.message),
+      (e: unknown) =>
+        e instanceof TrackingDbError &&
+        e.code === "DB_LOCKED" &&
+        e.message.includes(locked) &&
+        /locked by another process/.test(e.message),
     );
   } finally {
     writer.close();
@@ -248,7 +327,11 @@ test("a RUNNING experiment whose writer died reads ABORTED (same host only); rec
   assert.equal(store.listRuns()[0].status, "RUNNING");
   assert.equal(store.listEpochs(1)[0].status, "RUNNING");
   store.close();
-  assert.deepEqual(recoverStale(tracker.path), { experiments: 0, trials: 0, runs: 0, epochs: 0 }, "a live writer is not recovered");
+  assert.deepEqual(
+    recoverStale(tracker.path),
+    { experiments: 0, trials: 0, runs: 0, epochs: 0 },
+    "a live writer is not recovered",
+  );
 
   // Pretend the writer was a process that has exited.
   const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
@@ -295,13 +378,25 @@ test("a long-lived store follows a file that a run recreated, and says so when i
   const file = await make("first", false);
   const store = new ResultsStore(file);
   try {
-    assert.deepEqual(store.listExperiments().map((e) => e.title), ["first"]);
+    assert.deepEqual(
+      store.listExperiments().map((e) => e.title),
+      ["first"],
+    );
     await make("second", false);
-    assert.deepEqual(store.listExperiments().map((e) => e.title), ["first", "second"]);
+    assert.deepEqual(
+      store.listExperiments().map((e) => e.title),
+      ["first", "second"],
+    );
     await make("third", true);
-    assert.deepEqual(store.listExperiments().map((e) => e.title), ["third"]);
+    assert.deepEqual(
+      store.listExperiments().map((e) => e.title),
+      ["third"],
+    );
     fs.rmSync(file);
-    assert.throws(() => store.listExperiments(), (e: unknown) => e instanceof TrackingDbError && e.code === "DB_NOT_FOUND" && e.message.includes(file));
+    assert.throws(
+      () => store.listExperiments(),
+      (e: unknown) => e instanceof TrackingDbError && e.code === "DB_NOT_FOUND" && e.message.includes(file),
+    );
   } finally {
     store.close();
   }

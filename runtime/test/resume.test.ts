@@ -65,7 +65,15 @@ function setup(): ReturnType<typeof toyConfig> & { marker: string } {
   return { ...root, marker };
 }
 
-type Row = { trial: string; repeat: number; seed: number; status: string; end_time: number; epochs: number; losses: number };
+type Row = {
+  trial: string;
+  repeat: number;
+  seed: number;
+  status: string;
+  end_time: number;
+  epochs: number;
+  losses: number;
+};
 function runs(dbFile: string): Row[] {
   const db = new Database(dbFile, { readonly: true });
   try {
@@ -95,11 +103,14 @@ test("--resume: kept runs stay as they were, the failed run continues from its l
   const first = expman(["run", cfg.dir]);
   assert.equal(first.code, 1, first.stderr);
   const before = runs(cfg.db);
-  assert.deepEqual(before.map((r) => [r.trial, r.repeat, r.status, r.epochs]), [
-    ["ok", 0, "SUCCESS", 6],
-    ["ok", 1, "SUCCESS", 6],
-    ["flaky", 0, "FAILED", 4],
-  ]);
+  assert.deepEqual(
+    before.map((r) => [r.trial, r.repeat, r.status, r.epochs]),
+    [
+      ["ok", 0, "SUCCESS", 6],
+      ["ok", 1, "SUCCESS", 6],
+      ["flaky", 0, "FAILED", 4],
+    ],
+  );
 
   const r = expman(["run", cfg.dir, "--resume"]);
   assert.equal(r.code, 0, r.stderr);
@@ -135,11 +146,15 @@ test("--resume with --jobs: an interrupted experiment's ABORTED and never-starte
   assert.match(r.stderr, /\[run 2\/3\] ok-1 started \(worker pid \d+\)/);
   assert.doesNotMatch(r.stderr, /ok-0 started/, "the SUCCESS run is kept");
   const after = runs(cfg.db);
-  assert.deepEqual(after.map((x) => [x.trial, x.repeat, x.status, x.epochs, x.losses]), [
-    ["ok", 0, "SUCCESS", 6, 6],
-    ["ok", 1, "SUCCESS", 6, 6],
-    ["flaky", 0, "SUCCESS", 6, 6],
-  ], "runs started over have their earlier attempt's points replaced, not doubled");
+  assert.deepEqual(
+    after.map((x) => [x.trial, x.repeat, x.status, x.epochs, x.losses]),
+    [
+      ["ok", 0, "SUCCESS", 6, 6],
+      ["ok", 1, "SUCCESS", 6, 6],
+      ["flaky", 0, "SUCCESS", 6, 6],
+    ],
+    "runs started over have their earlier attempt's points replaced, not doubled",
+  );
   assert.deepEqual(after[0], kept);
   assert.equal(count(cfg.db, "SELECT count(*) AS n FROM experiment"), 1);
 });
@@ -148,11 +163,17 @@ test("--resume refuses a changed config with a diff, and says when there is noth
   const cfg = setup();
   const never = expman(["run", cfg.dir, "--resume"]);
   assert.equal(never.code, 2);
-  assert.match(never.stderr, /holds no experiment run from .*config: nothing to resume\. Run it without --resume first/);
+  assert.match(
+    never.stderr,
+    /holds no experiment run from .*config: nothing to resume\. Run it without --resume first/,
+  );
 
   assert.equal(expman(["run", cfg.dir]).code, 1);
   const before = runs(cfg.db);
-  fs.writeFileSync(path.join(cfg.dir, "base.yaml"), fs.readFileSync(path.join(cfg.dir, "base.yaml"), "utf8").replace("epochs: 6", "epochs: 8"));
+  fs.writeFileSync(
+    path.join(cfg.dir, "base.yaml"),
+    fs.readFileSync(path.join(cfg.dir, "base.yaml"), "utf8").replace("epochs: 6", "epochs: 8"),
+  );
   const changed = expman(["run", cfg.dir, "--resume"]);
   assert.equal(changed.code, 2);
   assert.match(changed.stderr, /changed since this experiment was planned[\s\S]*base\.yaml: pipeline\.epochs: 6 -> 8/);

@@ -20,11 +20,18 @@ function badConfig(body: string, extraEnv = ""): ReturnType<typeof toyConfig> {
   return cfg;
 }
 
-function storedRun(file: string): { status: string; error_message: string | null; exp_status: string; exp_error: string | null } {
+function storedRun(file: string): {
+  status: string;
+  error_message: string | null;
+  exp_status: string;
+  exp_error: string | null;
+} {
   const db = new Database(file, { readonly: true });
   try {
     return db
-      .prepare("SELECT r.status, r.error_message, e.status AS exp_status, e.error_message AS exp_error FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id")
+      .prepare(
+        "SELECT r.status, r.error_message, e.status AS exp_status, e.error_message AS exp_error FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id",
+      )
       .get() as never;
   } finally {
     db.close();
@@ -43,7 +50,9 @@ register("Bad")(Bad);
 `;
 
 test("an error thrown in a timer (outside any awaited call): exit 1, the message on screen, the run stored FAILED with it", () => {
-  const { dir, db } = badConfig(EPOCHS.replace("%BODY%", `if (e === 1) setTimeout(() => { throw new Error("boom in a timer"); }, 10);`));
+  const { dir, db } = badConfig(
+    EPOCHS.replace("%BODY%", `if (e === 1) setTimeout(() => { throw new Error("boom in a timer"); }, 10);`),
+  );
   const r = expman(["run", dir]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /uncaught error in the pipeline.*boom in a timer/);
@@ -54,7 +63,9 @@ test("an error thrown in a timer (outside any awaited call): exit 1, the message
 });
 
 test("a promise rejected where nothing awaits it: exit 1, stored FAILED with the message", () => {
-  const { dir, db } = badConfig(EPOCHS.replace("%BODY%", `if (e === 1) Promise.reject(new Error("rejected nowhere"));`));
+  const { dir, db } = badConfig(
+    EPOCHS.replace("%BODY%", `if (e === 1) Promise.reject(new Error("rejected nowhere"));`),
+  );
   const r = expman(["run", dir]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /rejected nowhere/);
@@ -79,7 +90,12 @@ register("Flaky")(Flaky);
 });
 
 test("a database with corrupt pages: exit 1 naming the file as damaged, not SUCCESS having tracked nothing", () => {
-  const cfg = badConfig(EPOCHS.replace("%BODY%", `for (let i = 0; i < 5000; i++) this.env.trackerManager.track(Metric.CUSTOM, ["x", i], e * 5000 + i);`));
+  const cfg = badConfig(
+    EPOCHS.replace(
+      "%BODY%",
+      `for (let i = 0; i < 5000; i++) this.env.trackerManager.track(Metric.CUSTOM, ["x", i], e * 5000 + i);`,
+    ),
+  );
   assert.equal(expman(["run", cfg.dir]).code, 0);
   // Scribble over every page but the header page.
   const fd = fs.openSync(cfg.db, "r+");

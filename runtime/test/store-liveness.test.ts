@@ -67,7 +67,9 @@ test("a new writer on the file stores ABORTED what stale writers left RUNNING (r
   setWriter(file, 1, "elsewhere.example", Date.now() - 120_000);
   new WriteStore(file).close();
   const db = new Database(file, { readonly: true });
-  const statuses = db.prepare("SELECT (SELECT status FROM experiment) AS e, (SELECT status FROM trial_run) AS r").get() as { e: string; r: string };
+  const statuses = db
+    .prepare("SELECT (SELECT status FROM experiment) AS e, (SELECT status FROM trial_run) AS r")
+    .get() as { e: string; r: string };
   db.close();
   assert.deepEqual(statuses, { e: "ABORTED", r: "ABORTED" });
 });
@@ -88,12 +90,20 @@ test("recreate: true while another experiment writes the file: refused naming it
   );
   const r = expman(["run", second.dir]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, new RegExp(`Refusing to recreate .*experiment\\.db: it is being written by experiment 'toy' by pid ${child.pid} on host`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `Refusing to recreate .*experiment\\.db: it is being written by experiment 'toy' by pid ${child.pid} on host`,
+    ),
+  );
   assert.equal(await done, 0, out);
   const store = new ResultsStore(first.db);
   try {
     const runs = store.listRuns();
-    assert.deepEqual(runs.map((x) => [x.trialName, x.status, x.epochCount]), [["a", "SUCCESS", 12]]);
+    assert.deepEqual(
+      runs.map((x) => [x.trialName, x.status, x.epochCount]),
+      [["a", "SUCCESS", 12]],
+    );
   } finally {
     store.close();
   }
@@ -104,7 +114,11 @@ test("readers leave no -wal/-shm beside a database whose writer has closed", () 
   assert.equal(expman(["run", cfg.dir]).code, 0);
   const beside = () => fs.readdirSync(path.dirname(cfg.db)).filter((f) => f.startsWith("experiment.db"));
   assert.deepEqual(beside(), ["experiment.db"]);
-  for (const args of [["ls", "--db", cfg.db], ["show", "a-0", "--db", cfg.db], ["export", "a-0", "--db", cfg.db]]) {
+  for (const args of [
+    ["ls", "--db", cfg.db],
+    ["show", "a-0", "--db", cfg.db],
+    ["export", "a-0", "--db", cfg.db],
+  ]) {
     const r = expman(args);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(beside(), ["experiment.db"], `after ${args[0]}`);

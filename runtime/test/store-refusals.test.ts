@@ -44,7 +44,10 @@ test("a damaged chunk names the file, run, series and chunk instead of 'Invalid 
   db.close();
   const store = new ResultsStore(tracker.path);
   try {
-    assert.throws(() => store.getSeries({ runId: 1, key: "train_loss" }), (e: Error) => e.message.includes(tracker.path) && /run 1, series 'train_loss' \(epoch\), chunk 0/.test(e.message));
+    assert.throws(
+      () => store.getSeries({ runId: 1, key: "train_loss" }),
+      (e: Error) => e.message.includes(tracker.path) && /run 1, series 'train_loss' \(epoch\), chunk 0/.test(e.message),
+    );
   } finally {
     store.close();
   }

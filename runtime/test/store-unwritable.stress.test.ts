@@ -37,7 +37,10 @@ Heavy.prototype.runEpoch = Pipeline.epochWrapper(Heavy.prototype.runEpoch);
 register("Heavy")(Heavy);
 `);
 
-function heavyConfig(workspace: string, opts: { epochs: number; points: number; sleepMs?: number; lockTimeout?: number }): string {
+function heavyConfig(
+  workspace: string,
+  opts: { epochs: number; points: number; sleepMs?: number; lockTimeout?: number },
+): string {
   const dir = path.join(tempDir("expman-unwritable-"), "config");
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, "heavy.js"), HEAVY.replace("${POINTS}", String(opts.points)));
@@ -47,7 +50,10 @@ function heavyConfig(workspace: string, opts: { epochs: number; points: number; 
       (opts.lockTimeout !== undefined ? `    lock_timeout: ${opts.lockTimeout}\n` : ""),
   );
   fs.writeFileSync(path.join(dir, "experiment.yaml"), "name: heavy\ndesc: fills or locks its store\n");
-  fs.writeFileSync(path.join(dir, "base.yaml"), `pipeline:\n  type: Heavy\n  epochs: ${opts.epochs}\n  sleep_ms: ${opts.sleepMs ?? 0}\n`);
+  fs.writeFileSync(
+    path.join(dir, "base.yaml"),
+    `pipeline:\n  type: Heavy\n  epochs: ${opts.epochs}\n  sleep_ms: ${opts.sleepMs ?? 0}\n`,
+  );
   fs.writeFileSync(path.join(dir, "trials.yaml"), "- name: t\n  repeat: 1\n  settings: {}\n");
   return dir;
 }
@@ -64,7 +70,10 @@ interface Finished {
 /** Runs `expman run` with a hard deadline (a hang is a failure, not a stuck test). */
 function runExpman(configDir: string, deadlineMs: number, prefix: string[] = []): Promise<Finished> {
   const started = Date.now();
-  const [cmd, ...args] = prefix.length > 0 ? [...prefix, process.execPath, EXPMAN, "run", configDir] : [process.execPath, EXPMAN, "run", configDir];
+  const [cmd, ...args] =
+    prefix.length > 0
+      ? [...prefix, process.execPath, EXPMAN, "run", configDir]
+      : [process.execPath, EXPMAN, "run", configDir];
   const child = spawn(cmd, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -104,7 +113,10 @@ after(() => {
 function smallFileSystem(size: string): { dir: string } | { skip: string } {
   const dir = tempDir("expman-tmpfs-");
   const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { encoding: "utf8" });
-  if (r.status !== 0) return { skip: `cannot mount a tmpfs here (${(r.stderr || r.error?.message || "").trim()}); the RLIMIT_FSIZE case below still fills a real file` };
+  if (r.status !== 0)
+    return {
+      skip: `cannot mount a tmpfs here (${(r.stderr || r.error?.message || "").trim()}); the RLIMIT_FSIZE case below still fills a real file`,
+    };
   mounts.push(dir);
   return { dir };
 }

@@ -10,7 +10,13 @@ import type { MetricPoint } from "../src/tracking/types";
 import { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from "../src/tracking/plugins/tensorboard/crc32c";
 import { RecordBuffer } from "../src/tracking/plugins/tensorboard/event-encoder";
 import { TensorBoardTracker } from "../src/tracking/plugins/tensorboard/tensorboard-tracker";
-import { CorruptRecordError, findEventFiles, readEventFile, readEvents, type DecodedEvent } from "./fixtures/tensorboard/event-reader";
+import {
+  CorruptRecordError,
+  findEventFiles,
+  readEventFile,
+  readEvents,
+  type DecodedEvent,
+} from "./fixtures/tensorboard/event-reader";
 
 const FIXTURES = path.join(__dirname, "fixtures", "tensorboard");
 const made: string[] = [];
@@ -112,7 +118,8 @@ test("encoder output decodes field by field: file version, scalars at any step, 
   rb.fileVersion(1700000000.25);
   const values = [0, 1.5, -2.25, 3.4028234663852886e38, Number.NaN, Number.POSITIVE_INFINITY, 1e-7];
   const steps = [0, 1, 127, 128, 300, 2 ** 31, 2 ** 40, -1];
-  for (let i = 0; i < steps.length; i++) rb.scalar(1700000001 + i, steps[i], Buffer.from(`loss/äö ${i}`), values[i % values.length]);
+  for (let i = 0; i < steps.length; i++)
+    rb.scalar(1700000001 + i, steps[i], Buffer.from(`loss/äö ${i}`), values[i % values.length]);
   rb.text(1700000100, 5, Buffer.from("param/lr"), "0.001 ✓");
   const events = readEvents(rb.bytes());
   assert.equal(events[0].file_version, "brain.Event:2");
@@ -124,13 +131,19 @@ test("encoder output decodes field by field: file version, scalars at any step, 
     assert.equal(e.summary!.value.length, 1);
     assert.equal(e.summary!.value[0].tag, `loss/äö ${i}`);
     const expected = Math.fround(values[i % values.length]);
-    assert.ok(Object.is(e.summary!.value[0].simple_value, expected), `${e.summary!.value[0].simple_value} vs ${expected}`);
+    assert.ok(
+      Object.is(e.summary!.value[0].simple_value, expected),
+      `${e.summary!.value[0].simple_value} vs ${expected}`,
+    );
   }
   const text = events[events.length - 1].summary!.value[0];
   assert.equal(text.tag, "param/lr");
   assert.equal(text.metadata!.plugin_data!.plugin_name, "text");
   assert.equal(text.tensor!.dtype, 7); // DT_STRING
-  assert.deepEqual(text.tensor!.tensor_shape!.dim!.map((d) => d.size), [1]);
+  assert.deepEqual(
+    text.tensor!.tensor_shape!.dim!.map((d) => d.size),
+    [1],
+  );
   assert.equal(Buffer.from(text.tensor!.string_val![0]).toString("utf8"), "0.001 ✓");
 });
 
@@ -140,7 +153,10 @@ test("encoder output decodes field by field: file version, scalars at any step, 
 class Recorder extends Tracker {
   points: MetricPoint[] = [];
   ends: Level[] = [];
-  constructor(ws: string, private readonly shared?: Recorder) {
+  constructor(
+    ws: string,
+    private readonly shared?: Recorder,
+  ) {
     super(ws);
   }
   track(p: MetricPoint) {
@@ -177,7 +193,13 @@ function runExperiment(ws: string, manager: TrackerManager, opts: { epochs?: num
       run.track(Metric.TRAIN_LOSS, 1 / (1 + e * batches + b));
       run.onEnd(Level.BATCH);
     }
-    run.trackDict({ [Metric.VAL_ACC]: 0.5 + e / 10, [Metric.CUSTOM]: [["my metric/x", e * 2], ["lr", 0.1]] });
+    run.trackDict({
+      [Metric.VAL_ACC]: 0.5 + e / 10,
+      [Metric.CUSTOM]: [
+        ["my metric/x", e * 2],
+        ["lr", 0.1],
+      ],
+    });
     run.track(Metric.CUSTOM, ["pair", e + 0.5]);
     run.onEnd(Level.EPOCH);
   }
@@ -215,19 +237,39 @@ test("a run's metrics land in <ws>/artifacts/tensorboard/<name>/<trial>/<trial>-
   const files = findEventFiles(root);
   assert.equal(files.length, 3, files.join(", ")); // the experiment (hparams info), the trial (its duration) and the run
   const runFile = files.find((f) => f.startsWith(path.join("trial_a", "trial_a-0") + path.sep))!;
-  assert.match(path.basename(runFile), new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname().replace(/\./g, "\\.")}$`));
+  assert.match(
+    path.basename(runFile),
+    new RegExp(`^events\\.out\\.tfevents\\.\\d{10}\\.${os.hostname().replace(/\./g, "\\.")}$`),
+  );
   const events = readEventFile(path.join(root, runFile));
   assert.equal(events[0].file_version, "brain.Event:2", "file version event comes first");
   assert.ok(events.every((e, i) => i === 0 || e.file_version === undefined || e.file_version === ""));
 
   const scalars = scalarsOf(events);
   // Batch points: step = global batch counter, under batch/<key>; epoch points: step = epoch index.
-  assert.deepEqual(scalars.get("batch/train_loss"), [0, 1, 2, 3, 4, 5].map((g) => [g, Math.fround(1 / (1 + g))]));
-  assert.deepEqual(scalars.get("val_acc"), [0, 1, 2].map((e) => [e, Math.fround(0.5 + e / 10)]));
+  assert.deepEqual(
+    scalars.get("batch/train_loss"),
+    [0, 1, 2, 3, 4, 5].map((g) => [g, Math.fround(1 / (1 + g))]),
+  );
+  assert.deepEqual(
+    scalars.get("val_acc"),
+    [0, 1, 2].map((e) => [e, Math.fround(0.5 + e / 10)]),
+  );
   // CUSTOM lists and single pairs: one tag per name, no "tuple error".
-  assert.deepEqual(scalars.get("my metric/x"), [[0, 0], [1, 2], [2, 4]]);
-  assert.deepEqual(scalars.get("lr"), [0, 1, 2].map((e) => [e, Math.fround(0.1)]));
-  assert.deepEqual(scalars.get("pair"), [[0, 0.5], [1, 1.5], [2, 2.5]]);
+  assert.deepEqual(scalars.get("my metric/x"), [
+    [0, 0],
+    [1, 2],
+    [2, 4],
+  ]);
+  assert.deepEqual(
+    scalars.get("lr"),
+    [0, 1, 2].map((e) => [e, Math.fround(0.1)]),
+  );
+  assert.deepEqual(scalars.get("pair"), [
+    [0, 0.5],
+    [1, 1.5],
+    [2, 2.5],
+  ]);
   // Run scope: documented step lastEpoch + 1; explicit steps win.
   assert.deepEqual(scalars.get("test_acc"), [[3, Math.fround(0.9)]]);
   assert.deepEqual(scalars.get("explicit"), [[100, 7]]);
@@ -236,7 +278,10 @@ test("a run's metrics land in <ws>/artifacts/tensorboard/<name>/<trial>/<trial>-
   assert.ok(scalars.get("trial_run/duration")![0][1] >= 0);
 
   const texts = new Map<string, string>();
-  for (const e of events) for (const v of e.summary?.value ?? []) if (v.metadata?.plugin_data?.plugin_name === "text") texts.set(v.tag, Buffer.from(v.tensor!.string_val![0]).toString());
+  for (const e of events)
+    for (const v of e.summary?.value ?? [])
+      if (v.metadata?.plugin_data?.plugin_name === "text")
+        texts.set(v.tag, Buffer.from(v.tensor!.string_val![0]).toString());
   assert.equal(texts.get("param/lr"), "0.001");
   assert.equal(texts.get("param/layers"), "[64,32]");
   assert.equal(texts.get("trial_run/status"), "SUCCESS");
@@ -266,7 +311,10 @@ test("events are on disk after each epoch end, before close", () => {
   manager.onStart(Level.EPOCH, 1);
   manager.track(Metric.TRAIN_LOSS, 0.25);
   manager.onEnd(Level.EPOCH);
-  assert.deepEqual(scalarsOf(readEventFile(tb.eventFile!)).get("train_loss"), [[0, 0.5], [1, 0.25]]);
+  assert.deepEqual(scalarsOf(readEventFile(tb.eventFile!)).get("train_loss"), [
+    [0, 0.5],
+    [1, 0.25],
+  ]);
   tb.close();
 });
 
@@ -283,7 +331,11 @@ test("bad values: NaN kept, strings and objects as text, null skipped, odd tags 
   manager.track(Metric.TRAIN_LOSS, "not a number");
   manager.track(Metric.TRAIN_LOSS, "again");
   manager.track(Metric.CONFUSION, { a: [1, 2] });
-  manager.track(Metric.CUSTOM, [["null metric", null], ["with/slash and space", true], ["big", 12n]]);
+  manager.track(Metric.CUSTOM, [
+    ["null metric", null],
+    ["with/slash and space", true],
+    ["big", 12n],
+  ]);
   manager.onEnd(Level.EPOCH);
   tb.close();
   assert.equal(manager.hadFailures, false);
@@ -294,7 +346,11 @@ test("bad values: NaN kept, strings and objects as text, null skipped, odd tags 
   assert.deepEqual(scalars.get("with/slash and space"), [[0, 1]]);
   assert.deepEqual(scalars.get("big"), [[0, 12]]);
   assert.equal(scalars.has("null metric"), false);
-  const texts = events.flatMap((e) => (e.summary?.value ?? []).filter((v) => v.tensor).map((v) => [v.tag, Buffer.from(v.tensor!.string_val![0]).toString()]));
+  const texts = events.flatMap((e) =>
+    (e.summary?.value ?? [])
+      .filter((v) => v.tensor)
+      .map((v) => [v.tag, Buffer.from(v.tensor!.string_val![0]).toString()]),
+  );
   assert.deepEqual(texts, [
     ["train_loss", "not a number"],
     ["train_loss", "again"],
@@ -346,7 +402,10 @@ test("all three trackers plug in through the registry from env.yaml entries, as 
     },
     ws,
   );
-  assert.deepEqual(manager.trackers.map((t) => t.constructor.name), ["TensorBoardTracker", "MLflowTracker", "PerformanceTracker"]);
+  assert.deepEqual(
+    manager.trackers.map((t) => t.constructor.name),
+    ["TensorBoardTracker", "MLflowTracker", "PerformanceTracker"],
+  );
   runExperiment(ws, manager, { epochs: 1, batches: 1 });
   await manager.close();
   assert.equal(manager.hadFailures, false, manager.failureSummary().join("\n"));
@@ -363,12 +422,20 @@ test("HParams summaries: session start/end in each trial run's file, experiment 
   await manager.close();
   const root = path.join(ws, "artifacts", "tensorboard", "hp");
   const hparamsValues = (file: string) =>
-    readEventFile(path.join(root, file)).flatMap((e) => (e.summary?.value ?? []).filter((v) => v.metadata?.plugin_data?.plugin_name === "hparams"));
+    readEventFile(path.join(root, file)).flatMap((e) =>
+      (e.summary?.value ?? []).filter((v) => v.metadata?.plugin_data?.plugin_name === "hparams"),
+    );
   const files = findEventFiles(root);
   const top = hparamsValues(files.find((f) => path.dirname(f) === ".")!);
-  assert.deepEqual(top.map((v) => v.tag), ["_hparams_/experiment"]);
+  assert.deepEqual(
+    top.map((v) => v.tag),
+    ["_hparams_/experiment"],
+  );
   const run = hparamsValues(files.find((f) => f.startsWith(path.join("trial_a", "trial_a-0")))!);
-  assert.deepEqual(run.map((v) => v.tag), ["_hparams_/session_start_info", "_hparams_/session_end_info"]);
+  assert.deepEqual(
+    run.map((v) => v.tag),
+    ["_hparams_/session_start_info", "_hparams_/session_end_info"],
+  );
   for (const v of [...top, ...run]) {
     assert.equal(v.tensor?.dtype, 1, "DT_FLOAT null tensor, as tensorboard.plugins.hparams writes");
     assert.ok(v.metadata!.plugin_data!.content!.length > 0);

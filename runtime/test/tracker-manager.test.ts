@@ -20,24 +20,40 @@ test("trackDict forwards tracked metrics and CUSTOM, drops CUSTOM_UNTRACKED and 
   const { tm, rec } = manager();
   tm.trackDict({
     [Metric.TRAIN_LOSS]: 0.5,
-    [Metric.CUSTOM]: [["a", 1], ["b", "text"]],
+    [Metric.CUSTOM]: [
+      ["a", 1],
+      ["b", "text"],
+    ],
     [Metric.CUSTOM_UNTRACKED]: [["debug", 3]],
     [Metric.NETWORK]: { layers: 3 },
     [Metric.CONFUSION]: 0.1,
   });
-  assert.deepEqual(rec.points.map((p) => [p.key, p.value, p.custom]), [
-    ["train_loss", 0.5, false],
-    ["a", 1, true],
-    ["b", "text", true],
-    ["confusion", 0.1, false],
-  ]);
+  assert.deepEqual(
+    rec.points.map((p) => [p.key, p.value, p.custom]),
+    [
+      ["train_loss", 0.5, false],
+      ["a", 1, true],
+      ["b", "text", true],
+      ["confusion", 0.1, false],
+    ],
+  );
 });
 
 test("CUSTOM takes a pair or a list of pairs; anything else is a clear error", () => {
   const { tm, rec } = manager();
   tm.track(Metric.CUSTOM, ["single", 2], 5);
-  tm.track(Metric.CUSTOM, [["x", 1], ["y", 2]], 6);
-  assert.deepEqual(rec.points.map((p) => `${p.key}=${p.value}@${p.step}`), ["single=2@5", "x=1@6", "y=2@6"]);
+  tm.track(
+    Metric.CUSTOM,
+    [
+      ["x", 1],
+      ["y", 2],
+    ],
+    6,
+  );
+  assert.deepEqual(
+    rec.points.map((p) => `${p.key}=${p.value}@${p.step}`),
+    ["single=2@5", "x=1@6", "y=2@6"],
+  );
   assert.throws(() => tm.track(Metric.CUSTOM, 3), /Metric.CUSTOM takes \[name, value\] or a list/);
   assert.throws(() => tm.track(Metric.CUSTOM, [["x", 1], "y"]), /Metric.CUSTOM takes/);
   assert.throws(() => tm.track("loss" as Metric, 1), /'loss' is not a Metric.*Metric.CUSTOM with \['loss', value\]/);
@@ -61,12 +77,24 @@ test("default steps: epoch index in an epoch, global batch counter in a batch, n
     tm.onEnd(Level.EPOCH);
   }
   tm.track(Metric.TEST_ACC, 1);
-  assert.deepEqual(rec.points.map((p) => `${p.scope}:${p.key}@${p.step}/e${p.epoch}/b${p.batch}`), [
-    "batch:train_loss@0/e0/b0", "batch:train_loss@1/e0/b1", "batch:train_loss@2/e0/b2", "epoch:val_loss@0/e0/bnull",
-    "batch:train_loss@3/e1/b0", "batch:train_loss@4/e1/b1", "batch:train_loss@5/e1/b2", "epoch:val_loss@1/e1/bnull",
-    "run:test_acc@null/enull/bnull",
-  ]);
-  assert.ok(rec.points.every((p) => typeof p.time === "number" && p.time > 1.7e12), "wall time stamped");
+  assert.deepEqual(
+    rec.points.map((p) => `${p.scope}:${p.key}@${p.step}/e${p.epoch}/b${p.batch}`),
+    [
+      "batch:train_loss@0/e0/b0",
+      "batch:train_loss@1/e0/b1",
+      "batch:train_loss@2/e0/b2",
+      "epoch:val_loss@0/e0/bnull",
+      "batch:train_loss@3/e1/b0",
+      "batch:train_loss@4/e1/b1",
+      "batch:train_loss@5/e1/b2",
+      "epoch:val_loss@1/e1/bnull",
+      "run:test_acc@null/enull/bnull",
+    ],
+  );
+  assert.ok(
+    rec.points.every((p) => typeof p.time === "number" && p.time > 1.7e12),
+    "wall time stamped",
+  );
 });
 
 class Exploding extends Tracker {
@@ -117,10 +145,13 @@ test("children get ids of their parents and their own; checkpoints are attribute
   run.onEnd(Level.EPOCH);
   run.onCheckpoint({ save() {} }, "/x/checkpoint-0", { [Metric.VAL_LOSS]: 0.2, [Metric.CUSTOM]: ["acc2", 0.9] });
   run.onCheckpoint({ checkpointPath: "/x/checkpoint-final", metrics: { [Metric.TEST_ACC]: 1 }, final: true });
-  assert.deepEqual(rec.checkpoints.map((c) => [c.path, c.epoch, c.final, c.metrics]), [
-    ["/x/checkpoint-0", 3, false, { val_loss: 0.2, acc2: 0.9 }],
-    ["/x/checkpoint-final", 3, true, { test_acc: 1 }],
-  ]);
+  assert.deepEqual(
+    rec.checkpoints.map((c) => [c.path, c.epoch, c.final, c.metrics]),
+    [
+      ["/x/checkpoint-0", 3, false, { val_loss: 0.2, acc2: 0.9 }],
+      ["/x/checkpoint-final", 3, true, { test_acc: 1 }],
+    ],
+  );
   assert.throws(() => run.onCheckpoint(null, ""), /checkpoint path/);
 });
 
@@ -134,7 +165,16 @@ class Sampler extends Tracker implements PointSource {
     this.received++;
   }
   sample(value: number): void {
-    this.sink?.({ key: "cpu_percent", value, step: 0, scope: "run", custom: true, epoch: null, batch: null, time: Date.now() });
+    this.sink?.({
+      key: "cpu_percent",
+      value,
+      step: 0,
+      scope: "run",
+      custom: true,
+      epoch: null,
+      batch: null,
+      time: Date.now(),
+    });
   }
 }
 
@@ -143,7 +183,10 @@ test("a point-producing tracker's samples reach the other trackers of its enviro
   const sampler = new Sampler(tm.workspace);
   tm.addTracker(sampler, "Sampler");
   sampler.sample(12.5);
-  assert.deepEqual(rec.points.map((p) => [p.key, p.value]), [["cpu_percent", 12.5]]);
+  assert.deepEqual(
+    rec.points.map((p) => [p.key, p.value]),
+    [["cpu_percent", 12.5]],
+  );
   assert.equal(sampler.received, 0);
   const child = tm.createChild(tm.workspace + "/t");
   const childSampler = child.trackers.find((t) => t instanceof Sampler) as Sampler;

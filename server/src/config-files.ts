@@ -54,7 +54,9 @@ export class ConfigFileClassifier {
     }
     if (plain) {
       const role = plain[1].toLowerCase() as ConfigRole;
-      const others = CONFIG_ROLES.filter((r) => r !== role).some((r) => this.memberPath(path.join(dir, path.sep), r) !== undefined);
+      const others = CONFIG_ROLES.filter((r) => r !== role).some(
+        (r) => this.memberPath(path.join(dir, path.sep), r) !== undefined,
+      );
       if (others) return { role, group: path.join(dir, path.sep) };
       const text = this.openText(file);
       if (text !== undefined && looksLikeConfigRole(role, text)) return { role, group: path.join(dir, path.sep) };

@@ -18,10 +18,20 @@ export function typeDoc(t: IndexedType): string {
   if (t.description) parts.push(t.description);
   if (t.file) {
     const uri = pathToFileURL(t.file).toString();
-    parts.push(`Defined in [${t.file.split(/[\\/]/).pop()}${t.line !== undefined ? `:${t.line + 1}` : ""}](${uri}${t.line !== undefined ? `#L${t.line + 1}` : ""})`);
+    parts.push(
+      `Defined in [${t.file.split(/[\\/]/).pop()}${t.line !== undefined ? `:${t.line + 1}` : ""}](${uri}${t.line !== undefined ? `#L${t.line + 1}` : ""})`,
+    );
   }
   const params = Object.entries(t.params ?? {});
-  if (params.length) parts.push(params.map(([k, p]) => `- \`${k}\`: ${p.type}${p.required ? " (required)" : p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ""}${p.description ? `: ${p.description}` : ""}`).join("\n"));
+  if (params.length)
+    parts.push(
+      params
+        .map(
+          ([k, p]) =>
+            `- \`${k}\`: ${p.type}${p.required ? " (required)" : p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ""}${p.description ? `: ${p.description}` : ""}`,
+        )
+        .join("\n"),
+    );
   if (t.metrics?.length) parts.push(`Custom metrics: ${t.metrics.map((m) => `\`${m}\``).join(", ")}`);
   return parts.join("\n\n");
 }

@@ -61,7 +61,10 @@ function paramSchema(p: ParamSchema): JsonSchema {
   return out;
 }
 
-function properties(keys: ParamsSchema, skip: readonly string[] = []): { properties: Record<string, JsonSchema>; required: string[] } {
+function properties(
+  keys: ParamsSchema,
+  skip: readonly string[] = [],
+): { properties: Record<string, JsonSchema>; required: string[] } {
   const props: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [k, p] of Object.entries(keys)) {
@@ -111,7 +114,11 @@ function settingsSchema(registry: RegistryDescription): JsonSchema {
         description: SETTINGS_KEYS.pipeline.description,
         properties: {
           ...pipeline.properties,
-          callbacks: { type: ["array", "null"], description: PIPELINE_KEYS.callbacks.description, items: entrySchema("callback", registry, CALLBACK_ENTRY_KEYS) },
+          callbacks: {
+            type: ["array", "null"],
+            description: PIPELINE_KEYS.callbacks.description,
+            items: entrySchema("callback", registry, CALLBACK_ENTRY_KEYS),
+          },
         },
       },
     },
@@ -133,7 +140,11 @@ export function buildConfigSchemas(registry: RegistryDescription): Record<Config
       required: env.required,
       properties: {
         ...env.properties,
-        trackers: { type: ["array", "null"], description: ENV_KEYS.trackers.description, items: entrySchema("tracker", registry, TRACKER_ENTRY_KEYS) },
+        trackers: {
+          type: ["array", "null"],
+          description: ENV_KEYS.trackers.description,
+          items: entrySchema("tracker", registry, TRACKER_ENTRY_KEYS),
+        },
         imports: { type: ["array", "null"], description: ENV_KEYS.imports.description, items: { type: "string" } },
       },
     },
@@ -153,7 +164,10 @@ export function buildConfigSchemas(registry: RegistryDescription): Record<Config
         required: [...trial.required, "settings"],
         properties: {
           ...trial.properties,
-          settings: { description: TRIAL_KEYS.settings.description, anyOf: [settingsSchema(registry), { type: "null" }] },
+          settings: {
+            description: TRIAL_KEYS.settings.description,
+            anyOf: [settingsSchema(registry), { type: "null" }],
+          },
         },
       },
     },

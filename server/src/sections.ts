@@ -18,7 +18,18 @@ import {
 import type { IndexedType, WorkspaceIndex } from "./workspace-index";
 import { LIST_ITEM } from "./yaml-context";
 
-export type SectionName = "env" | "experiment" | "trials-root" | "trial" | "settings" | "pipeline" | "tracker-entry" | "callback-entry" | "tracker-list" | "callback-list" | "free";
+export type SectionName =
+  | "env"
+  | "experiment"
+  | "trials-root"
+  | "trial"
+  | "settings"
+  | "pipeline"
+  | "tracker-entry"
+  | "callback-entry"
+  | "tracker-list"
+  | "callback-list"
+  | "free";
 
 export interface Section {
   name: SectionName;
@@ -51,14 +62,21 @@ export function sectionAt(input: SectionInput): Section {
   const { role, path, siblings, index } = input;
   const pipelineType = scalar(input.enclosingPipelineType) ?? scalar(input.basePipelineType);
   const pipeline = pipelineType ? index.find("pipeline", pipelineType) : undefined;
-  const settingsPath = role === "base" ? path : role === "trials" && path[0] === LIST_ITEM && path[1] === "settings" ? path.slice(2) : undefined;
+  const settingsPath =
+    role === "base"
+      ? path
+      : role === "trials" && path[0] === LIST_ITEM && path[1] === "settings"
+        ? path.slice(2)
+        : undefined;
   if (role === "env") {
     if (path.length === 0) return { name: "env", keys: ENV_KEYS };
     if (path.length === 1 && path[0] === "trackers") return { name: "tracker-list", keys: {}, typeKind: "tracker" };
-    if (path.length === 2 && path[0] === "trackers" && path[1] === LIST_ITEM) return entrySection("tracker-entry", "tracker", TRACKER_ENTRY_KEYS, siblings, index);
+    if (path.length === 2 && path[0] === "trackers" && path[1] === LIST_ITEM)
+      return entrySection("tracker-entry", "tracker", TRACKER_ENTRY_KEYS, siblings, index);
     return { name: "free", keys: {} };
   }
-  if (role === "experiment") return path.length === 0 ? { name: "experiment", keys: EXPERIMENT_KEYS } : { name: "free", keys: {} };
+  if (role === "experiment")
+    return path.length === 0 ? { name: "experiment", keys: EXPERIMENT_KEYS } : { name: "free", keys: {} };
   if (role === "trials" && path.length === 0) return { name: "trials-root", keys: {} };
   if (role === "trials" && path.length === 1 && path[0] === LIST_ITEM) return { name: "trial", keys: TRIAL_KEYS };
   if (settingsPath) {
@@ -66,17 +84,35 @@ export function sectionAt(input: SectionInput): Section {
     if (settingsPath.length === 1 && settingsPath[0] === "pipeline") {
       const own = scalar(siblings.get("type"));
       const type = own ? index.find("pipeline", own) : pipeline;
-      return { name: "pipeline", keys: { ...(type?.params ?? {}), ...PIPELINE_KEYS }, typeKind: "pipeline", type, pipeline: type };
+      return {
+        name: "pipeline",
+        keys: { ...(type?.params ?? {}), ...PIPELINE_KEYS },
+        typeKind: "pipeline",
+        type,
+        pipeline: type,
+      };
     }
-    if (settingsPath.length === 2 && settingsPath[0] === "pipeline" && settingsPath[1] === "callbacks") return { name: "callback-list", keys: {}, typeKind: "callback", pipeline };
-    if (settingsPath.length === 3 && settingsPath[0] === "pipeline" && settingsPath[1] === "callbacks" && settingsPath[2] === LIST_ITEM) {
+    if (settingsPath.length === 2 && settingsPath[0] === "pipeline" && settingsPath[1] === "callbacks")
+      return { name: "callback-list", keys: {}, typeKind: "callback", pipeline };
+    if (
+      settingsPath.length === 3 &&
+      settingsPath[0] === "pipeline" &&
+      settingsPath[1] === "callbacks" &&
+      settingsPath[2] === LIST_ITEM
+    ) {
       return { ...entrySection("callback-entry", "callback", CALLBACK_ENTRY_KEYS, siblings, index), pipeline };
     }
   }
   return { name: "free", keys: {} };
 }
 
-function entrySection(name: SectionName, kind: RegistryKind, base: ParamsSchema, siblings: Map<string, string>, index: WorkspaceIndex): Section {
+function entrySection(
+  name: SectionName,
+  kind: RegistryKind,
+  base: ParamsSchema,
+  siblings: Map<string, string>,
+  index: WorkspaceIndex,
+): Section {
   const typeName = scalar(siblings.get("type"));
   const type = typeName ? index.find(kind, typeName) : undefined;
   return { name, keys: { ...base, ...(type?.params ?? {}) }, typeKind: kind, type };

@@ -72,7 +72,9 @@ connection.onInitialized(() => {
 
 async function readConfiguration(): Promise<void> {
   try {
-    const config = (await connection.workspace.getConfiguration("experimentManager")) as { configGlobs?: unknown } | null;
+    const config = (await connection.workspace.getConfiguration("experimentManager")) as {
+      configGlobs?: unknown;
+    } | null;
     const globs = globsOf(config?.configGlobs);
     if (globs) workspace.setConfigGlobs(globs);
   } catch (err) {

@@ -47,7 +47,9 @@ export function scanSource(path: string, text: string): ScanResult {
 /** Files without registrations still matter for their `extends` edges (base-class chains). */
 function scanClassesOnly(path: string, text: string): ScannedClass[] {
   if (!text.includes("class")) return [];
-  return /\.py$/i.test(path) ? pythonClasses(text, new LineIndex(text)) : scriptClasses(blankComments(text), new LineIndex(text)).map((c) => c.cls);
+  return /\.py$/i.test(path)
+    ? pythonClasses(text, new LineIndex(text))
+    : scriptClasses(blankComments(text), new LineIndex(text)).map((c) => c.cls);
 }
 
 class LineIndex {
@@ -113,7 +115,8 @@ interface ScriptClass {
 }
 
 // Bounded repetitions: a minified file full of "class" words must not make this quadratic.
-const CLASS_RE = /(?:^|[^\w$.])class\s+([A-Za-z_$][\w$]*)\s*(?:<[^{]{0,300}?>\s*)?(?:extends\s+([A-Za-z_$][\w$.]*)(?:\s*<[^{]{0,300}?>)?\s*)?(?:implements\s+[^{]{0,500})?\{/g;
+const CLASS_RE =
+  /(?:^|[^\w$.])class\s+([A-Za-z_$][\w$]*)\s*(?:<[^{]{0,300}?>\s*)?(?:extends\s+([A-Za-z_$][\w$.]*)(?:\s*<[^{]{0,300}?>)?\s*)?(?:implements\s+[^{]{0,500})?\{/g;
 
 function scriptClasses(code: string, lines: LineIndex): ScriptClass[] {
   const out: ScriptClass[] = [];
@@ -172,7 +175,13 @@ function scanScript(text: string): ScanResult {
   return { classes: classes.map((c) => c.cls), registrations };
 }
 
-function describeScriptClass(text: string, code: string, target: ScriptClass, name: string, options: Record<string, unknown> | undefined): ScannedRegistration {
+function describeScriptClass(
+  text: string,
+  code: string,
+  target: ScriptClass,
+  name: string,
+  options: Record<string, unknown> | undefined,
+): ScannedRegistration {
   const body = code.slice(target.bodyStart, target.bodyEnd);
   const statics = (field: string): unknown => {
     const re = new RegExp(`static\\s+(?:readonly\\s+)?${field}\\s*(?::[^=;]+)?=\\s*`);
@@ -241,7 +250,8 @@ function scanPython(text: string): ScanResult {
   const lines = new LineIndex(text);
   const classes = pythonClasses(text, lines);
   const registrations: ScannedRegistration[] = [];
-  const RE = /^[ \t]*@(?:[\w.]*\.)?register\(\s*(["'])([^"']+)\1[^)]*\)\s*\n(?:[ \t]*@[^\n]*\n)*[ \t]*class\s+([A-Za-z_]\w*)/gm;
+  const RE =
+    /^[ \t]*@(?:[\w.]*\.)?register\(\s*(["'])([^"']+)\1[^)]*\)\s*\n(?:[ \t]*@[^\n]*\n)*[ \t]*class\s+([A-Za-z_]\w*)/gm;
   for (let m = RE.exec(text); m; m = RE.exec(text)) {
     const cls = classes.find((c) => c.name === m![3] && lines.at(m!.index).line <= c.line);
     if (!cls) continue;
@@ -256,7 +266,12 @@ function scanPython(text: string): ScanResult {
       name: m[2],
       className: cls.name,
       params: toParams(attr("params")),
-      description: str(attr("description")) ?? doc?.[1].trim().split(/\n\s*\n/)[0].replace(/\s+/g, " "),
+      description:
+        str(attr("description")) ??
+        doc?.[1]
+          .trim()
+          .split(/\n\s*\n/)[0]
+          .replace(/\s+/g, " "),
       metrics: strList(attr("metrics")),
       line: cls.line,
       character: cls.character,
@@ -307,7 +322,8 @@ function toParams(v: unknown): ParamsSchema | undefined {
     if (typeof p.description === "string") schema.description = p.description;
     if (typeof p.required === "boolean") schema.required = p.required;
     if ("default" in p) schema.default = p.default;
-    if (Array.isArray(p.enum)) schema.enum = p.enum.filter((x): x is string | number => typeof x === "string" || typeof x === "number");
+    if (Array.isArray(p.enum))
+      schema.enum = p.enum.filter((x): x is string | number => typeof x === "string" || typeof x === "number");
     if (typeof p.minimum === "number") schema.minimum = p.minimum;
     if (typeof p.maximum === "number") schema.maximum = p.maximum;
     out[key] = schema;

@@ -6,12 +6,34 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BUILTIN_TYPES, type RegistryDescription, type RegistryKind, type TypeDescription } from "@expman/runtime/contracts";
+import {
+  BUILTIN_TYPES,
+  type RegistryDescription,
+  type RegistryKind,
+  type TypeDescription,
+} from "@expman/runtime/contracts";
 import { scanSource, type ScanResult } from "./source-scanner";
 
 export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".py"];
 /** Folders that hold no user sources, or compiled copies that would duplicate registrations. */
-const SKIPPED_DIRS = new Set(["node_modules", ".git", ".hg", ".svn", "dist", "out", "build", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".tox", "site-packages", ".vscode-test", "coverage"]);
+const SKIPPED_DIRS = new Set([
+  "node_modules",
+  ".git",
+  ".hg",
+  ".svn",
+  "dist",
+  "out",
+  "build",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".tox",
+  "site-packages",
+  ".vscode-test",
+  "coverage",
+]);
 const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 const MAX_FILES = 50_000;
 
@@ -89,7 +111,10 @@ export class WorkspaceIndex {
     return this.roots.some((root) => {
       const rel = path.relative(root, file);
       if (rel.startsWith("..") || path.isAbsolute(rel)) return false;
-      return rel.split(/[\\/]/).slice(0, -1).every((part) => !SKIPPED_DIRS.has(part) && !part.startsWith("."));
+      return rel
+        .split(/[\\/]/)
+        .slice(0, -1)
+        .every((part) => !SKIPPED_DIRS.has(part) && !part.startsWith("."));
     });
   }
 

@@ -7,7 +7,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DiagnosticSeverity, FileChangeType, type CodeAction, type CompletionItem, type Diagnostic, type DocumentSymbol, type Hover, type Location } from "vscode-languageserver";
+import {
+  DiagnosticSeverity,
+  FileChangeType,
+  type CodeAction,
+  type CompletionItem,
+  type Diagnostic,
+  type DocumentSymbol,
+  type Hover,
+  type Location,
+} from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CONFIG_ROLES,
@@ -69,7 +78,12 @@ export function toPath(uri: string): string | undefined {
 function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
   return {
     range: d.range,
-    severity: d.severity === "error" ? DiagnosticSeverity.Error : d.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+    severity:
+      d.severity === "error"
+        ? DiagnosticSeverity.Error
+        : d.severity === "warning"
+          ? DiagnosticSeverity.Warning
+          : DiagnosticSeverity.Information,
     code: d.code,
     source: "expman",
     message: d.message,
@@ -265,7 +279,8 @@ export class ConfigWorkspace {
     const published = this.publishedByGroup.get(group) ?? new Set<string>();
     if (!CONFIG_ROLES.some((role) => members[role] && this.openByPath.has(members[role]!))) {
       // Nothing of this set is open: nobody would see the result (closing the last file).
-      for (const file of published) this.host.publishDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
+      for (const file of published)
+        this.host.publishDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
       this.publishedByGroup.delete(group);
       return;
     }
@@ -296,13 +311,21 @@ export class ConfigWorkspace {
       const open = this.openByPath.get(file);
       const problems = byPath.get(file) ?? [];
       if (!open && problems.length === 0 && !published.has(file)) continue;
-      this.host.publishDiagnostics({ uri: open?.uri ?? pathToFileURL(file).toString(), version: open?.version, diagnostics: problems });
+      this.host.publishDiagnostics({
+        uri: open?.uri ?? pathToFileURL(file).toString(),
+        version: open?.version,
+        diagnostics: problems,
+      });
       now.add(file);
     }
     // A file that left the set (closed, renamed) keeps no stale problems.
-    for (const file of published) if (!now.has(file)) this.host.publishDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
+    for (const file of published)
+      if (!now.has(file)) this.host.publishDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
     this.publishedByGroup.set(group, now);
-    if (TRACE) this.host.log(`[expman] validated ${group} in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`);
+    if (TRACE)
+      this.host.log(
+        `[expman] validated ${group} in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`,
+      );
   }
 
   /**
@@ -311,7 +334,8 @@ export class ConfigWorkspace {
    */
   private warmUp(): void {
     this.safe("warm-up", undefined, () => {
-      const trial = "- name: t{i}\n  repeat: 1\n  settings:\n    seed: {i}\n    pipeline:\n      type: P\n      lr: 0.1\n      callbacks:\n        - type: EarlyStopping\n          metric: val_los\n          patience: 2\n";
+      const trial =
+        "- name: t{i}\n  repeat: 1\n  settings:\n    seed: {i}\n    pipeline:\n      type: P\n      lr: 0.1\n      callbacks:\n        - type: EarlyStopping\n          metric: val_los\n          patience: 2\n";
       const trials = Array.from({ length: 150 }, (_, i) => trial.replace(/\{i\}/g, String(i))).join("");
       const files: ConfigFileSet = {
         env: { path: "/warm-up/env.yaml", text: "workspace: out\ntrackers:\n  - type: DBTracker\n    name: x.db\n" },
@@ -356,7 +380,8 @@ export class ConfigWorkspace {
     const text = file ? this.textOf(file) : undefined;
     if (!file || !text) return undefined;
     if (text === this.basePipelineCache.text) return this.basePipelineCache.type;
-    const t = (readConfigValue("base", file, text) as { pipeline?: { type?: unknown } } | null | undefined)?.pipeline?.type;
+    const t = (readConfigValue("base", file, text) as { pipeline?: { type?: unknown } } | null | undefined)?.pipeline
+      ?.type;
     const type = typeof t === "string" ? t : undefined;
     this.basePipelineCache.text = text;
     this.basePipelineCache.type = type;
@@ -414,7 +439,8 @@ function enclosingPipelineType(role: ConfigRole, lines: string[], line: number):
     const m = /^(\s*)(?:-\s+)?type\s*:\s*(\S.*)$/.exec(lines[i]);
     if (!m) continue;
     const ctx = contextAt(lines, i, lines[i].indexOf("type"));
-    if (ctx.path.length === want.length && ctx.path.every((p, k) => p === want[k])) return m[2].replace(/\s+#.*$/, "").trim();
+    if (ctx.path.length === want.length && ctx.path.every((p, k) => p === want[k]))
+      return m[2].replace(/\s+#.*$/, "").trim();
   }
   return undefined;
 }

@@ -41,7 +41,17 @@ export function shapeOf(line: string): LineShape {
     let valueStart = contentCol + km[0].length;
     while (valueStart < line.length && /\s/.test(line[valueStart])) valueStart++;
     const valueEnd = valueEndOf(line, valueStart);
-    return { dashes, contentCol, key, keyStart: contentCol, keyEnd: contentCol + rawKey.length, value: line.slice(valueStart, valueEnd), valueStart, valueEnd, blank };
+    return {
+      dashes,
+      contentCol,
+      key,
+      keyStart: contentCol,
+      keyEnd: contentCol + rawKey.length,
+      value: line.slice(valueStart, valueEnd),
+      valueStart,
+      valueEnd,
+      blank,
+    };
   }
   const valueEnd = valueEndOf(line, contentCol);
   return { dashes, contentCol, value: line.slice(contentCol, valueEnd), valueStart: contentCol, valueEnd, blank };
@@ -90,7 +100,12 @@ export function contextAt(text: string | string[], line: number, character: numb
     inKey = true;
     tokenStart = shape.keyStart!;
     tokenEnd = shape.keyEnd!;
-  } else if (!shape.blank && shape.dashes.length > 0 && shape.contentCol <= character && /^[\w.-]*$/.test(shape.value) === false) {
+  } else if (
+    !shape.blank &&
+    shape.dashes.length > 0 &&
+    shape.contentCol <= character &&
+    /^[\w.-]*$/.test(shape.value) === false
+  ) {
     // `- ./module.ts`: a list element's value.
     inKey = false;
     tokenStart = shape.valueStart;

@@ -22,7 +22,9 @@ describe("language server under hostile YAML", () => {
   });
   after(async () => {
     const sorted = [...latencies].sort((a, b) => a - b);
-    console.log(`requests answered: ${sorted.length}, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted[sorted.length - 1]?.toFixed(0)} ms (load ${loadavg()[0].toFixed(1)})`);
+    console.log(
+      `requests answered: ${sorted.length}, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted[sorted.length - 1]?.toFixed(0)} ms (load ${loadavg()[0].toFixed(1)})`,
+    );
     await client.stop();
     ws.dispose();
   });
@@ -46,19 +48,31 @@ describe("language server under hostile YAML", () => {
     const uri = await client.open(cfg("base.yaml"), text);
     await timedCompletion(envUri, at);
     const diags = await client.diagnosticsFor(uri);
-    assert.deepEqual(diags.map((d) => d.code), ["too-deep"]);
-    assert.equal(diags[0].range.start.line, text.split("\n").findIndex((l) => l.startsWith("pipeline:")));
+    assert.deepEqual(
+      diags.map((d) => d.code),
+      ["too-deep"],
+    );
+    assert.equal(
+      diags[0].range.start.line,
+      text.split("\n").findIndex((l) => l.startsWith("pipeline:")),
+    );
     // Keystrokes in the hostile file: each one answered, and the last version's diagnostics.
     let v = 1;
     for (let i = 0; i < 20; i++) {
       v = await client.change(uri, `${text}# edit ${i}\n`);
       await timedCompletion(envUri, at);
     }
-    assert.deepEqual((await client.diagnosticsFor(uri, v)).map((d) => d.code), ["too-deep"]);
+    assert.deepEqual(
+      (await client.diagnosticsFor(uri, v)).map((d) => d.code),
+      ["too-deep"],
+    );
     const bomb = `${aliasBomb()}pipeline:\n  type: TrainTS\n`;
     v = await client.change(uri, bomb);
     await timedCompletion(envUri, at);
-    assert.deepEqual((await client.diagnosticsFor(uri, v)).map((d) => d.code), ["alias-limit"]);
+    assert.deepEqual(
+      (await client.diagnosticsFor(uri, v)).map((d) => d.code),
+      ["alias-limit"],
+    );
     await client.close(uri);
   });
 
@@ -75,7 +89,10 @@ describe("language server under hostile YAML", () => {
       latencies.push(performance.now() - started);
     }
     const diags = await client.diagnosticsFor(uri, v);
-    assert.ok(diags.some((d) => d.code === "yaml-syntax" && /Duplicate key 'option_number_7'/.test(String(d.message))), JSON.stringify(diags.slice(0, 3)));
+    assert.ok(
+      diags.some((d) => d.code === "yaml-syntax" && /Duplicate key 'option_number_7'/.test(String(d.message))),
+      JSON.stringify(diags.slice(0, 3)),
+    );
     await client.close(uri);
   });
 });

@@ -12,7 +12,9 @@ import { FIXTURES } from "./helpers/fixtures";
 
 // ajv comes with the root dev dependencies (through @vscode/vsce).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const Ajv = require("ajv").default as new (opts: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+const Ajv = require("ajv").default as new (opts: object) => {
+  compile(s: object): ((d: unknown) => boolean) & { errors?: unknown };
+};
 
 function validator(role: string) {
   const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, `${role}.schema.json`), "utf8"));
@@ -22,7 +24,11 @@ function validator(role: string) {
 describe("generated JSON schemas", () => {
   it("are up to date with the runtime's sections and built-ins", () => {
     for (const [name, text] of Object.entries(schemaTexts())) {
-      assert.equal(readFileSync(join(SCHEMA_DIR, name), "utf8"), text, `${name} is stale: run npx tsx server/scripts/generate-schemas.ts`);
+      assert.equal(
+        readFileSync(join(SCHEMA_DIR, name), "utf8"),
+        text,
+        `${name} is stale: run npx tsx server/scripts/generate-schemas.ts`,
+      );
     }
   });
 
@@ -44,7 +50,14 @@ describe("generated JSON schemas", () => {
       ["base", "seed: 1.5\n"],
     ];
     for (const [role, text] of cases) assert.equal(validator(role)(YAML.parse(text)), false, `${role}: ${text}`);
-    assert.equal(validator("base")(YAML.parse("pipeline:\n  type: P\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n      metric: my_custom\n")), true);
+    assert.equal(
+      validator("base")(
+        YAML.parse(
+          "pipeline:\n  type: P\n  callbacks:\n    - type: EarlyStopping\n      patience: 2\n      metric: my_custom\n",
+        ),
+      ),
+      true,
+    );
     assert.equal(validator("trials")(YAML.parse("- name: a\n  repeat: 0\n  settings:\n")), true);
   });
 });

@@ -16,7 +16,8 @@ const MB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 function trials(n: number): string {
   let s = "";
-  for (let i = 0; i < n; i++) s += `- name: t${i}\n  repeat: 1\n  settings:\n    pipeline:\n      type: TrainTS\n      epochs: ${1 + (i % 5)}\n`;
+  for (let i = 0; i < n; i++)
+    s += `- name: t${i}\n  repeat: 1\n  settings:\n    pipeline:\n      type: TrainTS\n      epochs: ${1 + (i % 5)}\n`;
   return s;
 }
 
@@ -38,18 +39,29 @@ describe("language server memory under 600 edits", () => {
     const uri = await client.open(cfg("trials.yaml"), text);
     await client.diagnosticsFor(uri);
     let seed = 12345;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     let version = 1;
     const edit = async () => {
       const lines = text.split("\n");
       const line = random(lines.length - 1);
       const kind = random(3);
-      if (kind === 0) lines[line] += String(random(10)); // typing
-      else if (kind === 1) lines[line] = lines[line].slice(0, -1); // deleting
-      else lines.splice(line - (line % 6), 6, ...trials(1).replace("t0", `p${random(1e6)}`).trimEnd().split("\n")); // pasting over a trial
+      if (kind === 0)
+        lines[line] += String(random(10)); // typing
+      else if (kind === 1)
+        lines[line] = lines[line].slice(0, -1); // deleting
+      else
+        lines.splice(
+          line - (line % 6),
+          6,
+          ...trials(1)
+            .replace("t0", `p${random(1e6)}`)
+            .trimEnd()
+            .split("\n"),
+        ); // pasting over a trial
       text = lines.join("\n");
       version = await client.change(uri, text);
-      if (random(5) === 0) await client.request("textDocument/completion", { textDocument: { uri }, position: { line, character: 4 } });
+      if (random(5) === 0)
+        await client.request("textDocument/completion", { textDocument: { uri }, position: { line, character: 4 } });
     };
     for (let i = 0; i < 30; i++) await edit();
     await client.diagnosticsFor(uri, version);
@@ -70,6 +82,9 @@ describe("language server memory under 600 edits", () => {
         `(trials.yaml ${text.split("\n").length} lines; load ${loadavg()[0].toFixed(1)})`,
     );
     // The document keeps its size: so must the heap (a little slack for the JIT's own growth).
-    assert.ok(last.heapUsed < first.heapUsed * 1.25 + 4 * 1024 * 1024, `heap ${MB(first.heapUsed)} -> ${MB(last.heapUsed)}`);
+    assert.ok(
+      last.heapUsed < first.heapUsed * 1.25 + 4 * 1024 * 1024,
+      `heap ${MB(first.heapUsed)} -> ${MB(last.heapUsed)}`,
+    );
   });
 });

@@ -29,8 +29,14 @@ describe("language server robustness", () => {
     const uri = uriOf(cfg("experiment.yaml"));
     const v = await client.change(uri, `name: x${Math.random()}\n`);
     const diags = await client.diagnosticsFor(uri, v);
-    assert.ok(diags.some((d) => d.code === "missing-key"), "still validating");
-    const items = await client.request<unknown[]>("textDocument/completion", { textDocument: { uri }, position: { line: 1, character: 0 } });
+    assert.ok(
+      diags.some((d) => d.code === "missing-key"),
+      "still validating",
+    );
+    const items = await client.request<unknown[]>("textDocument/completion", {
+      textDocument: { uri },
+      position: { line: 1, character: 0 },
+    });
     assert.ok(Array.isArray(items) && items.length > 0, "still completing");
     assert.equal(client.child.exitCode, null);
   }
@@ -42,16 +48,26 @@ describe("language server robustness", () => {
       await client.request("textDocument/definition", { textDocument: { uri }, position });
     }
     await client.request("textDocument/documentSymbol", { textDocument: { uri } });
-    await client.request("textDocument/codeAction", { textDocument: { uri }, range: { start: positions[0], end: positions[0] }, context: { diagnostics: [] } });
+    await client.request("textDocument/codeAction", {
+      textDocument: { uri },
+      range: { start: positions[0], end: positions[0] },
+      context: { diagnostics: [] },
+    });
   }
 
   it("survives binary junk", async () => {
     let seed = 7;
-    const junk = Array.from({ length: 20_000 }, () => String.fromCharCode((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 65536)).join("");
+    const junk = Array.from({ length: 20_000 }, () =>
+      String.fromCharCode((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 65536),
+    ).join("");
     const uri = await client.open(cfg("trials.yaml"), junk);
     const diags: Diagnostic[] = await client.diagnosticsFor(uri);
     assert.ok(diags.length > 0);
-    await everyRequestOn(uri, [{ line: 0, character: 0 }, { line: 3, character: 5 }, { line: 999, character: 999 }]);
+    await everyRequestOn(uri, [
+      { line: 0, character: 0 },
+      { line: 3, character: 5 },
+      { line: 999, character: 999 },
+    ]);
     await client.close(uri);
     await assertAlive();
   });
@@ -79,7 +95,10 @@ describe("language server robustness", () => {
     const big = line.repeat(Math.ceil((10 * 1024 * 1024) / line.length));
     const uri = await client.open(cfg("trials.yaml"), big);
     const diags = await client.diagnosticsFor(uri);
-    assert.deepEqual(diags.map((d) => d.code), ["file-too-large"]);
+    assert.deepEqual(
+      diags.map((d) => d.code),
+      ["file-too-large"],
+    );
     await everyRequestOn(uri, [{ line: 1, character: 3 }]);
     await client.close(uri);
     await assertAlive();
@@ -93,7 +112,10 @@ describe("language server robustness", () => {
     for (let i = 1; i < 3000; i++) block += `${" ".repeat(i)}k${i}:\n`;
     const v = await client.change(uri, block);
     await client.diagnosticsFor(uri, v);
-    await everyRequestOn(uri, [{ line: 2999, character: 3000 }, { line: 1500, character: 1501 }]);
+    await everyRequestOn(uri, [
+      { line: 2999, character: 3000 },
+      { line: 1500, character: 1501 },
+    ]);
     await client.close(uri);
     await assertAlive();
   });
@@ -104,11 +126,17 @@ describe("language server robustness", () => {
     const diags = await client.diagnosticsFor(uri);
     assert.ok(diags.every((d) => d.range.start.line < 4));
     let bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i < 12; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i < 12; i++)
+      bomb += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
     bomb += "pipeline:\n  type: TrainTS\n  epochs: 1\n  data: *a11\n";
     const v = await client.change(uri, bomb);
     const bombDiags = await client.diagnosticsFor(uri, v);
-    assert.ok(bombDiags.some((d) => d.code === "alias-limit"), JSON.stringify(bombDiags.map((d) => d.code)));
+    assert.ok(
+      bombDiags.some((d) => d.code === "alias-limit"),
+      JSON.stringify(bombDiags.map((d) => d.code)),
+    );
     await everyRequestOn(uri, [{ line: 12, character: 8 }]);
     await client.close(uri);
     await assertAlive();
@@ -129,7 +157,10 @@ describe("language server robustness", () => {
     });
     const v = await client.change(uri, `${text}- name: small\n  repeat: 1\n  settings: {}\n`);
     const diags = await client.diagnosticsFor(uri, v);
-    assert.ok(diags.some((d) => d.code === "duplicate-trial"), JSON.stringify(diags));
+    assert.ok(
+      diags.some((d) => d.code === "duplicate-trial"),
+      JSON.stringify(diags),
+    );
     await everyRequestOn(uri, [{ line: 1, character: 3 }]);
     await client.close(uri);
     writeFileSync(file, text);

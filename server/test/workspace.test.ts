@@ -37,12 +37,18 @@ describe("ConfigWorkspace in-process", () => {
   it("validates an opened set, publishes per file, and finds the workspace's registered types", async () => {
     const { ws, published, errors } = recordingWorkspace();
     ws.initialize([fixture.root], []);
-    assert.ok(ws.describe().types.some((t) => t.name === "TrainTS"), "TrainTS indexed from the fixture's sources");
+    assert.ok(
+      ws.describe().types.some((t) => t.name === "TrainTS"),
+      "TrainTS indexed from the fixture's sources",
+    );
     const base = fixture.read("configs/exp/base.yaml").replace("epochs: 3", "epochs: three");
     ws.opened(TextDocument.create(uri("base.yaml"), "yaml", 1, base));
     await settle();
     const diags = published.get(uri("base.yaml"))!.diagnostics;
-    assert.deepEqual(diags.map((d) => d.code), ["wrong-value"]);
+    assert.deepEqual(
+      diags.map((d) => d.code),
+      ["wrong-value"],
+    );
     assert.deepEqual(diags[0].range.start, positionOf(base, "three"));
     // Fixed: the next version publishes no problems, and a close clears the file.
     ws.changed(TextDocument.create(uri("base.yaml"), "yaml", 2, fixture.read("configs/exp/base.yaml")));
@@ -61,7 +67,11 @@ describe("ConfigWorkspace in-process", () => {
     const labels = ws.completion(uri("base.yaml"), { line: 2, character: 2 }).map((i) => i.label);
     assert.ok(labels.includes("epochs"), labels.join(", "));
     assert.ok(ws.hover(uri("base.yaml"), { line: 1, character: 9 }), "hover on the pipeline type");
-    for (const position of [{ line: 99, character: 0 }, { line: 1, character: 999 }, { line: -1, character: -1 }]) {
+    for (const position of [
+      { line: 99, character: 0 },
+      { line: 1, character: 999 },
+      { line: -1, character: -1 },
+    ]) {
       ws.completion(uri("base.yaml"), position);
       ws.hover(uri("base.yaml"), position);
       ws.definition(uri("base.yaml"), position);
@@ -86,7 +96,11 @@ describe("ConfigWorkspace in-process", () => {
       await settle();
       const trialKeys = ws.completion(at("trials.yaml"), { line: 1, character: 2 }).map((i) => i.label);
       assert.ok(trialKeys.includes("repeat") && trialKeys.includes("settings"), trialKeys.join(", "));
-      assert.ok(published.get(at("trials.yaml"))!.diagnostics.some((d) => /repeat/.test(typeof d.message === "string" ? d.message : d.message.value)));
+      assert.ok(
+        published
+          .get(at("trials.yaml"))!
+          .diagnostics.some((d) => /repeat/.test(typeof d.message === "string" ? d.message : d.message.value)),
+      );
       ws.closed(at("base.yaml"));
       ws.closed(at("trials.yaml"));
       // Another tool's env.yaml (none of env.yaml's keys): no completion, nothing published.

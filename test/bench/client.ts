@@ -46,10 +46,20 @@ function activation(): void {
   if (fs.existsSync(timings)) {
     const t = JSON.parse(fs.readFileSync(timings, "utf8")) as Record<string, number>;
     console.log(`   activate() in the real editor (code-server 1.100.3, last rig run): ${f(t.activationMs)}`);
-    if (t.runCommandToFirstEpochMs) console.log(`   Run command to first epoch in the real editor (fixture 'quick'):      ${f(t.runCommandToFirstEpochMs)}`);
-    if (t.treeColdFillMs) console.log(`   tree filled from cold services (as after a reload; target < 1 s):     ${f(t.treeColdFillMs)} first, ${f(t.treeColdFillMedianMs)} median of 3`);
-    if (t.runToRowMs) console.log(`   Run command to its row in the tree (target < 500 ms):                 ${f(t.runToRowMs)} ("starting…"), ${f(t.runToDatabaseRowMs)} to the database's experiment row`);
-    if (t.loadAverage1m !== undefined) console.log(`   (load average during that rig run: ${t.loadAverage1m.toFixed(2)})`);
+    if (t.runCommandToFirstEpochMs)
+      console.log(
+        `   Run command to first epoch in the real editor (fixture 'quick'):      ${f(t.runCommandToFirstEpochMs)}`,
+      );
+    if (t.treeColdFillMs)
+      console.log(
+        `   tree filled from cold services (as after a reload; target < 1 s):     ${f(t.treeColdFillMs)} first, ${f(t.treeColdFillMedianMs)} median of 3`,
+      );
+    if (t.runToRowMs)
+      console.log(
+        `   Run command to its row in the tree (target < 500 ms):                 ${f(t.runToRowMs)} ("starting…"), ${f(t.runToDatabaseRowMs)} to the database's experiment row`,
+      );
+    if (t.loadAverage1m !== undefined)
+      console.log(`   (load average during that rig run: ${t.loadAverage1m.toFixed(2)})`);
   } else {
     console.log("   (no rig figures yet: run `bash test/integration/run.sh` for activate() in a real editor)");
   }
@@ -64,7 +74,9 @@ function activation(): void {
     request === "vscode" ? new Proxy({}, { get: () => class {} }) : load(request, parent, isMain);
   const t0 = now();
   require(bundle);
-  console.log(`   load + evaluate client bundle (${(fs.statSync(bundle).size / 1e6).toFixed(2)} MB), cold: ${f(now() - t0)}`);
+  console.log(
+    `   load + evaluate client bundle (${(fs.statSync(bundle).size / 1e6).toFixed(2)} MB), cold: ${f(now() - t0)}`,
+  );
   (Module as unknown as { _load: unknown })._load = load;
 }
 
@@ -84,21 +96,26 @@ async function runToFirstEpoch(): Promise<void> {
     if (!v.ok) throw new Error(v.errors.join("\n"));
     const t2 = now();
     let firstEpoch = 0;
-    const p = new RunProcess({ node, runtime, configDir }, {
-      event: (e) => {
-        if (!firstEpoch && e.kind === "progress" && e.epoch !== null) {
-          firstEpoch = now();
-          p.stop(); // one epoch is all this measures
-        }
+    const p = new RunProcess(
+      { node, runtime, configDir },
+      {
+        event: (e) => {
+          if (!firstEpoch && e.kind === "progress" && e.epoch !== null) {
+            firstEpoch = now();
+            p.stop(); // one epoch is all this measures
+          }
+        },
       },
-    });
+    );
     p.start();
     await p.done;
     rows.push({ check: t1 - t0, validate: t2 - t1, spawnToEpoch: firstEpoch - t2, total: firstEpoch - t0 });
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`   median of ${rows.length}: total ${f(median(rows.map((r) => r.total)))}`);
-  console.log(`     node --version check ${f(median(rows.map((r) => r.check)))}, expman validate ${f(median(rows.map((r) => r.validate)))}, spawn expman run to first epoch event ${f(median(rows.map((r) => r.spawnToEpoch)))}`);
+  console.log(
+    `     node --version check ${f(median(rows.map((r) => r.check)))}, expman validate ${f(median(rows.map((r) => r.validate)))}, spawn expman run to first epoch event ${f(median(rows.map((r) => r.spawnToEpoch)))}`,
+  );
 }
 
 async function makeDb(dir: string): Promise<string> {
@@ -170,7 +187,12 @@ async function tree(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`Extension benchmark, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  console.log(
+    `Extension benchmark, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
   activation();
   await runToFirstEpoch();
   await tree();

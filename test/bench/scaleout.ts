@@ -40,15 +40,24 @@ function configDir(): string {
   const dir = path.join(root, "config");
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, "burn.js"), PIPELINE);
-  fs.writeFileSync(path.join(dir, "env.yaml"), "workspace: ../ws\nimports:\n  - ./burn.js\ntrackers:\n  - type: DBTracker\n    name: experiment.db\n");
+  fs.writeFileSync(
+    path.join(dir, "env.yaml"),
+    "workspace: ../ws\nimports:\n  - ./burn.js\ntrackers:\n  - type: DBTracker\n    name: experiment.db\n",
+  );
   fs.writeFileSync(path.join(dir, "experiment.yaml"), "name: burn\ndesc: CPU-bound runs for the scale-out bench\n");
-  fs.writeFileSync(path.join(dir, "base.yaml"), `seed: 1\npipeline:\n  type: Burn\n  epochs: ${epochs}\n  iterations: ${iterations}\n`);
+  fs.writeFileSync(
+    path.join(dir, "base.yaml"),
+    `seed: 1\npipeline:\n  type: Burn\n  epochs: ${epochs}\n  iterations: ${iterations}\n`,
+  );
   fs.writeFileSync(path.join(dir, "trials.yaml"), `- name: burn\n  repeat: ${runs}\n  settings: {}\n`);
   return dir;
 }
 
 function load(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(" ");
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }
 
 function timeRun(jobs: number): number {
@@ -86,7 +95,9 @@ async function overhead(samples: number): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`scale-out bench: ${runs} runs x ${epochs} epochs x ${iterations} LCG steps; ${os.cpus().length} CPUs; node ${process.version}`);
+  console.log(
+    `scale-out bench: ${runs} runs x ${epochs} epochs x ${iterations} LCG steps; ${os.cpus().length} CPUs; node ${process.version}`,
+  );
   console.log(`load average before: ${load()}`);
   const one = timeRun(1);
   console.log(`--jobs 1: ${(one / 1000).toFixed(2)} s wall  (load ${load()})`);

@@ -12,7 +12,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-languageserver-protocol/node";
 import { serverBundle } from "../../server/test/helpers/lsp-client";
 
 const ROUNDS = Number(process.argv[2] ?? 7);
@@ -47,7 +51,10 @@ function workspace(): { root: string; trials: string; text: string } {
     join(root, "src", "train.ts"),
     'import { register, Pipeline } from "@expman/runtime";\n@register("Train")\nexport class Train extends Pipeline {\n  static params = { lr: { type: "number" }, epochs: { type: "integer", required: true } };\n}\n',
   );
-  writeFileSync(join(root, "configs", "env.yaml"), "workspace: out\ntrackers:\n  - type: LogTracker\nimports:\n  - ../src/train.ts\n");
+  writeFileSync(
+    join(root, "configs", "env.yaml"),
+    "workspace: out\ntrackers:\n  - type: LogTracker\nimports:\n  - ../src/train.ts\n",
+  );
   writeFileSync(join(root, "configs", "experiment.yaml"), "name: bench\ndesc: benchmark\n");
   writeFileSync(join(root, "configs", "base.yaml"), "pipeline:\n  type: Train\n  epochs: 3\n");
   const text = trialsText(5000);
@@ -64,11 +71,20 @@ interface Round {
   problems: number;
 }
 
-async function coldRound(command: string[], root: string, file: string, text: string, settings?: unknown): Promise<Round> {
+async function coldRound(
+  command: string[],
+  root: string,
+  file: string,
+  text: string,
+  settings?: unknown,
+): Promise<Round> {
   const started = performance.now();
   const child = spawn(command[0], command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   child.stderr.on("data", () => undefined);
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   const uri = pathToFileURL(file).toString();
   let opened = 0;
   const first = new Promise<{ at: number; problems: number }>((resolve) => {
@@ -76,7 +92,9 @@ async function coldRound(command: string[], root: string, file: string, text: st
       if (p.uri === uri) resolve({ at: performance.now(), problems: p.diagnostics.length });
     });
   });
-  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) => params.items.map(() => settings ?? null));
+  connection.onRequest("workspace/configuration", (params: { items: unknown[] }) =>
+    params.items.map(() => settings ?? null),
+  );
   connection.onRequest("client/registerCapability", () => null);
   connection.onNotification("window/logMessage", () => undefined);
   connection.listen();
@@ -85,13 +103,21 @@ async function coldRound(command: string[], root: string, file: string, text: st
       processId: process.pid,
       rootUri: pathToFileURL(root).toString(),
       workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: "ws" }],
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        textDocument: { publishDiagnostics: { versionSupport: true } },
+      },
     });
     await connection.sendNotification("initialized", {});
     if (settings) await connection.sendNotification("workspace/didChangeConfiguration", { settings });
     opened = performance.now();
-    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "yaml", version: 1, text } });
-    const { at, problems } = await Promise.race([first, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no diagnostics within 60 s")), 60_000))]);
+    await connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "yaml", version: 1, text },
+    });
+    const { at, problems } = await Promise.race([
+      first,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no diagnostics within 60 s")), 60_000)),
+    ]);
     return { firstDiagnostics: at - opened, total: at - started, problems };
   } finally {
     connection.dispose();
@@ -102,7 +128,12 @@ async function coldRound(command: string[], root: string, file: string, text: st
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const fmt = (v: number) => `${v.toFixed(0)} ms`;
 
-async function series(name: string, command: string[], ws: { root: string; trials: string; text: string }, settings?: unknown): Promise<void> {
+async function series(
+  name: string,
+  command: string[],
+  ws: { root: string; trials: string; text: string },
+  settings?: unknown,
+): Promise<void> {
   const rounds: Round[] = [];
   for (let i = 0; i < ROUNDS; i++) rounds.push(await coldRound(command, ws.root, ws.trials, ws.text, settings));
   console.log(
@@ -115,7 +146,11 @@ async function series(name: string, command: string[], ws: { root: string; trial
 async function main(): Promise<void> {
   const bundle = await serverBundle();
   const ws = workspace();
-  console.log(`trials.yaml: 5,000 lines, ${(ws.text.length / 1024).toFixed(0)} KB; ${ROUNDS} fresh processes each; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `trials.yaml: 5,000 lines, ${(ws.text.length / 1024).toFixed(0)} KB; ${ROUNDS} fresh processes each; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   try {
     await series("expman language server", [process.execPath, bundle, "--stdio"], ws);
     const yls = join(REPO, "node_modules", "yaml-language-server", "bin", "yaml-language-server");
@@ -130,7 +165,11 @@ async function main(): Promise<void> {
   } finally {
     rmSync(ws.root, { recursive: true, force: true });
   }
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main().catch((err) => {

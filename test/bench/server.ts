@@ -49,7 +49,10 @@ function makeConfigWorkspace(): string {
     join(root, "src", "train.ts"),
     'import { register, Pipeline } from "@expman/runtime";\n@register("Train")\nexport class Train extends Pipeline {\n  static params = { lr: { type: "number" }, epochs: { type: "integer", required: true } };\n}\n',
   );
-  writeFileSync(join(root, "configs", "env.yaml"), "workspace: out\ntrackers:\n  - type: LogTracker\nimports:\n  - ../src/train.ts\n");
+  writeFileSync(
+    join(root, "configs", "env.yaml"),
+    "workspace: out\ntrackers:\n  - type: LogTracker\nimports:\n  - ../src/train.ts\n",
+  );
   writeFileSync(join(root, "configs", "experiment.yaml"), "name: bench\ndesc: benchmark\n");
   writeFileSync(join(root, "configs", "base.yaml"), "pipeline:\n  type: Train\n  epochs: 3\n");
   return root;
@@ -58,17 +61,26 @@ function makeConfigWorkspace(): string {
 function makeSourceWorkspace(files: number): string {
   const root = mkdtempSync(join(tmpdir(), "expman-bench-index-"));
   for (let d = 0; d < 40; d++) mkdirSync(join(root, `pkg${d}`, "models"), { recursive: true });
-  writeFileSync(join(root, "base.ts"), 'import { Pipeline } from "@expman/runtime";\nexport abstract class BaseModel extends Pipeline {}\n');
+  writeFileSync(
+    join(root, "base.ts"),
+    'import { Pipeline } from "@expman/runtime";\nexport abstract class BaseModel extends Pipeline {}\n',
+  );
   for (let i = 0; i < files - 1; i++) {
     const dir = join(root, `pkg${i % 40}`, "models");
-    const filler = Array.from({ length: 60 }, (_, k) => `export function helper${i}_${k}(x: number): number {\n  return x * ${k} + ${i}; // arithmetic\n}\n`).join("");
+    const filler = Array.from(
+      { length: 60 },
+      (_, k) => `export function helper${i}_${k}(x: number): number {\n  return x * ${k} + ${i}; // arithmetic\n}\n`,
+    ).join("");
     if (i % 4 === 0) {
       writeFileSync(
         join(dir, `model${i}.ts`),
         `import { register } from "@expman/runtime";\nimport { BaseModel } from "../../base";\n\n/** Model ${i}. */\n@register("Model${i}")\nexport class Model${i} extends BaseModel {\n  static params = {\n    width: { type: "integer", default: ${i}, description: "Layer width." },\n    rate: { type: "number", default: 0.1 },\n  };\n}\n${filler}`,
       );
     } else if (i % 4 === 1) {
-      writeFileSync(join(dir, `pipe${i}.py`), `from experiment_manager.common.serializable import YAMLSerializable\n\n@YAMLSerializable.register("Py${i}")\nclass Py${i}(Pipeline):\n    """Python pipeline ${i}."""\n    params = {"depth": {"type": "integer", "default": 3}}\n\n${Array.from({ length: 60 }, (_, k) => `def f${k}(x):\n    return x + ${k}\n`).join("\n")}`);
+      writeFileSync(
+        join(dir, `pipe${i}.py`),
+        `from experiment_manager.common.serializable import YAMLSerializable\n\n@YAMLSerializable.register("Py${i}")\nclass Py${i}(Pipeline):\n    """Python pipeline ${i}."""\n    params = {"depth": {"type": "integer", "default": 3}}\n\n${Array.from({ length: 60 }, (_, k) => `def f${k}(x):\n    return x + ${k}\n`).join("\n")}`,
+      );
     } else {
       writeFileSync(join(dir, `util${i}.ts`), filler);
     }
@@ -98,7 +110,11 @@ async function main(): Promise<void> {
       const elapsed = performance.now() - t0;
       if (diags.length) console.log(`  (unexpected diagnostics: ${diags.length}, first: ${diags[0].message})`);
       await client.close(uri);
-      await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length === 0 && client.diagnostics.get(uri)?.version === undefined, "clear");
+      await client.waitFor(
+        () =>
+          client.diagnostics.get(uri)?.diagnostics.length === 0 && client.diagnostics.get(uri)?.version === undefined,
+        "clear",
+      );
       return elapsed;
     };
     const cold = await openOnce(text);
@@ -134,7 +150,9 @@ async function main(): Promise<void> {
       completion.push(performance.now() - t0);
       if (!items?.length) empty++;
     }
-    console.log(`completion latency (${completion.length} requests): p50 ${ms(percentile(completion, 50))}, p95 ${ms(percentile(completion, 95))} (target p95 < 20 ms)${empty ? `, ${empty} empty` : ""}`);
+    console.log(
+      `completion latency (${completion.length} requests): p50 ${ms(percentile(completion, 50))}, p95 ${ms(percentile(completion, 95))} (target p95 < 20 ms)${empty ? `, ${empty} empty` : ""}`,
+    );
 
     // Re-validation after a one-character edit (incremental change), to the new diagnostics.
     const revalidate: number[] = [];
@@ -142,11 +160,17 @@ async function main(): Promise<void> {
       const line = 7 + 12 * ((i * 37) % 400);
       const character = lines[line].length;
       const t0 = performance.now();
-      const version = await client.edit(uri, { start: { line, character }, end: { line, character } }, i % 2 ? "x" : "1");
+      const version = await client.edit(
+        uri,
+        { start: { line, character }, end: { line, character } },
+        i % 2 ? "x" : "1",
+      );
       await client.diagnosticsFor(uri, version);
       revalidate.push(performance.now() - t0);
     }
-    console.log(`re-validation after a one-character edit: p50 ${ms(percentile(revalidate, 50))}, p95 ${ms(percentile(revalidate, 95))}`);
+    console.log(
+      `re-validation after a one-character edit: p50 ${ms(percentile(revalidate, 50))}, p95 ${ms(percentile(revalidate, 95))}`,
+    );
     console.log(client.logs.filter((l) => /warmed up|indexed/.test(l)).join("\n"));
     if (process.env.EXPMAN_LS_TRACE === "1") console.log(client.logs.join("\n"));
   } finally {
@@ -164,13 +188,23 @@ async function main(): Promise<void> {
       const initialize = performance.now() - t0;
       const stats = await c.connection.sendRequest(indexStatsRequest);
       const registry = await c.connection.sendRequest(registryRequest);
-      runs.push({ initialize, index: stats.millis, files: stats.files, types: registry.types.filter((t) => !t.builtin).length });
+      runs.push({
+        initialize,
+        index: stats.millis,
+        files: stats.files,
+        types: registry.types.filter((t) => !t.builtin).length,
+      });
       await c.stop();
     }
     const best = runs.map((r) => r.index);
     console.log(
       `index ${runs[0].files} source files (${runs[0].types} registered types found): scan ${ms(Math.min(...best))} best / ${ms(percentile(best, 50))} median; ` +
-        `process start to initialized ${ms(percentile(runs.map((r) => r.initialize), 50))} (target < 2 s)`,
+        `process start to initialized ${ms(
+          percentile(
+            runs.map((r) => r.initialize),
+            50,
+          ),
+        )} (target < 2 s)`,
     );
   } finally {
     rmSync(sources, { recursive: true, force: true });

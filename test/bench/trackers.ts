@@ -77,7 +77,9 @@ async function measure(label: string, build: (ws: string) => TrackerLike, points
   await root.flush();
   await root.close();
   const s = seconds(start);
-  console.log(`${label.padEnd(34)} ${fmt(points.length / s).padStart(12)} points/s   (${fmt(points.length)} points in ${s.toFixed(2)} s, ${diskUse(ws)})`);
+  console.log(
+    `${label.padEnd(34)} ${fmt(points.length / s).padStart(12)} points/s   (${fmt(points.length)} points in ${s.toFixed(2)} s, ${diskUse(ws)})`,
+  );
   fs.rmSync(ws, { recursive: true, force: true });
 }
 
@@ -133,7 +135,9 @@ async function samplingCost(): Promise<void> {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) sampler.sample();
   const perSampleUs = (seconds(t0) * 1e6) / n;
-  console.log(`PerformanceTracker sample()              ${perSampleUs.toFixed(1)} µs per sample (CPU times, memory, rusage, loop-delay histogram)`);
+  console.log(
+    `PerformanceTracker sample()              ${perSampleUs.toFixed(1)} µs per sample (CPU times, memory, rusage, loop-delay histogram)`,
+  );
 
   const idle = async (ms: number) => {
     const c0 = process.cpuUsage();
@@ -173,16 +177,34 @@ async function samplingCost(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${fmt(TOTAL)} points per tracker\n`);
+  console.log(
+    `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${fmt(TOTAL)} points per tracker\n`,
+  );
   const points = makePoints(TOTAL);
-  await measure("TensorBoardTracker (event files)", (ws) => new TensorBoardTracker(ws, { name: "bench", warn: () => {} }), points);
-  await measure("MLflowTracker (file store mlruns/)", (ws) => new MLflowTracker(ws, { name: "bench", warn: () => {} }), points);
+  await measure(
+    "TensorBoardTracker (event files)",
+    (ws) => new TensorBoardTracker(ws, { name: "bench", warn: () => {} }),
+    points,
+  );
+  await measure(
+    "MLflowTracker (file store mlruns/)",
+    (ws) => new MLflowTracker(ws, { name: "bench", warn: () => {} }),
+    points,
+  );
   const server = await startServer();
   const restPoints = points.slice(0, Math.min(points.length, 200_000));
-  await measure("MLflowTracker (REST, 127.0.0.1)", (ws) => new MLflowTracker(ws, { name: "bench", trackingUri: server.url, warn: (m) => console.error(m) }), restPoints);
+  await measure(
+    "MLflowTracker (REST, 127.0.0.1)",
+    (ws) => new MLflowTracker(ws, { name: "bench", trackingUri: server.url, warn: (m) => console.error(m) }),
+    restPoints,
+  );
   console.log(`${"".padEnd(34)} server received ${fmt(server.metrics())} metrics (+ durations)`);
   await server.stop();
-  await measure("PerformanceTracker (track, test_mode)", (ws) => new PerformanceTracker(ws, { test_mode: true }), points);
+  await measure(
+    "PerformanceTracker (track, test_mode)",
+    (ws) => new PerformanceTracker(ws, { test_mode: true }),
+    points,
+  );
   // Sampling cost in a fresh process, so the garbage of the runs above does not count.
   spawnSync(process.execPath, ["--import", "tsx", __filename, "--sampling-only"], { stdio: "inherit" });
 }

@@ -88,7 +88,11 @@ async function throughputWithBatches(dir: string): Promise<{ perSecond: number; 
     for (let b = 0; b < batches; b++) {
       run.onCreate(Level.BATCH, b);
       run.onStart(Level.BATCH, b);
-      run.trackDict({ [Metric.TRAIN_LOSS]: 1 / (b + 1), [Metric.TRAIN_ACC]: b / batches, [Metric.LEARNING_RATE]: 0.001 });
+      run.trackDict({
+        [Metric.TRAIN_LOSS]: 1 / (b + 1),
+        [Metric.TRAIN_ACC]: b / batches,
+        [Metric.LEARNING_RATE]: 0.001,
+      });
       run.track(Metric.CUSTOM, ["grad_norm", b % 7]);
       run.onEnd(Level.BATCH);
     }
@@ -140,15 +144,21 @@ async function reads(dir: string): Promise<void> {
   }
   store.close();
   console.log(`read 1,000,000-point series whole:                ${median(whole).toFixed(1)} ms (median of 7)`);
-  console.log(`read 1,000,000-point series -> 2,000 buckets:     ${median(reduced).toFixed(1)} ms (median of 7; target < 50 ms; ${fmt(reducedPoints)} points out, spike kept: ${spikeKept})`);
-  console.log(`read zoom [400k, 500k] of it -> 2,000 buckets:    ${median(zoomed).toFixed(1)} ms (median of 7; chunks outside skipped)`);
+  console.log(
+    `read 1,000,000-point series -> 2,000 buckets:     ${median(reduced).toFixed(1)} ms (median of 7; target < 50 ms; ${fmt(reducedPoints)} points out, spike kept: ${spikeKept})`,
+  );
+  console.log(
+    `read zoom [400k, 500k] of it -> 2,000 buckets:    ${median(zoomed).toFixed(1)} ms (median of 7; chunks outside skipped)`,
+  );
   console.log(`database file: ${fmt(fs.statSync(tracker.path).size / 1024)} KiB for ${fmt(N)} points`);
 }
 
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "expman-bench-"));
   try {
-    console.log(`Tracking benchmark (node ${process.version}, ${os.cpus().length} cores, ${fmt(TOTAL)} points per throughput pass)`);
+    console.log(
+      `Tracking benchmark (node ${process.version}, ${os.cpus().length} cores, ${fmt(TOTAL)} points per throughput pass)`,
+    );
     const passes: { perSecond: number; usPerCall: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const dir = path.join(root, `a${i}`);
@@ -157,10 +167,14 @@ async function main(): Promise<void> {
     }
     const best = passes.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     const med = median(passes.map((p) => p.perSecond));
-    console.log(`track() through TrackerManager+DBTracker:         ${fmt(med)} points/s median, ${fmt(best.perSecond)} best of 3 (target >= 2,000,000/s), incl. flushes and close`);
+    console.log(
+      `track() through TrackerManager+DBTracker:         ${fmt(med)} points/s median, ${fmt(best.perSecond)} best of 3 (target >= 2,000,000/s), incl. flushes and close`,
+    );
     console.log(`per-call cost of track():                         ${(1e6 / med).toFixed(3)} us median`);
     const loop = await throughputWithBatches(path.join(root, "b"));
-    console.log(`with batch lifecycle (create/start/end per 4 pts): ${fmt(loop.perSecond)} points/s, ${fmt(loop.batchesPerSecond)} batches/s`);
+    console.log(
+      `with batch lifecycle (create/start/end per 4 pts): ${fmt(loop.perSecond)} points/s, ${fmt(loop.batchesPerSecond)} batches/s`,
+    );
     await reads(path.join(root, "c"));
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -46,7 +46,11 @@ async function firstDraw(page: Page, reduce: boolean): Promise<{ ms: number; dra
       };
       const stored = [];
       for (let id = 1; id <= runs; id++) {
-        stored.push({ summary: h.summary(id), series: [h.syntheticSeries("train/loss", points, { seed: id, spikes: [points / 3, (2 * points) / 3] })], checkpoints: [] });
+        stored.push({
+          summary: h.summary(id),
+          series: [h.syntheticSeries("train/loss", points, { seed: id, spikes: [points / 3, (2 * points) / 3] })],
+          checkpoints: [],
+        });
       }
       h.start({ kind: "experiment", experimentId: 1 }, stored);
       // Wait for the series to arrive and be drawn.
@@ -88,7 +92,10 @@ async function zoomRedraws(page: Page): Promise<number[]> {
   }, POINTS);
 }
 
-async function liveFrames(page: Page, initial: number): Promise<{ frames: number[]; work: number[]; appended: number; drawn: number }> {
+async function liveFrames(
+  page: Page,
+  initial: number,
+): Promise<{ frames: number[]; work: number[]; appended: number; drawn: number }> {
   return page.evaluate(
     async ({ runs, initial }) => {
       const w = window as any;
@@ -100,7 +107,11 @@ async function liveFrames(page: Page, initial: number): Promise<{ frames: number
       const stored = [];
       for (let id = 1; id <= runs; id++) {
         const s = h.syntheticSeries("train/loss", initial, { seed: id, start: start - initial * 10 });
-        stored.push({ summary: h.summary(id, { status: "RUNNING", endTime: null, startTime: start - initial * 10 }), series: [s], checkpoints: [] });
+        stored.push({
+          summary: h.summary(id, { status: "RUNNING", endTime: null, startTime: start - initial * 10 }),
+          series: [s],
+          checkpoints: [],
+        });
       }
       h.start({ kind: "experiment", experimentId: 1 }, stored, { flushMs: 250 });
       while (!(app.chartState()[0]?.drawnPoints > 0)) await new Promise((r) => setTimeout(r, 20));
@@ -112,7 +123,14 @@ async function liveFrames(page: Page, initial: number): Promise<{ frames: number
         const t = Date.now();
         for (let id = 1; id <= runs; id++) {
           const points = [];
-          for (let k = 0; k < 100; k++) points.push({ key: "train/loss", scope: "batch", step: step + k, value: 1 / (1 + (step + k) / 5000) + Math.random() * 0.05, time: t });
+          for (let k = 0; k < 100; k++)
+            points.push({
+              key: "train/loss",
+              scope: "batch",
+              step: step + k,
+              value: 1 / (1 + (step + k) / 5000) + Math.random() * 0.05,
+              time: t,
+            });
           h.emit({ v: 1, t, kind: "metrics", ids: { run: `run-${id}` }, points });
         }
         step += 100;
@@ -158,7 +176,11 @@ async function liveFrames(page: Page, initial: number): Promise<{ frames: number
  * filed under the size held when it began, so stalls of one size (an array outgrowing its
  * capacity, a bucket width change) show as that size's max.
  */
-async function fillFrames(page: Page, upTo: number, perTick: number): Promise<{ frames: [number, number][]; work: [number, number][]; start: number; heldAt: [number, number][] }> {
+async function fillFrames(
+  page: Page,
+  upTo: number,
+  perTick: number,
+): Promise<{ frames: [number, number][]; work: [number, number][]; start: number; heldAt: [number, number][] }> {
   return page.evaluate(
     async ({ runs, upTo, perTick }) => {
       const w = window as any;
@@ -166,7 +188,8 @@ async function fillFrames(page: Page, upTo: number, perTick: number): Promise<{ 
       const app = w.__metrics;
       h.recordMessages = false;
       const stored = [];
-      for (let id = 1; id <= runs; id++) stored.push({ summary: h.summary(id, { status: "RUNNING", endTime: null }), series: [], checkpoints: [] });
+      for (let id = 1; id <= runs; id++)
+        stored.push({ summary: h.summary(id, { status: "RUNNING", endTime: null }), series: [], checkpoints: [] });
       h.start({ kind: "experiment", experimentId: 1 }, stored);
       await new Promise((r) => setTimeout(r, 300));
       const held = () => app.store.get(1, "batch", "train/loss")?.length ?? 0;
@@ -225,11 +248,16 @@ async function fillFrames(page: Page, upTo: number, perTick: number): Promise<{ 
 }
 
 /** Chrome trace of the page (CDP): each main-thread task's thread (CPU) time and the user-timing marks. */
-async function startTrace(page: Page): Promise<{ stop(): Promise<{ tasks: { ts: number; threadMs: number }[]; marks: Map<string, number> }> }> {
+async function startTrace(
+  page: Page,
+): Promise<{ stop(): Promise<{ tasks: { ts: number; threadMs: number }[]; marks: Map<string, number> }> }> {
   const cdp = await page.context().newCDPSession(page);
   const events: any[] = [];
   cdp.on("Tracing.dataCollected", (e: { value: any[] }) => events.push(...e.value));
-  await cdp.send("Tracing.start", { categories: "toplevel,devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing", transferMode: "ReportEvents" });
+  await cdp.send("Tracing.start", {
+    categories: "toplevel,devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing",
+    transferMode: "ReportEvents",
+  });
   return {
     async stop() {
       const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
@@ -237,12 +265,21 @@ async function startTrace(page: Page): Promise<{ stop(): Promise<{ tasks: { ts: 
       await done;
       const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain");
       const tasks = events
-        .filter((e) => e.name === "RunTask" && e.ph === "X" && (!main || (e.pid === main.pid && e.tid === main.tid)) && typeof e.tdur === "number")
+        .filter(
+          (e) =>
+            e.name === "RunTask" &&
+            e.ph === "X" &&
+            (!main || (e.pid === main.pid && e.tid === main.tid)) &&
+            typeof e.tdur === "number",
+        )
         .map((e) => ({ ts: e.ts as number, threadMs: e.tdur / 1000 }))
         .sort((a, b) => a.ts - b.ts);
       const marks = new Map<string, number>();
-      for (const e of events) if (e.cat?.includes("blink.user_timing") && typeof e.ts === "number" && !marks.has(e.name)) marks.set(e.name, e.ts);
-      if (process.env.BENCH_VERBOSE) console.log(`trace: ${events.length} events, ${tasks.length} main-thread tasks, main ${JSON.stringify(main)}`);
+      for (const e of events)
+        if (e.cat?.includes("blink.user_timing") && typeof e.ts === "number" && !marks.has(e.name))
+          marks.set(e.name, e.ts);
+      if (process.env.BENCH_VERBOSE)
+        console.log(`trace: ${events.length} events, ${tasks.length} main-thread tasks, main ${JSON.stringify(main)}`);
       await cdp.detach();
       return { tasks, marks };
     },
@@ -275,7 +312,12 @@ async function main(): Promise<void> {
   try {
     console.log(`metrics webview benchmark: Chromium ${CHROMIUM}, headless, 1200x900, ${RUNS} runs`);
     const only = process.env.BENCH_ONLY;
-    console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} (2 cores shared)`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")} (2 cores shared)`,
+    );
     for (const reduce of only ? [] : [false, true]) {
       const p = await openHarness(server.url);
       try {
@@ -285,7 +327,7 @@ async function main(): Promise<void> {
         );
         if (!reduce) {
           const zooms = await zoomRedraws(p.page);
-          console.log(`zoom redraw with ${RUNS * POINTS / 1e6} M points held: ${stats(zooms)}  [target < 50 ms]`);
+          console.log(`zoom redraw with ${(RUNS * POINTS) / 1e6} M points held: ${stats(zooms)}  [target < 50 ms]`);
           if (process.env.BENCH_VERBOSE) console.log(`  each: ${zooms.map((z) => z.toFixed(1)).join(" ")}`);
         }
         if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
@@ -306,7 +348,9 @@ async function main(): Promise<void> {
         );
         console.log(`  frame interval (rAF): ${stats(r.frames)}  [target: median <= 16 ms at 60 Hz]`);
         console.log(`  work per update (deltas applied, smoothing, downsampling, canvas draw): ${stats(r.work)}`);
-        console.log(`  main-thread task CPU time while live (trace "tdur", load-independent): ${stats(liveTasks.map((t) => t.threadMs))}  [target: max < 100 ms]`);
+        console.log(
+          `  main-thread task CPU time while live (trace "tdur", load-independent): ${stats(liveTasks.map((t) => t.threadMs))}  [target: max < 100 ms]`,
+        );
         if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
       } finally {
         await p.close();
@@ -318,7 +362,9 @@ async function main(): Promise<void> {
         const trace = await startTrace(p.page);
         const r = await fillFrames(p.page, FILL_TO, FILL_PER_TICK);
         const tasks = await trace.stop();
-        console.log(`live growth: ${RUNS} runs each from 0 to ${FILL_TO.toLocaleString("en")} held points, ${FILL_PER_TICK.toLocaleString("en")} points per run every 100 ms  [target: every frame < 100 ms]`);
+        console.log(
+          `live growth: ${RUNS} runs each from 0 to ${FILL_TO.toLocaleString("en")} held points, ${FILL_PER_TICK.toLocaleString("en")} points per run every 100 ms  [target: every frame < 100 ms]`,
+        );
         console.log(`  frame interval (rAF) by points held per run: ${stats(r.frames.map((f) => f[1]))}`);
         for (const line of bySize(r.frames)) console.log(`    ${line}`);
         console.log(`  work per update by points held per run:`);
@@ -334,10 +380,17 @@ async function main(): Promise<void> {
             while (j + 1 < r.heldAt.length && r.heldAt[j + 1][0] <= pageMs) j++;
             if (pageMs >= r.start) held.push([r.heldAt[j]?.[1] ?? 0, t.threadMs]);
           }
-          console.log(`  main-thread task CPU time (trace "tdur", load-independent) by points held per run: ${stats(held.map((h) => h[1]))}`);
+          console.log(
+            `  main-thread task CPU time (trace "tdur", load-independent) by points held per run: ${stats(held.map((h) => h[1]))}`,
+          );
           for (const line of bySize(held)) console.log(`    ${line}`);
         }
-        console.log(`  load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+        console.log(
+          `  load average after: ${os
+            .loadavg()
+            .map((x) => x.toFixed(2))
+            .join(" ")}`,
+        );
         if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
       } finally {
         await p.close();

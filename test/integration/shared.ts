@@ -43,7 +43,11 @@ export interface RunCommandResult {
 }
 export interface ExperimentManagerApi {
   activationMs: number;
-  runs: { all(): { id: number; name: string; process: { experimentUid?: string } }[]; get(id: number): ManagedRun | undefined; finished(id: number): Promise<Outcome | undefined> };
+  runs: {
+    all(): { id: number; name: string; process: { experimentUid?: string } }[];
+    get(id: number): ManagedRun | undefined;
+    finished(id: number): Promise<Outcome | undefined>;
+  };
   tree: {
     getChildren(node?: TreeNode): Promise<TreeNode[]>;
     model: { present(node: TreeNode): { label: string; description?: string; tooltip: string; icon: { id: string } } };
@@ -68,7 +72,12 @@ export function configUri(name: string): vscode.Uri {
 }
 
 /** Root nodes after a refresh, once `accept` holds. */
-export async function roots(a: ExperimentManagerApi, what: string, accept: (nodes: TreeNode[]) => boolean, timeoutMs = 20_000): Promise<TreeNode[]> {
+export async function roots(
+  a: ExperimentManagerApi,
+  what: string,
+  accept: (nodes: TreeNode[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<TreeNode[]> {
   return waitFor(
     what,
     async () => {
@@ -84,7 +93,11 @@ export async function roots(a: ExperimentManagerApi, what: string, accept: (node
 /** Experiment > trial > run nodes of an experiment, by title. */
 export async function runsOf(a: ExperimentManagerApi, title: string): Promise<Extract<TreeNode, { kind: "run" }>[]> {
   const all = await a.tree.getChildren();
-  const exp = all.filter((n): n is Extract<TreeNode, { kind: "experiment" }> => n.kind === "experiment" && n.experiment.title === title).sort((x, y) => y.experiment.startTime - x.experiment.startTime)[0];
+  const exp = all
+    .filter(
+      (n): n is Extract<TreeNode, { kind: "experiment" }> => n.kind === "experiment" && n.experiment.title === title,
+    )
+    .sort((x, y) => y.experiment.startTime - x.experiment.startTime)[0];
   if (!exp) return [];
   const out: Extract<TreeNode, { kind: "run" }>[] = [];
   for (const trial of await a.tree.getChildren(exp)) {

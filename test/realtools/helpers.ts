@@ -23,7 +23,10 @@ const EXPMAN = path.join(REPO, "runtime", "bin", "expman.js");
 export function venvPython(): string {
   const given = process.env.EXPMAN_REALTOOLS_PYTHON;
   if (given) return given;
-  const r = spawnSync("bash", [path.join(__dirname, "setup-venv.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const r = spawnSync("bash", [path.join(__dirname, "setup-venv.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   if (r.status !== 0) throw new Error(`test/realtools/setup-venv.sh failed (exit ${r.status}); see its message above.`);
   const python = r.stdout.trim().split("\n").pop()!;
   process.env.EXPMAN_REALTOOLS_PYTHON = python;
@@ -51,26 +54,46 @@ export function tempDir(prefix: string): string {
  * "broken" whose one run fails at epoch 2; DB + TensorBoard + MLflow trackers) with the real
  * CLI into a fresh workspace. `trackingUri` points MLflowTracker at a server.
  */
-export function runFixture(options: { trackingUri?: string } = {}): { workspace: string; db: string; tensorboard: string; mlruns: string } {
+export function runFixture(options: { trackingUri?: string } = {}): {
+  workspace: string;
+  db: string;
+  tensorboard: string;
+  mlruns: string;
+} {
   const root = tempDir("expman-realtools-");
   const config = path.join(root, "config");
   fs.mkdirSync(config);
-  for (const f of ["experiment.yaml", "base.yaml", "trials.yaml"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(config, f));
+  for (const f of ["experiment.yaml", "base.yaml", "trials.yaml"])
+    fs.copyFileSync(path.join(FIXTURE, f), path.join(config, f));
   let env = fs.readFileSync(path.join(FIXTURE, "env.yaml"), "utf8");
   env = env.replace("../../../examples/pipelines/iris-mlp.ts", path.join(REPO, "examples", "pipelines", "iris-mlp.ts"));
   env = env.replace("./fail-at.ts", path.join(FIXTURE, "fail-at.ts"));
-  if (options.trackingUri) env = env.replace("    name: realtools-iris\n", `    name: realtools-iris\n    tracking_uri: ${options.trackingUri}\n`);
+  if (options.trackingUri)
+    env = env.replace(
+      "    name: realtools-iris\n",
+      `    name: realtools-iris\n    tracking_uri: ${options.trackingUri}\n`,
+    );
   fs.writeFileSync(path.join(config, "env.yaml"), env);
   const workspace = path.join(root, "ws");
-  const r = spawnSync(process.execPath, [EXPMAN, "run", config, "--workspace", workspace], { encoding: "utf8", timeout: 180_000 });
+  const r = spawnSync(process.execPath, [EXPMAN, "run", config, "--workspace", workspace], {
+    encoding: "utf8",
+    timeout: 180_000,
+  });
   // Exit 1: a run failed (the "broken" trial, on purpose); anything else is a real failure.
   const statuses = [...r.stdout.matchAll(/^(\w+)\s+(\d+)\s+\d+\s+([A-Z]+)\s/gm)].map((m) => `${m[1]}-${m[2]} ${m[3]}`);
   const want = ["slow_lr-0 SUCCESS", "slow_lr-1 SUCCESS", "fast_lr-0 SUCCESS", "fast_lr-1 SUCCESS", "broken-0 FAILED"];
   if (r.status !== 1 || statuses.join(",") !== want.join(",")) {
-    throw new Error(`expman run of the fixture exited ${r.status} (expected 1, with only broken-0 FAILED):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(
+      `expman run of the fixture exited ${r.status} (expected 1, with only broken-0 FAILED):\n${r.stdout}\n${r.stderr}`,
+    );
   }
   const artifacts = path.join(workspace, "artifacts");
-  return { workspace, db: path.join(artifacts, "experiment.db"), tensorboard: path.join(artifacts, "tensorboard", "runs"), mlruns: path.join(workspace, "mlruns") };
+  return {
+    workspace,
+    db: path.join(artifacts, "experiment.db"),
+    tensorboard: path.join(artifacts, "tensorboard", "runs"),
+    mlruns: path.join(workspace, "mlruns"),
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -94,8 +117,18 @@ export interface Started {
  * Starts a server (no shell) and waits until `readyUrl` answers 200. Its output is kept for
  * the failure message. `stop` signals only this child (and its process group, which it leads).
  */
-export async function startServer(command: string, args: string[], readyUrl: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<Started> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+export async function startServer(
+  command: string,
+  args: string[],
+  readyUrl: string,
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<Started> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
@@ -121,7 +154,8 @@ export async function startServer(command: string, args: string[], readyUrl: str
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited !== undefined) throw new Error(`${command} ${args.join(" ")} exited ${exited} before it served ${readyUrl}:\n${log}`);
+    if (exited !== undefined)
+      throw new Error(`${command} ${args.join(" ")} exited ${exited} before it served ${readyUrl}:\n${log}`);
     try {
       const r = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
       if (r.ok) break;
@@ -141,7 +175,11 @@ export async function startServer(command: string, args: string[], readyUrl: str
  * Opens `url` in Debian's Chromium, lets `ready` wait for what must be on screen, saves a
  * full-page screenshot to test/artifacts/<name>.png and returns the page's visible text.
  */
-export async function screenshot(url: string, name: string, ready: (page: Page) => Promise<void>): Promise<{ file: string; text: string }> {
+export async function screenshot(
+  url: string,
+  name: string,
+  ready: (page: Page) => Promise<void>,
+): Promise<{ file: string; text: string }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await (await browser.newContext({ viewport: { width: 1500, height: 1000 } })).newPage();

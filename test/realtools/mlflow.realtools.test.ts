@@ -15,7 +15,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ResultsStore } from "../../runtime/src/results/store";
-import { freePort, pythonJson, runFixture, screenshot, startServer, tempDir, venvPython, type Started } from "./helpers";
+import {
+  freePort,
+  pythonJson,
+  runFixture,
+  screenshot,
+  startServer,
+  tempDir,
+  venvPython,
+  type Started,
+} from "./helpers";
 
 interface MlRun {
   run_id: string;
@@ -48,7 +57,11 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
     const [experiment] = store.listExperiments();
     assert.ok(read.experiments.includes(EXPERIMENT), read.experiments.join(", "));
     assert.equal(read.experiment.lifecycle_stage, "active");
-    assert.equal(read.experiment.tags["mlflow.note.content"], experiment.desc, "the experiment's description is MLflow's note");
+    assert.equal(
+      read.experiment.tags["mlflow.note.content"],
+      experiment.desc,
+      "the experiment's description is MLflow's note",
+    );
 
     const runs = store.listRuns();
     const trials = store.listTrials(experiment.id);
@@ -65,7 +78,11 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
       const name = `${r.trialName}-${r.repeat}`;
       const got = read.runs.find((x) => x.run_name === name && x.tags["expman.level"] === "trial_run");
       assert.ok(got, `MLflow lists run ${name}`);
-      assert.equal(got.tags["mlflow.parentRunId"], parents.get(r.trialName)!.run_id, `${name} is nested under its trial`);
+      assert.equal(
+        got.tags["mlflow.parentRunId"],
+        parents.get(r.trialName)!.run_id,
+        `${name} is nested under its trial`,
+      );
       assert.equal(got.tags["mlflow.runName"], name);
       assert.equal(got.tags["expman.repeat"], String(r.repeat));
       assert.equal(got.tags["expman.seed"], String(r.seed));
@@ -81,7 +98,9 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
       assert.equal(got.end_time, r.endTime, `${name}: end time`);
 
       // Params: flattened to dotted keys as the store keeps them, values as text.
-      const params = Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+      const params = Object.fromEntries(
+        Object.entries(r.params).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      );
       assert.deepEqual(got.params, params, `${name}: params`);
 
       // Every metric point: key (batch scope as batch/<key>), step, timestamp (ms), value (double, exact).
@@ -92,13 +111,19 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
         const series = store.getSeries({ runId: r.id, key: k.key, scope: k.scope });
         const key = k.scope === "batch" ? `batch/${k.key}` : k.key;
         const points = (want[key] ??= []);
-        series.steps.forEach((step, i) => points.push([Math.round(series.times[i]), k.scope === "run" ? runStep : step, series.values[i] as number]));
+        series.steps.forEach((step, i) =>
+          points.push([Math.round(series.times[i]), k.scope === "run" ? runStep : step, series.values[i] as number]),
+        );
       }
       const { duration, ...metrics } = got.metrics;
       assert.deepEqual(Object.keys(metrics).sort(), Object.keys(want).sort(), `${name}: metric keys`);
       const order = (a: number[], b: number[]) => a[1] - b[1] || a[0] - b[0];
       for (const [key, points] of Object.entries(want)) {
-        assert.deepEqual([...metrics[key]].sort(order), points.sort(order), `${name} ${key}: every (timestamp, step, value)`);
+        assert.deepEqual(
+          [...metrics[key]].sort(order),
+          points.sort(order),
+          `${name} ${key}: every (timestamp, step, value)`,
+        );
       }
       assert.equal(duration.length, 1);
       assert.deepEqual(duration[0][1], runStep);
@@ -108,7 +133,8 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
       const artifacts = store.listArtifacts(r.id);
       if (r.status === "SUCCESS") assert.ok(artifacts.length > 0, `${name} added artifacts`);
       assert.deepEqual(Object.keys(got.artifacts).sort(), artifacts.map((a) => path.basename(a.path)).sort());
-      for (const a of artifacts) assert.equal(got.artifacts[path.basename(a.path)], fs.readFileSync(a.path, "utf8"), `${name}: ${a.path}`);
+      for (const a of artifacts)
+        assert.equal(got.artifacts[path.basename(a.path)], fs.readFileSync(a.path, "utf8"), `${name}: ${a.path}`);
     }
   } finally {
     store.close();
@@ -118,7 +144,9 @@ function assertSameAsStore(read: MlRead, dbFile: string): void {
 test("file store: MlflowClient lists our experiment, nested runs, params, tags, every metric point and the artifacts", () => {
   const fixture = runFixture();
   // MLflow 3 keeps the file store in maintenance mode: it reads one only when asked to.
-  const read = pythonJson<MlRead>("read_mlflow.py", [`file:${fixture.mlruns}`, EXPERIMENT], { MLFLOW_ALLOW_FILE_STORE: "true" });
+  const read = pythonJson<MlRead>("read_mlflow.py", [`file:${fixture.mlruns}`, EXPERIMENT], {
+    MLFLOW_ALLOW_FILE_STORE: "true",
+  });
   assertSameAsStore(read, fixture.db);
 });
 
@@ -129,7 +157,19 @@ test("REST: MLflowTracker logs to a real `mlflow server`; MlflowClient reads the
   const bin = path.join(path.dirname(venvPython()), "mlflow");
   server = await startServer(
     bin,
-    ["server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1", "--backend-store-uri", `sqlite:///${path.join(dir, "mlflow.db")}`, "--artifacts-destination", path.join(dir, "artifacts")],
+    [
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
+      "--backend-store-uri",
+      `sqlite:///${path.join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      path.join(dir, "artifacts"),
+    ],
     `${base}/health`,
     { MLFLOW_ALLOW_FILE_STORE: "" },
     180_000,
@@ -142,7 +182,8 @@ test("REST: MLflowTracker logs to a real `mlflow server`; MlflowClient reads the
   const children = read.runs.filter((r) => r.tags["expman.level"] === "trial_run");
   const url = `${base}/#/compare-runs?runs=${encodeURIComponent(JSON.stringify(children.map((r) => r.run_id)))}&experiments=${encodeURIComponent(JSON.stringify([read.experiment.id]))}`;
   const shot = await screenshot(url, "mlflow-compare-runs", async (page) => {
-    for (const r of children) await page.getByText(r.run_name, { exact: true }).first().waitFor({ state: "visible", timeout: 90_000 });
+    for (const r of children)
+      await page.getByText(r.run_name, { exact: true }).first().waitFor({ state: "visible", timeout: 90_000 });
     await page.getByText("optimizer.lr", { exact: true }).first().waitFor({ state: "visible", timeout: 30_000 });
   });
   console.log(`screenshot: ${shot.file}`);

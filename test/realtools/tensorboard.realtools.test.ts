@@ -55,7 +55,11 @@ function expectedScalars(r: RunSummary): Record<string, Point[]> {
     const points = (out[tag] ??= []);
     series.steps.forEach((step, i) => {
       // TensorBoard keeps simple_value as float32; wall times are the points' ms as seconds.
-      points.push([series.times[i] / 1000, k.scope === "run" ? runStep : step, Math.fround(series.values[i] as number)]);
+      points.push([
+        series.times[i] / 1000,
+        k.scope === "run" ? runStep : step,
+        Math.fround(series.values[i] as number),
+      ]);
     });
   }
   for (const points of Object.values(out)) points.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
@@ -66,7 +70,17 @@ test("TensorBoard's loader reads every run, tag, step, wall time and value our s
   assert.equal(runs.length, 5, "2 trials x 2 repeats, and broken-0");
   assert.deepEqual(
     Object.keys(tb).sort(),
-    [".", "broken", "broken/broken-0", "fast_lr", "fast_lr/fast_lr-0", "fast_lr/fast_lr-1", "slow_lr", "slow_lr/slow_lr-0", "slow_lr/slow_lr-1"],
+    [
+      ".",
+      "broken",
+      "broken/broken-0",
+      "fast_lr",
+      "fast_lr/fast_lr-0",
+      "fast_lr/fast_lr-1",
+      "slow_lr",
+      "slow_lr/slow_lr-0",
+      "slow_lr/slow_lr-1",
+    ],
     "one TensorBoard run per trial run, per trial (its duration) and the experiment (hparams info)",
   );
   let compared = 0;
@@ -84,7 +98,11 @@ test("TensorBoard's loader reads every run, tag, step, wall time and value our s
     // The batch curve and the epoch curve of one metric stay apart (they used to share a tag).
     assert.ok(scalars["batch/train_loss"].length > scalars["train_loss"].length);
     assert.equal(duration.length, 1);
-    assert.equal(duration[0][2], Math.fround((r.endTime! - r.startTime) / 1000), "trial_run/duration is the run's wall time");
+    assert.equal(
+      duration[0][2],
+      Math.fround((r.endTime! - r.startTime) / 1000),
+      "trial_run/duration is the run's wall time",
+    );
   }
   assert.ok(compared > 200, `compared ${compared} points`);
   for (const trial of ["slow_lr", "fast_lr", "broken"]) assert.equal(tb[trial].scalars["trial/duration"].length, 1);
@@ -97,7 +115,11 @@ test("params as text and run status as TensorBoard's text plugin reads them", ()
     for (const [tag, points] of Object.entries(text)) if (tag.startsWith("param/")) top.set(tag.slice(6), points[0][2]);
     assert.deepEqual([...top.keys()].sort(), [...new Set(Object.keys(r.params).map((k) => k.split(".")[0]))].sort());
     assert.equal(top.get("hidden"), String(r.params.hidden));
-    assert.deepEqual(JSON.parse(top.get("optimizer")!), { type: r.params["optimizer.type"], lr: r.params["optimizer.lr"], momentum: r.params["optimizer.momentum"] });
+    assert.deepEqual(JSON.parse(top.get("optimizer")!), {
+      type: r.params["optimizer.type"],
+      lr: r.params["optimizer.lr"],
+      momentum: r.params["optimizer.momentum"],
+    });
     const status = text["trial_run/status"][0][2];
     assert.equal(status, r.status === "FAILED" ? `FAILED: ${r.error!.message}` : r.status);
   }
@@ -115,9 +137,17 @@ test("the HParams plugin parses our session start/end and experiment summaries: 
     assert.equal(end.end_time_secs, r.endTime! / 1000, "the run's end event, as the store has it");
   }
   const exp = tb["."].hparams["_hparams_/experiment"].experiment;
-  const infos = new Map<string, { type: string; domain_discrete?: unknown[] }>(exp.hparam_infos.map((i: { name: string }) => [i.name, i]));
+  const infos = new Map<string, { type: string; domain_discrete?: unknown[] }>(
+    exp.hparam_infos.map((i: { name: string }) => [i.name, i]),
+  );
   assert.deepEqual([...infos.keys()].sort(), Object.keys(runs[0].params).sort());
-  assert.deepEqual(infos.get("optimizer.lr"), { name: "optimizer.lr", display_name: "optimizer.lr", type: "DATA_TYPE_FLOAT64", domain_discrete: [0.02, 0.1, 0.4], differs: true });
+  assert.deepEqual(infos.get("optimizer.lr"), {
+    name: "optimizer.lr",
+    display_name: "optimizer.lr",
+    type: "DATA_TYPE_FLOAT64",
+    domain_discrete: [0.02, 0.1, 0.4],
+    differs: true,
+  });
   assert.deepEqual(infos.get("seed")!.domain_discrete, [11, 12]);
   assert.equal(infos.get("optimizer.type")!.type, "DATA_TYPE_STRING");
   const metricTags = exp.metric_infos.map((m: { name: { tag: string } }) => m.name.tag).sort();
@@ -128,7 +158,11 @@ test("a real tensorboard server: the HParams API lists our session groups, the s
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const bin = path.join(path.dirname(venvPython()), "tensorboard");
-  server = await startServer(bin, ["--logdir", fixture.tensorboard, "--host", "127.0.0.1", "--port", String(port), "--reload_interval", "0"], `${base}/data/runs`);
+  server = await startServer(
+    bin,
+    ["--logdir", fixture.tensorboard, "--host", "127.0.0.1", "--port", String(port), "--reload_interval", "0"],
+    `${base}/data/runs`,
+  );
   // Runs appear as the server's loader gets to them.
   let served: string[] = [];
   for (let i = 0; i < 100 && served.length < 7; i++) {
@@ -156,7 +190,15 @@ test("a real tensorboard server: the HParams API lists our session groups, the s
     sliceSize: 100,
   });
   assert.deepEqual(groups.sessionGroups.map((g: { name: string }) => g.name).sort(), ["broken", "fast_lr", "slow_lr"]);
-  for (const g of groups.sessionGroups as { name: string; hparams: Record<string, unknown>; sessions: { name: string; status: string; metricValues: { name: { tag: string }; value: number; trainingStep: number }[] }[] }[]) {
+  for (const g of groups.sessionGroups as {
+    name: string;
+    hparams: Record<string, unknown>;
+    sessions: {
+      name: string;
+      status: string;
+      metricValues: { name: { tag: string }; value: number; trainingStep: number }[];
+    }[];
+  }[]) {
     const mine = runs.filter((r) => r.trialName === g.name);
     assert.deepEqual(g.sessions.map((s) => s.name).sort(), mine.map(runName).sort());
     for (const s of g.sessions) {
@@ -164,12 +206,17 @@ test("a real tensorboard server: the HParams API lists our session groups, the s
       assert.equal(s.status, r.status === "FAILED" ? "STATUS_FAILURE" : "STATUS_SUCCESS");
       const valLoss = s.metricValues.find((m) => m.name.tag === "val_loss")!;
       const want = expectedScalars(r).val_loss.at(-1)!;
-      assert.deepEqual([valLoss.trainingStep, valLoss.value], [want[1], want[2]], `${s.name}: the dashboard's val_loss is the last epoch's`);
+      assert.deepEqual(
+        [valLoss.trainingStep, valLoss.value],
+        [want[1], want[2]],
+        `${s.name}: the dashboard's val_loss is the last epoch's`,
+      );
     }
   }
 
   const shot = await screenshot(`${base}/#scalars`, "tensorboard-scalars", async (page) => {
-    for (const r of runs) await page.getByText(runName(r), { exact: true }).first().waitFor({ state: "visible", timeout: 60_000 });
+    for (const r of runs)
+      await page.getByText(runName(r), { exact: true }).first().waitFor({ state: "visible", timeout: 60_000 });
     await page.getByText("train_loss", { exact: true }).first().waitFor({ state: "visible", timeout: 60_000 });
   });
   console.log(`screenshot: ${shot.file}`);

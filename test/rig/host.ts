@@ -6,7 +6,12 @@ import * as fs from "node:fs";
 import * as vscode from "vscode";
 
 /** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -17,7 +22,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -63,14 +70,22 @@ export function waitForDiagnostics(
   accept: (d: readonly vscode.Diagnostic[]) => boolean = (d) => d.length > 0,
   timeoutMs = 15_000,
 ): Promise<readonly vscode.Diagnostic[]> {
-  return waitFor(`diagnostics on ${uri.fsPath}`, () => {
-    const d = vscode.languages.getDiagnostics(uri);
-    return accept(d) ? d : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `diagnostics on ${uri.fsPath}`,
+    () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return accept(d) ? d : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Labels of the completion items offered at a position (through all providers). */
 export async function completionLabels(uri: vscode.Uri, position: vscode.Position): Promise<string[]> {
-  const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", uri, position);
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+    "vscode.executeCompletionItemProvider",
+    uri,
+    position,
+  );
   return list.items.map((i) => (typeof i.label === "string" ? i.label : i.label.label));
 }

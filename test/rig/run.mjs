@@ -16,7 +16,17 @@
 // kills code-server's process group and the browser; exits 1 if anything failed.
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.mjs";
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
@@ -160,7 +170,9 @@ async function waitFor(what, fn, timeoutMs, intervalMs = 200) {
 
 function vscePackage(dir, outFile) {
   const vsce = join(repoRoot, "node_modules", ".bin", "vsce");
-  run(vsce, ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", outFile], { cwd: dir });
+  run(vsce, ["package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", outFile], {
+    cwd: dir,
+  });
   return outFile;
 }
 
@@ -262,8 +274,10 @@ async function main() {
     process.execPath,
     [
       ...baseArgs,
-      "--bind-addr", `127.0.0.1:${port}`,
-      "--auth", "none",
+      "--bind-addr",
+      `127.0.0.1:${port}`,
+      "--auth",
+      "none",
       "--disable-telemetry",
       "--disable-update-check",
       "--disable-getting-started-override",
@@ -320,11 +334,18 @@ async function main() {
     );
     timed("page load to results", tPage);
     writeFileSync(join(artifactsDir, `${name}-results.json`), JSON.stringify(results, null, 2));
-    if (results.crashed) tests.push({ title: "runner crashed", state: "failed", error: { message: results.crashed }, source: "host" });
-    if (results.loadError) tests.push({ title: "loading suites", state: "failed", error: results.loadError, source: "host" });
+    if (results.crashed)
+      tests.push({ title: "runner crashed", state: "failed", error: { message: results.crashed }, source: "host" });
+    if (results.loadError)
+      tests.push({ title: "loading suites", state: "failed", error: results.loadError, source: "host" });
     for (const r of results.tests) tests.push({ ...r, source: "host" });
     if (results.tests.length === 0 && !results.loadError && !results.crashed) {
-      tests.push({ title: "suites ran no tests", state: "failed", error: { message: `suite files: ${suiteFiles.join(", ")}` }, source: "host" });
+      tests.push({
+        title: "suites ran no tests",
+        state: "failed",
+        error: { message: `suite files: ${suiteFiles.join(", ")}` },
+        source: "host",
+      });
     }
   }
 
@@ -345,7 +366,13 @@ async function main() {
         await check.run({ page, ui, screenshot, artifactsDir, workspace: wsDir, name });
         tests.push({ title: `ui: ${check.name}`, state: "passed", durationMs: Date.now() - tc, source: "ui" });
       } catch (err) {
-        tests.push({ title: `ui: ${check.name}`, state: "failed", durationMs: Date.now() - tc, error: { message: String(err?.message ?? err), stack: err?.stack }, source: "ui" });
+        tests.push({
+          title: `ui: ${check.name}`,
+          state: "failed",
+          durationMs: Date.now() - tc,
+          error: { message: String(err?.message ?? err), stack: err?.stack },
+          source: "ui",
+        });
         await screenshot(`failed-${check.name.replace(/[^\w.-]+/g, "_")}`).catch(() => {});
       }
     }

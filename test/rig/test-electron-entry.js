@@ -9,7 +9,8 @@ async function run() {
   const options = readOptionsFromEnv(process.env);
   if (!options) throw new Error("EXPMAN_TEST_RESULTS is not set; start through test/rig/test-electron.mjs");
   const summary = await runSuites(options);
-  for (const t of summary.tests) console.log(`  ${t.state === "passed" ? "ok  " : t.state === "pending" ? "skip" : "FAIL"} ${t.title}`);
+  for (const t of summary.tests)
+    console.log(`  ${t.state === "passed" ? "ok  " : t.state === "pending" ? "skip" : "FAIL"} ${t.title}`);
   if (summary.loadError) console.log(`  FAIL loading suites: ${summary.loadError.message}`);
   console.log(`${summary.passed} passed, ${summary.failed} failed (results: ${path.resolve(options.resultsPath)})`);
   if (!summary.ok) throw new Error(`${summary.failed} test(s) failed`);

@@ -38,7 +38,8 @@ if (opts.suites.length === 0) {
 }
 const name = opts.name ?? `electron-${opts.trust === "off" ? "trusted" : "untrusted"}`;
 const t0 = Date.now();
-const { runTests, downloadAndUnzipVSCode, resolveCliArgsFromVSCodeExecutablePath } = await import("@vscode/test-electron");
+const { runTests, downloadAndUnzipVSCode, resolveCliArgsFromVSCodeExecutablePath } =
+  await import("@vscode/test-electron");
 
 const tmp = mkdtempSync(join(tmpdir(), "expman-rig-electron-"));
 const userData = join(tmp, "user-data");
@@ -52,7 +53,10 @@ try {
     opts.trust === "off"
       ? { "security.workspace.trust.enabled": false }
       : { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" };
-  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ "workbench.startupEditor": "none", ...trustSettings }, null, 2));
+  writeFileSync(
+    join(userData, "User", "settings.json"),
+    JSON.stringify({ "workbench.startupEditor": "none", ...trustSettings }, null, 2),
+  );
   if (opts.workspace) cpSync(resolve(opts.workspace), workspace, { recursive: true });
   else mkdirSync(workspace);
 
@@ -81,7 +85,13 @@ try {
   const launchArgs = [workspace, "--user-data-dir", userData, "--extensions-dir", extensionsDir];
 
   if (opts.trust === "off") {
-    code = await runTests({ vscodeExecutablePath, extensionDevelopmentPath, extensionTestsPath, launchArgs, extensionTestsEnv });
+    code = await runTests({
+      vscodeExecutablePath,
+      extensionDevelopmentPath,
+      extensionTestsPath,
+      launchArgs,
+      extensionTestsEnv,
+    });
   } else {
     // runTests() would add --disable-workspace-trust; spawn with its other arguments instead.
     const args = [
@@ -95,7 +105,10 @@ try {
       `--extensionTestsPath=${extensionTestsPath}`,
       `--extensionDevelopmentPath=${extensionDevelopmentPath}`,
     ];
-    const child = spawn(vscodeExecutablePath, args, { env: { ...process.env, ...extensionTestsEnv }, stdio: "inherit" });
+    const child = spawn(vscodeExecutablePath, args, {
+      env: { ...process.env, ...extensionTestsEnv },
+      stdio: "inherit",
+    });
     code = await new Promise((res) => child.on("exit", (c) => res(c ?? 1)));
   }
   mkdirSync(resolve(opts.artifacts), { recursive: true });
@@ -108,7 +121,9 @@ try {
 } catch (err) {
   console.error(`test-electron: ${err?.stack ?? err}`);
   if (/ENOTFOUND|ECONNREFUSED|EAI_AGAIN/.test(String(err))) {
-    console.error("test-electron: VS Code could not be downloaded here; run the suites with test/rig/run.mjs (code-server) instead");
+    console.error(
+      "test-electron: VS Code could not be downloaded here; run the suites with test/rig/run.mjs (code-server) instead",
+    );
   }
   code = 1;
 } finally {

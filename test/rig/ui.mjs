@@ -37,9 +37,7 @@ export async function waitForTreeItem(page, label, { timeout = 30_000 } = {}) {
 
 /** Labels of the visible tree rows in the side bar, top to bottom. */
 export async function visibleTreeLabels(page) {
-  return page
-    .locator('.part.sidebar .monaco-list-row[role="treeitem"] .monaco-icon-label .label-name')
-    .allInnerTexts();
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"] .monaco-icon-label .label-name').allInnerTexts();
 }
 
 /** Runs a command by its palette title (e.g. "Rig Stand-in: Run") through the command palette. */
@@ -71,13 +69,22 @@ export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
   const deadline = Date.now() + timeout;
   const row = await waitForTreeItem(page, label, { timeout });
   for (;;) {
-    const expanded = await treeItem(page, label).first().getAttribute("aria-expanded", { timeout: 5_000 }).catch(() => null);
+    const expanded = await treeItem(page, label)
+      .first()
+      .getAttribute("aria-expanded", { timeout: 5_000 })
+      .catch(() => null);
     if (expanded === "true" || expanded === null) return row;
     if (Date.now() > deadline) throw new Error(`tree row "${label}" did not expand within ${timeout} ms`);
-    await treeItem(page, label).first().click({ timeout: 5_000 }).catch(() => {});
+    await treeItem(page, label)
+      .first()
+      .click({ timeout: 5_000 })
+      .catch(() => {});
     const settleUntil = Date.now() + 2_000;
     while (Date.now() < settleUntil) {
-      const now = await treeItem(page, label).first().getAttribute("aria-expanded", { timeout: 1_000 }).catch(() => null);
+      const now = await treeItem(page, label)
+        .first()
+        .getAttribute("aria-expanded", { timeout: 1_000 })
+        .catch(() => null);
       if (now === "true") return row;
       await page.waitForTimeout(100);
     }

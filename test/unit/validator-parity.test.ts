@@ -31,22 +31,63 @@ interface Problem {
 const SEVERITY = ["", "error", "warning", "info"];
 
 function fromLsp(file: string, d: Diagnostic): Problem {
-  return { file, line: d.range.start.line, character: d.range.start.character, severity: SEVERITY[d.severity ?? 1], code: String(d.code), message: String(d.message) };
+  return {
+    file,
+    line: d.range.start.line,
+    character: d.range.start.character,
+    severity: SEVERITY[d.severity ?? 1],
+    code: String(d.code),
+    message: String(d.message),
+  };
 }
 
 function sortProblems(list: Problem[]): Problem[] {
-  return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.character - b.character || a.code.localeCompare(b.code));
+  return [...list].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.line - b.line || a.character - b.character || a.code.localeCompare(b.code),
+  );
 }
 
 /** Each case edits the examples' iris configs; `errors` is what a user must see (or none). */
-const CASES: Array<{ name: string; edit: Partial<Record<(typeof FILES)[number], (text: string) => string>>; errors: RegExp[] }> = [
+const CASES: Array<{
+  name: string;
+  edit: Partial<Record<(typeof FILES)[number], (text: string) => string>>;
+  errors: RegExp[];
+}> = [
   { name: "the example as shipped", edit: {}, errors: [] },
-  { name: "epochs: 30x (a string where IrisMlp declares an integer)", edit: { "base.yaml": (t) => t.replace("epochs: 80", "epochs: 30x") }, errors: [/'epochs' must be an integer/] },
-  { name: "EarlyStopping on grad_norm, a metric IrisMlp declares", edit: { "base.yaml": (t) => t.replace("metric: val_loss", "metric: grad_norm") }, errors: [] },
-  { name: "a misspelt declared metric", edit: { "base.yaml": (t) => t.replace("metric: val_loss", "metric: grad_nrom") }, errors: [/Unknown metric 'grad_nrom'\. Did you mean 'grad_norm'\?/] },
-  { name: "hidden below its minimum, in a trial", edit: { "trials.yaml": (t) => t.replace("      lr: 0.02", "      lr: 0.02\n    pipeline:\n      hidden: 0") }, errors: [/'hidden' must be >= 1/] },
-  { name: "an unknown pipeline type and an unknown env key", edit: { "base.yaml": (t) => t.replace("type: IrisMlp", "type: IrisMpl"), "env.yaml": (t) => t.replace("device: cpu", "device: cpu\nverbos: true") }, errors: [/Unknown pipeline type 'IrisMpl'/] },
-  { name: "a duplicate trial name", edit: { "trials.yaml": (t) => t.replace("name: medium_lr", "name: small_lr") }, errors: [/Duplicate trial name 'small_lr'/] },
+  {
+    name: "epochs: 30x (a string where IrisMlp declares an integer)",
+    edit: { "base.yaml": (t) => t.replace("epochs: 80", "epochs: 30x") },
+    errors: [/'epochs' must be an integer/],
+  },
+  {
+    name: "EarlyStopping on grad_norm, a metric IrisMlp declares",
+    edit: { "base.yaml": (t) => t.replace("metric: val_loss", "metric: grad_norm") },
+    errors: [],
+  },
+  {
+    name: "a misspelt declared metric",
+    edit: { "base.yaml": (t) => t.replace("metric: val_loss", "metric: grad_nrom") },
+    errors: [/Unknown metric 'grad_nrom'\. Did you mean 'grad_norm'\?/],
+  },
+  {
+    name: "hidden below its minimum, in a trial",
+    edit: { "trials.yaml": (t) => t.replace("      lr: 0.02", "      lr: 0.02\n    pipeline:\n      hidden: 0") },
+    errors: [/'hidden' must be >= 1/],
+  },
+  {
+    name: "an unknown pipeline type and an unknown env key",
+    edit: {
+      "base.yaml": (t) => t.replace("type: IrisMlp", "type: IrisMpl"),
+      "env.yaml": (t) => t.replace("device: cpu", "device: cpu\nverbos: true"),
+    },
+    errors: [/Unknown pipeline type 'IrisMpl'/],
+  },
+  {
+    name: "a duplicate trial name",
+    edit: { "trials.yaml": (t) => t.replace("name: medium_lr", "name: small_lr") },
+    errors: [/Duplicate trial name 'small_lr'/],
+  },
 ];
 
 describe("the editor, expman validate and expman run give one answer", () => {
@@ -81,8 +122,14 @@ describe("the editor, expman validate and expman run give one answer", () => {
         writeFileSync(join(dir, f), text);
       }
       // Few epochs, so that a config the three accept also runs quickly.
-      writeFileSync(join(dir, "base.yaml"), readFileSync(join(dir, "base.yaml"), "utf8").replace("epochs: 80", "epochs: 2"));
-      writeFileSync(join(dir, "trials.yaml"), readFileSync(join(dir, "trials.yaml"), "utf8").replace(/repeat: 2/g, "repeat: 1"));
+      writeFileSync(
+        join(dir, "base.yaml"),
+        readFileSync(join(dir, "base.yaml"), "utf8").replace("epochs: 80", "epochs: 2"),
+      );
+      writeFileSync(
+        join(dir, "trials.yaml"),
+        readFileSync(join(dir, "trials.yaml"), "utf8").replace(/repeat: 2/g, "repeat: 1"),
+      );
 
       // The editor: open the four files, read what it publishes for each.
       const editor: Problem[] = [];
@@ -93,18 +140,46 @@ describe("the editor, expman validate and expman run give one answer", () => {
       const trialsUri = uris[FILES.indexOf("trials.yaml")];
       const v = await client.change(trialsUri, readFileSync(join(dir, "trials.yaml"), "utf8"));
       await client.diagnosticsFor(trialsUri, v);
-      for (const [k, f] of FILES.entries()) for (const d of client.diagnostics.get(uris[k])!.diagnostics) editor.push(fromLsp(join(dir, f), d));
+      for (const [k, f] of FILES.entries())
+        for (const d of client.diagnostics.get(uris[k])!.diagnostics) editor.push(fromLsp(join(dir, f), d));
       for (const uri of uris) await client.close(uri);
 
       // The CLI.
-      const validate = spawnSync(process.execPath, [CLI, "validate", dir, "--json"], { encoding: "utf8", timeout: 60_000 });
-      const report = JSON.parse(validate.stdout) as { ok: boolean; diagnostics: Array<{ path: string; range: { start: { line: number; character: number } }; severity: string; code: string; message: string }> };
-      const cli: Problem[] = report.diagnostics.map((d) => ({ file: d.path, line: d.range.start.line, character: d.range.start.character, severity: d.severity, code: d.code, message: d.message }));
+      const validate = spawnSync(process.execPath, [CLI, "validate", dir, "--json"], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      const report = JSON.parse(validate.stdout) as {
+        ok: boolean;
+        diagnostics: Array<{
+          path: string;
+          range: { start: { line: number; character: number } };
+          severity: string;
+          code: string;
+          message: string;
+        }>;
+      };
+      const cli: Problem[] = report.diagnostics.map((d) => ({
+        file: d.path,
+        line: d.range.start.line,
+        character: d.range.start.character,
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+      }));
 
-      assert.deepEqual(sortProblems(cli), sortProblems(editor), "expman validate and the editor report the same problems");
+      assert.deepEqual(
+        sortProblems(cli),
+        sortProblems(editor),
+        "expman validate and the editor report the same problems",
+      );
       const errors = editor.filter((p) => p.severity === "error");
       assert.equal(errors.length, c.errors.length, JSON.stringify(errors));
-      for (const re of c.errors) assert.ok(errors.some((e) => re.test(e.message)), `${re} in ${JSON.stringify(errors)}`);
+      for (const re of c.errors)
+        assert.ok(
+          errors.some((e) => re.test(e.message)),
+          `${re} in ${JSON.stringify(errors)}`,
+        );
       assert.equal(validate.status, errors.length ? 1 : 0, validate.stderr);
 
       // Run: refuses exactly the editor's errors, or runs.

@@ -30,17 +30,27 @@ function isExecutableFile(file: string, platform: NodeJS.Platform): boolean {
  * refused (relative to what? the workspace is exactly what must not decide); a bare name is
  * searched in the absolute entries of PATH (with PATHEXT on Windows).
  */
-export function resolveExecutable(program: string, lookup: ExecutableLookup = {}): { path: string } | { error: string } {
+export function resolveExecutable(
+  program: string,
+  lookup: ExecutableLookup = {},
+): { path: string } | { error: string } {
   const platform = lookup.platform ?? process.platform;
   const env = lookup.env ?? process.env;
   const p = platform === "win32" ? path.win32 : path.posix;
-  if (p.isAbsolute(program)) return isExecutableFile(program, platform) ? { path: program } : { error: "no such executable file" };
+  if (p.isAbsolute(program))
+    return isExecutableFile(program, platform) ? { path: program } : { error: "no such executable file" };
   if (program.includes("/") || (platform === "win32" && program.includes("\\"))) {
-    return { error: "a relative path is not used (it would be resolved against the workspace); give an absolute path or a program name on PATH" };
+    return {
+      error:
+        "a relative path is not used (it would be resolved against the workspace); give an absolute path or a program name on PATH",
+    };
   }
   const pathVar = (platform === "win32" ? (env.Path ?? env.PATH) : env.PATH) ?? "";
   const dirs = pathVar.split(platform === "win32" ? ";" : ":").filter((d) => d !== "" && p.isAbsolute(d));
-  const exts = platform === "win32" && !/\.[^.\\/]+$/.test(program) ? (env.PATHEXT ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean) : [""];
+  const exts =
+    platform === "win32" && !/\.[^.\\/]+$/.test(program)
+      ? (env.PATHEXT ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean)
+      : [""];
   for (const dir of dirs) {
     for (const ext of exts) {
       const candidate = p.join(dir, program + ext);

@@ -38,7 +38,10 @@ export function findRuntimeTarball(dir: string): string | undefined {
  */
 export function npmCommand(node: string): { file: string; args: string[] } | undefined {
   const dir = path.dirname(node);
-  for (const cli of [path.join(dir, "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"), path.join(dir, "node_modules", "npm", "bin", "npm-cli.js")]) {
+  for (const cli of [
+    path.join(dir, "..", "lib", "node_modules", "npm", "bin", "npm-cli.js"),
+    path.join(dir, "node_modules", "npm", "bin", "npm-cli.js"),
+  ]) {
     if (fs.existsSync(cli)) return { file: node, args: [cli] };
   }
   const npm = resolveExecutable("npm");
@@ -54,7 +57,11 @@ export function explainInstallFailure(output: string, exitCode: number | null): 
     return `npm could not download the runtime's dependencies (its SQLite driver, yaml, esbuild) from the registry (${code}): are you offline, or behind a proxy npm does not know? Connect and run Install Runtime in Workspace again.`;
   }
   const lines = output.split(/\r?\n/).filter((l) => /npm (error|ERR!)/.test(l) && !/A complete log/.test(l));
-  const why = lines.slice(0, 3).map((l) => l.replace(/^npm (error|ERR!)\s*/, "")).join(" ").trim();
+  const why = lines
+    .slice(0, 3)
+    .map((l) => l.replace(/^npm (error|ERR!)\s*/, ""))
+    .join(" ")
+    .trim();
   return `npm install failed (exit ${exitCode})${why ? `: ${why}` : ""}. See the output channel for npm's full output.`;
 }
 
@@ -71,7 +78,12 @@ export interface InstallOptions {
 
 export function installRuntime(o: InstallOptions): Promise<InstallResult> {
   const npm = npmCommand(o.node);
-  if (!npm) return Promise.resolve({ ok: false, message: `npm was not found next to ${o.node} or on PATH; install Node.js with npm, then try again.`, output: "" });
+  if (!npm)
+    return Promise.resolve({
+      ok: false,
+      message: `npm was not found next to ${o.node} or on PATH; install Node.js with npm, then try again.`,
+      output: "",
+    });
   const vendorDir = path.join(o.project, ".expman");
   fs.mkdirSync(vendorDir, { recursive: true });
   const target = path.join(vendorDir, path.basename(o.tarball));
@@ -80,7 +92,13 @@ export function installRuntime(o: InstallOptions): Promise<InstallResult> {
   const args = [...npm.args, "install", "--save", spec, "--no-audit", "--no-fund", ...(o.npmArgs ?? [])];
   return new Promise((resolve) => {
     let output = "";
-    const child = spawn(npm.file, args, { cwd: o.project, env: { ...(o.env ?? process.env), npm_config_update_notifier: "false" }, shell: false, windowsHide: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(npm.file, args, {
+      cwd: o.project,
+      env: { ...(o.env ?? process.env), npm_config_update_notifier: "false" },
+      shell: false,
+      windowsHide: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 10 * 60_000);
     const take = (d: Buffer) => {
       const text = d.toString();
@@ -97,7 +115,13 @@ export function installRuntime(o: InstallOptions): Promise<InstallResult> {
       clearTimeout(timer);
       const installed = fs.existsSync(path.join(o.project, "node_modules", "@expman", "runtime", "bin", "expman.js"));
       if (code === 0 && installed) {
-        resolve({ ok: true, tarball: target, exitCode: code, output, message: `Installed @expman/runtime from ${path.relative(o.project, target)} (package.json: "${spec}"). Commit .expman/ so teammates get the same runtime.` });
+        resolve({
+          ok: true,
+          tarball: target,
+          exitCode: code,
+          output,
+          message: `Installed @expman/runtime from ${path.relative(o.project, target)} (package.json: "${spec}"). Commit .expman/ so teammates get the same runtime.`,
+        });
       } else {
         resolve({ ok: false, tarball: target, exitCode: code, output, message: explainInstallFailure(output, code) });
       }

@@ -29,7 +29,13 @@ export class LiveRuns {
   apply(event: RunEvent): boolean {
     const uid = "ids" in event ? event.ids?.run : undefined;
     if (!uid) return false;
-    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as RunStatusName, epoch: null, epochs: null, updatedAt: Date.now() };
+    const current = this.byUid.get(uid) ?? {
+      uid,
+      status: "RUNNING" as RunStatusName,
+      epoch: null,
+      epochs: null,
+      updatedAt: Date.now(),
+    };
     let visible = false;
     if (event.kind === "lifecycle" && event.level === "trial_run") {
       current.status = event.phase === "end" ? (event.status ?? "SUCCESS") : "RUNNING";
@@ -38,7 +44,10 @@ export class LiveRuns {
       current.epoch = event.epoch;
       current.epochs = event.epochs;
       visible = true;
-    } else if (event.kind === "checkpoint" || (event.kind === "lifecycle" && event.level === "epoch" && event.phase === "end")) {
+    } else if (
+      event.kind === "checkpoint" ||
+      (event.kind === "lifecycle" && event.level === "epoch" && event.phase === "end")
+    ) {
       visible = true;
     }
     current.updatedAt = Date.now();
@@ -49,7 +58,13 @@ export class LiveRuns {
 
   /** Notes that a run saved no checkpoint (and why); the tree shows it on the run. */
   noteNoCheckpoint(uid: string, why: string): void {
-    const current = this.byUid.get(uid) ?? { uid, status: "RUNNING" as RunStatusName, epoch: null, epochs: null, updatedAt: Date.now() };
+    const current = this.byUid.get(uid) ?? {
+      uid,
+      status: "RUNNING" as RunStatusName,
+      epoch: null,
+      epochs: null,
+      updatedAt: Date.now(),
+    };
     if (current.noCheckpoint === why) return;
     current.noCheckpoint = why;
     this.byUid.set(uid, current);

@@ -21,13 +21,15 @@ export class QueryDataSource implements MetricsDataSource {
 
   private async db(db?: string): Promise<string> {
     const chosen = db ?? (await this.deps.defaultDb());
-    if (!chosen) throw new Error("No experiment database was found in this workspace (setting experimentManager.databaseGlobs).");
+    if (!chosen)
+      throw new Error("No experiment database was found in this workspace (setting experimentManager.databaseGlobs).");
     return chosen;
   }
 
   async listRuns(selection: PanelSelection): Promise<RunSummary[]> {
     const db = await this.db(selection.db);
-    if (selection.kind === "experiment") return this.deps.query("runs.list", { db, experimentId: selection.experimentId });
+    if (selection.kind === "experiment")
+      return this.deps.query("runs.list", { db, experimentId: selection.experimentId });
     const runs = await Promise.all(selection.runIds.map((runId) => this.deps.query("run.get", { db, runId })));
     return runs.filter((r): r is RunSummary => r !== null);
   }

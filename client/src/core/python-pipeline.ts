@@ -48,7 +48,8 @@ export function pythonPipelineOf(dir: string, registry?: RegistryDescription): P
   const types = pipelineTypes(dir);
   for (const type of types) {
     const defs = (registry?.types ?? []).filter((t) => t.kind === "pipeline" && t.name === type && !t.builtin);
-    if (defs.length > 0 && defs.every((d) => d.file && isPy(d.file))) return { type, file: defs[0].file!, line: defs[0].line };
+    if (defs.length > 0 && defs.every((d) => d.file && isPy(d.file)))
+      return { type, file: defs[0].file!, line: defs[0].line };
   }
   const py = imports.find(isPy);
   if (py) return { type: types[0], file: path.resolve(dir, py) };
@@ -57,7 +58,9 @@ export function pythonPipelineOf(dir: string, registry?: RegistryDescription): P
 
 /** What Run says for such a folder: what it is, and how to run it instead. */
 export function pythonPipelineMessage(name: string, dir: string, p: PythonPipeline): string {
-  const what = p.type ? `its pipeline '${p.type}' is a Python class (${p.file}${p.line ? `:${p.line}` : ""})` : `env.yaml imports a Python module (${p.file})`;
+  const what = p.type
+    ? `its pipeline '${p.type}' is a Python class (${p.file}${p.line ? `:${p.line}` : ""})`
+    : `env.yaml imports a Python module (${p.file})`;
   return (
     `Not started: '${name}': ${what}. Experiment Manager runs TypeScript and JavaScript pipelines with Node, so it cannot run this one. ` +
     `Run it with the Python experiment_manager package, from a script that imports the module registering the pipeline and calls ` +

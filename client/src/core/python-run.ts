@@ -19,7 +19,8 @@ export function commandArgv(commandLine: string, vars: Record<string, string>): 
     const c = commandLine[i];
     if (quote) {
       if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && (commandLine[i + 1] === '"' || commandLine[i + 1] === "\\")) word += commandLine[++i];
+      else if (c === "\\" && quote === '"' && (commandLine[i + 1] === '"' || commandLine[i + 1] === "\\"))
+        word += commandLine[++i];
       else word += c;
       continue;
     }
@@ -41,7 +42,12 @@ export function commandArgv(commandLine: string, vars: Record<string, string>): 
   if (out.length === 0) throw new Error("The command is empty.");
   return out.map((w) =>
     w.replace(/\$\{(\w+)\}/g, (_all, name: string) => {
-      if (!(name in vars)) throw new Error(`Unknown placeholder \${${name}} in the command; known: ${Object.keys(vars).map((k) => `\${${k}}`).join(", ")}.`);
+      if (!(name in vars))
+        throw new Error(
+          `Unknown placeholder \${${name}} in the command; known: ${Object.keys(vars)
+            .map((k) => `\${${k}}`)
+            .join(", ")}.`,
+        );
       return vars[name];
     }),
   );

@@ -55,20 +55,30 @@ export class QueryClient {
   }
 
   request<M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]): Promise<QueryMethods[M]["result"]> {
-    if (this.disposed) return Promise.reject(new QueryError("the query service was shut down", CLIENT_ERROR.PROCESS_EXITED, method));
+    if (this.disposed)
+      return Promise.reject(new QueryError("the query service was shut down", CLIENT_ERROR.PROCESS_EXITED, method));
     const db = (params as { db?: string }).db;
     let child;
     try {
       child = this.ensureChild();
     } catch (e) {
-      return Promise.reject(new QueryError(e instanceof Error ? e.message : String(e), CLIENT_ERROR.SPAWN_FAILED, method, db));
+      return Promise.reject(
+        new QueryError(e instanceof Error ? e.message : String(e), CLIENT_ERROR.SPAWN_FAILED, method, db),
+      );
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timeoutMs = this.options.timeoutMs ?? 30_000;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new QueryError(`the query service did not answer ${method} within ${timeoutMs} ms; it was restarted`, CLIENT_ERROR.TIMEOUT, method, db));
+        reject(
+          new QueryError(
+            `the query service did not answer ${method} within ${timeoutMs} ms; it was restarted`,
+            CLIENT_ERROR.TIMEOUT,
+            method,
+            db,
+          ),
+        );
         // The service bounds each query itself (DB_TIMEOUT); not answering at all means it is
         // stuck (an older runtime, a hung process): stop it so the next request gets a fresh
         // one instead of queueing behind it until the window is reloaded.
@@ -91,7 +101,9 @@ export class QueryClient {
     });
     this.child = child;
     this.stderrTail = "";
-    this.options.log?.(`query service started: ${node} ${runtime.cli} serve (${runtime.source} runtime ${runtime.version}, pid ${child.pid ?? "?"})`);
+    this.options.log?.(
+      `query service started: ${node} ${runtime.cli} serve (${runtime.source} runtime ${runtime.version}, pid ${child.pid ?? "?"})`,
+    );
     readline.createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
     child.stderr.on("data", (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
@@ -110,7 +122,9 @@ export class QueryClient {
         p.reject(new QueryError(`the query service ${why}${detail}`, CLIENT_ERROR.PROCESS_EXITED, p.method, p.db));
       }
     };
-    child.on("error", (e: NodeJS.ErrnoException) => fail(e.code === "ENOENT" ? `could not start ('${node}' not found)` : `failed: ${e.message}`));
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      fail(e.code === "ENOENT" ? `could not start ('${node}' not found)` : `failed: ${e.message}`),
+    );
     child.on("exit", (code, signal) => fail(`exited (${signal ?? `code ${code}`})`));
     return child;
   }

@@ -70,7 +70,16 @@ export class RunManager {
     if (!run) return false;
     if (run.state === "queued") {
       run.state = "done";
-      run.outcome = { exitCode: null, signal: null, stopped: true, killed: false, configErrors: [], runs: [], errors: ["removed from the queue"], stderrTail: "" };
+      run.outcome = {
+        exitCode: null,
+        signal: null,
+        stopped: true,
+        killed: false,
+        configErrors: [],
+        runs: [],
+        errors: ["removed from the queue"],
+        stderrTail: "",
+      };
       this.changed.fire(run);
       return true;
     }
@@ -131,7 +140,16 @@ export class RunManager {
         run.process.start();
       } catch (e) {
         run.state = "done";
-        run.outcome = { exitCode: null, signal: null, stopped: false, killed: false, configErrors: [], runs: [], errors: [String(e)], stderrTail: "" };
+        run.outcome = {
+          exitCode: null,
+          signal: null,
+          stopped: false,
+          killed: false,
+          configErrors: [],
+          runs: [],
+          errors: [String(e)],
+          stderrTail: "",
+        };
         this.changed.fire(run);
         running--;
         continue;

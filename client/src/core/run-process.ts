@@ -11,7 +11,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { CONTROL_VERSION, encodeControlMessage, NO_CHECKPOINT_WARNING, parseRunEvent, type ProgressEvent, type RunEvent, type RunKey, type RunStatusName } from "@expman/runtime/contracts";
+import {
+  CONTROL_VERSION,
+  encodeControlMessage,
+  NO_CHECKPOINT_WARNING,
+  parseRunEvent,
+  type ProgressEvent,
+  type RunEvent,
+  type RunKey,
+  type RunStatusName,
+} from "@expman/runtime/contracts";
 import { runtimeEnv, type RuntimeLocation } from "./runtime-locator";
 
 export interface RunSpec {
@@ -199,8 +208,7 @@ export class RunProcess {
       // one that started last and has not ended.
       const current = [...this.runs.values()].reverse().find((r) => r.status === "RUNNING");
       if (current) current.noCheckpoint = event.message;
-    }
-    else if (event.kind === "lifecycle") {
+    } else if (event.kind === "lifecycle") {
       if (event.level === "experiment" && event.name) this.experimentName = event.name;
       if (event.level === "experiment" && event.ids.experiment) this.experimentUid = event.ids.experiment;
       if (event.level === "trial" && event.ids.trial && event.name) this.trialNames.set(event.ids.trial, event.name);

@@ -27,7 +27,9 @@ export interface RuntimeLocation {
 
 export class RuntimeNotFoundError extends Error {
   constructor(readonly searched: string[]) {
-    super(`The Experiment Manager runtime was not found (looked in: ${searched.join(", ")}). Install it in your project with "Experiment Manager: Install Runtime in Workspace" (it installs the runtime tarball shipped with the extension).`);
+    super(
+      `The Experiment Manager runtime was not found (looked in: ${searched.join(", ")}). Install it in your project with "Experiment Manager: Install Runtime in Workspace" (it installs the runtime tarball shipped with the extension).`,
+    );
     this.name = "RuntimeNotFoundError";
   }
 }
@@ -47,7 +49,9 @@ export function findWorkspaceRuntime(dir: string): string | undefined {
 function describe(packageDir: string, source: RuntimeLocation["source"], nodePath?: string): RuntimeLocation {
   let version = "unknown";
   try {
-    version = (JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version?: string }).version ?? version;
+    version =
+      (JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version?: string }).version ??
+      version;
   } catch {
     /* a package without a readable manifest still runs */
   }
@@ -59,7 +63,11 @@ function describe(packageDir: string, source: RuntimeLocation["source"], nodePat
  * `bundledModules`: the extension's `runtime/node_modules` folder. With `allowWorkspace` false
  * (untrusted workspace) the workspace copy is never used: it is the workspace's code.
  */
-export function resolveRuntime(workspaceDirs: readonly string[], bundledModules: string, allowWorkspace = true): RuntimeLocation {
+export function resolveRuntime(
+  workspaceDirs: readonly string[],
+  bundledModules: string,
+  allowWorkspace = true,
+): RuntimeLocation {
   const searched: string[] = [];
   if (allowWorkspace) {
     for (const dir of workspaceDirs) {
@@ -80,7 +88,10 @@ export function isNodeProject(dir: string): boolean {
 }
 
 export class NodeNotFoundError extends Error {
-  constructor(readonly nodePath: string, reason: string) {
+  constructor(
+    readonly nodePath: string,
+    reason: string,
+  ) {
     super(
       `Node.js was not found ('${nodePath}': ${reason}). Experiment Manager runs experiments and reads databases with your Node (>= 20). ` +
         `Install Node.js or set "experimentManager.nodePath" to its executable.`,
@@ -135,7 +146,8 @@ export function checkNode(nodePath: string, timeoutMs = 10_000): Promise<NodeInf
       clearTimeout(timer);
       const version = out.trim();
       if (code === 0 && /^v\d+/.test(version)) done(() => resolve({ path: exe, version }));
-      else done(() => reject(new NodeNotFoundError(nodePath, `'--version' exited with ${code} and printed '${version}'`)));
+      else
+        done(() => reject(new NodeNotFoundError(nodePath, `'--version' exited with ${code} and printed '${version}'`)));
     });
   });
 }
@@ -146,6 +158,7 @@ export function runtimeEnv(runtime: RuntimeLocation, base: NodeJS.ProcessEnv = p
   // The extension host may run with ELECTRON_RUN_AS_NODE and friends; the user's Node must not inherit them.
   delete env.ELECTRON_RUN_AS_NODE;
   delete env.NODE_OPTIONS;
-  if (runtime.nodePath) env.NODE_PATH = env.NODE_PATH ? `${runtime.nodePath}${path.delimiter}${env.NODE_PATH}` : runtime.nodePath;
+  if (runtime.nodePath)
+    env.NODE_PATH = env.NODE_PATH ? `${runtime.nodePath}${path.delimiter}${env.NODE_PATH}` : runtime.nodePath;
   return env;
 }

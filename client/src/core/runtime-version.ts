@@ -15,18 +15,27 @@ export interface RuntimeCompatibility {
 }
 
 /** Runs `<cli> version --json`; a runtime without the command answers with every protocol "none". */
-export function readRuntimeVersion(node: string, runtime: RuntimeLocation, timeoutMs = 15_000): Promise<RuntimeCompatibility> {
+export function readRuntimeVersion(
+  node: string,
+  runtime: RuntimeLocation,
+  timeoutMs = 15_000,
+): Promise<RuntimeCompatibility> {
   return new Promise((resolve) => {
-    execFile(node, [runtime.cli, "version", "--json"], { env: runtimeEnv(runtime), timeout: timeoutMs, shell: false, windowsHide: true }, (error, stdout) => {
-      let info: RuntimeVersionInfo | undefined;
-      try {
-        const parsed = JSON.parse(stdout) as RuntimeVersionInfo;
-        if (parsed && typeof parsed.runtime === "string" && parsed.protocols) info = parsed;
-      } catch {
-        /* an older runtime: 'unknown command' and exit 2 */
-      }
-      resolve({ info, mismatches: protocolMismatches(error && !info ? undefined : info?.protocols) });
-    });
+    execFile(
+      node,
+      [runtime.cli, "version", "--json"],
+      { env: runtimeEnv(runtime), timeout: timeoutMs, shell: false, windowsHide: true },
+      (error, stdout) => {
+        let info: RuntimeVersionInfo | undefined;
+        try {
+          const parsed = JSON.parse(stdout) as RuntimeVersionInfo;
+          if (parsed && typeof parsed.runtime === "string" && parsed.protocols) info = parsed;
+        } catch {
+          /* an older runtime: 'unknown command' and exit 2 */
+        }
+        resolve({ info, mismatches: protocolMismatches(error && !info ? undefined : info?.protocols) });
+      },
+    );
   });
 }
 

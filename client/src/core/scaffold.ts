@@ -15,7 +15,8 @@ export interface ScaffoldFile {
 
 /** Why a name cannot be used (as a folder, a trial workspace and a class name), or undefined. */
 export function checkExperimentName(name: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9_-]{0,59}$/.test(name)) return "Use a letter first, then letters, digits, '-' or '_' (at most 60): it names a folder and a class.";
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,59}$/.test(name))
+    return "Use a letter first, then letters, digits, '-' or '_' (at most 60): it names a folder and a class.";
   return undefined;
 }
 
@@ -158,7 +159,10 @@ export function writeScaffold(project: string, name: string): { written: string[
   if (bad) return { error: bad };
   const files = scaffoldFiles(name);
   const existing = files.map((f) => path.join(project, f.path)).filter((f) => fs.existsSync(f));
-  if (existing.length) return { error: `Not created: ${existing.map((f) => path.relative(project, f)).join(", ")} already exist${existing.length === 1 ? "s" : ""}. Pick another name.` };
+  if (existing.length)
+    return {
+      error: `Not created: ${existing.map((f) => path.relative(project, f)).join(", ")} already exist${existing.length === 1 ? "s" : ""}. Pick another name.`,
+    };
   const written: string[] = [];
   for (const f of files) {
     const file = path.join(project, f.path);

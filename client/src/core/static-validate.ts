@@ -7,7 +7,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONFIG_ROLES, formatConfigDiagnostic, validateConfigSet, type ConfigFileSet, type RegistryDescription } from "@expman/runtime/contracts";
+import {
+  CONFIG_ROLES,
+  formatConfigDiagnostic,
+  validateConfigSet,
+  type ConfigFileSet,
+  type RegistryDescription,
+} from "@expman/runtime/contracts";
 import type { ValidationResult } from "./validate-config";
 
 /** Same bound as the language server: larger files are reported, not parsed. */

@@ -20,12 +20,23 @@ import type {
 import { runColor } from "./run-colors";
 import type { LiveRuns } from "./live-runs";
 
-export type Query = <M extends QueryMethod>(method: M, params: QueryMethods[M]["params"]) => Promise<QueryMethods[M]["result"]>;
+export type Query = <M extends QueryMethod>(
+  method: M,
+  params: QueryMethods[M]["params"],
+) => Promise<QueryMethods[M]["result"]>;
 
 export type TreeNode =
   /** An experiment started from this window that has no row in a database yet (seconds, while its process starts). */
   | { kind: "starting"; id: string; name: string; configDir: string; managedId: number; queued: boolean }
-  | { kind: "message"; id: string; label: string; detail: string; severity: "info" | "error"; db?: string; action?: "openSettings" | "installRuntime" }
+  | {
+      kind: "message";
+      id: string;
+      label: string;
+      detail: string;
+      severity: "info" | "error";
+      db?: string;
+      action?: "openSettings" | "installRuntime";
+    }
   | { kind: "experiment"; id: string; db: string; dbLabel?: string; experiment: ExperimentSummary }
   | { kind: "trial"; id: string; db: string; trial: TrialSummary }
   | { kind: "run"; id: string; db: string; run: RunSummary }
@@ -34,7 +45,14 @@ export type TreeNode =
   | { kind: "epoch"; id: string; db: string; run: RunSummary; epoch: EpochSummary }
   | { kind: "checkpoint"; id: string; db: string; run: RunSummary; checkpoint: CheckpointRecord }
   /** Artifacts logged at experiment or trial level (a figure, the config), not under a run. */
-  | { kind: "artifacts"; id: string; db: string; owner: "experiment" | "trial"; ownerName: string; artifacts: ArtifactRecord[] }
+  | {
+      kind: "artifacts";
+      id: string;
+      db: string;
+      owner: "experiment" | "trial";
+      ownerName: string;
+      artifacts: ArtifactRecord[];
+    }
   | { kind: "artifact"; id: string; db: string; artifact: ArtifactRecord };
 
 export interface Presentation {
@@ -104,7 +122,14 @@ export function keyMetrics(metrics: Record<string, number | string>, count = 2):
 function metricsTable(metrics: Record<string, number | string>): string {
   const keys = Object.keys(metrics).sort();
   if (keys.length === 0) return "";
-  return ["| metric | value |", "|---|---|", ...keys.map((k) => `| ${escapeMd(k)} | ${typeof metrics[k] === "string" ? escapeMd(formatValue(metrics[k])) : formatValue(metrics[k])} |`)].join("\n");
+  return [
+    "| metric | value |",
+    "|---|---|",
+    ...keys.map(
+      (k) =>
+        `| ${escapeMd(k)} | ${typeof metrics[k] === "string" ? escapeMd(formatValue(metrics[k])) : formatValue(metrics[k])} |`,
+    ),
+  ].join("\n");
 }
 
 /**
@@ -157,10 +182,25 @@ export class TreeModel {
           return experiments
             .slice()
             .sort((a, b) => b.startTime - a.startTime)
-            .map((experiment) => ({ kind: "experiment", id: `${db}#e${experiment.id}`, db, dbLabel: multi ? dbLabel : undefined, experiment }));
+            .map((experiment) => ({
+              kind: "experiment",
+              id: `${db}#e${experiment.id}`,
+              db,
+              dbLabel: multi ? dbLabel : undefined,
+              experiment,
+            }));
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e);
-          return [{ kind: "message", id: `${db}#error`, label: `${path.basename(db)}: cannot open`, detail: `${db}\n\n${why}`, severity: "error", db }];
+          return [
+            {
+              kind: "message",
+              id: `${db}#error`,
+              label: `${path.basename(db)}: cannot open`,
+              detail: `${db}\n\n${why}`,
+              severity: "error",
+              db,
+            },
+          ];
         }
       }),
     );
@@ -172,19 +212,33 @@ export class TreeModel {
       case "experiment": {
         const [trials, artifacts] = await Promise.all([
           this.query("trials.list", { db: node.db, experimentId: node.experiment.id }),
-          this.artifactsGroup(node, "experiment", node.experiment.title, { db: node.db, experimentId: node.experiment.id }),
+          this.artifactsGroup(node, "experiment", node.experiment.title, {
+            db: node.db,
+            experimentId: node.experiment.id,
+          }),
         ]);
-        return [...trials.map((trial): TreeNode => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial })), ...artifacts];
+        return [
+          ...trials.map((trial): TreeNode => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial })),
+          ...artifacts,
+        ];
       }
       case "trial": {
         const [runs, artifacts] = await Promise.all([
           this.query("runs.list", { db: node.db, trialId: node.trial.id }),
           this.artifactsGroup(node, "trial", node.trial.name, { db: node.db, trialId: node.trial.id }),
         ]);
-        return [...runs.map((run): TreeNode => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run })), ...artifacts];
+        return [
+          ...runs.map((run): TreeNode => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run })),
+          ...artifacts,
+        ];
       }
       case "artifacts":
-        return node.artifacts.map((artifact) => ({ kind: "artifact", id: `${node.id}/${artifact.id}`, db: node.db, artifact }));
+        return node.artifacts.map((artifact) => ({
+          kind: "artifact",
+          id: `${node.id}/${artifact.id}`,
+          db: node.db,
+          artifact,
+        }));
       case "run":
         return [
           { kind: "epochs", id: `${node.id}/epochs`, db: node.db, run: node.run },
@@ -192,11 +246,23 @@ export class TreeModel {
         ];
       case "epochs": {
         const epochs = await this.query("epochs.list", { db: node.db, runId: node.run.id });
-        return epochs.map((epoch) => ({ kind: "epoch", id: `${node.id}/${epoch.idx}`, db: node.db, run: node.run, epoch }));
+        return epochs.map((epoch) => ({
+          kind: "epoch",
+          id: `${node.id}/${epoch.idx}`,
+          db: node.db,
+          run: node.run,
+          epoch,
+        }));
       }
       case "checkpoints": {
         const checkpoints = await this.query("checkpoints.list", { db: node.db, runId: node.run.id });
-        return checkpoints.map((checkpoint) => ({ kind: "checkpoint", id: `${node.id}/${checkpoint.id}`, db: node.db, run: node.run, checkpoint }));
+        return checkpoints.map((checkpoint) => ({
+          kind: "checkpoint",
+          id: `${node.id}/${checkpoint.id}`,
+          db: node.db,
+          run: node.run,
+          checkpoint,
+        }));
       }
       default:
         return [];
@@ -220,7 +286,9 @@ export class TreeModel {
       return artifacts.length ? [{ kind: "artifacts", id, db: params.db, owner, ownerName, artifacts }] : [];
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      return [{ kind: "message", id, label: "Artifacts: could not be listed", detail: why, severity: "error", db: params.db }];
+      return [
+        { kind: "message", id, label: "Artifacts: could not be listed", detail: why, severity: "error", db: params.db },
+      ];
     }
   }
 
@@ -229,7 +297,12 @@ export class TreeModel {
     const live = this.live?.get(run.uid);
     const noCheckpoint = live?.noCheckpoint;
     if (run.status === "RUNNING" && live) {
-      const progress = live.epoch !== null ? (live.epochs ? `epoch ${live.epoch + 1}/${live.epochs}` : `epoch ${live.epoch + 1}`) : undefined;
+      const progress =
+        live.epoch !== null
+          ? live.epochs
+            ? `epoch ${live.epoch + 1}/${live.epochs}`
+            : `epoch ${live.epoch + 1}`
+          : undefined;
       return { status: live.status, progress: live.status === "RUNNING" ? progress : undefined, noCheckpoint };
     }
     return { status: run.status, noCheckpoint };
@@ -293,7 +366,13 @@ export class TreeModel {
         const r = node.run;
         const { status, progress, noCheckpoint } = this.runStatus(r);
         const metrics = keyMetrics(r.finalMetrics);
-        const description = [progress ?? STATUS_WORDS[status] ?? status, noCheckpoint ? "no checkpoint saved" : "", metrics].filter(Boolean).join(" · ");
+        const description = [
+          progress ?? STATUS_WORDS[status] ?? status,
+          noCheckpoint ? "no checkpoint saved" : "",
+          metrics,
+        ]
+          .filter(Boolean)
+          .join(" · ");
         const params = Object.entries(r.params)
           .slice(0, 20)
           .map(([k, v]) => `${escapeMd(k)}=${escapeMd(JSON.stringify(v))}`)
@@ -338,10 +417,18 @@ export class TreeModel {
         return {
           label: `epoch ${e.idx}`,
           description: keyMetrics(e.metrics),
-          tooltip: [`**epoch ${e.idx}**: ${STATUS_WORDS[e.status] ?? e.status}, ${e.batchCount} batches${e.endTime ? `, ${duration(e.startTime, e.endTime)}` : ""}`, metricsTable(e.metrics)]
+          tooltip: [
+            `**epoch ${e.idx}**: ${STATUS_WORDS[e.status] ?? e.status}, ${e.batchCount} batches${e.endTime ? `, ${duration(e.startTime, e.endTime)}` : ""}`,
+            metricsTable(e.metrics),
+          ]
             .filter(Boolean)
             .join("\n\n"),
-          icon: e.status === "RUNNING" ? STATUS_ICONS.RUNNING : e.status === "FAILED" ? STATUS_ICONS.FAILED : { id: "circle-small-filled" },
+          icon:
+            e.status === "RUNNING"
+              ? STATUS_ICONS.RUNNING
+              : e.status === "FAILED"
+                ? STATUS_ICONS.FAILED
+                : { id: "circle-small-filled" },
           contextValue: "epoch",
           collapsible: "none",
         };
@@ -360,7 +447,11 @@ export class TreeModel {
         return {
           label: path.basename(a.path),
           description: a.type,
-          tooltip: [`**${escapeMd(path.basename(a.path))}** (${escapeMd(a.type)}, ${a.level} artifact)`, mdCode(a.path), a.time ? `Logged ${new Date(a.time).toLocaleString()}` : ""]
+          tooltip: [
+            `**${escapeMd(path.basename(a.path))}** (${escapeMd(a.type)}, ${a.level} artifact)`,
+            mdCode(a.path),
+            a.time ? `Logged ${new Date(a.time).toLocaleString()}` : "",
+          ]
             .filter(Boolean)
             .join("\n\n"),
           icon: { id: "file" },
@@ -375,7 +466,12 @@ export class TreeModel {
         return {
           label: path.basename(c.path),
           description: [where, keyMetrics(c.metrics, 1), missing ? "missing" : ""].filter(Boolean).join(" · "),
-          tooltip: [`**${escapeMd(path.basename(c.path))}** (${where || "checkpoint"})`, mdCode(c.path), missing ? "The file is no longer on disk." : "", metricsTable(c.metrics)]
+          tooltip: [
+            `**${escapeMd(path.basename(c.path))}** (${where || "checkpoint"})`,
+            mdCode(c.path),
+            missing ? "The file is no longer on disk." : "",
+            metricsTable(c.metrics),
+          ]
             .filter(Boolean)
             .join("\n\n"),
           icon: missing ? { id: "warning", color: "list.warningForeground" } : { id: c.final ? "pass-filled" : "save" },

@@ -15,12 +15,24 @@ export interface ValidationResult {
   errors: string[];
 }
 
-export function validateConfigDir(node: string, runtime: RuntimeLocation, configDir: string, timeoutMs = 60_000): Promise<ValidationResult> {
+export function validateConfigDir(
+  node: string,
+  runtime: RuntimeLocation,
+  configDir: string,
+  timeoutMs = 60_000,
+): Promise<ValidationResult> {
   return new Promise((resolve, reject) => {
     execFile(
       node,
       [runtime.cli, "validate", configDir, "--json"],
-      { cwd: configDir, env: runtimeEnv(runtime), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, shell: false, windowsHide: true },
+      {
+        cwd: configDir,
+        env: runtimeEnv(runtime),
+        timeout: timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        shell: false,
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
         let parsed: { ok?: boolean; diagnostics?: ConfigDiagnostic[] } | undefined;
         try {
@@ -43,7 +55,9 @@ export function validateConfigDir(node: string, runtime: RuntimeLocation, config
         resolve({
           ok: false,
           diagnostics: [],
-          errors: lines.length ? lines : [`${configDir}: error: 'expman validate' failed (${err?.message ?? "no output"})`],
+          errors: lines.length
+            ? lines
+            : [`${configDir}: error: 'expman validate' failed (${err?.message ?? "no output"})`],
         });
       },
     );

@@ -14,13 +14,27 @@ export class ConfigCodeLens implements vscode.CodeLensProvider {
     if (!isConfigFolder(path.dirname(document.uri.fsPath))) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: "$(play) Run Experiment", command: "experimentManager.runExperiment", arguments: [document.uri] }),
-      new vscode.CodeLens(top, { title: "Validate", command: "experimentManager.validateConfig", arguments: [document.uri] }),
+      new vscode.CodeLens(top, {
+        title: "$(play) Run Experiment",
+        command: "experimentManager.runExperiment",
+        arguments: [document.uri],
+      }),
+      new vscode.CodeLens(top, {
+        title: "Validate",
+        command: "experimentManager.validateConfig",
+        arguments: [document.uri],
+      }),
     ];
     if (/^trials\.ya?ml$/i.test(file)) {
       for (const trial of trialLocations(document.getText())) {
         const at = new vscode.Range(trial.line, 0, trial.line, 0);
-        lenses.push(new vscode.CodeLens(at, { title: `$(play) Run Trial '${trial.name}'`, command: "experimentManager.runTrial", arguments: [document.uri, trial.name] }));
+        lenses.push(
+          new vscode.CodeLens(at, {
+            title: `$(play) Run Trial '${trial.name}'`,
+            command: "experimentManager.runTrial",
+            arguments: [document.uri, trial.name],
+          }),
+        );
       }
     }
     return lenses;

@@ -45,7 +45,8 @@ export function registerCommands(
     }
     panels.open(selection);
   };
-  const register = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(`experimentManager.${id}`, fn);
+  const register = (id: string, fn: (...args: any[]) => unknown) =>
+    vscode.commands.registerCommand(`experimentManager.${id}`, fn);
   return [
     register("runExperiment", (arg?: unknown) => runs.run(arg)),
     register("newExperiment", (name?: unknown) => newExperiment(ctx, name)),
@@ -53,9 +54,13 @@ export function registerCommands(
       if (typeof trial !== "string" || trial === "") {
         // From the palette: the trials of the active trials.yaml.
         const doc = vscode.window.activeTextEditor?.document;
-        const names = doc && /trials\.ya?ml$/i.test(doc.fileName) ? trialLocations(doc.getText()).map((t) => t.name) : [];
+        const names =
+          doc && /trials\.ya?ml$/i.test(doc.fileName) ? trialLocations(doc.getText()).map((t) => t.name) : [];
         if (names.length === 0) {
-          void ctx.notify("info", "Open a trials.yaml to run one of its trials (or use the Run Trial lens above a trial).");
+          void ctx.notify(
+            "info",
+            "Open a trials.yaml to run one of its trials (or use the Run Trial lens above a trial).",
+          );
           return { started: false, reason: "no-config" };
         }
         trial = await vscode.window.showQuickPick(names, { title: "Run which trial?" });
@@ -87,7 +92,8 @@ export function registerCommands(
           // Restricted Mode: `expman validate` would load the imports: modules (workspace code).
           result = { ...validateStatically(dir, await ctx.serverRegistry()), mode: "static" };
         }
-        const how = result.mode === "static" ? " (static check: Restricted Mode does not load the imports: modules)" : "";
+        const how =
+          result.mode === "static" ? " (static check: Restricted Mode does not load the imports: modules)" : "";
         if (result.ok) void ctx.notify("info", `'${name}': no config errors${how}.`);
         else void ctx.notify("error", `'${name}': ${result.errors.join("; ")}${how}`, "Show Problems");
         return result;
@@ -104,7 +110,10 @@ export function registerCommands(
           const e = experiments.find((x) => x.uid === node.experimentUid);
           if (e) return openPanel({ kind: "experiment", experimentId: e.id, db });
         }
-        return void ctx.notify("warning", "The experiment's database was not found (is a DBTracker configured, and does experimentManager.databaseGlobs match it?).");
+        return void ctx.notify(
+          "warning",
+          "The experiment's database was not found (is a DBTracker configured, and does experimentManager.databaseGlobs match it?).",
+        );
       }
       const nodes = (selected?.length ? selected : node ? [node] : []).filter(Boolean);
       const runsSel = nodes.filter((n): n is Node<"run"> => n.kind === "run");
@@ -120,11 +129,14 @@ export function registerCommands(
       }
       void ctx.notify("info", "Select an experiment, trial or runs in the Experiments view to open their metrics.");
     }),
-    register("compareRuns", (node?: TreeNode, selected?: TreeNode[]) => vscode.commands.executeCommand("experimentManager.openMetrics", node, selected)),
+    register("compareRuns", (node?: TreeNode, selected?: TreeNode[]) =>
+      vscode.commands.executeCommand("experimentManager.openMetrics", node, selected),
+    ),
     register("openCheckpoint", async (node: Node<"checkpoint">) => {
       const file = node.checkpoint.path;
       if (!fs.existsSync(file)) return void ctx.notify("warning", `Checkpoint file not found: ${file}`);
-      if (fs.statSync(file).isDirectory()) return vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(file));
+      if (fs.statSync(file).isDirectory())
+        return vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(file));
       await openFile(file);
     }),
     register("revealCheckpoint", async (node: Node<"checkpoint">) => {
@@ -138,8 +150,15 @@ export function registerCommands(
     }),
     register("openRunLog", async (node: Node<"run">) => {
       const ws = node.run.workspace;
-      const log = ws && (newestFile(path.join(ws, "logs"), (n) => n.endsWith(".log")) ?? newestFile(path.join(ws, "artifacts"), (n) => n === "metrics.log"));
-      if (!log) return void ctx.notify("warning", `No log file found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` in ${ws}` : ""}.`);
+      const log =
+        ws &&
+        (newestFile(path.join(ws, "logs"), (n) => n.endsWith(".log")) ??
+          newestFile(path.join(ws, "artifacts"), (n) => n === "metrics.log"));
+      if (!log)
+        return void ctx.notify(
+          "warning",
+          `No log file found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` in ${ws}` : ""}.`,
+        );
       await openFile(log);
       return log;
     }),
@@ -149,23 +168,42 @@ export function registerCommands(
       // configs/ holds only env.yaml).
       const ws = node.run.workspace;
       const merged = ws && path.join(path.dirname(ws), "configs", "experiment.yaml");
-      const file = merged && fs.existsSync(merged) ? merged : ws ? newestFile(path.join(ws, "configs"), (n) => /\.ya?ml$/.test(n)) : undefined;
-      if (!file) return void ctx.notify("warning", `No saved config found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` (looked in ${path.dirname(ws)}/configs)` : ""}.`);
+      const file =
+        merged && fs.existsSync(merged)
+          ? merged
+          : ws
+            ? newestFile(path.join(ws, "configs"), (n) => /\.ya?ml$/.test(n))
+            : undefined;
+      if (!file)
+        return void ctx.notify(
+          "warning",
+          `No saved config found for run ${node.run.trialName}-${node.run.repeat}${ws ? ` (looked in ${path.dirname(ws)}/configs)` : ""}.`,
+        );
       await openFile(file);
       return file;
     }),
     register("openExperimentConfig", async (node: Node<"experiment">) => {
       const dir = node.experiment.configDir;
-      const file = dir && ["trials.yaml", "base.yaml", "experiment.yaml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-      if (!file) return void ctx.notify("warning", `The config folder of '${node.experiment.title}' is not on disk${dir ? ` (${dir})` : ""}.`);
+      const file =
+        dir &&
+        ["trials.yaml", "base.yaml", "experiment.yaml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+      if (!file)
+        return void ctx.notify(
+          "warning",
+          `The config folder of '${node.experiment.title}' is not on disk${dir ? ` (${dir})` : ""}.`,
+        );
       await openFile(file);
     }),
     register("installRuntime", async () => {
       if (!vscode.workspace.isTrusted) {
         // npm install runs the project's and its dependencies' scripts: workspace code.
-        void ctx.notify("warning", "Installing the runtime is disabled in Restricted Mode: npm install runs the workspace's scripts. Trust this workspace first.", "Manage Workspace Trust").then(
-          (choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"),
-        );
+        void ctx
+          .notify(
+            "warning",
+            "Installing the runtime is disabled in Restricted Mode: npm install runs the workspace's scripts. Trust this workspace first.",
+            "Manage Workspace Trust",
+          )
+          .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
         return { started: false, reason: "untrusted" };
       }
       const root = ctx.workspaceRoots[0];

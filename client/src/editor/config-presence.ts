@@ -9,7 +9,8 @@ import { looksLikeExperimentConfig } from "../core/config-folder";
 
 const CONFIG_GLOB = "**/{env,experiment,base,trials,*.env,*.experiment,*.base,*.trials}.{yaml,yml}";
 
-const looksLike = (doc: vscode.TextDocument) => doc.languageId === "yaml" && doc.uri.scheme === "file" && looksLikeExperimentConfig(doc.fileName, doc.getText());
+const looksLike = (doc: vscode.TextDocument) =>
+  doc.languageId === "yaml" && doc.uri.scheme === "file" && looksLikeExperimentConfig(doc.fileName, doc.getText());
 
 export function whenExperimentConfigSeen(extraGlobs: readonly string[]): { seen: Promise<string>; dispose(): void } {
   let resolve!: (why: string) => void;

@@ -10,7 +10,14 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { LiveRuns } from "../core/live-runs";
 import { QueryClient } from "../core/query-client";
 import { RunManager } from "../core/run-manager";
-import { checkNode, NodeNotFoundError, resolveRuntime, RuntimeNotFoundError, type NodeInfo, type RuntimeLocation } from "../core/runtime-locator";
+import {
+  checkNode,
+  NodeNotFoundError,
+  resolveRuntime,
+  RuntimeNotFoundError,
+  type NodeInfo,
+  type RuntimeLocation,
+} from "../core/runtime-locator";
 import type { Query } from "../core/tree-model";
 import { incompatibleMessage, readRuntimeVersion, type RuntimeCompatibility } from "../core/runtime-version";
 import { readSettings, type Settings } from "./config";
@@ -165,7 +172,9 @@ export class Ctx implements vscode.Disposable {
       const checked = await this.checkedRuntime(node.path);
       // Reading databases needs no workspace code: a workspace copy of another query version
       // is passed over for the bundled one, so the tree keeps working until it is updated.
-      const runtime = checked.mismatches.some((m) => m.startsWith("query ")) ? resolveRuntime([], this.bundledModules, false) : checked;
+      const runtime = checked.mismatches.some((m) => m.startsWith("query "))
+        ? resolveRuntime([], this.bundledModules, false)
+        : checked;
       if (this.queryClient) return this.queryClient;
       this.queryClient = new QueryClient({
         node: node.path,
@@ -189,7 +198,8 @@ export class Ctx implements vscode.Disposable {
 
   async serverRegistry(): Promise<RegistryDescription> {
     const client = await this.languageClient;
-    if (!client || !client.isRunning()) throw new Error("the Experiment Manager language server is not running (see its output channel)");
+    if (!client || !client.isRunning())
+      throw new Error("the Experiment Manager language server is not running (see its output channel)");
     return client.sendRequest<RegistryDescription>("experimentManager/registry");
   }
 
@@ -201,7 +211,12 @@ export class Ctx implements vscode.Disposable {
     this.messages.push({ severity, text, time: Date.now() });
     if (this.messages.length > 200) this.messages.splice(0, this.messages.length - 200);
     this.output[severity === "warning" ? "warn" : severity](text);
-    const show = severity === "error" ? vscode.window.showErrorMessage : severity === "warning" ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      severity === "error"
+        ? vscode.window.showErrorMessage
+        : severity === "warning"
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
     return show(text, ...actions);
   }
 
@@ -209,7 +224,8 @@ export class Ctx implements vscode.Disposable {
   async explainSetupError(error: unknown): Promise<void> {
     if (error instanceof NodeNotFoundError) {
       const choice = await this.notify("error", error.message, "Open Settings");
-      if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "experimentManager.nodePath");
+      if (choice === "Open Settings")
+        void vscode.commands.executeCommand("workbench.action.openSettings", "experimentManager.nodePath");
     } else if (error instanceof RuntimeNotFoundError) {
       const choice = await this.notify("error", error.message, "Install in Workspace");
       if (choice === "Install in Workspace") void vscode.commands.executeCommand("experimentManager.installRuntime");

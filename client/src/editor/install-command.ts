@@ -19,7 +19,10 @@ let output: vscode.OutputChannel | undefined;
 export async function installInWorkspace(ctx: Ctx, root: string): Promise<InstallCommandResult> {
   const tarball = findRuntimeTarball(path.join(ctx.extension.extensionPath, "client", "out"));
   if (!tarball) {
-    void ctx.notify("error", "This build of the extension carries no runtime tarball (client/out/expman-runtime-*.tgz); build it with `npm run package`.");
+    void ctx.notify(
+      "error",
+      "This build of the extension carries no runtime tarball (client/out/expman-runtime-*.tgz); build it with `npm run package`.",
+    );
     return { started: false, reason: "no-tarball" };
   }
   let node: string;
@@ -36,7 +39,10 @@ export async function installInWorkspace(ctx: Ctx, root: string): Promise<Instal
   const channel = output;
   channel.appendLine(`── ${new Date().toLocaleString()} · npm install ${path.basename(tarball)} in ${root}`);
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Installing the Experiment Manager runtime (${path.basename(tarball)}) in ${path.basename(root)}` },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Installing the Experiment Manager runtime (${path.basename(tarball)}) in ${path.basename(root)}`,
+    },
     () => installRuntime({ node, project: root, tarball, onOutput: (t) => channel.append(t) }),
   );
   channel.appendLine(`── ${result.ok ? "installed" : `failed: ${result.message}`}`);
@@ -45,7 +51,9 @@ export async function installInWorkspace(ctx: Ctx, root: string): Promise<Instal
     ctx.resetServices();
     void ctx.notify("info", result.message);
   } else {
-    void ctx.notify("error", `Install Runtime in Workspace failed: ${result.message}`, "Show Output").then((c) => c && channel.show(true));
+    void ctx
+      .notify("error", `Install Runtime in Workspace failed: ${result.message}`, "Show Output")
+      .then((c) => c && channel.show(true));
   }
   return { started: true, result };
 }

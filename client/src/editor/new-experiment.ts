@@ -36,8 +36,15 @@ export async function newExperiment(ctx: Ctx, givenName?: unknown): Promise<NewE
   }
   const trials = result.written.find((f) => path.basename(f) === "trials.yaml")!;
   const pipeline = result.written.find((f) => f.endsWith(".ts"))!;
-  await vscode.window.showTextDocument(vscode.Uri.file(pipeline), { preview: false, viewColumn: vscode.ViewColumn.Two, preserveFocus: true });
+  await vscode.window.showTextDocument(vscode.Uri.file(pipeline), {
+    preview: false,
+    viewColumn: vscode.ViewColumn.Two,
+    preserveFocus: true,
+  });
   await vscode.window.showTextDocument(vscode.Uri.file(trials), { preview: false, viewColumn: vscode.ViewColumn.One });
-  void ctx.notify("info", `Created '${name.trim()}': ${result.written.map((f) => vscode.workspace.asRelativePath(f)).join(", ")}. Click Run Experiment above trials.yaml to train it.`);
+  void ctx.notify(
+    "info",
+    `Created '${name.trim()}': ${result.written.map((f) => vscode.workspace.asRelativePath(f)).join(", ")}. Click Run Experiment above trials.yaml to train it.`,
+  );
   return { created: result.written };
 }

@@ -23,7 +23,8 @@ function isTreeNode(arg: unknown): arg is TreeNode {
   return typeof arg === "object" && arg !== null && typeof (arg as { kind?: unknown }).kind === "string";
 }
 
-export type RunRefusal = "untrusted" | "no-config" | "config-errors" | "node-missing" | "runtime-missing" | "python-pipeline" | "cancelled";
+export type RunRefusal =
+  "untrusted" | "no-config" | "config-errors" | "node-missing" | "runtime-missing" | "python-pipeline" | "cancelled";
 
 export interface RunCommandResult {
   started: boolean;
@@ -44,7 +45,8 @@ export class RunCommands implements vscode.Disposable {
     this.disposables.push(
       ctx.runs.onOutput(({ run, text }) => this.channel(run.name).append(text)),
       ctx.runs.onEvent(({ run, event }) => {
-        if (event.kind === "progress" || (event.kind === "lifecycle" && event.level === "trial_run")) this.updateStatus(run);
+        if (event.kind === "progress" || (event.kind === "lifecycle" && event.level === "trial_run"))
+          this.updateStatus(run);
         if (event.kind === "log" && event.message.startsWith(NO_CHECKPOINT_WARNING)) {
           const current = run.process.seenRuns.find((r) => r.noCheckpoint === event.message);
           const text = `${current ? `run ${current.trial}-${current.repeat}: ` : ""}${event.message}`;
@@ -100,7 +102,11 @@ export class RunCommands implements vscode.Disposable {
     }
   }
 
-  private async start(arg: unknown, only: string | undefined, preparing: (name: string, dir: string) => void): Promise<RunCommandResult> {
+  private async start(
+    arg: unknown,
+    only: string | undefined,
+    preparing: (name: string, dir: string) => void,
+  ): Promise<RunCommandResult> {
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command answers at once; the button works whenever it is clicked.
       void this.ctx
@@ -114,7 +120,10 @@ export class RunCommands implements vscode.Disposable {
     }
     const dir = await this.resolveConfigDir(arg);
     if (!dir) {
-      void this.ctx.notify("error", "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.");
+      void this.ctx.notify(
+        "error",
+        "No experiment config folder to run: open env.yaml, experiment.yaml, base.yaml or trials.yaml of an experiment, or pick one in the explorer.",
+      );
       return { started: false, reason: "no-config" };
     }
     const name = only ? `${experimentName(dir)} · ${only}` : experimentName(dir);
@@ -123,7 +132,9 @@ export class RunCommands implements vscode.Disposable {
     // Before Node, the runtime or validation: a Python pipeline cannot run here at all.
     const python = pythonPipelineOf(dir, await this.ctx.serverRegistryIfReady());
     if (python) {
-      const commandLine = (vscode.workspace.getConfiguration("experimentManager").get<string>("python.runCommand") ?? "").trim();
+      const commandLine = (
+        vscode.workspace.getConfiguration("experimentManager").get<string>("python.runCommand") ?? ""
+      ).trim();
       if (commandLine) return this.runPython(dir, experimentName(dir), commandLine, python);
       const text = pythonPipelineMessage(experimentName(dir), dir, python);
       this.channel(experimentName(dir)).appendLine(text);
@@ -137,24 +148,41 @@ export class RunCommands implements vscode.Disposable {
       runtime = await this.ctx.checkedRuntime(node, dir);
     } catch (e) {
       void this.ctx.explainSetupError(e);
-      return { started: false, reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing", errors: [String(e)] };
+      return {
+        started: false,
+        reason: e instanceof Error && e.name === "RuntimeNotFoundError" ? "runtime-missing" : "node-missing",
+        errors: [String(e)],
+      };
     }
     if (runtime.source === "bundled") this.suggestInstall(name, runtime.version);
-    const validation = await validateConfigDir(node, runtime, dir).catch((e: Error) => ({ ok: false, diagnostics: [], errors: [e.message] }));
+    const validation = await validateConfigDir(node, runtime, dir).catch((e: Error) => ({
+      ok: false,
+      diagnostics: [],
+      errors: [e.message],
+    }));
     if (!validation.ok) {
       const ch = this.channel(name);
       ch.appendLine(`Not started: '${name}' has config errors (${dir}):`);
       for (const line of validation.errors) ch.appendLine(`  ${line}`);
       const first = validation.errors.slice(0, 3).join("; ");
       const more = validation.errors.length > 3 ? ` (and ${validation.errors.length - 3} more)` : "";
-      void this.ctx.notify("error", `Cannot run '${name}': ${validation.errors.length} config error${validation.errors.length === 1 ? "" : "s"}: ${first}${more}`, "Show Problems", "Show Output").then((choice) => {
-        if (choice === "Show Problems") void vscode.commands.executeCommand("workbench.actions.view.problems");
-        if (choice === "Show Output") ch.show(true);
-      });
+      void this.ctx
+        .notify(
+          "error",
+          `Cannot run '${name}': ${validation.errors.length} config error${validation.errors.length === 1 ? "" : "s"}: ${first}${more}`,
+          "Show Problems",
+          "Show Output",
+        )
+        .then((choice) => {
+          if (choice === "Show Problems") void vscode.commands.executeCommand("workbench.actions.view.problems");
+          if (choice === "Show Output") ch.show(true);
+        });
       return { started: false, reason: "config-errors", errors: validation.errors };
     }
     const ch = this.channel(name);
-    ch.appendLine(`── ${new Date().toLocaleString()} · expman run ${dir}${only ? ` --only ${only}` : ""} (${runtime.source} runtime ${runtime.version})`);
+    ch.appendLine(
+      `── ${new Date().toLocaleString()} · expman run ${dir}${only ? ` --only ${only}` : ""} (${runtime.source} runtime ${runtime.version})`,
+    );
     if (this.ctx.settings.revealOutput === "always") ch.show(true);
     const run = this.ctx.runs.enqueue(
       {
@@ -166,7 +194,11 @@ export class RunCommands implements vscode.Disposable {
       },
       name,
     );
-    if (run.state === "queued") void this.ctx.notify("info", `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`);
+    if (run.state === "queued")
+      void this.ctx.notify(
+        "info",
+        `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`,
+      );
     return { started: true, runId: run.id };
   }
 
@@ -186,7 +218,12 @@ export class RunCommands implements vscode.Disposable {
     const ch = this.channel(name);
     ch.appendLine(`── ${new Date().toLocaleString()} · ${argv.join(" ")} (in ${cwd})`);
     if (this.ctx.settings.revealOutput === "always") ch.show(true);
-    const child = spawn(argv[0], argv.slice(1), { cwd, shell: false, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      shell: false,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
     this.pythonRuns.add(child);
     child.stdout!.setEncoding("utf8");
     child.stderr!.setEncoding("utf8");
@@ -194,7 +231,10 @@ export class RunCommands implements vscode.Disposable {
     child.stderr!.on("data", (text: string) => ch.append(text));
     child.on("error", (e) => {
       ch.appendLine(`Cannot start ${argv[0]}: ${e.message}`);
-      void this.ctx.notify("error", `Cannot start '${argv[0]}' for '${name}': ${e.message}. Check experimentManager.python.runCommand (e.g. the full path of your interpreter, .venv/bin/python).`);
+      void this.ctx.notify(
+        "error",
+        `Cannot start '${argv[0]}' for '${name}': ${e.message}. Check experimentManager.python.runCommand (e.g. the full path of your interpreter, .venv/bin/python).`,
+      );
     });
     child.on("exit", (code, signal) => {
       this.pythonRuns.delete(child);
@@ -204,7 +244,9 @@ export class RunCommands implements vscode.Disposable {
         if (this.ctx.settings.notifyOnFinish) void this.ctx.notify("info", `'${name}' finished.`);
       } else {
         if (this.ctx.settings.revealOutput !== "never") ch.show(true);
-        void this.ctx.notify("error", `'${name}' ended with exit ${signal ?? code}.`, "Open Log").then((choice) => choice && ch.show(true));
+        void this.ctx
+          .notify("error", `'${name}' ended with exit ${signal ?? code}.`, "Open Log")
+          .then((choice) => choice && ch.show(true));
       }
     });
     return { started: true };
@@ -217,12 +259,18 @@ export class RunCommands implements vscode.Disposable {
    * pipelines import: say so once per session, with the install command.
    */
   private suggestInstall(name: string, version: string): void {
-    this.ctx.output.info(`running '${name}' with the runtime bundled in the extension (${version}); install @expman/runtime in the project to use its own`);
+    this.ctx.output.info(
+      `running '${name}' with the runtime bundled in the extension (${version}); install @expman/runtime in the project to use its own`,
+    );
     const root = this.ctx.workspaceRoots[0];
     if (this.installSuggested || !root || !isNodeProject(root)) return;
     this.installSuggested = true;
     void this.ctx
-      .notify("info", `The Experiment Manager runtime is not installed in this workspace; using the copy bundled with the extension (${version}). Install it so your pipelines and runs use the project's version.`, "Install in Workspace")
+      .notify(
+        "info",
+        `The Experiment Manager runtime is not installed in this workspace; using the copy bundled with the extension (${version}). Install it so your pipelines and runs use the project's version.`,
+        "Install in Workspace",
+      )
       .then((choice) => choice && vscode.commands.executeCommand("experimentManager.installRuntime"));
   }
 
@@ -236,7 +284,10 @@ export class RunCommands implements vscode.Disposable {
   }
 
   private notStartedHere(): false {
-    void this.ctx.notify("info", "This run was not started from this window, so it cannot be stopped here (stop it where it runs, e.g. Ctrl+C in its terminal).");
+    void this.ctx.notify(
+      "info",
+      "This run was not started from this window, so it cannot be stopped here (stop it where it runs, e.g. Ctrl+C in its terminal).",
+    );
     return false;
   }
 
@@ -283,7 +334,11 @@ export class RunCommands implements vscode.Disposable {
       if (active.length === 1) id = active[0].id;
       else {
         const pick = await vscode.window.showQuickPick(
-          active.map((r) => ({ label: r.name, description: `${r.state} · ${progressText(r.process.lastProgress)}`, id: r.id })),
+          active.map((r) => ({
+            label: r.name,
+            description: `${r.state} · ${progressText(r.process.lastProgress)}`,
+            id: r.id,
+          })),
           { title: "Stop which experiment?" },
         );
         id = pick?.id;
@@ -305,7 +360,12 @@ export class RunCommands implements vscode.Disposable {
       this.statusItems.set(run.id, item);
     }
     const icon = run.state === "queued" ? "$(clock)" : run.state === "stopping" ? "$(loading~spin)" : "$(sync~spin)";
-    const what = run.state === "queued" ? "queued" : run.state === "stopping" ? "stopping…" : progressText(run.process.lastProgress);
+    const what =
+      run.state === "queued"
+        ? "queued"
+        : run.state === "stopping"
+          ? "stopping…"
+          : progressText(run.process.lastProgress);
     item.text = `${icon} ${run.name}: ${what}`;
     item.tooltip = `Experiment '${run.name}' (${run.configDir})\nClick to stop the experiment.`;
     item.command = { command: "experimentManager.stopExperiment", title: "Stop Experiment", arguments: [run.id] };
@@ -316,17 +376,24 @@ export class RunCommands implements vscode.Disposable {
     const ch = this.channel(run.name);
     const failed = outcome.runs.filter((r) => r.status === "FAILED");
     const summary = outcome.runs.map((r) => `${r.trial}-${r.repeat} ${r.status}`).join(", ");
-    ch.appendLine(`── ended: exit ${outcome.signal ?? outcome.exitCode}${outcome.killed ? " (killed after the grace period)" : ""}${summary ? ` · ${summary}` : ""}`);
+    ch.appendLine(
+      `── ended: exit ${outcome.signal ?? outcome.exitCode}${outcome.killed ? " (killed after the grace period)" : ""}${summary ? ` · ${summary}` : ""}`,
+    );
     const openLog = async (choice: string | undefined) => {
       if (choice === "Open Log") ch.show(true);
     };
     if (outcome.stopped) {
-      void this.ctx.notify("info", `'${run.name}' was stopped${outcome.killed ? " (killed after the grace period)" : ""}; the current run ends ABORTED.`);
+      void this.ctx.notify(
+        "info",
+        `'${run.name}' was stopped${outcome.killed ? " (killed after the grace period)" : ""}; the current run ends ABORTED.`,
+      );
       return;
     }
     if (outcome.configErrors.length) {
       if (this.ctx.settings.revealOutput !== "never") ch.show(true);
-      void openLog(await this.ctx.notify("error", `'${run.name}' did not start: ${outcome.configErrors.join("; ")}`, "Open Log"));
+      void openLog(
+        await this.ctx.notify("error", `'${run.name}' did not start: ${outcome.configErrors.join("; ")}`, "Open Log"),
+      );
       return;
     }
     if (failed.length) {
@@ -339,14 +406,23 @@ export class RunCommands implements vscode.Disposable {
     if (outcome.exitCode !== 0) {
       if (this.ctx.settings.revealOutput !== "never") ch.show(true);
       const why = outcome.errors[0] ?? outcome.stderrTail.trim().split("\n").slice(-1)[0] ?? "";
-      void openLog(await this.ctx.notify("error", `'${run.name}' ended with exit ${outcome.signal ?? outcome.exitCode}${why ? `: ${why}` : ""}`, "Open Log"));
+      void openLog(
+        await this.ctx.notify(
+          "error",
+          `'${run.name}' ended with exit ${outcome.signal ?? outcome.exitCode}${why ? `: ${why}` : ""}`,
+          "Open Log",
+        ),
+      );
       return;
     }
     if (this.ctx.settings.notifyOnFinish) {
       const uid = run.process.experimentUid;
-      void this.ctx.notify("info", `'${run.name}' finished: ${summary || "no runs"}.`, ...(uid ? ["Open Metrics"] : [])).then((choice) => {
-        if (choice === "Open Metrics") void vscode.commands.executeCommand("experimentManager.openMetrics", { experimentUid: uid });
-      });
+      void this.ctx
+        .notify("info", `'${run.name}' finished: ${summary || "no runs"}.`, ...(uid ? ["Open Metrics"] : []))
+        .then((choice) => {
+          if (choice === "Open Metrics")
+            void vscode.commands.executeCommand("experimentManager.openMetrics", { experimentUid: uid });
+        });
     }
   }
 

@@ -48,7 +48,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     const p = this.model.present(node);
     const item = new vscode.TreeItem(
       p.label,
-      p.collapsible === "none" ? vscode.TreeItemCollapsibleState.None : p.collapsible === "expanded" ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      p.collapsible === "none"
+        ? vscode.TreeItemCollapsibleState.None
+        : p.collapsible === "expanded"
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = node.id;
     item.description = p.description;
@@ -62,7 +66,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       item.resourceUri = vscode.Uri.file(node.artifact.path);
       item.command = { command: "vscode.open", title: "Open Artifact", arguments: [item.resourceUri] };
     } else if (node.kind === "message" && node.action === "openSettings") {
-      item.command = { command: "workbench.action.openSettings", title: "Open Settings", arguments: ["experimentManager.nodePath"] };
+      item.command = {
+        command: "workbench.action.openSettings",
+        title: "Open Settings",
+        arguments: ["experimentManager.nodePath"],
+      };
     } else if (node.kind === "message" && node.action === "installRuntime") {
       item.command = { command: "experimentManager.installRuntime", title: "Install Runtime" };
     }
@@ -97,11 +105,25 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
    */
   private starting(roots: TreeNode[]): TreeNode[] {
     const known = new Set(roots.flatMap((r) => (r.kind === "experiment" ? [r.experiment.uid] : [])));
-    const preparing: TreeNode[] = [...this.ctx.preparing].map(([id, p]) => ({ kind: "starting", id: `preparing/${id}`, name: p.name, configDir: p.configDir, managedId: -1, queued: false }));
+    const preparing: TreeNode[] = [...this.ctx.preparing].map(([id, p]) => ({
+      kind: "starting",
+      id: `preparing/${id}`,
+      name: p.name,
+      configDir: p.configDir,
+      managedId: -1,
+      queued: false,
+    }));
     const started: TreeNode[] = this.ctx.runs
       .active()
       .filter((r) => !(r.process.experimentUid && known.has(r.process.experimentUid)))
-      .map((r) => ({ kind: "starting", id: `starting/${r.id}`, name: r.name, configDir: r.configDir, managedId: r.id, queued: r.state === "queued" }));
+      .map((r) => ({
+        kind: "starting",
+        id: `starting/${r.id}`,
+        name: r.name,
+        configDir: r.configDir,
+        managedId: r.id,
+        queued: r.state === "queued",
+      }));
     return [...preparing, ...started];
   }
 
@@ -111,8 +133,24 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
 
   private errorNode(e: unknown, parent?: TreeNode): TreeNode {
     const id = `${parent?.id ?? "root"}#error`;
-    if (e instanceof NodeNotFoundError) return { kind: "message", id, label: "Node.js not found", detail: e.message, severity: "error", action: "openSettings" };
-    if (e instanceof RuntimeNotFoundError) return { kind: "message", id, label: "Runtime not installed", detail: e.message, severity: "error", action: "installRuntime" };
+    if (e instanceof NodeNotFoundError)
+      return {
+        kind: "message",
+        id,
+        label: "Node.js not found",
+        detail: e.message,
+        severity: "error",
+        action: "openSettings",
+      };
+    if (e instanceof RuntimeNotFoundError)
+      return {
+        kind: "message",
+        id,
+        label: "Runtime not installed",
+        detail: e.message,
+        severity: "error",
+        action: "installRuntime",
+      };
     const message = e instanceof Error ? e.message : String(e);
     return { kind: "message", id, label: "Could not load", detail: message, severity: "error" };
   }
@@ -131,7 +169,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
           if (run.kind !== "run" || run.run.id !== target.runId) continue;
           const group = (await this.getChildren(run)).find((n) => n.kind === "checkpoints");
           if (!group) return false;
-          const cp = (await this.getChildren(group)).find((n) => n.kind === "checkpoint" && n.checkpoint.id === target.checkpointId);
+          const cp = (await this.getChildren(group)).find(
+            (n) => n.kind === "checkpoint" && n.checkpoint.id === target.checkpointId,
+          );
           if (cp && this.view) await this.view.reveal(cp, { select: true, focus: true, expand: true });
           return Boolean(cp);
         }

@@ -67,7 +67,14 @@ export class LiveCoalescer {
     if (this.pending.size === 0) return;
     const deltas: SeriesDelta[] = [];
     for (const d of this.pending.values()) {
-      const out: SeriesDelta = { runId: d.runId, key: d.key, scope: d.scope, steps: d.steps, values: d.values, times: d.times };
+      const out: SeriesDelta = {
+        runId: d.runId,
+        key: d.key,
+        scope: d.scope,
+        steps: d.steps,
+        values: d.values,
+        times: d.times,
+      };
       if (Object.keys(d.nonFinite).length > 0) out.nonFinite = d.nonFinite;
       deltas.push(out);
     }

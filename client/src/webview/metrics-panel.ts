@@ -43,7 +43,12 @@ export class MetricsPanels implements vscode.Disposable {
       existing.panel.reveal(column);
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(METRICS_VIEW_TYPE, defaultTitle(selection), column, this.webviewOptions());
+    const panel = vscode.window.createWebviewPanel(
+      METRICS_VIEW_TYPE,
+      defaultTitle(selection),
+      column,
+      this.webviewOptions(),
+    );
     this.attach(panel, selection);
     return panel;
   }
@@ -107,7 +112,11 @@ export class MetricsPanels implements vscode.Disposable {
     });
   }
 
-  private async saveFile(suggestedName: string, format: "csv" | "json" | "png", bytes: Uint8Array): Promise<string | undefined> {
+  private async saveFile(
+    suggestedName: string,
+    format: "csv" | "json" | "png",
+    bytes: Uint8Array,
+  ): Promise<string | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const safeName = suggestedName.replace(/[\\/:*?"<>|]+/g, "_");
     const target = await vscode.window.showSaveDialog({
@@ -118,10 +127,12 @@ export class MetricsPanels implements vscode.Disposable {
     if (!target) return undefined;
     await vscode.workspace.fs.writeFile(target, bytes);
     // Say where it went (the panel shows it too), with a way to get to the file.
-    void vscode.window.showInformationMessage(`Exported ${format.toUpperCase()} to ${target.fsPath}`, "Open", "Reveal").then((choice) => {
-      if (choice === "Open") void vscode.commands.executeCommand("vscode.open", target);
-      else if (choice === "Reveal") void vscode.commands.executeCommand("revealFileInOS", target);
-    });
+    void vscode.window
+      .showInformationMessage(`Exported ${format.toUpperCase()} to ${target.fsPath}`, "Open", "Reveal")
+      .then((choice) => {
+        if (choice === "Open") void vscode.commands.executeCommand("vscode.open", target);
+        else if (choice === "Reveal") void vscode.commands.executeCommand("revealFileInOS", target);
+      });
     return target.fsPath;
   }
 

@@ -32,7 +32,11 @@ export interface PanelHost {
 const QUERY_CONCURRENCY = 8;
 
 /** Promise.allSettled with at most `limit` calls running. */
-async function settleWithLimit<T, R>(items: T[], limit: number, call: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function settleWithLimit<T, R>(
+  items: T[],
+  limit: number,
+  call: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -111,7 +115,9 @@ export class PanelController {
         await this.sendInit();
         return;
       case "requestSeries": {
-        const results = await settleWithLimit(m.queries, QUERY_CONCURRENCY, (q) => this.source.getSeries(q, this.selection.db));
+        const results = await settleWithLimit(m.queries, QUERY_CONCURRENCY, (q) =>
+          this.source.getSeries(q, this.selection.db),
+        );
         const series: WireSeries[] = [];
         const errors = [];
         for (let i = 0; i < results.length; i++) {
@@ -121,10 +127,18 @@ export class PanelController {
             const q = m.queries[i];
             // A whole (unzoomed) fetch tells the coalescer what the webview now holds.
             if (q.maxStep === undefined && r.value.steps.length > 0) {
-              this.coalescer.noteSent(r.value.runId, r.value.scope, r.value.key, r.value.steps[r.value.steps.length - 1]);
+              this.coalescer.noteSent(
+                r.value.runId,
+                r.value.scope,
+                r.value.key,
+                r.value.steps[r.value.steps.length - 1],
+              );
             }
           } else {
-            errors.push({ query: m.queries[i], message: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+            errors.push({
+              query: m.queries[i],
+              message: r.reason instanceof Error ? r.reason.message : String(r.reason),
+            });
           }
         }
         this.post({ type: "series", requestId: m.requestId, series, errors });
@@ -140,7 +154,12 @@ export class PanelController {
         return;
       }
       case "revealCheckpoint":
-        await this.source.revealCheckpoint({ runId: m.runId, checkpointId: m.checkpointId, path: m.path, db: this.selection.db });
+        await this.source.revealCheckpoint({
+          runId: m.runId,
+          checkpointId: m.checkpointId,
+          path: m.path,
+          db: this.selection.db,
+        });
         return;
       case "webviewError":
         this.host.log(`metrics webview: ${m.message}`);
@@ -204,7 +223,8 @@ export class PanelController {
         return;
       case "lifecycle":
         // A run of ours changed state, or a new run may belong to the experiment we show.
-        if (e.level === "trial_run" && (runId !== undefined || this.selection.kind === "experiment")) this.scheduleRunsRefresh();
+        if (e.level === "trial_run" && (runId !== undefined || this.selection.kind === "experiment"))
+          this.scheduleRunsRefresh();
         return;
       default:
         return;
@@ -254,7 +274,8 @@ export class PanelController {
 
   private post(message: HostToWebview): void {
     if (this.disposed) return;
-    const failed = (e: unknown) => this.host.log(`metrics panel: post failed: ${e instanceof Error ? e.message : String(e)}`);
+    const failed = (e: unknown) =>
+      this.host.log(`metrics panel: post failed: ${e instanceof Error ? e.message : String(e)}`);
     try {
       Promise.resolve(this.host.post(message)).catch(failed);
     } catch (e) {

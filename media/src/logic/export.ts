@@ -63,5 +63,10 @@ export function toJson(series: ExportSeries[], meta: Record<string, unknown> = {
 
 /** A file name from a title: letters, digits, dashes. */
 export function fileSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "metrics";
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 80) || "metrics"
+  );
 }

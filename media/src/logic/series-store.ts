@@ -116,7 +116,13 @@ export class SeriesData {
    * Packed columns that are strictly increasing: bulk copies (memcpy) plus one counting pass.
    * Returns -1 (and changes nothing) when the steps are not strictly increasing.
    */
-  private appendPacked(inSteps: Float64Array, inValues: Float64Array, inTimes: Float64Array, from: number, n: number): number {
+  private appendPacked(
+    inSteps: Float64Array,
+    inValues: Float64Array,
+    inTimes: Float64Array,
+    from: number,
+    n: number,
+  ): number {
     let prev = this.lastStep;
     for (let i = from; i < n; i++) {
       const s = inSteps[i];
@@ -156,7 +162,10 @@ export class SeriesData {
 
   /** Replaces the held points with a fetched series, keeping live points newer than it. */
   replace(series: WireSeries): void {
-    const tailFrom = series.steps.length > 0 ? upperBound(this.steps, this.length, series.steps[series.steps.length - 1]) : this.length;
+    const tailFrom =
+      series.steps.length > 0
+        ? upperBound(this.steps, this.length, series.steps[series.steps.length - 1])
+        : this.length;
     const tail = {
       steps: Array.from(this.steps.subarray(tailFrom, this.length)),
       values: Array.from(this.values.subarray(tailFrom, this.length)),
@@ -240,7 +249,6 @@ export class SeriesData {
   }
 }
 
-
 /** Store of every series the panel holds, by run and key. */
 export class SeriesStore {
   private readonly byId = new Map<string, SeriesData>();
@@ -266,7 +274,8 @@ export class SeriesStore {
   /** Applies live deltas; returns the chart ids (chartId) that changed. */
   applyDeltas(deltas: SeriesDelta[]): Set<string> {
     const changed = new Set<string>();
-    for (const d of deltas) if (this.ensure(d.runId, d.key, d.scope).append(d) > 0) changed.add(chartId(d.scope, d.key));
+    for (const d of deltas)
+      if (this.ensure(d.runId, d.key, d.scope).append(d) > 0) changed.add(chartId(d.scope, d.key));
     return changed;
   }
 

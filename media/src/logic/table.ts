@@ -47,7 +47,8 @@ export function tableColumns(runs: RunSummary[], onlyDiffering: boolean): Column
     if (differ && !differ.has(k)) continue;
     cols.push({ id: `param:${k}`, label: k, kind: "param", get: (r) => r.params?.[k] });
   }
-  for (const k of [...metrics].sort()) cols.push({ id: `metric:${k}`, label: k, kind: "metric", get: (r) => r.finalMetrics?.[k] });
+  for (const k of [...metrics].sort())
+    cols.push({ id: `metric:${k}`, label: k, kind: "metric", get: (r) => r.finalMetrics?.[k] });
   return cols;
 }
 

@@ -72,10 +72,28 @@ export class MetricChart {
     this.tooltip = el("div", { class: "tooltip", role: "tooltip", hidden: "" });
     this.markers = el("div", { class: "markers" });
     this.summary = el("p", { class: "visually-hidden", id: `summary-${id.replace(/[^\w-]/g, "_")}` });
-    const title = el("h3", { class: "chart-title", title: `${key} (${scope})` }, `${key}`, el("span", { class: "scope" }, ` ${scope}`));
-    const resetButton = el("button", { class: "icon", type: "button", title: "Reset zoom (double-click or Escape)", "aria-label": `Reset zoom of ${key}` }, "⤢");
+    const title = el(
+      "h3",
+      { class: "chart-title", title: `${key} (${scope})` },
+      `${key}`,
+      el("span", { class: "scope" }, ` ${scope}`),
+    );
+    const resetButton = el(
+      "button",
+      {
+        class: "icon",
+        type: "button",
+        title: "Reset zoom (double-click or Escape)",
+        "aria-label": `Reset zoom of ${key}`,
+      },
+      "⤢",
+    );
     resetButton.addEventListener("click", () => this.resetZoom());
-    const pngButton = el("button", { class: "icon", type: "button", title: "Export PNG", "aria-label": `Export ${key} as PNG` }, "PNG");
+    const pngButton = el(
+      "button",
+      { class: "icon", type: "button", title: "Export PNG", "aria-label": `Export ${key} as PNG` },
+      "PNG",
+    );
     pngButton.addEventListener("click", () => this.ctx.onExportPng(this));
     const wrap = el("div", { class: "plot-wrap" }, this.plotHost, this.markers, this.tooltip);
     this.root = el(
@@ -155,7 +173,9 @@ export class MetricChart {
     for (const run of runs) {
       const s = run.series;
       if (s.length === 0) {
-        notes.push(`${run.label}: ${s.fetchState === "pending" ? "loading…" : s.fetchState === "failed" ? "could not be loaded" : "no points yet"}`);
+        notes.push(
+          `${run.label}: ${s.fetchState === "pending" ? "loading…" : s.fetchState === "failed" ? "could not be loaded" : "no points yet"}`,
+        );
         continue;
       }
       const xs = xColumn(s, settings.xAxis, run.origin);
@@ -167,19 +187,29 @@ export class MetricChart {
           s.length > BLOCKS_FROM
             ? downsampleRangeFast(xs, s.length, this.zoom[0], this.zoom[1], buckets, s.blocks())
             : downsampleRange(xs, s.values, s.length, this.zoom[0], this.zoom[1], buckets);
-      }
-      else {
+      } else {
         let lb = this.buckets.get(run.runId);
         if (!lb) this.buckets.set(run.runId, (lb = new LiveBuckets()));
-        indices = lb.update(xs, s.values, s.length, buckets, `${s.instance}|${s.generation}|${settings.xAxis}|${run.origin}`);
+        indices = lb.update(
+          xs,
+          s.values,
+          s.length,
+          buckets,
+          `${s.instance}|${s.generation}|${settings.xAxis}|${run.origin}`,
+        );
       }
       points.push({ xs, raw: s.values, smooth, indices });
       this.shown.push({ run, xs, smooth });
       const nf = s.nonFinite;
-      const bad = [nf.nan && `${nf.nan} NaN`, nf.posInf && `${nf.posInf} +Infinity`, nf.negInf && `${nf.negInf} −Infinity`].filter(Boolean);
+      const bad = [
+        nf.nan && `${nf.nan} NaN`,
+        nf.posInf && `${nf.posInf} +Infinity`,
+        nf.negInf && `${nf.negInf} −Infinity`,
+      ].filter(Boolean);
       if (bad.length) notes.push(`${run.label}: ${bad.join(", ")} not drawn`);
       if (s.length === 1) notes.push(`${run.label}: a single point (step ${formatNumber(s.steps[0])})`);
-      if (s.downsampled && !this.zoom) notes.push(`${run.label}: ${formatNumber(s.totalPoints)} points, reduced for display (zoom for detail)`);
+      if (s.downsampled && !this.zoom)
+        notes.push(`${run.label}: ${formatNumber(s.totalPoints)} points, reduced for display (zoom for detail)`);
     }
     const data = alignRuns(points, settings.logY);
     this.drawnPoints = points.reduce((n, p) => n + p.indices.length, 0);
@@ -201,8 +231,13 @@ export class MetricChart {
     // run joining or leaving rebuilds it. Configuring it for every listed run instead made
     // setData read a missing column and left every chart of a live experiment empty.
     const drawnRuns = this.shown.map((s) => s.run);
-    const signature = JSON.stringify([settings.xAxis, settings.logY, drawnRuns.map((r) => [r.runId, r.style.color, r.style.dash])]);
-    if (data.length !== 1 + 2 * drawnRuns.length) throw new Error(`internal: ${data.length - 1} data columns for ${drawnRuns.length} runs`);
+    const signature = JSON.stringify([
+      settings.xAxis,
+      settings.logY,
+      drawnRuns.map((r) => [r.runId, r.style.color, r.style.dash]),
+    ]);
+    if (data.length !== 1 + 2 * drawnRuns.length)
+      throw new Error(`internal: ${data.length - 1} data columns for ${drawnRuns.length} runs`);
     if (!this.plot || signature !== this.plotSignature || this.plot.width !== width) {
       this.plot?.destroy();
       this.plot = new uPlot(this.options(drawnRuns, settings, width), data as uPlot.AlignedData, this.plotHost);
@@ -222,7 +257,12 @@ export class MetricChart {
    */
   private describe(xs: number[], points: RunPoints[], settings: PanelSettings): void {
     const range = this.zoom ?? (xs.length ? [xs[0], xs[xs.length - 1]] : null);
-    const x = (v: number) => (settings.xAxis === "step" ? formatNumber(v) : settings.xAxis === "relative" ? formatDuration(v) : new Date(v).toISOString());
+    const x = (v: number) =>
+      settings.xAxis === "step"
+        ? formatNumber(v)
+        : settings.xAxis === "relative"
+          ? formatDuration(v)
+          : new Date(v).toISOString();
     const runs = points.map((p, i) => {
       const last = p.indices.length ? p.smooth[p.indices[p.indices.length - 1]] : NaN;
       return `${this.shown[i].run.label}: ${p.indices.length} points drawn, last ${settings.smoothing > 0 ? "smoothed " : ""}value ${formatNumber(last)}`;
@@ -266,7 +306,13 @@ export class MetricChart {
     const theme = this.ctx.theme();
     const series: uPlot.Series[] = [{}];
     for (const r of runs) {
-      series.push({ label: `${r.label} (raw)`, stroke: r.style.faint, width: 1, spanGaps: true, points: { show: false } });
+      series.push({
+        label: `${r.label} (raw)`,
+        stroke: r.style.faint,
+        width: 1,
+        spanGaps: true,
+        points: { show: false },
+      });
       series.push({ label: r.label, stroke: r.style.color, width: 1.75, dash: r.style.dash, spanGaps: true });
     }
     const axis = (): uPlot.Axis => ({
@@ -299,7 +345,8 @@ export class MetricChart {
           distr: settings.logY ? 3 : 1,
           range: (_u, min, max) => {
             if (this.yBounds) return this.yBounds;
-            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return settings.logY ? [0.1, 1] : [0, 1];
+            if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max))
+              return settings.logY ? [0.1, 1] : [0, 1];
             if (settings.logY) return [min > 0 ? min : 0.1, max > 0 ? max : 1];
             return min === max ? [min - 1, max + 1] : [min, max];
           },
@@ -383,7 +430,19 @@ export class MetricChart {
       el(
         "table",
         {},
-        el("thead", {}, el("tr", {}, el("th", {}, "Run"), el("th", {}, "Smoothed"), el("th", {}, "Value"), el("th", {}, "Step"), el("th", {}, settings.xAxis === "wall" ? "Time" : "Relative"))),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            el("th", {}, "Run"),
+            el("th", {}, "Smoothed"),
+            el("th", {}, "Value"),
+            el("th", {}, "Step"),
+            el("th", {}, settings.xAxis === "wall" ? "Time" : "Relative"),
+          ),
+        ),
         el("tbody", {}, ...rows),
       ),
     );
@@ -397,7 +456,12 @@ export class MetricChart {
   }
 
   /** Checkpoint x position in this chart's x units, or null when it cannot be placed. */
-  private checkpointX(run: ChartRun, xs: Float64Array, c: CheckpointRecord, mode: PanelSettings["xAxis"]): number | null {
+  private checkpointX(
+    run: ChartRun,
+    xs: Float64Array,
+    c: CheckpointRecord,
+    mode: PanelSettings["xAxis"],
+  ): number | null {
     const s = run.series;
     if (mode !== "step") return xValue(mode, 0, c.time, run.origin);
     if (this.scope === "epoch" && c.epoch !== null) return c.epoch;

@@ -44,9 +44,20 @@ export class RunsTable {
       el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Plot")),
       ...columns.map((c) => {
         const active = c.id === s.sortColumn;
-        const b = el("button", { type: "button", class: `sort ${c.kind}`, title: `Sort by ${c.label}` }, c.label, active ? (s.sortDescending ? " ▼" : " ▲") : "");
-        b.addEventListener("click", () => this.ctx.change({ sortColumn: c.id, sortDescending: active ? !s.sortDescending : false }));
-        return el("th", { scope: "col", "aria-sort": active ? (s.sortDescending ? "descending" : "ascending") : "none" }, b);
+        const b = el(
+          "button",
+          { type: "button", class: `sort ${c.kind}`, title: `Sort by ${c.label}` },
+          c.label,
+          active ? (s.sortDescending ? " ▼" : " ▲") : "",
+        );
+        b.addEventListener("click", () =>
+          this.ctx.change({ sortColumn: c.id, sortDescending: active ? !s.sortDescending : false }),
+        );
+        return el(
+          "th",
+          { scope: "col", "aria-sort": active ? (s.sortDescending ? "descending" : "ascending") : "none" },
+          b,
+        );
       }),
     );
     const hidden = new Set(s.hiddenRuns);
@@ -62,7 +73,8 @@ export class RunsTable {
       });
       const cells = columns.map((c, i) => {
         const text = formatCell(c.get(r));
-        if (i === 0) return el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${style.color}` }), text);
+        if (i === 0)
+          return el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${style.color}` }), text);
         return el("td", { class: `${c.kind}${typeof c.get(r) === "number" ? " num" : ""}`, title: text }, text);
       });
       return el("tr", { "data-run": String(r.id), class: r.status.toLowerCase() }, el("td", {}, box), ...cells);

@@ -22,7 +22,13 @@ export function withAlpha(color: string, alpha: number): string {
   const hex = /^#([0-9a-f]{3,8})$/i.exec(c);
   if (hex) {
     const h = hex[1];
-    const full = h.length === 3 || h.length === 4 ? h.split("").map((x) => x + x).join("") : h;
+    const full =
+      h.length === 3 || h.length === 4
+        ? h
+            .split("")
+            .map((x) => x + x)
+            .join("")
+        : h;
     r = parseInt(full.slice(0, 2), 16);
     g = parseInt(full.slice(2, 4), 16);
     b = parseInt(full.slice(4, 6), 16);

@@ -21,13 +21,25 @@ export class Toolbar {
   private readonly outliers: HTMLInputElement;
 
   constructor(private readonly ctx: ToolbarContext) {
-    this.filter = el("input", { type: "search", id: "filter", placeholder: "Filter metrics (text or regex)", "aria-label": "Filter metric keys" });
+    this.filter = el("input", {
+      type: "search",
+      id: "filter",
+      placeholder: "Filter metrics (text or regex)",
+      "aria-label": "Filter metric keys",
+    });
     let debounce: ReturnType<typeof setTimeout> | undefined;
     this.filter.addEventListener("input", () => {
       clearTimeout(debounce);
       debounce = setTimeout(() => ctx.change({ filter: this.filter.value }), 120);
     });
-    this.smoothing = el("input", { type: "range", id: "smoothing", min: "0", max: "0.99", step: "0.01", "aria-label": "Smoothing" });
+    this.smoothing = el("input", {
+      type: "range",
+      id: "smoothing",
+      min: "0",
+      max: "0.99",
+      step: "0.01",
+      "aria-label": "Smoothing",
+    });
     this.smoothingValue = el("output", { for: "smoothing" });
     this.smoothing.addEventListener("input", () => {
       this.smoothingValue.textContent = Number(this.smoothing.value).toFixed(2);

@@ -71,7 +71,10 @@ export class CheckpointCallback extends Callback {
   }
 
   override onEnd(metrics: MetricDict): MaybePromise<void> {
-    const withModel = metrics[Metric.NETWORK] === undefined && this.lastNetwork !== undefined ? { ...metrics, [Metric.NETWORK]: this.lastNetwork } : metrics;
+    const withModel =
+      metrics[Metric.NETWORK] === undefined && this.lastNetwork !== undefined
+        ? { ...metrics, [Metric.NETWORK]: this.lastNetwork }
+        : metrics;
     return then(this.save(path.join(this.checkpointDir, "checkpoint-final"), withModel, true), () => undefined);
   }
 
@@ -99,19 +102,27 @@ export class CheckpointCallback extends Callback {
     );
   }
 
-  private saveTarget(metrics: MetricDict, pipeline?: Pipeline): { save: (p: string) => unknown; network: unknown } | { why: string } {
+  private saveTarget(
+    metrics: MetricDict,
+    pipeline?: Pipeline,
+  ): { save: (p: string) => unknown; network: unknown } | { why: string } {
     const network = metrics[Metric.NETWORK];
     if (isSaveable(network)) return { save: (p) => network.save(p), network };
     const hook = pipeline as unknown as Partial<CheckpointHook> | undefined;
-    if (hook && typeof hook.saveCheckpoint === "function") return { save: (p) => hook.saveCheckpoint!(p), network: undefined };
+    if (hook && typeof hook.saveCheckpoint === "function")
+      return { save: (p) => hook.saveCheckpoint!(p), network: undefined };
     const model = (pipeline as unknown as { model?: unknown } | undefined)?.model;
     if (isSaveable(model)) return { save: (p) => model.save(p), network: model };
     if (network !== undefined && network !== null) {
       const json = asJson(network);
       if ("text" in json) return { save: (p) => fs.writeFileSync(p, json.text), network };
-      return { why: `the model in Metric.NETWORK (${describeValue(network)}) has no save(path) method and is not JSON-serializable (${json.why}); give it save(path), or the pipeline a saveCheckpoint(path) method` };
+      return {
+        why: `the model in Metric.NETWORK (${describeValue(network)}) has no save(path) method and is not JSON-serializable (${json.why}); give it save(path), or the pipeline a saveCheckpoint(path) method`,
+      };
     }
-    return { why: "nothing to save: put the model in epochMetrics[Metric.NETWORK], give the pipeline a saveCheckpoint(path) method, or a `model` with save(path)" };
+    return {
+      why: "nothing to save: put the model in epochMetrics[Metric.NETWORK], give the pipeline a saveCheckpoint(path) method, or a `model` with save(path)",
+    };
   }
 }
 
@@ -124,7 +135,8 @@ function asJson(value: unknown): { text: string } | { why: string } {
     return { why: (error as Error).message.split("\n")[0] };
   }
   if (text === undefined) return { why: `a ${typeof value} has no JSON form` };
-  if (text === "{}" && typeof value === "object" && Object.getPrototypeOf(value) !== Object.prototype) return { why: "it serializes to {} (its state is not in enumerable fields)" };
+  if (text === "{}" && typeof value === "object" && Object.getPrototypeOf(value) !== Object.prototype)
+    return { why: "it serializes to {} (its state is not in enumerable fields)" };
   return { text };
 }
 

@@ -37,7 +37,7 @@ export class EarlyStopping extends Callback {
   constructor(env: Environment, options: EarlyStoppingOptions = {}) {
     super(env);
     const metric = options.metric ?? Metric.VAL_LOSS;
-    this.metric = typeof metric === "string" ? parseMetric(metric) ?? metric : metric;
+    this.metric = typeof metric === "string" ? (parseMetric(metric) ?? metric) : metric;
     this.patience = options.patience ?? 5;
     this.minDeltaPercent = options.minDeltaPercent ?? 0;
     this.minDelta = options.minDelta ?? 0;
@@ -45,13 +45,16 @@ export class EarlyStopping extends Callback {
     if (!Number.isInteger(this.patience) || this.patience < 1) {
       throw new RangeError(`EarlyStopping: patience must be an integer >= 1, got ${this.patience}.`);
     }
-    if (!(this.minDeltaPercent >= 0)) throw new RangeError(`EarlyStopping: min_delta_percent must be >= 0, got ${this.minDeltaPercent}.`);
+    if (!(this.minDeltaPercent >= 0))
+      throw new RangeError(`EarlyStopping: min_delta_percent must be >= 0, got ${this.minDeltaPercent}.`);
     if (!(this.minDelta >= 0)) throw new RangeError(`EarlyStopping: min_delta must be >= 0, got ${this.minDelta}.`);
     if (this.mode !== "min" && this.mode !== "max") {
       throw new RangeError(`EarlyStopping: mode must be "min" or "max", got ${JSON.stringify(this.mode)}.`);
     }
     if (this.metric === Metric.CUSTOM || this.metric === Metric.CUSTOM_UNTRACKED || this.metric === Metric.NETWORK) {
-      throw new RangeError(`EarlyStopping: metric must be a value metric such as val_loss or a custom metric name, not '${this.metric}'.`);
+      throw new RangeError(
+        `EarlyStopping: metric must be a value metric such as val_loss or a custom metric name, not '${this.metric}'.`,
+      );
     }
   }
 
@@ -94,7 +97,9 @@ export class EarlyStopping extends Callback {
     const value = readMetric(metrics, this.metric);
     if (value === undefined) {
       if (!this.warnedMissing) {
-        this.env.logger.warning(`EarlyStopping: metric '${this.metricName}' not found in epoch ${epochIdx} metrics; not counting this epoch.`);
+        this.env.logger.warning(
+          `EarlyStopping: metric '${this.metricName}' not found in epoch ${epochIdx} metrics; not counting this epoch.`,
+        );
         this.warnedMissing = true;
       }
       return false;
@@ -105,7 +110,14 @@ export class EarlyStopping extends Callback {
       return false;
     }
     const delta = this.mode === "min" ? this.bestMetric - value : value - this.bestMetric;
-    const deltaPercent = this.bestMetric === 0 ? (delta > 0 ? Infinity : delta < 0 ? -Infinity : 0) : (100 * delta) / Math.abs(this.bestMetric);
+    const deltaPercent =
+      this.bestMetric === 0
+        ? delta > 0
+          ? Infinity
+          : delta < 0
+            ? -Infinity
+            : 0
+        : (100 * delta) / Math.abs(this.bestMetric);
     if (deltaPercent > this.minDeltaPercent && delta > this.minDelta) {
       this.bestMetric = value;
       this.bestEpoch = epochIdx;
@@ -136,8 +148,8 @@ export function readMetric(metrics: MetricDict, metric: Metric | string): number
   for (const key of [Metric.CUSTOM, Metric.CUSTOM_UNTRACKED]) {
     const pairs = metrics[key];
     const list = isCustomPair(pairs) ? [pairs] : Array.isArray(pairs) ? pairs : [];
-    for (const pair of list) if (isCustomPair(pair) && pair[0] === metric && typeof pair[1] === "number") return pair[1];
+    for (const pair of list)
+      if (isCustomPair(pair) && pair[0] === metric && typeof pair[1] === "number") return pair[1];
   }
   return undefined;
 }
-

@@ -5,7 +5,11 @@ import { checkParamValue, type ParamsSchema } from "../registry/schema";
  * unknown keys rejected with a message naming the type and option (config files are checked
  * with positions before a run starts; this guards programmatic use).
  */
-export function readOptions(typeName: string, schema: ParamsSchema, config: Record<string, unknown>): Record<string, any> {
+export function readOptions(
+  typeName: string,
+  schema: ParamsSchema,
+  config: Record<string, unknown>,
+): Record<string, any> {
   const out: Record<string, any> = {};
   for (const [key, param] of Object.entries(schema)) {
     const value = config[key];
@@ -15,7 +19,9 @@ export function readOptions(typeName: string, schema: ParamsSchema, config: Reco
   }
   for (const key of Object.keys(config)) {
     if (key !== "type" && key !== "verbose" && !(key in schema)) {
-      throw new TypeError(`${typeName}: unknown option '${key}'. Known options: ${Object.keys(schema).join(", ") || "(none)"}.`);
+      throw new TypeError(
+        `${typeName}: unknown option '${key}'. Known options: ${Object.keys(schema).join(", ") || "(none)"}.`,
+      );
     }
   }
   return out;

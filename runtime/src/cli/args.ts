@@ -2,7 +2,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Thrown for a wrong command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage: string) {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
     super(message);
     this.name = "UsageError";
   }

@@ -24,11 +24,14 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
     } catch (error) {
       throw new Error(`Cannot read ${envFile}: ${(error as Error).message}`, { cause: error });
     }
-    const tracker = (Array.isArray(env.trackers) ? env.trackers : []).find((t: Record<string, unknown>) => t?.type === "DBTracker");
+    const tracker = (Array.isArray(env.trackers) ? env.trackers : []).find(
+      (t: Record<string, unknown>) => t?.type === "DBTracker",
+    );
     if (!tracker) throw new Error(`${envFile} configures no DBTracker: there is no database to read.`);
     const name = typeof tracker.name === "string" && tracker.name !== "" ? tracker.name : DEFAULT_DB_NAME;
     const file = path.join(resolveWorkspace(env.workspace, dir), "artifacts", name);
-    if (!fs.existsSync(file)) throw new Error(`No database yet at ${file}: run the experiment first (expman run ${options.config}).`);
+    if (!fs.existsSync(file))
+      throw new Error(`No database yet at ${file}: run the experiment first (expman run ${options.config}).`);
     return [file];
   }
   const ws = path.resolve(options.workspace ?? ".");
@@ -37,7 +40,9 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
     for (const sub of safeReaddir(ws)) found.push(...dbFilesIn(path.join(ws, sub, "artifacts")));
   }
   if (found.length === 0) {
-    throw new Error(`No tracking database under ${ws}. Give --db FILE, --workspace DIR (the experiment's workspace) or --config DIR (its config folder).`);
+    throw new Error(
+      `No tracking database under ${ws}. Give --db FILE, --workspace DIR (the experiment's workspace) or --config DIR (its config folder).`,
+    );
   }
   return found;
 }

@@ -45,7 +45,8 @@ interface Pending {
 export function queryTimeoutMs(flag?: string): number {
   const raw = flag ?? process.env.EXPMAN_QUERY_TIMEOUT_MS;
   const ms = raw === undefined ? DEFAULT_QUERY_TIMEOUT_MS : Number(raw);
-  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`The query timeout must be a number of milliseconds > 0 (got '${raw}').`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new Error(`The query timeout must be a number of milliseconds > 0 (got '${raw}').`);
   return ms;
 }
 
@@ -63,7 +64,10 @@ export class ReaderProcess {
   ) {}
 
   /** A typed query of the service's method table. */
-  call<M extends QueryMethod>(method: M, params: Omit<QueryMethods[M]["params"], "db">): Promise<QueryMethods[M]["result"]> {
+  call<M extends QueryMethod>(
+    method: M,
+    params: Omit<QueryMethods[M]["params"], "db">,
+  ): Promise<QueryMethods[M]["result"]> {
     return this.send(method, { ...params, db: this.file }) as Promise<QueryMethods[M]["result"]>;
   }
 
@@ -112,7 +116,11 @@ export class ReaderProcess {
 
   private ensureChild(): ChildProcessByStdio<Writable, Readable, Readable> {
     if (this.child) return this.child;
-    const child = spawn(process.execPath, [CLI, "serve", "--direct"], { stdio: ["pipe", "pipe", "pipe"], shell: false, windowsHide: true });
+    const child = spawn(process.execPath, [CLI, "serve", "--direct"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      shell: false,
+      windowsHide: true,
+    });
     this.child = child;
     this.stderrTail = "";
     this.ready = false;

@@ -66,7 +66,9 @@ export class RunBoard {
     this.active.delete(run.uid);
     this.done++;
     const took = a ? ` in ${duration(Date.now() - a.started)}` : "";
-    this.line(`${this.head(run)} ${RunStatus[status]}${took}${error ? `: ${error}` : ""} ${this.latest(run)}`.trimEnd());
+    this.line(
+      `${this.head(run)} ${RunStatus[status]}${took}${error ? `: ${error}` : ""} ${this.latest(run)}`.trimEnd(),
+    );
   }
 
   /** Clears the status line (before the summary). */

@@ -111,7 +111,10 @@ export function getTrackedMetrics(): Metric[] {
  * insensitively, as the original's EarlyStopping does. Returns undefined when unknown.
  */
 export function parseMetric(name: string): Metric | undefined {
-  const bare = name.trim().replace(/^metric\./i, "").toLowerCase();
+  const bare = name
+    .trim()
+    .replace(/^metric\./i, "")
+    .toLowerCase();
   return isMetric(bare) ? bare : undefined;
 }
 
@@ -127,7 +130,15 @@ export const SCALAR_METRICS: readonly Metric[] = [
   Metric.LEARNING_RATE,
 ];
 
-export { RunStatus, RUN_STATUS_NAMES, runStatusName, parseRunStatus, isRunStatusName, SCOPES, isScope } from "./vocabulary";
+export {
+  RunStatus,
+  RUN_STATUS_NAMES,
+  runStatusName,
+  parseRunStatus,
+  isRunStatusName,
+  SCOPES,
+  isScope,
+} from "./vocabulary";
 export type { RunStatusName, Scope } from "./vocabulary";
 
 export const ArtifactType = {

@@ -15,10 +15,7 @@ export function then<T, U>(value: MaybePromise<T>, f: (t: T) => MaybePromise<U>)
 }
 
 /** try/catch/finally over a body that may be async; `onError` may rethrow. */
-export function attempt<T>(
-  body: () => MaybePromise<T>,
-  onError: (error: unknown) => MaybePromise<T>,
-): MaybePromise<T> {
+export function attempt<T>(body: () => MaybePromise<T>, onError: (error: unknown) => MaybePromise<T>): MaybePromise<T> {
   let result: MaybePromise<T>;
   try {
     result = body();
@@ -35,7 +32,11 @@ export function sequence<T>(items: readonly T[], step: (item: T) => MaybePromise
   const next = (): MaybePromise<unknown[]> => {
     while (i < items.length) {
       const r = step(items[i++]);
-      if (isPromiseLike(r)) return Promise.resolve(r).then((v) => { results.push(v); return next(); });
+      if (isPromiseLike(r))
+        return Promise.resolve(r).then((v) => {
+          results.push(v);
+          return next();
+        });
       results.push(r);
     }
     return results;

@@ -12,7 +12,8 @@ export const MAX_NAME_LENGTH = 100;
 /** Why `name` cannot be used as a file or folder name, or undefined when it can. */
 export function fileNameProblem(name: string): string | undefined {
   if (name.trim() === "") return "is empty";
-  if (name === "." || name === "..") return "names a folder itself ('.' is this folder, '..' its parent), not a new one";
+  if (name === "." || name === "..")
+    return "names a folder itself ('.' is this folder, '..' its parent), not a new one";
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return "contains a control character (such as NUL or a newline)";
   if (/[/\\]/.test(name)) return "contains a path separator ('/' or '\\'); it must be a single name, not a path";

@@ -13,7 +13,9 @@ export function pyRepr(value: unknown): string {
   if (typeof value === "object") {
     const ctor = (value as object).constructor;
     if (ctor && ctor !== Object) return `<${ctor.name}>`;
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(", ")}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `'${k}': ${pyRepr(v)}`)
+      .join(", ")}}`;
   }
   return String(value);
 }

@@ -60,7 +60,13 @@ export function formatConfigDiagnostic(d: ConfigDiagnostic): string {
 }
 
 /** One error at a 0-based position (a point: the editor widens it to the character there). */
-export function configProblem(role: ConfigRole, path: string, at: ConfigPosition, code: ConfigDiagnosticCode, message: string): ConfigDiagnostic {
+export function configProblem(
+  role: ConfigRole,
+  path: string,
+  at: ConfigPosition,
+  code: ConfigDiagnosticCode,
+  message: string,
+): ConfigDiagnostic {
   return { role, path, severity: "error", code, message, range: { start: at, end: at } };
 }
 

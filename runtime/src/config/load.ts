@@ -23,10 +23,26 @@ export function readConfigTexts(configDir: string): Record<ConfigRole, { path: s
     stat = fs.statSync(dir);
   } catch {
     // A problem of the folder itself is reported on its env.yaml role (the set's first file).
-    throw new ConfigValidationError([configProblem("env", dir, START, "missing-file", "Config directory does not exist (give the folder holding env.yaml, experiment.yaml, base.yaml and trials.yaml)")]);
+    throw new ConfigValidationError([
+      configProblem(
+        "env",
+        dir,
+        START,
+        "missing-file",
+        "Config directory does not exist (give the folder holding env.yaml, experiment.yaml, base.yaml and trials.yaml)",
+      ),
+    ]);
   }
   if (!stat.isDirectory()) {
-    throw new ConfigValidationError([configProblem("env", dir, START, "missing-file", "Not a directory (give the folder holding the four config files, not a file)")]);
+    throw new ConfigValidationError([
+      configProblem(
+        "env",
+        dir,
+        START,
+        "missing-file",
+        "Not a directory (give the folder holding the four config files, not a file)",
+      ),
+    ]);
   }
   const missing: ConfigDiagnostic[] = [];
   const out = {} as Record<ConfigRole, { path: string; text: string }>;
@@ -66,7 +82,15 @@ export function parseConfigTexts(texts: Record<ConfigRole, { path: string; text:
     const parsed = parseLocated(source);
     const first = parsed.problems.find((p) => p.severity === "error");
     if (first || !parsed.root) {
-      throw new ConfigValidationError([configProblem(role, file, positionAt(source, first?.start ?? 0), first?.code ?? "yaml-syntax", first?.message ?? "Cannot read this YAML")]);
+      throw new ConfigValidationError([
+        configProblem(
+          role,
+          file,
+          positionAt(source, first?.start ?? 0),
+          first?.code ?? "yaml-syntax",
+          first?.message ?? "Cannot read this YAML",
+        ),
+      ]);
     }
     out[role] = { role, path: file, text, value: toPlain(parsed.root) };
   }

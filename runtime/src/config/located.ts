@@ -177,7 +177,11 @@ class Converter {
     if (YAML.isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) {
-        this.error(start, "yaml-syntax", `Undefined alias '*${node.source}': no '&${node.source}' anchor before it in this file.`);
+        this.error(
+          start,
+          "yaml-syntax",
+          `Undefined alias '*${node.source}': no '&${node.source}' anchor before it in this file.`,
+        );
         return nothing;
       }
       if (ancestors.has(target)) {
@@ -207,7 +211,11 @@ class Converter {
     if (depth > YAML_LIMITS.depth) {
       if (!this.depthLimitHit) {
         this.depthLimitHit = true;
-        this.error(start, "too-deep", `Nested deeper than ${YAML_LIMITS.depth} levels here (through aliases): a config never needs that; flatten it.`);
+        this.error(
+          start,
+          "too-deep",
+          `Nested deeper than ${YAML_LIMITS.depth} levels here (through aliases): a config never needs that; flatten it.`,
+        );
       }
       return nothing;
     }
@@ -227,7 +235,13 @@ class Converter {
           continue;
         }
         if (own.has(key)) {
-          this.problems.push({ start: keyStart, end: keyEnd, severity: "error", code: "yaml-syntax", message: `Duplicate key '${key}' in this mapping: keys must be unique.` });
+          this.problems.push({
+            start: keyStart,
+            end: keyEnd,
+            severity: "error",
+            code: "yaml-syntax",
+            message: `Duplicate key '${key}' in this mapping: keys must be unique.`,
+          });
         }
         own.add(key);
         const value =
@@ -243,14 +257,18 @@ class Converter {
       const map: LMap = { kind: "map", entries, file, start, end };
       if (first?.range) {
         map.insertAt = first.range[0];
-        map.insertSuffix = node.flow ? ", " : `\n${" ".repeat(first.range[0] - (file.text.lastIndexOf("\n", first.range[0] - 1) + 1))}`;
+        map.insertSuffix = node.flow
+          ? ", "
+          : `\n${" ".repeat(first.range[0] - (file.text.lastIndexOf("\n", first.range[0] - 1) + 1))}`;
       }
       return map;
     }
     if (YAML.isSeq(node)) {
       ancestors.add(node);
       const items = node.items.map((item) =>
-        item === null || item === undefined ? ({ kind: "scalar", value: null, file, start, end: start } as LScalar) : this.convert(item, depth + 1, ancestors),
+        item === null || item === undefined
+          ? ({ kind: "scalar", value: null, file, start, end: start } as LScalar)
+          : this.convert(item, depth + 1, ancestors),
       );
       ancestors.delete(node);
       return { kind: "seq", items, file, start, end };
@@ -260,7 +278,13 @@ class Converter {
   }
 
   /** `<<: *base` merge keys: entries of the referenced map(s) that the map does not set. */
-  private mergeKey(value: unknown, entries: Map<string, LEntry>, own: Set<string>, depth: number, ancestors: Set<unknown>): void {
+  private mergeKey(
+    value: unknown,
+    entries: Map<string, LEntry>,
+    own: Set<string>,
+    depth: number,
+    ancestors: Set<unknown>,
+  ): void {
     const sources = YAML.isSeq(value) ? value.items : [value];
     for (const source of sources) {
       const merged = this.convert(source, depth + 1, ancestors);
@@ -280,7 +304,13 @@ export function parseLocated(file: SourceFile): ParsedText {
   const text = file.text;
   if (text.length > YAML_LIMITS.bytes) {
     const mb = (YAML_LIMITS.bytes / 1024 / 1024).toFixed(0);
-    problems.push({ start: 0, end: 0, severity: "error", code: "file-too-large", message: `This file is larger than ${mb} MB: it is not read. Split it (a config needs far less).` });
+    problems.push({
+      start: 0,
+      end: 0,
+      severity: "error",
+      code: "file-too-large",
+      message: `This file is larger than ${mb} MB: it is not read. Split it (a config needs far less).`,
+    });
     return { root: undefined, problems };
   }
   let doc: YAML.Document | undefined;
@@ -291,29 +321,63 @@ export function parseLocated(file: SourceFile): ParsedText {
     for (const d of composer.compose(boundedTokens(text), true, text.length)) {
       if (!doc) doc = d as YAML.Document;
       else {
-        problems.push({ start: d.range[0], end: d.range[0] + 1, severity: "error", code: "yaml-syntax", message: "A second YAML document ('---'): a config file holds one." });
+        problems.push({
+          start: d.range[0],
+          end: d.range[0] + 1,
+          severity: "error",
+          code: "yaml-syntax",
+          message: "A second YAML document ('---'): a config file holds one.",
+        });
         break;
       }
     }
   } catch (err) {
     if (err instanceof TooDeep) {
-      problems.push({ start: err.offset, end: err.offset + 1, severity: "error", code: "too-deep", message: `Nested deeper than ${YAML_LIMITS.depth} levels here: the file is not read. A config never needs that; flatten it.` });
+      problems.push({
+        start: err.offset,
+        end: err.offset + 1,
+        severity: "error",
+        code: "too-deep",
+        message: `Nested deeper than ${YAML_LIMITS.depth} levels here: the file is not read. A config never needs that; flatten it.`,
+      });
     } else {
-      problems.push({ start: 0, end: 0, severity: "error", code: "yaml-syntax", message: `Cannot parse this YAML: ${(err as Error).message}` });
+      problems.push({
+        start: 0,
+        end: 0,
+        severity: "error",
+        code: "yaml-syntax",
+        message: `Cannot parse this YAML: ${(err as Error).message}`,
+      });
     }
     return { root: undefined, problems };
   }
   if (!doc) return { root: { kind: "scalar", value: null, file, start: 0, end: 0 }, problems };
-  for (const error of doc.errors) problems.push({ start: error.pos[0], end: error.pos[1], severity: "error", code: "yaml-syntax", message: firstLine(error.message) });
+  for (const error of doc.errors)
+    problems.push({
+      start: error.pos[0],
+      end: error.pos[1],
+      severity: "error",
+      code: "yaml-syntax",
+      message: firstLine(error.message),
+    });
   if (doc.errors.length > 0 && doc.contents === null) return { root: undefined, problems };
   const converter = new Converter(doc, file);
   let root: LValue;
   try {
-    root = doc.contents === null ? { kind: "scalar", value: null, file, start: 0, end: 0 } : converter.convert(doc.contents, 0, new Set());
+    root =
+      doc.contents === null
+        ? { kind: "scalar", value: null, file, start: 0, end: 0 }
+        : converter.convert(doc.contents, 0, new Set());
   } catch (err) {
     // Defence in depth: nothing above recurses past the depth limit, but a crash here must
     // never take the caller (the language server) down.
-    problems.push({ start: 0, end: 0, severity: "error", code: "yaml-syntax", message: `Cannot read this YAML: ${(err as Error).message}` });
+    problems.push({
+      start: 0,
+      end: 0,
+      severity: "error",
+      code: "yaml-syntax",
+      message: `Cannot read this YAML: ${(err as Error).message}`,
+    });
     return { root: undefined, problems };
   }
   problems.push(...converter.problems);

@@ -67,7 +67,8 @@ export function mergeBy<V>(shape: MergeShape<V>, base: V, over: V): V {
     for (let i = 0; i < Math.max(baseItems.length, overItems.length); i++) {
       const b = baseItems[i];
       const o = overItems[i];
-      if (i < baseItems.length && i < overItems.length) items.push(shape.entries(b) && shape.entries(o) ? mergeBy(shape, b, o) : shape.copy(o));
+      if (i < baseItems.length && i < overItems.length)
+        items.push(shape.entries(b) && shape.entries(o) ? mergeBy(shape, b, o) : shape.copy(o));
       else items.push(shape.copy(i < overItems.length ? o : b));
     }
     return shape.list(base, over, items);

@@ -12,7 +12,15 @@ import { posix } from "node:path";
 import type { ConfigDiagnostic, ConfigDiagnosticCode, ConfigSeverity } from "./diagnostic";
 import { clampedRange, positionAt, type LEntry, type LMap, type LSeq, type LValue, type SourceFile } from "./located";
 import { mergeBy, type MergeShape } from "./merge";
-import { CALLBACK_ENTRY_KEYS, ENV_KEYS, EXPERIMENT_KEYS, PIPELINE_KEYS, SETTINGS_KEYS, TRACKER_ENTRY_KEYS, TRIAL_KEYS } from "./sections";
+import {
+  CALLBACK_ENTRY_KEYS,
+  ENV_KEYS,
+  EXPERIMENT_KEYS,
+  PIPELINE_KEYS,
+  SETTINGS_KEYS,
+  TRACKER_ENTRY_KEYS,
+  TRIAL_KEYS,
+} from "./sections";
 
 /** A registered type as the validator reads it: the description plus optional custom metrics. */
 export type ValidatedType = TypeDescription & { metrics?: readonly string[] };
@@ -51,7 +59,13 @@ export class Diagnostics {
   }
 
   /** On a value: its own text for scalars, its key (or first line) for maps and lists. */
-  onValue(value: LValue, severity: ConfigSeverity, code: ConfigDiagnosticCode, message: string, data?: ConfigDiagnostic["data"]): void {
+  onValue(
+    value: LValue,
+    severity: ConfigSeverity,
+    code: ConfigDiagnosticCode,
+    message: string,
+    data?: ConfigDiagnostic["data"],
+  ): void {
     if (value.kind === "scalar" && value.end > value.start) {
       this.add(value.file, value.start, value.end, severity, code, message, data);
     } else if (value.keyStart !== undefined) {
@@ -87,7 +101,8 @@ export function plain(value: LValue): unknown {
 
 function placeholderFor(schema: ParamSchema | undefined): string {
   if (!schema) return '""';
-  if (schema.default !== undefined && schema.default !== null && typeof schema.default !== "object") return String(schema.default);
+  if (schema.default !== undefined && schema.default !== null && typeof schema.default !== "object")
+    return String(schema.default);
   switch (schema.type) {
     case "integer":
       return String(Math.max(schema.minimum ?? 1, 1));
@@ -106,7 +121,10 @@ function placeholderFor(schema: ParamSchema | undefined): string {
 
 export class Validator {
   readonly registry: RegistryIndex;
-  private readonly unknownTypes = new Map<string, { code: ConfigDiagnosticCode; message: string; suggestion?: string }>();
+  private readonly unknownTypes = new Map<
+    string,
+    { code: ConfigDiagnosticCode; message: string; suggestion?: string }
+  >();
   constructor(
     registry: RegistryDescription,
     readonly out: Diagnostics,
@@ -125,11 +143,16 @@ export class Validator {
     if (map.insertAt !== undefined) {
       const suffix = map.insertSuffix ?? "\n";
       // `pipeline:` is only useful with its `type:` under it.
-      const value = !nestedTypeKey ? ` ${placeholderFor(schema)}` : suffix.startsWith("\n") ? `${suffix}  type: ""` : ' {type: ""}';
+      const value = !nestedTypeKey
+        ? ` ${placeholderFor(schema)}`
+        : suffix.startsWith("\n")
+          ? `${suffix}  type: ""`
+          : ' {type: ""}';
       data.insertText = `${key}:${value}${suffix}`;
       data.insertPosition = positionAt(map.file, map.insertAt);
     }
-    if (map.keyStart !== undefined) this.out.add(map.file, map.keyStart, map.keyEnd ?? map.keyStart, "error", "missing-key", message, data);
+    if (map.keyStart !== undefined)
+      this.out.add(map.file, map.keyStart, map.keyEnd ?? map.keyStart, "error", "missing-key", message, data);
     else this.out.add(map.file, map.start, map.end, "error", "missing-key", message, data);
   }
 
@@ -137,7 +160,14 @@ export class Validator {
    * Checks a mapping against a schema: required keys, value types, and unknown keys when the
    * section is owned by the framework (`closed`). `skip` keys are checked by the caller.
    */
-  checkMap(map: LMap, schema: ParamsSchema, where: string, closed: boolean, skip: readonly string[] = [], customMetrics: readonly string[] = []): void {
+  checkMap(
+    map: LMap,
+    schema: ParamsSchema,
+    where: string,
+    closed: boolean,
+    skip: readonly string[] = [],
+    customMetrics: readonly string[] = [],
+  ): void {
     for (const [key, param] of Object.entries(schema)) {
       if (skip.includes(key)) continue;
       const entry = map.entries.get(key);
@@ -153,7 +183,15 @@ export class Validator {
       if (known.includes(entry.key) || skip.includes(entry.key)) continue;
       const close = closestNames(entry.key, known, 1);
       const hint = close.length ? ` Did you mean '${close[0]}'?` : ` Known keys: ${known.join(", ")}.`;
-      this.out.add(entry.keyFile, entry.keyStart, entry.keyEnd, "warning", "unknown-key", `Unknown key '${entry.key}' in ${where}; it is ignored.${hint}`, close.length ? { suggestion: close[0] } : undefined);
+      this.out.add(
+        entry.keyFile,
+        entry.keyStart,
+        entry.keyEnd,
+        "warning",
+        "unknown-key",
+        `Unknown key '${entry.key}' in ${where}; it is ignored.${hint}`,
+        close.length ? { suggestion: close[0] } : undefined,
+      );
     }
   }
 
@@ -176,7 +214,12 @@ export class Validator {
     const metric = parseMetric(name);
     if (metric) {
       if (getMetricCategory(metric) !== MetricCategory.TRACKED) {
-        this.out.onValue(value, "error", "untracked-metric", `'${name}' is not a tracked metric: trackers and callbacks never receive it. Use one of: ${getTrackedMetrics().join(", ")}.`);
+        this.out.onValue(
+          value,
+          "error",
+          "untracked-metric",
+          `'${name}' is not a tracked metric: trackers and callbacks never receive it. Use one of: ${getTrackedMetrics().join(", ")}.`,
+        );
       }
       return;
     }
@@ -208,22 +251,42 @@ export class Validator {
       const otherKinds = this.registry.kindsOf(name);
       const known = this.registry.names(kind);
       const close = otherKinds.length ? [] : closestNames(name, known, 1);
-      verdict = { code: otherKinds.length ? "wrong-kind" : "unknown-type", message: unknownTypeMessage(kind, name, known, otherKinds), suggestion: close[0] };
+      verdict = {
+        code: otherKinds.length ? "wrong-kind" : "unknown-type",
+        message: unknownTypeMessage(kind, name, known, otherKinds),
+        suggestion: close[0],
+      };
       this.unknownTypes.set(memoKey, verdict);
     }
-    this.out.onValue(typeValue, "error", verdict.code, verdict.message, verdict.suggestion ? { suggestion: verdict.suggestion } : undefined);
+    this.out.onValue(
+      typeValue,
+      "error",
+      verdict.code,
+      verdict.message,
+      verdict.suggestion ? { suggestion: verdict.suggestion } : undefined,
+    );
     return undefined;
   }
 
   /** A tracker or callback entry: `{ type, ...options }`. */
   checkEntry(entry: LValue, kind: "tracker" | "callback", where: string, customMetrics: readonly string[]): void {
     if (entry.kind !== "map") {
-      this.out.onValue(entry, "error", "not-a-mapping", `Each ${kind} entry in ${where} must be a mapping with a 'type' (e.g. '- type: ${kind === "tracker" ? "LogTracker" : "EarlyStopping"}').`);
+      this.out.onValue(
+        entry,
+        "error",
+        "not-a-mapping",
+        `Each ${kind} entry in ${where} must be a mapping with a 'type' (e.g. '- type: ${kind === "tracker" ? "LogTracker" : "EarlyStopping"}').`,
+      );
       return;
     }
     const typeEntry = entry.entries.get("type");
     if (!typeEntry) {
-      this.missingKey(entry, "type", (kind === "tracker" ? TRACKER_ENTRY_KEYS : CALLBACK_ENTRY_KEYS).type, `Missing required key 'type' in this ${kind} entry of ${where}.`);
+      this.missingKey(
+        entry,
+        "type",
+        (kind === "tracker" ? TRACKER_ENTRY_KEYS : CALLBACK_ENTRY_KEYS).type,
+        `Missing required key 'type' in this ${kind} entry of ${where}.`,
+      );
       return;
     }
     const type = this.checkType(typeEntry.value, kind);
@@ -261,7 +324,12 @@ export class Validator {
 
   checkEnv(root: LValue, envPath: string): void {
     if (root.kind !== "map") {
-      this.out.onValue(root, "error", "not-a-mapping", "env.yaml must be a mapping (keys such as 'workspace:', 'trackers:', 'imports:').");
+      this.out.onValue(
+        root,
+        "error",
+        "not-a-mapping",
+        "env.yaml must be a mapping (keys such as 'workspace:', 'trackers:', 'imports:').",
+      );
       return;
     }
     this.checkMap(root, ENV_KEYS, "env.yaml", true, ["trackers", "imports"]);
@@ -285,7 +353,12 @@ export class Validator {
       }
       if (!this.options.resolveImport || !isPathSpecifier(spec)) continue;
       if (!this.options.resolveImport(envPath, spec)) {
-        this.out.onValue(item, "error", "missing-import", `Cannot find the module '${spec}' (relative to ${configFolderOf(envPath)}).`);
+        this.out.onValue(
+          item,
+          "error",
+          "missing-import",
+          `Cannot find the module '${spec}' (relative to ${configFolderOf(envPath)}).`,
+        );
       }
     }
   }
@@ -320,11 +393,19 @@ export class Validator {
     const p = pipeline.value;
     const typeEntry = p.entries.get("type");
     let type: ValidatedType | undefined;
-    if (!typeEntry || (typeEntry.value.kind === "scalar" && typeEntry.value.value === null)) onMissingPipeline(settings);
+    if (!typeEntry || (typeEntry.value.kind === "scalar" && typeEntry.value.value === null))
+      onMissingPipeline(settings);
     else type = this.checkType(typeEntry.value, "pipeline");
     const metrics = type?.metrics ?? [];
     const schema: ParamsSchema = { ...(type?.params ?? {}), ...PIPELINE_KEYS };
-    this.checkMap(p, schema, type ? `pipeline ${type.name}` : "'pipeline'", type?.closed === true, ["type", "callbacks"], metrics);
+    this.checkMap(
+      p,
+      schema,
+      type ? `pipeline ${type.name}` : "'pipeline'",
+      type?.closed === true,
+      ["type", "callbacks"],
+      metrics,
+    );
     const callbacks = p.entries.get("callbacks");
     if (callbacks) this.checkEntryList(callbacks.value, "callback", "'pipeline.callbacks'", metrics);
   }
@@ -332,7 +413,12 @@ export class Validator {
   checkBaseAndTrials(base: ParsedFile | undefined, trials: ParsedFile | undefined): void {
     const baseRoot = base?.root;
     if (baseRoot && baseRoot.kind !== "map" && !(baseRoot.kind === "scalar" && baseRoot.value === null)) {
-      this.out.onValue(baseRoot, "error", "not-a-mapping", "base.yaml must be a mapping of settings (with 'pipeline:').");
+      this.out.onValue(
+        baseRoot,
+        "error",
+        "not-a-mapping",
+        "base.yaml must be a mapping of settings (with 'pipeline:').",
+      );
     }
     const baseMap = baseRoot?.kind === "map" ? baseRoot : undefined;
     const trialRoot = trials?.root;
@@ -351,8 +437,12 @@ export class Validator {
       const trialSettings = settingsEntry?.value;
       // As the framework merges: a null or non-mapping trial `settings` keeps base.yaml as is.
       const trialMap = trialSettings?.kind === "map" ? trialSettings : undefined;
-      const merged: LValue = baseMap ? mergeLocated(baseMap, trialMap) : trialMap ?? { kind: "scalar", value: null, file: trial.file, start: trial.start, end: trial.start };
-      const name = plain(trial.entries.get("name")?.value ?? { kind: "scalar", value: null, file: trial.file, start: 0, end: 0 });
+      const merged: LValue = baseMap
+        ? mergeLocated(baseMap, trialMap)
+        : (trialMap ?? { kind: "scalar", value: null, file: trial.file, start: trial.start, end: trial.start });
+      const name = plain(
+        trial.entries.get("name")?.value ?? { kind: "scalar", value: null, file: trial.file, start: 0, end: 0 },
+      );
       const label = typeof name === "string" ? `trial '${name}'` : "this trial";
       this.checkSettings(merged, `the settings of ${label}`, () => {
         // Without base.yaml (an editor with a lone trials file) the type may well be set there.
@@ -369,10 +459,21 @@ export class Validator {
   private missingPipelineType(map: LMap, where: string, isPipelineMap = false): void {
     if (isPipelineMap || map.entries.get("pipeline")?.value.kind === "map") {
       const pipeline = isPipelineMap ? map : (map.entries.get("pipeline")!.value as LMap);
-      this.missingKey(pipeline, "type", PIPELINE_KEYS.type, `Missing 'pipeline.type' for ${where}: name the registered pipeline to run (in base.yaml or the trial's settings).`);
+      this.missingKey(
+        pipeline,
+        "type",
+        PIPELINE_KEYS.type,
+        `Missing 'pipeline.type' for ${where}: name the registered pipeline to run (in base.yaml or the trial's settings).`,
+      );
       return;
     }
-    this.missingKey(map, "pipeline", SETTINGS_KEYS.pipeline, `Missing 'pipeline' (with its 'type') for ${where}.`, true);
+    this.missingKey(
+      map,
+      "pipeline",
+      SETTINGS_KEYS.pipeline,
+      `Missing 'pipeline' (with its 'type') for ${where}.`,
+      true,
+    );
   }
 
   private missingPipelineTypeOnTrial(target: LMap, label: string, isSettings: boolean): void {
@@ -381,8 +482,12 @@ export class Validator {
       this.missingKey(target, "pipeline", SETTINGS_KEYS.pipeline, message, true);
     } else {
       const nameEntry = target.entries.get("name");
-      if (nameEntry) this.out.onValue(nameEntry.value, "error", "missing-key", message, { missingKey: "pipeline.type" });
-      else this.out.add(target.file, target.start, target.end, "error", "missing-key", message, { missingKey: "pipeline.type" });
+      if (nameEntry)
+        this.out.onValue(nameEntry.value, "error", "missing-key", message, { missingKey: "pipeline.type" });
+      else
+        this.out.add(target.file, target.start, target.end, "error", "missing-key", message, {
+          missingKey: "pipeline.type",
+        });
     }
   }
 
@@ -391,7 +496,9 @@ export class Validator {
     if (root.kind !== "seq") {
       if (root.kind === "scalar" && root.value === null) return [];
       const wrapped = root.kind === "map" ? root.entries.get("trials") : undefined;
-      const hint = wrapped ? " Remove the 'trials:' key and un-indent its list." : " Write each trial as '- name: ...'.";
+      const hint = wrapped
+        ? " Remove the 'trials:' key and un-indent its list."
+        : " Write each trial as '- name: ...'.";
       this.out.onValue(root, "error", "trials-not-list", `trials.yaml must be a top-level list of trials.${hint}`);
       return undefined;
     }
@@ -399,15 +506,31 @@ export class Validator {
     const firstByName = new Map<string, LValue>();
     for (const item of root.items) {
       if (item.kind !== "map") {
-        this.out.onValue(item, "error", "not-a-mapping", "Each trial must be a mapping with 'name', 'repeat' and 'settings'.");
+        this.out.onValue(
+          item,
+          "error",
+          "not-a-mapping",
+          "Each trial must be a mapping with 'name', 'repeat' and 'settings'.",
+        );
         continue;
       }
       trials.push(item);
       this.checkMap(item, TRIAL_KEYS, "this trial", true, ["settings"]);
       const settings = item.entries.get("settings");
-      if (!settings) this.missingKey(item, "settings", TRIAL_KEYS.settings, "Missing required key 'settings' in this trial (it may be empty: 'settings: {}').");
+      if (!settings)
+        this.missingKey(
+          item,
+          "settings",
+          TRIAL_KEYS.settings,
+          "Missing required key 'settings' in this trial (it may be empty: 'settings: {}').",
+        );
       else if (settings.value.kind !== "map" && !(settings.value.kind === "scalar" && settings.value.value === null)) {
-        this.out.onValue(settings.value, "error", "not-a-mapping", "'settings' must be a mapping of overrides of base.yaml (or empty).");
+        this.out.onValue(
+          settings.value,
+          "error",
+          "not-a-mapping",
+          "'settings' must be a mapping of overrides of base.yaml (or empty).",
+        );
       }
       const nameValue = item.entries.get("name")?.value;
       const name = nameValue ? plain(nameValue) : undefined;
@@ -415,14 +538,18 @@ export class Validator {
         const first = firstByName.get(name);
         if (first) {
           const line = positionAt(first.file, first.start).line + 1;
-          this.out.onValue(nameValue, "error", "duplicate-trial", `Duplicate trial name '${name}' (first used on line ${line}): both trials would write to the same folder.`);
+          this.out.onValue(
+            nameValue,
+            "error",
+            "duplicate-trial",
+            `Duplicate trial name '${name}' (first used on line ${line}): both trials would write to the same folder.`,
+          );
         } else firstByName.set(name, nameValue);
       }
     }
     return trials;
   }
 }
-
 
 /** Whether an `imports:` entry names a file (checked) rather than a package (left to Node). */
 function isPathSpecifier(spec: string): boolean {

@@ -7,15 +7,42 @@ import type { ParamsSchema } from "../registry/schema";
  */
 
 export const ENV_KEYS: ParamsSchema = {
-  workspace: { type: "string", required: true, description: "Root output folder of the experiment, relative to the config folder (or absolute). Logs, configs, artifacts and the database go there." },
+  workspace: {
+    type: "string",
+    required: true,
+    description:
+      "Root output folder of the experiment, relative to the config folder (or absolute). Logs, configs, artifacts and the database go there.",
+  },
   verbose: { type: "boolean", default: false, description: "Also print the environment logs to the console." },
   debug: { type: "boolean", default: false, description: "Log at DEBUG level instead of INFO." },
   device: { type: "string", default: "cpu", description: "Device name passed to pipelines as `env.device`." },
-  args: { type: "object", default: {}, description: "Free arguments reachable as `env.args` in pipelines; a trial's `args` are merged on top." },
-  trackers: { type: "list", default: [], description: "Trackers that receive every event, in this order. Each entry needs a `type`." },
-  imports: { type: "list", default: [], description: "Modules (TS or JS, relative to the config folder) that register pipelines, trackers and callbacks. TS is transpiled with esbuild at load." },
-  fail_fast: { type: "boolean", default: false, description: "Stop the whole experiment at the first failed run instead of going on with the next one." },
-  parallel: { type: "integer", minimum: 1, description: "Run up to this many runs at once, each in its own worker process on this machine (`expman run --jobs N` overrides it)." },
+  args: {
+    type: "object",
+    default: {},
+    description: "Free arguments reachable as `env.args` in pipelines; a trial's `args` are merged on top.",
+  },
+  trackers: {
+    type: "list",
+    default: [],
+    description: "Trackers that receive every event, in this order. Each entry needs a `type`.",
+  },
+  imports: {
+    type: "list",
+    default: [],
+    description:
+      "Modules (TS or JS, relative to the config folder) that register pipelines, trackers and callbacks. TS is transpiled with esbuild at load.",
+  },
+  fail_fast: {
+    type: "boolean",
+    default: false,
+    description: "Stop the whole experiment at the first failed run instead of going on with the next one.",
+  },
+  parallel: {
+    type: "integer",
+    minimum: 1,
+    description:
+      "Run up to this many runs at once, each in its own worker process on this machine (`expman run --jobs N` overrides it).",
+  },
   name: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
   description: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
 };
@@ -29,9 +56,24 @@ export const EXPERIMENT_KEYS: ParamsSchema = {
 };
 
 export const TRIAL_KEYS: ParamsSchema = {
-  name: { type: "string", required: true, format: "file-name", description: "Trial name; also its folder name under the workspace (one name, not a path; at most 100 characters). Must be unique." },
-  repeat: { type: "integer", required: true, minimum: 0, description: "How many runs of this trial; run i gets seed `settings.seed + i`." },
-  settings: { type: "object", required: true, description: "Overrides deep-merged over base.yaml (lists merge element by element). May be empty." },
+  name: {
+    type: "string",
+    required: true,
+    format: "file-name",
+    description:
+      "Trial name; also its folder name under the workspace (one name, not a path; at most 100 characters). Must be unique.",
+  },
+  repeat: {
+    type: "integer",
+    required: true,
+    minimum: 0,
+    description: "How many runs of this trial; run i gets seed `settings.seed + i`.",
+  },
+  settings: {
+    type: "object",
+    required: true,
+    description: "Overrides deep-merged over base.yaml (lists merge element by element). May be empty.",
+  },
   args: { type: "object", description: "Merged into `env.args` for this trial's runs only." },
   desc: { type: "string", description: "Free description (not used by the framework)." },
   id: { type: "any", description: "Ignored." },
@@ -39,12 +81,23 @@ export const TRIAL_KEYS: ParamsSchema = {
 
 export const PIPELINE_KEYS: ParamsSchema = {
   type: { type: "string", required: true, description: "Registered pipeline class name." },
-  callbacks: { type: "list", description: "Callbacks registered on the pipeline, in this order. Each entry needs a `type`." },
+  callbacks: {
+    type: "list",
+    description: "Callbacks registered on the pipeline, in this order. Each entry needs a `type`.",
+  },
 };
 
 export const SETTINGS_KEYS: ParamsSchema = {
-  pipeline: { type: "object", required: true, description: "The pipeline to run: `type`, `callbacks` and its own parameters." },
-  seed: { type: "integer", default: 0, description: "Base seed; repeat i of a trial runs with `seed + i` (`env.seed`, `env.rng`)." },
+  pipeline: {
+    type: "object",
+    required: true,
+    description: "The pipeline to run: `type`, `callbacks` and its own parameters.",
+  },
+  seed: {
+    type: "integer",
+    default: 0,
+    description: "Base seed; repeat i of a trial runs with `seed + i` (`env.seed`, `env.rng`).",
+  },
 };
 
 export const TRACKER_ENTRY_KEYS: ParamsSchema = {

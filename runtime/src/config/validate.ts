@@ -57,14 +57,26 @@ export interface ValidateOptions {
 
 function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions, out: Diagnostics): ParsedFile {
   const file = sourceFile(role, input.path, input.text);
-  if (options.maxBytes !== undefined && input.text.length > options.maxBytes && input.text.length <= YAML_LIMITS.bytes) {
-    out.add(file, 0, 0, "error", "file-too-large", `This file is larger than ${Math.round(options.maxBytes / 1024)} KB: it is not read here.`);
+  if (
+    options.maxBytes !== undefined &&
+    input.text.length > options.maxBytes &&
+    input.text.length <= YAML_LIMITS.bytes
+  ) {
+    out.add(
+      file,
+      0,
+      0,
+      "error",
+      "file-too-large",
+      `This file is larger than ${Math.round(options.maxBytes / 1024)} KB: it is not read here.`,
+    );
     return { file, root: undefined };
   }
   if (role === "trials" && options.trialsCache && input.text.length <= YAML_LIMITS.bytes) {
     const chunked = options.trialsCache.parse(file);
     if (chunked) {
-      for (const { file: part, parsed } of chunked.parts) for (const p of parsed.problems) out.add(part, p.start, p.end, p.severity, p.code, p.message);
+      for (const { file: part, parsed } of chunked.parts)
+        for (const p of parsed.problems) out.add(part, p.start, p.end, p.severity, p.code, p.message);
       return { file, root: chunked.root };
     }
   }
@@ -72,7 +84,9 @@ function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions
   for (const p of parsed.problems) out.add(file, p.start, p.end, p.severity, p.code, p.message);
   // A file past a limit, or with a syntax error, is not checked further: its values are not
   // what the user meant, and the runtime will not read it.
-  const unreadable = parsed.problems.some((p) => p.severity === "error" && (p.code === "file-too-large" || p.code === "too-deep" || p.code === "alias-limit"));
+  const unreadable = parsed.problems.some(
+    (p) => p.severity === "error" && (p.code === "file-too-large" || p.code === "too-deep" || p.code === "alias-limit"),
+  );
   return { file, root: unreadable ? undefined : parsed.root };
 }
 
@@ -95,10 +109,16 @@ export function resolveImport(envPath: string, spec: string, fileExists: (p: str
 }
 
 /** Validates whichever config files are given; see the module comment for the contract. */
-export function validateConfigSet(files: ConfigFileSet, registry: RegistryDescription, options: ValidateOptions = {}): ConfigDiagnostic[] {
+export function validateConfigSet(
+  files: ConfigFileSet,
+  registry: RegistryDescription,
+  options: ValidateOptions = {},
+): ConfigDiagnostic[] {
   const out = new Diagnostics(options.roles);
   const fileExists = options.fileExists;
-  const validator = new Validator(registry, out, { resolveImport: fileExists ? (envPath, spec) => resolveImport(envPath, spec, fileExists) : undefined });
+  const validator = new Validator(registry, out, {
+    resolveImport: fileExists ? (envPath, spec) => resolveImport(envPath, spec, fileExists) : undefined,
+  });
   const parsed: Partial<Record<ConfigRole, ParsedFile>> = {};
   for (const role of CONFIG_ROLES) {
     const input = files[role];

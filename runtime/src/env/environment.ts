@@ -57,7 +57,10 @@ export class Environment {
     this.abortSignal = options.abortSignal;
     this.seed = options.seed ?? 0;
     this.rng = new SeededRandom(this.seed);
-    this.logger = new Logger(this.logDir, `${LOG_NAME}-${fileStamp(new Date())}`, { debug: this.debug, console: this.verbose });
+    this.logger = new Logger(this.logDir, `${LOG_NAME}-${fileStamp(new Date())}`, {
+      debug: this.debug,
+      console: this.verbose,
+    });
     this.trackerManager = options.trackerManager ?? TrackerManager.fromConfig(config, this.workspace, this);
     this.trackerManager.report = (m) => this.logger.error(m);
     this.logger.info(`Using device: ${this.device}`);
@@ -65,7 +68,15 @@ export class Environment {
   }
 
   /** Reads `verbose`, `debug`, `device`, `args` and `workspace` from an env.yaml object. */
-  static fromConfig(config: Record<string, unknown>, options: { configDir?: string; workspace?: string; abortSignal?: AbortSignal; trackerManager?: TrackerManager } = {}): Environment {
+  static fromConfig(
+    config: Record<string, unknown>,
+    options: {
+      configDir?: string;
+      workspace?: string;
+      abortSignal?: AbortSignal;
+      trackerManager?: TrackerManager;
+    } = {},
+  ): Environment {
     const workspace = options.workspace ?? resolveWorkspace(config.workspace, options.configDir);
     return new Environment(workspace, config, {
       verbose: config.verbose === true,
@@ -89,7 +100,10 @@ export class Environment {
   }
 
   /** A child environment at `<ws>/<name>`, with child trackers; `args` are merged over ours. */
-  createChild(name: string, options: { args?: Record<string, unknown>; level?: Level; seed?: number; abortSignal?: AbortSignal } = {}): Environment {
+  createChild(
+    name: string,
+    options: { args?: Record<string, unknown>; level?: Level; seed?: number; abortSignal?: AbortSignal } = {},
+  ): Environment {
     const childWs = childPath(this.workspace, name, "trial or run name");
     const child = new Environment(childWs, this.config, {
       verbose: this.verbose,
@@ -142,8 +156,6 @@ function ensureDir(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
-
-
 
 /** The workspace path of env.yaml: relative to the config folder; `''` means that folder. */
 export function resolveWorkspace(value: unknown, configDir?: string): string {

@@ -30,9 +30,14 @@ export class EventChannel {
       try {
         stat = fs.fstatSync(fd);
       } catch {
-        throw new Error(`--events ${spec}: file descriptor ${fd} is not open. Start expman with that descriptor piped, or give a file path.`);
+        throw new Error(
+          `--events ${spec}: file descriptor ${fd} is not open. Start expman with that descriptor piped, or give a file path.`,
+        );
       }
-      const stream = stat.isFIFO() || stat.isSocket() ? new net.Socket({ fd, readable: false, writable: true }) : fs.createWriteStream("", { fd });
+      const stream =
+        stat.isFIFO() || stat.isSocket()
+          ? new net.Socket({ fd, readable: false, writable: true })
+          : fs.createWriteStream("", { fd });
       return new EventChannel(stream);
     }
     return new EventChannel(fs.createWriteStream(spec, { flags: "a" }));

@@ -119,14 +119,7 @@ export interface ProgressEvent extends EventBase {
 }
 
 export type RunEvent =
-  | LifecycleEvent
-  | MetricsEvent
-  | ParamsEvent
-  | CheckpointEvent
-  | ArtifactEvent
-  | LogEvent
-  | ErrorEvent
-  | ProgressEvent;
+  LifecycleEvent | MetricsEvent | ParamsEvent | CheckpointEvent | ArtifactEvent | LogEvent | ErrorEvent | ProgressEvent;
 
 export type RunEventKind = RunEvent["kind"];
 

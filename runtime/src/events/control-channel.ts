@@ -10,7 +10,11 @@ import { parseControlMessage, type ControlMessage } from "./control";
  * calls `onMessage` for each valid one; other lines go to `onInvalid`. The reader never keeps
  * the process alive and never throws into the run (a closed pipe simply ends it).
  */
-export function readControlChannel(spec: string, onMessage: (m: ControlMessage) => void, onInvalid: (line: string) => void = () => undefined): () => void {
+export function readControlChannel(
+  spec: string,
+  onMessage: (m: ControlMessage) => void,
+  onInvalid: (line: string) => void = () => undefined,
+): () => void {
   const match = /^fd:(\d+)$/.exec(spec);
   if (!match) throw new Error(`--control ${spec}: expected fd:N (a file descriptor the caller opened for reading)`);
   const fd = Number(match[1]);

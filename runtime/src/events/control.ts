@@ -43,6 +43,7 @@ export function parseControlMessage(line: string): ControlMessage | undefined {
   if (m.v !== CONTROL_VERSION || m.kind !== "stop") return undefined;
   if (m.run === undefined) return { v: CONTROL_VERSION, kind: "stop" };
   const run = m.run as Record<string, unknown> | null;
-  if (!run || typeof run.trial !== "string" || !Number.isInteger(run.repeat) || (run.repeat as number) < 0) return undefined;
+  if (!run || typeof run.trial !== "string" || !Number.isInteger(run.repeat) || (run.repeat as number) < 0)
+    return undefined;
   return { v: CONTROL_VERSION, kind: "stop", run: { trial: run.trial, repeat: run.repeat as number } };
 }

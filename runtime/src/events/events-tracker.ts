@@ -1,6 +1,14 @@
 import { Level, runStatusName } from "../common/enums";
 import { Tracker } from "../tracking/tracker";
-import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint, TrackerLike } from "../tracking/types";
+import type {
+  ArtifactInfo,
+  CheckpointInfo,
+  LevelInfo,
+  LifecycleContext,
+  LifecycleIds,
+  MetricPoint,
+  TrackerLike,
+} from "../tracking/types";
 import type { EventChannel } from "./channel";
 import { encodeNumber } from "../common/non-finite";
 import type { LevelName, MetricsPoint } from "./contract";
@@ -19,7 +27,10 @@ class Outbox {
   private points: MetricsPoint[] = [];
   private pointIds: LifecycleIds = {};
   private timer: NodeJS.Timeout | undefined;
-  constructor(readonly channel: EventChannel, private readonly intervalMs: number) {}
+  constructor(
+    readonly channel: EventChannel,
+    private readonly intervalMs: number,
+  ) {}
 
   point(ids: LifecycleIds, point: MetricsPoint): void {
     if (this.points.length > 0 && ids.run !== this.pointIds.run) this.flush();
@@ -69,7 +80,12 @@ export class EventsTracker extends Tracker {
       key: point.key,
       scope: point.scope,
       step: point.step,
-      value: typeof point.value === "number" ? encodeNumber(point.value) : typeof point.value === "boolean" ? Number(point.value) : String(point.value),
+      value:
+        typeof point.value === "number"
+          ? encodeNumber(point.value)
+          : typeof point.value === "boolean"
+            ? Number(point.value)
+            : String(point.value),
       time: point.time,
     });
   }
@@ -137,13 +153,26 @@ export class EventsTracker extends Tracker {
       if (typeof v === "number") metrics[k] = encodeNumber(v);
       else if (typeof v === "string") metrics[k] = v;
     }
-    this.outbox.channel.send({ kind: "checkpoint", ids: ctx.ids, path: checkpoint.path, epoch: checkpoint.epoch, final: checkpoint.final ?? false, metrics });
+    this.outbox.channel.send({
+      kind: "checkpoint",
+      ids: ctx.ids,
+      path: checkpoint.path,
+      epoch: checkpoint.epoch,
+      final: checkpoint.final ?? false,
+      metrics,
+    });
   }
 
   override onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
     // Already sent as a "checkpoint" event.
     if (artifact.checkpoint) return;
-    this.outbox.channel.send({ kind: "artifact", ids: ctx.ids, path: artifact.path, type: artifact.type, level: LEVEL_NAMES[level] });
+    this.outbox.channel.send({
+      kind: "artifact",
+      ids: ctx.ids,
+      path: artifact.path,
+      type: artifact.type,
+      level: LEVEL_NAMES[level],
+    });
   }
 
   override flush(): void {
@@ -157,7 +186,11 @@ export class EventsTracker extends Tracker {
 
 function jsonSafe(value: unknown): unknown {
   try {
-    return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? String(v) : v)));
+    return JSON.parse(
+      JSON.stringify(value, (_k, v) =>
+        typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? String(v) : v,
+      ),
+    );
   } catch {
     return String(value);
   }

@@ -25,7 +25,11 @@ export interface LocalExecutorOptions {
    * A worker ended without reporting its run's end (crashed, killed): record it in the store.
    * Returns the status the store holds now (the worker may have written one at its exit).
    */
-  onLost?(run: PlannedRun, status: "FAILED" | "ABORTED", message: string): { status: string; changed: boolean } | undefined;
+  onLost?(
+    run: PlannedRun,
+    status: "FAILED" | "ABORTED",
+    message: string,
+  ): { status: string; changed: boolean } | undefined;
   onStart?(run: PlannedRun, pid: number): void;
   /** After a stop, how long a worker may take to end its run ABORTED before it is killed. */
   stopGraceMs?: number;
@@ -53,7 +57,8 @@ export class LocalExecutor {
   private stopping = false;
 
   constructor(private readonly options: LocalExecutorOptions) {
-    if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new RangeError(`jobs must be a whole number >= 1 (got ${options.jobs}).`);
+    if (!Number.isInteger(options.jobs) || options.jobs < 1)
+      throw new RangeError(`jobs must be a whole number >= 1 (got ${options.jobs}).`);
   }
 
   /** Runs currently executing, by run uid. */
@@ -140,7 +145,17 @@ export class LocalExecutor {
 
   private start(run: PlannedRun, done: (result: TrialRunResult) => void): void {
     const o = this.options;
-    const args = [EXPMAN_BIN, "worker", o.configDir, "--experiment", o.experimentUid, "--index", String(run.index), "--events", "fd:3"];
+    const args = [
+      EXPMAN_BIN,
+      "worker",
+      o.configDir,
+      "--experiment",
+      o.experimentUid,
+      "--index",
+      String(run.index),
+      "--events",
+      "fd:3",
+    ];
     if (o.workspace) args.push("--workspace", o.workspace);
     const started = Date.now();
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "pipe", "ipc"], env: process.env });
@@ -162,7 +177,9 @@ export class LocalExecutor {
     });
     // 'close': the process ended and its stdio (events included) is drained. Its result, sent
     // over IPC just before it exited, may still be on its way: give it a moment.
-    child.on("close", (code, signal) => (worker.result ? closed(code, signal) : setTimeout(() => closed(code, signal), 200)));
+    child.on("close", (code, signal) =>
+      worker.result ? closed(code, signal) : setTimeout(() => closed(code, signal), 200),
+    );
     const closed = (code: number | null, signal: NodeJS.Signals | null) => {
       if (worker.killTimer) clearTimeout(worker.killTimer);
       this.active.delete(run.uid);
@@ -178,7 +195,8 @@ export class LocalExecutor {
         const lost = o.onLost?.(run, aborted ? "ABORTED" : "FAILED", message);
         const status = lost?.status === undefined ? fallback : (parseRunStatus(lost.status) ?? fallback);
         // The run had ended itself (its result message was lost): that status, no error.
-        const endedItself = lost !== undefined && !lost.changed && status !== RunStatus.ABORTED && status !== RunStatus.FAILED;
+        const endedItself =
+          lost !== undefined && !lost.changed && status !== RunStatus.ABORTED && status !== RunStatus.FAILED;
         // Not asked for: the run was lost (an error), even when it reads ABORTED.
         const requested = worker.stopRequested || this.stopping;
         const error = endedItself ? undefined : status === RunStatus.FAILED || !requested ? { message } : undefined;
@@ -191,7 +209,17 @@ export class LocalExecutor {
 
 /** The result of a run whose worker did not report one. */
 function notRun(run: PlannedRun, status: RunStatus, message: string): TrialRunResult {
-  return { index: run.index, uid: run.uid, trial: run.trial.name, repeat: run.repeat, seed: run.seed, status, error: status === RunStatus.FAILED ? { message } : undefined, durationMs: 0, workspace: "" };
+  return {
+    index: run.index,
+    uid: run.uid,
+    trial: run.trial.name,
+    repeat: run.repeat,
+    seed: run.seed,
+    status,
+    error: status === RunStatus.FAILED ? { message } : undefined,
+    durationMs: 0,
+    workspace: "",
+  };
 }
 
 function send(child: ChildProcess, message: ToWorker): void {

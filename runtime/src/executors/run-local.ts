@@ -41,7 +41,8 @@ export async function runWithWorkers(experiment: Experiment, options: RunLocalOp
   for (const run of selected) trialRuns.set(run.trial.uid, [...(trialRuns.get(run.trial.uid) ?? []), run]);
   for (const runs of trialRuns.values()) {
     const t = runs[0].trial;
-    for (const phase of ["create", "start"] as const) channel?.send({ kind: "lifecycle", phase, level: "trial", ids: { ...ids, trial: t.uid }, name: t.name });
+    for (const phase of ["create", "start"] as const)
+      channel?.send({ kind: "lifecycle", phase, level: "trial", ids: { ...ids, trial: t.uid }, name: t.name });
   }
   const trialResults = new Map<string, TrialRunResult[]>();
 
@@ -63,7 +64,15 @@ export async function runWithWorkers(experiment: Experiment, options: RunLocalOp
       for (const store of experiment.stores) stored = store.endRunIfOpen(run.uid, status, message) ?? stored;
       // The extension follows runs by their events: tell it this run ended (unless it said so itself).
       if (!stored || stored.changed) {
-        channel?.send({ kind: "lifecycle", phase: "end", level: "trial_run", ids: { ...ids, trial: run.trial.uid, run: run.uid }, repeat: run.repeat, status: stored?.status ?? status, error: { message } });
+        channel?.send({
+          kind: "lifecycle",
+          phase: "end",
+          level: "trial_run",
+          ids: { ...ids, trial: run.trial.uid, run: run.uid },
+          repeat: run.repeat,
+          status: stored?.status ?? status,
+          error: { message },
+        });
       }
       return stored;
     },
@@ -82,11 +91,23 @@ export async function runWithWorkers(experiment: Experiment, options: RunLocalOp
     const list = [...(trialResults.get(run.trial.uid) ?? []), result];
     trialResults.set(run.trial.uid, list);
     if (list.length === trialRuns.get(run.trial.uid)!.length) {
-      const status = experimentStatus(list, list.some((r) => r.status === RunStatus.ABORTED));
-      channel?.send({ kind: "lifecycle", phase: "end", level: "trial", ids: { ...ids, trial: run.trial.uid }, name: run.trial.name, status: RunStatus[status] as RunStatusName });
+      const status = experimentStatus(
+        list,
+        list.some((r) => r.status === RunStatus.ABORTED),
+      );
+      channel?.send({
+        kind: "lifecycle",
+        phase: "end",
+        level: "trial",
+        ids: { ...ids, trial: run.trial.uid },
+        name: run.trial.name,
+        status: RunStatus[status] as RunStatusName,
+      });
     }
     if (result.status === RunStatus.FAILED && options.failFast) {
-      experiment.env.logger.error(`Stopping the experiment after the failed run ${runLabel(run)} (fail_fast): no further runs start.`);
+      experiment.env.logger.error(
+        `Stopping the experiment after the failed run ${runLabel(run)} (fail_fast): no further runs start.`,
+      );
       executor.stopStarting();
     }
   };

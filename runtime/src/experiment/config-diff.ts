@@ -6,15 +6,28 @@ import { isPlainObject } from "../config/merge";
  * parsed (comments and formatting do not count).
  */
 
-const FILE_OF: Record<string, string> = { env: "env.yaml", experiment: "experiment.yaml", base: "base.yaml", trials: "trials.yaml" };
+const FILE_OF: Record<string, string> = {
+  env: "env.yaml",
+  experiment: "experiment.yaml",
+  base: "base.yaml",
+  trials: "trials.yaml",
+};
 
 export function diffConfigs(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const role of Object.keys(FILE_OF)) walk(before[role], after[role], [], (p, a, b) => out.push(`${FILE_OF[role]}: ${p || "(whole file)"}: ${show(a)} -> ${show(b)}`));
+  for (const role of Object.keys(FILE_OF))
+    walk(before[role], after[role], [], (p, a, b) =>
+      out.push(`${FILE_OF[role]}: ${p || "(whole file)"}: ${show(a)} -> ${show(b)}`),
+    );
   return out;
 }
 
-function walk(a: unknown, b: unknown, at: (string | number)[], report: (path: string, a: unknown, b: unknown) => void): void {
+function walk(
+  a: unknown,
+  b: unknown,
+  at: (string | number)[],
+  report: (path: string, a: unknown, b: unknown) => void,
+): void {
   if (isPlainObject(a) && isPlainObject(b)) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], [...at, key], report);
     return;

@@ -5,7 +5,13 @@ import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import { registerBuiltins } from "../builtins/register-builtins";
 import { readConfigTexts, parseConfigTexts, type ConfigSources } from "../config/load";
 import { DBTracker } from "../tracking/db/db-tracker";
-import { configProblem, ConfigValidationError, validateConfigSet, type ConfigDiagnostic, type ConfigPosition } from "../config/validate";
+import {
+  configProblem,
+  ConfigValidationError,
+  validateConfigSet,
+  type ConfigDiagnostic,
+  type ConfigPosition,
+} from "../config/validate";
 import { parseLocated, positionAt, sourceFile } from "../config/located";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
@@ -63,7 +69,9 @@ export { ConfigValidationError };
  * Checks a config folder without running anything but its `imports:` (which register the
  * pipeline types the configs name). Returns every diagnostic; errors mean the folder cannot run.
  */
-export async function validateConfigDir(configDir: string): Promise<{ diagnostics: ConfigDiagnostic[]; sources?: ConfigSources }> {
+export async function validateConfigDir(
+  configDir: string,
+): Promise<{ diagnostics: ConfigDiagnostic[]; sources?: ConfigSources }> {
   registerBuiltins();
   const texts = readConfigTexts(configDir);
   // First pass before loading user modules: files that cannot be parsed are reported as they
@@ -73,7 +81,12 @@ export async function validateConfigDir(configDir: string): Promise<{ diagnostic
   const unreadable = first.filter(
     (d) =>
       d.severity === "error" &&
-      (d.code === "yaml-syntax" || d.code === "file-too-large" || d.code === "too-deep" || d.code === "alias-limit" || d.code === "missing-import" || (d.role === "env" && d.code === "not-a-mapping")),
+      (d.code === "yaml-syntax" ||
+        d.code === "file-too-large" ||
+        d.code === "too-deep" ||
+        d.code === "alias-limit" ||
+        d.code === "missing-import" ||
+        (d.role === "env" && d.code === "not-a-mapping")),
   );
   if (unreadable.length > 0) return { diagnostics: unreadable };
   const sources = parseConfigTexts(texts);
@@ -141,7 +154,9 @@ export class Experiment {
       this.abortController.abort(error);
     });
     // Checked before the experiment row exists: a bad selection or continuation writes nothing.
-    const only = options.only?.length ? selectRuns(buildPlan("", sources.base.value, this.trials), options.only) : undefined;
+    const only = options.only?.length
+      ? selectRuns(buildPlan("", sources.base.value, this.trials), options.only)
+      : undefined;
     const resumable = options.resume ? findResumable(this.stores, configDir) : undefined;
     const continued = resumable?.experimentUid ?? options.experimentUid;
     if (continued) this.checkContinuation(continued);
@@ -189,7 +204,13 @@ export class Experiment {
       } catch (error) {
         if (!(error instanceof PlanSelectionError)) throw error;
         throw new ConfigValidationError([
-          configProblem("trials", sources.trials.path, { line: 0, character: 0 }, "wrong-value", `${error.message} (trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"})`),
+          configProblem(
+            "trials",
+            sources.trials.path,
+            { line: 0, character: 0 },
+            "wrong-value",
+            `${error.message} (trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"})`,
+          ),
         ]);
       }
     }
@@ -215,7 +236,10 @@ export class Experiment {
   private checkContinuation(experimentUid: string): void {
     for (const store of this.stores) {
       const row = store.experimentConfig(experimentUid);
-      if (!row) throw new Error(`Experiment ${experimentUid} is not in ${store.path}: nothing to continue. Run 'expman run ${this.configDir}' to start it.`);
+      if (!row)
+        throw new Error(
+          `Experiment ${experimentUid} is not in ${store.path}: nothing to continue. Run 'expman run ${this.configDir}' to start it.`,
+        );
       if (row.config === null) continue;
       const changes = diffConfigs(JSON.parse(row.config), JSON.parse(this.configJson));
       if (changes.length > 0) throw new ConfigChangedError(this.configDir, changes);
@@ -231,7 +255,9 @@ export class Experiment {
       time: Date.now(),
       config: this.configJson,
       executor,
-      trials: this.plan.trials.filter((t) => trials.has(t)).map((t) => ({ uid: t.uid, name: t.name, workspace: path.join(ws, t.name) })),
+      trials: this.plan.trials
+        .filter((t) => trials.has(t))
+        .map((t) => ({ uid: t.uid, name: t.name, workspace: path.join(ws, t.name) })),
       runs: this.selected.map((r) => ({
         uid: r.uid,
         trialUid: r.trial.uid,
@@ -285,11 +311,19 @@ export class Experiment {
     try {
       for (const group of byTrial(selected)) {
         if (stopAll || this.aborted) break;
-        const trial = new Trial(this.env, { trial: group[0].trial, runs: group, plannedRuns: this.plannedRuns, resumeFrom: this.resumePoints(group), stops: this.runStops });
+        const trial = new Trial(this.env, {
+          trial: group[0].trial,
+          runs: group,
+          plannedRuns: this.plannedRuns,
+          resumeFrom: this.resumePoints(group),
+          stops: this.runStops,
+        });
         for await (const result of trial.runAll(() => this.aborted)) {
           results.push(result);
           if (result.status === RunStatus.FAILED && this.failFast) {
-            this.env.logger.error(`Stopping the experiment after the failed run ${result.trial}-${result.repeat} (fail_fast).`);
+            this.env.logger.error(
+              `Stopping the experiment after the failed run ${result.trial}-${result.repeat} (fail_fast).`,
+            );
             stopAll = true;
             break;
           }
@@ -326,24 +360,44 @@ export class Experiment {
    */
   async runPlanned(index: number): Promise<TrialRunResult> {
     const run = this.plan.runs[index];
-    if (!run) throw new RangeError(`run index ${index} is not in the plan of '${this.title}' (${this.plan.runs.length} runs: 0-${this.plan.runs.length - 1}).`);
+    if (!run)
+      throw new RangeError(
+        `run index ${index} is not in the plan of '${this.title}' (${this.plan.runs.length} runs: 0-${this.plan.runs.length - 1}).`,
+      );
     const tm = this.env.trackerManager;
     let result: TrialRunResult | undefined;
     try {
-      const trial = new Trial(this.env, { trial: run.trial, runs: [run], plannedRuns: this.plannedRuns, resumeFrom: this.resumePoints([run]) });
+      const trial = new Trial(this.env, {
+        trial: run.trial,
+        runs: [run],
+        plannedRuns: this.plannedRuns,
+        resumeFrom: this.resumePoints([run]),
+      });
       for await (const r of trial.runAll(() => this.aborted)) result = r;
     } finally {
       if (!result) for (const store of this.stores) store.endRunIfOpen(run.uid, "ABORTED", "stopped before it started");
       await tm.close();
       this.env.close();
     }
-    return result ?? { index, uid: run.uid, trial: run.trial.name, repeat: run.repeat, seed: run.seed, status: RunStatus.ABORTED, durationMs: 0, workspace: "" };
+    return (
+      result ?? {
+        index,
+        uid: run.uid,
+        trial: run.trial.name,
+        repeat: run.repeat,
+        seed: run.seed,
+        status: RunStatus.ABORTED,
+        durationMs: 0,
+        workspace: "",
+      }
+    );
   }
 
   /** Ends, in the store, selected runs this process never started. */
   endUnstarted(selected: PlannedRun[], results: { uid: string }[], status: "ABORTED" | "SKIPPED"): void {
     const done = new Set(results.map((r) => r.uid));
-    const why = status === "ABORTED" ? "not started: the experiment was stopped" : "not started: fail_fast after a failed run";
+    const why =
+      status === "ABORTED" ? "not started: the experiment was stopped" : "not started: fail_fast after a failed run";
     for (const run of selected) {
       if (done.has(run.uid)) continue;
       for (const store of this.stores) store.endRunIfOpen(run.uid, status, why);
@@ -382,7 +436,12 @@ function byTrial(runs: PlannedRun[]): PlannedRun[][] {
  * so comments and formatting may change). Stored with the plan; a resume compares against it.
  */
 export function configFingerprint(sources: ConfigSources): string {
-  return JSON.stringify({ env: sources.env.value ?? null, experiment: sources.experiment.value ?? null, base: sources.base.value ?? null, trials: sources.trials.value ?? null });
+  return JSON.stringify({
+    env: sources.env.value ?? null,
+    experiment: sources.experiment.value ?? null,
+    base: sources.base.value ?? null,
+    trials: sources.trials.value ?? null,
+  });
 }
 
 /** As the store settles it (WriteStore.settle): a stopped or killed run makes it ABORTED. */
@@ -391,4 +450,3 @@ export function experimentStatus(runs: TrialRunResult[], aborted: boolean, error
   if (error || runs.some((r) => r.status === RunStatus.FAILED)) return RunStatus.FAILED;
   return RunStatus.SUCCESS;
 }
-

@@ -17,7 +17,8 @@ export function installTypeScriptHook(): void {
   if (hookInstalled) return;
   hookInstalled = true;
   const esbuild = require("esbuild") as typeof import("esbuild");
-  const extensions = (require as NodeJS.Require & { extensions: Record<string, (m: NodeJS.Module, f: string) => void> }).extensions;
+  const extensions = (require as NodeJS.Require & { extensions: Record<string, (m: NodeJS.Module, f: string) => void> })
+    .extensions;
   for (const ext of TS_EXTENSIONS) {
     if (extensions[ext]) continue;
     extensions[ext] = (module, filename) => {
@@ -40,7 +41,9 @@ export function installTypeScriptHook(): void {
 /** What a module that calls process.exit while being imported throws instead of exiting. */
 class ImportExit extends Error {
   constructor(code: number | string | null | undefined) {
-    super(`the module called process.exit(${code ?? ""}) while being imported; a module under imports: must only define and register types`);
+    super(
+      `the module called process.exit(${code ?? ""}) while being imported; a module under imports: must only define and register types`,
+    );
   }
 }
 
@@ -52,16 +55,25 @@ const dynamicImport = new Function("specifier", "return import(specifier)") as (
  * pipelines, trackers and callbacks they register are known. A module that fails to load is
  * reported with the env.yaml entry that named it.
  */
-export async function loadImports(envPath: string, specs: unknown, locate: (index: number) => ConfigPosition): Promise<string[]> {
+export async function loadImports(
+  envPath: string,
+  specs: unknown,
+  locate: (index: number) => ConfigPosition,
+): Promise<string[]> {
   if (!Array.isArray(specs)) return [];
   const registry = getRegistry();
   const loaded: string[] = [];
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
-    const problem = (code: "missing-import" | "import-failed", message: string) => new ConfigValidationError([configProblem("env", envPath, locate(i), code, message)]);
+    const problem = (code: "missing-import" | "import-failed", message: string) =>
+      new ConfigValidationError([configProblem("env", envPath, locate(i), code, message)]);
     if (typeof spec !== "string") throw problem("missing-import", `imports[${i}] must be a path string`);
     const file = resolveImport(envPath, spec, (p) => fs.existsSync(p) && fs.statSync(p).isFile());
-    if (!file) throw problem("missing-import", `Cannot find module '${spec}' (relative to ${path.dirname(envPath)}): fix the path under imports:`);
+    if (!file)
+      throw problem(
+        "missing-import",
+        `Cannot find module '${spec}' (relative to ${path.dirname(envPath)}): fix the path under imports:`,
+      );
     registry.currentModule = file;
     // A module that exits while being imported would end `validate` or `run` with its exit
     // code and nothing said (exit 0: "success"): refuse it, naming the module.

@@ -35,7 +35,11 @@ export interface ExperimentPlan {
   runs: PlannedRun[];
 }
 
-export function buildPlan(experimentUid: string, base: unknown, trialEntries: Record<string, unknown>[]): ExperimentPlan {
+export function buildPlan(
+  experimentUid: string,
+  base: unknown,
+  trialEntries: Record<string, unknown>[],
+): ExperimentPlan {
   const trials: PlannedTrial[] = [];
   const runs: PlannedRun[] = [];
   trialEntries.forEach((entry, t) => {
@@ -80,7 +84,10 @@ export function runLabel(run: PlannedRun): string {
  */
 export function selectRuns(plan: ExperimentPlan, specs: readonly string[]): number[] {
   const chosen = new Set<number>();
-  for (const raw of specs.flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of specs
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const byTrial = plan.runs.filter((r) => r.trial.name === raw);
     if (byTrial.length > 0) {
       for (const r of byTrial) chosen.add(r.index);
@@ -91,7 +98,9 @@ export function selectRuns(plan: ExperimentPlan, specs: readonly string[]): numb
     if (!run) {
       const trial = m ? plan.trials.find((t) => t.name === m[1]) : undefined;
       throw new PlanSelectionError(
-        trial ? `--only '${raw}': trial '${trial.name}' has repeats 0-${trial.repeats - 1}` : `--only '${raw}': no trial of that name`,
+        trial
+          ? `--only '${raw}': trial '${trial.name}' has repeats 0-${trial.repeats - 1}`
+          : `--only '${raw}': no trial of that name`,
       );
     }
     chosen.add(run.index);

@@ -33,16 +33,30 @@ export interface Resumable {
 /** Finds what `--resume` continues in this store, or throws NothingToResumeError saying why not. */
 export function findResumable(stores: DBTracker[], configDir: string): Resumable {
   const store = stores[0];
-  if (!store) throw new NothingToResumeError("no-store", `--resume: env.yaml in ${configDir} configures no DBTracker, so there is no record of earlier runs to continue. Add a DBTracker, or run without --resume.`);
+  if (!store)
+    throw new NothingToResumeError(
+      "no-store",
+      `--resume: env.yaml in ${configDir} configures no DBTracker, so there is no record of earlier runs to continue. Add a DBTracker, or run without --resume.`,
+    );
   const latest = store.latestExperimentOf(configDir);
-  if (!latest) throw new NothingToResumeError("none", `--resume: ${store.path} holds no experiment run from ${configDir}: nothing to resume. Run it without --resume first.`);
+  if (!latest)
+    throw new NothingToResumeError(
+      "none",
+      `--resume: ${store.path} holds no experiment run from ${configDir}: nothing to resume. Run it without --resume first.`,
+    );
   if (latest.status === "RUNNING" && latest.pid !== null && latest.host === os.hostname() && pidAlive(latest.pid)) {
-    throw new NothingToResumeError("running", `--resume: experiment '${latest.title}' is still running (process ${latest.pid}); stop it first or wait for it to end.`);
+    throw new NothingToResumeError(
+      "running",
+      `--resume: experiment '${latest.title}' is still running (process ${latest.pid}); stop it first or wait for it to end.`,
+    );
   }
   const runs = store.runStatuses(latest.uid);
   const rerun = new Set(runs.filter((r) => !KEPT.has(r.status)).map((r) => r.uid));
   if (rerun.size === 0) {
-    throw new NothingToResumeError("done", `--resume: nothing to resume: all ${runs.length} run(s) of experiment '${latest.title}' (id ${latest.id}) ended SUCCESS or STOPPED.`);
+    throw new NothingToResumeError(
+      "done",
+      `--resume: nothing to resume: all ${runs.length} run(s) of experiment '${latest.title}' (id ${latest.id}) ended SUCCESS or STOPPED.`,
+    );
   }
   return { experimentUid: latest.uid, rerun, kept: runs.length - rerun.size };
 }

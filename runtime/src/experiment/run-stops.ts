@@ -23,7 +23,9 @@ export class RunStops {
     if (this.experiment.aborted) controller.abort(this.experiment.reason);
     else if (this.requested.delete(key)) controller.abort();
     else this.experiment.addEventListener("abort", abort, { once: true });
-    controller.signal.addEventListener("abort", () => this.experiment.removeEventListener("abort", abort), { once: true });
+    controller.signal.addEventListener("abort", () => this.experiment.removeEventListener("abort", abort), {
+      once: true,
+    });
     this.active.set(key, controller);
     return controller.signal;
   }

@@ -44,7 +44,10 @@ type CallbackClass = { fromConfig(config: Record<string, unknown>, env: Environm
 export class Trial {
   readonly env: Environment;
 
-  constructor(parent: Environment, readonly spec: TrialSpec) {
+  constructor(
+    parent: Environment,
+    readonly spec: TrialSpec,
+  ) {
     const { name, args, uid, settings } = spec.trial;
     this.env = parent.createChild(name, { args, level: Level.TRIAL });
     this.env.trackerManager.onCreate(Level.TRIAL, { name, uid });
@@ -67,7 +70,11 @@ export class Trial {
         yield result;
       }
     } finally {
-      const status = statuses.includes(RunStatus.FAILED) ? RunStatus.FAILED : aborted() ? RunStatus.ABORTED : RunStatus.SUCCESS;
+      const status = statuses.includes(RunStatus.FAILED)
+        ? RunStatus.FAILED
+        : aborted()
+          ? RunStatus.ABORTED
+          : RunStatus.SUCCESS;
       // The store settles the trial from all its runs (a worker runs only some of them).
       tm.onEnd(Level.TRIAL, { status, settle: true });
       await tm.flush();
@@ -106,19 +113,34 @@ export class Trial {
       if (resumeFrom !== undefined) await resumePipeline(pipeline, resumeFrom, runEnv);
       returned = await pipeline.run(settings);
       // A run() without @Pipeline.runWrapper leaves runStatus untouched: it simply succeeded.
-      status = pipeline.runStatus === RunStatus.SKIPPED || pipeline.runStatus === RunStatus.RUNNING ? RunStatus.SUCCESS : pipeline.runStatus;
+      status =
+        pipeline.runStatus === RunStatus.SKIPPED || pipeline.runStatus === RunStatus.RUNNING
+          ? RunStatus.SUCCESS
+          : pipeline.runStatus;
       error = pipeline.runError;
     } catch (e) {
       status = (e as Error)?.name === "RunAborted" ? RunStatus.ABORTED : RunStatus.FAILED;
       error = status === RunStatus.FAILED ? toErrorInfo(e) : undefined;
       if (error) runEnv.logger.error(`Error running trial: ${error.message}\n${error.stack ?? ""}`);
     }
-    if (status === RunStatus.ABORTED && this.spec.stops?.stoppedAlone(abortSignal)) runEnv.logger.warning(`Run '${name}-${i}' was stopped on request; the experiment goes on`);
+    if (status === RunStatus.ABORTED && this.spec.stops?.stoppedAlone(abortSignal))
+      runEnv.logger.warning(`Run '${name}-${i}' was stopped on request; the experiment goes on`);
     this.spec.stops?.end(runKey);
     tm.onEnd(Level.TRIAL_RUN, { status, error, repeat: i });
     await tm.flush();
     runEnv.close();
-    return { index: run.index, uid: run.uid, trial: name, repeat: i, seed, status, error, durationMs: Date.now() - started, workspace: runEnv.workspace, returned };
+    return {
+      index: run.index,
+      uid: run.uid,
+      trial: name,
+      repeat: i,
+      seed,
+      status,
+      error,
+      durationMs: Date.now() - started,
+      workspace: runEnv.workspace,
+      returned,
+    };
   }
 
   private createPipeline(env: Environment): Pipeline {
@@ -146,7 +168,9 @@ export class Trial {
 async function resumePipeline(pipeline: Pipeline, checkpoint: string, env: Environment): Promise<void> {
   const resume = (pipeline as unknown as { resume?: (path: string) => unknown }).resume;
   if (typeof resume !== "function") {
-    env.logger.info(`Pipeline ${pipeline.constructor.name} has no resume(checkpointPath): the run starts over from epoch 0.`);
+    env.logger.info(
+      `Pipeline ${pipeline.constructor.name} has no resume(checkpointPath): the run starts over from epoch 0.`,
+    );
     return;
   }
   env.logger.info(`Resuming from checkpoint ${checkpoint}`);

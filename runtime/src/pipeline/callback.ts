@@ -20,7 +20,11 @@ export class Callback {
   }
 
   /** Built from a `pipeline.callbacks` entry of base.yaml. */
-  static fromConfig(this: new (env: Environment) => Callback, _config: Record<string, unknown>, env: Environment): Callback {
+  static fromConfig(
+    this: new (env: Environment) => Callback,
+    _config: Record<string, unknown>,
+    env: Environment,
+  ): Callback {
     return new this(env);
   }
 

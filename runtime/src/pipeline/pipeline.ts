@@ -84,7 +84,11 @@ export class Pipeline {
   }
 
   /** Built from the merged trial settings. Override to read your parameters. */
-  static fromConfig(this: new (env: Environment) => Pipeline, _config: Record<string, any>, env: Environment): Pipeline {
+  static fromConfig(
+    this: new (env: Environment) => Pipeline,
+    _config: Record<string, any>,
+    env: Environment,
+  ): Pipeline {
     return new this(env);
   }
 
@@ -166,10 +170,13 @@ export class Pipeline {
         tm.onEnd(Level.PIPELINE, { status, error: this.runError });
         return RunStatus.FAILED;
       }
-      log.info(status === RunStatus.STOPPED ? "Pipeline completed early via early stopping" : "Pipeline run completed successfully");
+      log.info(
+        status === RunStatus.STOPPED
+          ? "Pipeline completed early via early stopping"
+          : "Pipeline run completed successfully",
+      );
       return attempt(
-        () =>
-          then(this.onRunEnd(status), () => (status === RunStatus.STOPPED ? RunStatus.STOPPED : value)),
+        () => then(this.onRunEnd(status), () => (status === RunStatus.STOPPED ? RunStatus.STOPPED : value)),
         (endError) => finish(RunStatus.FAILED, undefined, endError),
       );
     };
@@ -178,7 +185,8 @@ export class Pipeline {
       () =>
         then(this.onRunStart(), () =>
           then(body(), (value) => {
-            if (value === RunStatus.FAILED) return finish(RunStatus.FAILED, value, new Error("run() returned RunStatus.FAILED"));
+            if (value === RunStatus.FAILED)
+              return finish(RunStatus.FAILED, value, new Error("run() returned RunStatus.FAILED"));
             if (value === RunStatus.STOPPED || this.stopRequested) return finish(RunStatus.STOPPED, value);
             return finish(RunStatus.SUCCESS, value);
           }),
@@ -218,16 +226,19 @@ export class Pipeline {
       ended = true;
       tm.onEnd(Level.EPOCH, { epochId: epochIdx, status });
       const metrics = this.epochMetrics;
-      return then(callbacksWantStop(this.callbacks, (cb) => cb.onEpochEnd(epochIdx, metrics)), (stop) => {
-        // The original's bug fix (cf56a47): a key set in epoch N must not leak into epoch N+1.
-        this.epochMetrics = {};
-        if (stop) {
-          this.env.logger.info("Stopping pipeline execution");
-          this.stopRequested = true;
-        }
-        if (propagateStop) throw new StopTraining("Stopping pipeline execution");
-        return value;
-      });
+      return then(
+        callbacksWantStop(this.callbacks, (cb) => cb.onEpochEnd(epochIdx, metrics)),
+        (stop) => {
+          // The original's bug fix (cf56a47): a key set in epoch N must not leak into epoch N+1.
+          this.epochMetrics = {};
+          if (stop) {
+            this.env.logger.info("Stopping pipeline execution");
+            this.stopRequested = true;
+          }
+          if (propagateStop) throw new StopTraining("Stopping pipeline execution");
+          return value;
+        },
+      );
     };
 
     return attempt(
@@ -273,14 +284,17 @@ export class Pipeline {
           ended = true;
           tm.onEnd(Level.BATCH, { batchId: batchIdx, status: isRunStatus(status) ? status : RunStatus.SUCCESS });
           const metrics = this.batchMetrics;
-          return then(callbacksWantStop(this.callbacks, (cb) => cb.onBatchEnd(batchIdx, metrics)), (stop) => {
-            this.batchMetrics = {};
-            if (stop) {
-              this.env.logger.info("Stopping pipeline execution at batch level");
-              this.stopRequested = true;
-            }
-            return status;
-          });
+          return then(
+            callbacksWantStop(this.callbacks, (cb) => cb.onBatchEnd(batchIdx, metrics)),
+            (stop) => {
+              this.batchMetrics = {};
+              if (stop) {
+                this.env.logger.info("Stopping pipeline execution at batch level");
+                this.stopRequested = true;
+              }
+              return status;
+            },
+          );
         }),
       (error) => {
         if (ended) throw error;
@@ -303,12 +317,17 @@ export class Pipeline {
 /** The wrapped methods take their index first: say so plainly instead of failing deep down. */
 function checkIndex(method: string, what: string, value: unknown): void {
   if (!Number.isInteger(value) || (value as number) < 0) {
-    throw new TypeError(`A method decorated with @Pipeline.${what}Wrapper takes the ${what} index (an integer >= 0) as its first argument, like ${method}(${what}Idx, ...); got ${typeof value === "object" ? JSON.stringify(value)?.slice(0, 60) ?? String(value) : String(value)}.`);
+    throw new TypeError(
+      `A method decorated with @Pipeline.${what}Wrapper takes the ${what} index (an integer >= 0) as its first argument, like ${method}(${what}Idx, ...); got ${typeof value === "object" ? (JSON.stringify(value)?.slice(0, 60) ?? String(value)) : String(value)}.`,
+    );
   }
 }
 
 /** Calls every callback (none is skipped), in order; true when any asked to stop. */
-function callbacksWantStop(callbacks: Callback[], call: (cb: Callback) => MaybePromise<boolean | void>): MaybePromise<boolean> {
+function callbacksWantStop(
+  callbacks: Callback[],
+  call: (cb: Callback) => MaybePromise<boolean | void>,
+): MaybePromise<boolean> {
   return then(sequence(callbacks, call), (results) => results.some((r) => r === true));
 }
 
@@ -344,4 +363,3 @@ function logFailure(log: Environment["logger"], what: string, error: unknown): v
   log.error(`Exception type: ${info.name ?? typeof error}`);
   if (info.stack) log.debug(info.stack);
 }
-

@@ -44,7 +44,9 @@ export class Registry {
 
   add(name: string, cls: RegistrableClass, options: RegisterOptions = {}): RegistryEntry {
     if (typeof name !== "string" || !/^[A-Za-z_][\w.-]*$/.test(name)) {
-      throw new RegistryError(`Cannot register ${cls?.name ?? "class"}: the name ${JSON.stringify(name)} must start with a letter and contain only letters, digits, '_', '.' or '-'.`);
+      throw new RegistryError(
+        `Cannot register ${cls?.name ?? "class"}: the name ${JSON.stringify(name)} must start with a letter and contain only letters, digits, '_', '.' or '-'.`,
+      );
     }
     const kind = options.kind ?? cls.registryKind;
     if (!kind) {
@@ -70,7 +72,7 @@ export class Registry {
       kind,
       cls,
       closed: options.closed,
-      file: existing?.cls === cls ? existing.file : this.currentModule ?? callerFile(),
+      file: existing?.cls === cls ? existing.file : (this.currentModule ?? callerFile()),
       builtin: false,
     } as RegistryEntry;
     // Read the class's statics when asked, not now: a TC39 class decorator runs before the
@@ -151,13 +153,21 @@ export class Registry {
   }
 }
 
-export function unknownTypeMessage(kind: RegistryKind, name: string, known: string[], otherKinds: RegistryKind[]): string {
+export function unknownTypeMessage(
+  kind: RegistryKind,
+  name: string,
+  known: string[],
+  otherKinds: RegistryKind[],
+): string {
   if (otherKinds.length > 0) {
     return `'${name}' is a ${otherKinds.join(" and a ")}, not a ${kind}. Registered ${kind}s: ${known.join(", ") || "(none)"}.`;
   }
   const close = closestNames(name, known);
   const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(" or ")}?` : "";
-  const list = known.length > 0 ? ` Registered ${kind}s: ${known.join(", ")}.` : ` No ${kind}s are registered: list the modules that register them under 'imports:' in env.yaml.`;
+  const list =
+    known.length > 0
+      ? ` Registered ${kind}s: ${known.join(", ")}.`
+      : ` No ${kind}s are registered: list the modules that register them under 'imports:' in env.yaml.`;
   return `Unknown ${kind} type '${name}'.${hint}${list}`;
 }
 

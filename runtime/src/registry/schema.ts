@@ -80,7 +80,8 @@ export function checkParamValue(schema: ParamSchema, value: unknown): string | u
   }
   if (schema.format === "file-name" && typeof value === "string") {
     const problem = fileNameProblem(value);
-    if (problem) return `becomes a file or folder name, and ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} ${problem}`;
+    if (problem)
+      return `becomes a file or folder name, and ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} ${problem}`;
   }
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) return `must be >= ${schema.minimum}, got ${value}`;

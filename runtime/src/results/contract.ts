@@ -180,7 +180,10 @@ export interface QueryMethods {
   "series.get": { params: { db: string } & SeriesQuery; result: Series };
   "checkpoints.list": { params: { db: string; runId: number }; result: CheckpointRecord[] };
   /** Artifacts of one run (with its epochs and batches), one trial or one experiment: give exactly one id. */
-  "artifacts.list": { params: { db: string; runId?: number; trialId?: number; experimentId?: number }; result: ArtifactRecord[] };
+  "artifacts.list": {
+    params: { db: string; runId?: number; trialId?: number; experimentId?: number };
+    result: ArtifactRecord[];
+  };
   /** Values that are not numbers (strings, objects, null), oldest first; all keys without `key`. */
   "series.text": { params: { db: string; runId: number; key?: string }; result: TextPoint[] };
   "db.close": { params: { db: string }; result: { closed: boolean } };

@@ -61,7 +61,14 @@ export class BucketReducer {
    * Adds the first `n` points of parallel columns. A NaN step stands for "no step" and is
    * replaced by `indexBase + i` (the point's index in its series). Returns how many were taken.
    */
-  addColumns(steps: Float64Array, values: Float64Array, times: Float64Array, n: number, indexBase: number, filter?: StepFilter): number {
+  addColumns(
+    steps: Float64Array,
+    values: Float64Array,
+    times: Float64Array,
+    n: number,
+    indexBase: number,
+    filter?: StepFilter,
+  ): number {
     const fLo = filter ? filter.lo : -Infinity;
     const fHi = filter ? filter.hi : Infinity;
     const exclusive = filter ? filter.loExclusive : false;
@@ -75,10 +82,21 @@ export class BucketReducer {
     const lastBucket = this.lastBucket;
     let cur = -1;
     // The current bucket's state, in locals.
-    let minA = -1, minS = 0, minV = 0, minT = 0;
-    let maxA = -1, maxS = 0, maxV = 0, maxT = 0;
-    let lastA = -1, lastS = 0, lastV = 0, lastT = 0;
-    let nanA = -1, nanS = 0, nanT = 0;
+    let minA = -1,
+      minS = 0,
+      minV = 0,
+      minT = 0;
+    let maxA = -1,
+      maxS = 0,
+      maxV = 0,
+      maxT = 0;
+    let lastA = -1,
+      lastS = 0,
+      lastV = 0,
+      lastT = 0;
+    let nanA = -1,
+      nanS = 0,
+      nanT = 0;
     let seen = this.seen;
     for (let i = 0; i < n; i++) {
       let s = steps[i];
@@ -89,13 +107,42 @@ export class BucketReducer {
       let b = Math.floor((s - lo) * scale);
       b = b >= 0 ? (b > lastBucket ? lastBucket : b) : 0; // NaN -> 0
       if (b !== cur) {
-        if (cur >= 0) this.put(cur * 4, minA, minS, minV, minT, maxA, maxS, maxV, maxT, lastA, lastS, lastV, lastT, nanA, nanS, nanT);
+        if (cur >= 0)
+          this.put(
+            cur * 4,
+            minA,
+            minS,
+            minV,
+            minT,
+            maxA,
+            maxS,
+            maxV,
+            maxT,
+            lastA,
+            lastS,
+            lastV,
+            lastT,
+            nanA,
+            nanS,
+            nanT,
+          );
         cur = b;
         const slot = cur * 4;
-        minA = arrival[slot + MIN]; minS = stepOut[slot + MIN]; minV = valueOut[slot + MIN]; minT = timeOut[slot + MIN];
-        maxA = arrival[slot + MAX]; maxS = stepOut[slot + MAX]; maxV = valueOut[slot + MAX]; maxT = timeOut[slot + MAX];
-        lastA = arrival[slot + LAST]; lastS = stepOut[slot + LAST]; lastV = valueOut[slot + LAST]; lastT = timeOut[slot + LAST];
-        nanA = arrival[slot + NAN]; nanS = stepOut[slot + NAN]; nanT = timeOut[slot + NAN];
+        minA = arrival[slot + MIN];
+        minS = stepOut[slot + MIN];
+        minV = valueOut[slot + MIN];
+        minT = timeOut[slot + MIN];
+        maxA = arrival[slot + MAX];
+        maxS = stepOut[slot + MAX];
+        maxV = valueOut[slot + MAX];
+        maxT = timeOut[slot + MAX];
+        lastA = arrival[slot + LAST];
+        lastS = stepOut[slot + LAST];
+        lastV = valueOut[slot + LAST];
+        lastT = timeOut[slot + LAST];
+        nanA = arrival[slot + NAN];
+        nanS = stepOut[slot + NAN];
+        nanT = timeOut[slot + NAN];
       }
       const a = seen++;
       const v = values[i];
@@ -125,7 +172,8 @@ export class BucketReducer {
       lastV = v;
       lastT = t;
     }
-    if (cur >= 0) this.put(cur * 4, minA, minS, minV, minT, maxA, maxS, maxV, maxT, lastA, lastS, lastV, lastT, nanA, nanS, nanT);
+    if (cur >= 0)
+      this.put(cur * 4, minA, minS, minV, minT, maxA, maxS, maxV, maxT, lastA, lastS, lastV, lastT, nanA, nanS, nanT);
     this.seen = seen;
     return taken;
   }
@@ -133,16 +181,42 @@ export class BucketReducer {
   /** Writes a bucket's state back (a call, not a closure: the scan's locals stay in registers). */
   private put(
     slot: number,
-    minA: number, minS: number, minV: number, minT: number,
-    maxA: number, maxS: number, maxV: number, maxT: number,
-    lastA: number, lastS: number, lastV: number, lastT: number,
-    nanA: number, nanS: number, nanT: number,
+    minA: number,
+    minS: number,
+    minV: number,
+    minT: number,
+    maxA: number,
+    maxS: number,
+    maxV: number,
+    maxT: number,
+    lastA: number,
+    lastS: number,
+    lastV: number,
+    lastT: number,
+    nanA: number,
+    nanS: number,
+    nanT: number,
   ): void {
-    const arrival = this.arrival, step = this.step, value = this.value, time = this.time;
-    arrival[slot + MIN] = minA; step[slot + MIN] = minS; value[slot + MIN] = minV; time[slot + MIN] = minT;
-    arrival[slot + MAX] = maxA; step[slot + MAX] = maxS; value[slot + MAX] = maxV; time[slot + MAX] = maxT;
-    arrival[slot + LAST] = lastA; step[slot + LAST] = lastS; value[slot + LAST] = lastV; time[slot + LAST] = lastT;
-    arrival[slot + NAN] = nanA; step[slot + NAN] = nanS; value[slot + NAN] = NaN; time[slot + NAN] = nanT;
+    const arrival = this.arrival,
+      step = this.step,
+      value = this.value,
+      time = this.time;
+    arrival[slot + MIN] = minA;
+    step[slot + MIN] = minS;
+    value[slot + MIN] = minV;
+    time[slot + MIN] = minT;
+    arrival[slot + MAX] = maxA;
+    step[slot + MAX] = maxS;
+    value[slot + MAX] = maxV;
+    time[slot + MAX] = maxT;
+    arrival[slot + LAST] = lastA;
+    step[slot + LAST] = lastS;
+    value[slot + LAST] = lastV;
+    time[slot + LAST] = lastT;
+    arrival[slot + NAN] = nanA;
+    step[slot + NAN] = nanS;
+    value[slot + NAN] = NaN;
+    time[slot + NAN] = nanT;
   }
 
   /** The kept points, bucket by bucket, each bucket's points in step order (ties: arrival). */

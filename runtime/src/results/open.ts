@@ -41,12 +41,16 @@ export function openResults(file: string, options: { timeoutMs?: number } = {}):
 }
 
 /** The Python original's database at `file`, opened read-only, or undefined when it is not one. */
-export function openPythonOriginal(file: string, options: { timeoutMs?: number } = {}): PythonOriginalStore | undefined {
+export function openPythonOriginal(
+  file: string,
+  options: { timeoutMs?: number } = {},
+): PythonOriginalStore | undefined {
   const Sqlite = loadSqlite();
   let db;
   try {
     db = new Sqlite(path.resolve(file), { readonly: true, fileMustExist: true, timeout: options.timeoutMs ?? 5000 });
-    if (db.pragma("user_version", { simple: true }) === 0 && isPythonOriginalDb(db)) return new PythonOriginalStore(db, file);
+    if (db.pragma("user_version", { simple: true }) === 0 && isPythonOriginalDb(db))
+      return new PythonOriginalStore(db, file);
   } catch {
     /* not a database we can read: the caller reports its first error */
   }

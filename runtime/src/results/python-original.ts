@@ -18,7 +18,6 @@ import type { Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
 import { ResultsNotFoundError, type TextPoint } from "./store";
 
-
 /**
  * What the Python original's DBTracker never stores. Readers show it as "not recorded" instead
  * of inventing values: status (always 'started' there), the repeat index (runs are numbered by
@@ -32,7 +31,9 @@ export function isPythonOriginalDb(db: Database): boolean {
   const names = new Set(
     (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name),
   );
-  return ["EXPERIMENT", "TRIAL", "TRIAL_RUN", "EPOCH", "METRIC", "RESULTS_METRIC", "EPOCH_METRIC"].every((t) => names.has(t));
+  return ["EXPERIMENT", "TRIAL", "TRIAL_RUN", "EPOCH", "METRIC", "RESULTS_METRIC", "EPOCH_METRIC"].every((t) =>
+    names.has(t),
+  );
 }
 
 interface Point {
@@ -74,7 +75,10 @@ export class PythonOriginalStore {
   private readonly cache = new Map<number, RunPoints>();
   private readonly rootWorkspace: string | null;
 
-  constructor(private readonly db: Database, file: string) {
+  constructor(
+    private readonly db: Database,
+    file: string,
+  ) {
     this.file = path.resolve(file);
     // The original's convention: <workspace>/artifacts/<name>.
     const dir = path.dirname(this.file);
@@ -91,12 +95,14 @@ export class PythonOriginalStore {
 
   listExperiments(): ExperimentSummary[] {
     return this.read(() =>
-      (this.stmt(
-        `SELECT e.id, e.title, e."desc" AS description, e.start_time,
+      (
+        this.stmt(
+          `SELECT e.id, e.title, e."desc" AS description, e.start_time,
                 (SELECT count(*) FROM TRIAL t WHERE t.experiment_id = e.id) AS trial_count,
                 (SELECT count(*) FROM TRIAL_RUN r JOIN TRIAL t ON t.id = r.trial_id WHERE t.experiment_id = e.id) AS run_count
          FROM EXPERIMENT e ORDER BY e.id`,
-      ).all() as Record<string, any>[]).map((e) => ({
+        ).all() as Record<string, any>[]
+      ).map((e) => ({
         id: e.id,
         uid: `python-original:${this.file}:experiment:${e.id}`,
         title: e.title,
@@ -116,10 +122,12 @@ export class PythonOriginalStore {
 
   listTrials(experimentId: number): TrialSummary[] {
     return this.read(() =>
-      (this.stmt(
-        `SELECT t.id, t.name, t.experiment_id, t.start_time, (SELECT count(*) FROM TRIAL_RUN r WHERE r.trial_id = t.id) AS run_count
+      (
+        this.stmt(
+          `SELECT t.id, t.name, t.experiment_id, t.start_time, (SELECT count(*) FROM TRIAL_RUN r WHERE r.trial_id = t.id) AS run_count
          FROM TRIAL t WHERE t.experiment_id = ? ORDER BY t.id`,
-      ).all(experimentId) as Record<string, any>[]).map((t) => ({
+        ).all(experimentId) as Record<string, any>[]
+      ).map((t) => ({
         id: t.id,
         uid: `python-original:${this.file}:trial:${t.id}`,
         experimentId: t.experiment_id,
@@ -177,7 +185,9 @@ export class PythonOriginalStore {
         params: {},
         finalMetrics: finals,
         error: null,
-        workspace: this.rootWorkspace ? path.join(this.rootWorkspace, r.trial_name, `${r.trial_name}-${r.ordinal}`) : null,
+        workspace: this.rootWorkspace
+          ? path.join(this.rootWorkspace, r.trial_name, `${r.trial_name}-${r.ordinal}`)
+          : null,
         origin: this.origin,
         notRecorded: [...PYTHON_NOT_RECORDED],
       };
@@ -187,7 +197,9 @@ export class PythonOriginalStore {
   listEpochs(runId: number): EpochSummary[] {
     return this.read(() => {
       const batches = new Map<number, number>();
-      for (const b of this.stmt("SELECT epoch_idx, count(*) AS n FROM BATCH WHERE trial_run_id = ? GROUP BY epoch_idx").all(runId) as { epoch_idx: number; n: number }[]) {
+      for (const b of this.stmt(
+        "SELECT epoch_idx, count(*) AS n FROM BATCH WHERE trial_run_id = ? GROUP BY epoch_idx",
+      ).all(runId) as { epoch_idx: number; n: number }[]) {
         batches.set(b.epoch_idx, b.n);
       }
       const metrics = new Map<number, Record<string, number>>();
@@ -199,7 +211,12 @@ export class PythonOriginalStore {
           m[p.key] = p.value;
         }
       }
-      return (this.stmt("SELECT idx, time FROM EPOCH WHERE trial_run_id = ? ORDER BY idx").all(runId) as { idx: number; time: string }[]).map((e) => ({
+      return (
+        this.stmt("SELECT idx, time FROM EPOCH WHERE trial_run_id = ? ORDER BY idx").all(runId) as {
+          idx: number;
+          time: string;
+        }[]
+      ).map((e) => ({
         runId,
         idx: e.idx,
         startTime: time(e.time),
@@ -217,14 +234,28 @@ export class PythonOriginalStore {
       for (const points of this.points(runId).byKey.values()) {
         const steps = points.map((p, i) => p.step ?? i);
         const first = points[0];
-        const key: SeriesKey = { key: first.key, scope: first.scope, count: points.length, minStep: Math.min(...steps), maxStep: Math.max(...steps), custom: false };
+        const key: SeriesKey = {
+          key: first.key,
+          scope: first.scope,
+          count: points.length,
+          minStep: Math.min(...steps),
+          maxStep: Math.max(...steps),
+          custom: false,
+        };
         if (first.label !== null) {
           key.metric = first.metric;
           key.label = first.label;
         }
         out.push(key);
       }
-      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || Number(a.label !== undefined) - Number(b.label !== undefined)));
+      return out.sort((a, b) =>
+        a.key < b.key
+          ? -1
+          : a.key > b.key
+            ? 1
+            : SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] ||
+              Number(a.label !== undefined) - Number(b.label !== undefined),
+      );
     });
   }
 
@@ -232,15 +263,21 @@ export class PythonOriginalStore {
     return this.read(() => {
       const byKey = this.points(query.runId).byKey;
       const candidates = [...byKey.values()].filter(
-        (p) => p[0].key === query.key && (query.scope === undefined || p[0].scope === query.scope) && (query.label === undefined || p[0].label === query.label),
+        (p) =>
+          p[0].key === query.key &&
+          (query.scope === undefined || p[0].scope === query.scope) &&
+          (query.label === undefined || p[0].label === query.label),
       );
       // The unlabelled series first (a total wins over a label series of its joined name), then the fullest scope.
       candidates.sort((a, b) => Number(a[0].label !== null) - Number(b[0].label !== null) || b.length - a.length);
       const points = candidates[0];
       if (!points) {
-        if (!this.stmt("SELECT id FROM TRIAL_RUN WHERE id = ?").get(query.runId)) throw new ResultsNotFoundError(`Run ${query.runId} does not exist in ${this.file}.`);
+        if (!this.stmt("SELECT id FROM TRIAL_RUN WHERE id = ?").get(query.runId))
+          throw new ResultsNotFoundError(`Run ${query.runId} does not exist in ${this.file}.`);
         const keys = [...new Set([...byKey.values()].map((p) => p[0].key))].sort();
-        throw new ResultsNotFoundError(`Run ${query.runId} has no series '${query.key}'${query.label !== undefined ? ` with label '${query.label}'` : ""}${query.scope ? ` at ${query.scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`);
+        throw new ResultsNotFoundError(
+          `Run ${query.runId} has no series '${query.key}'${query.label !== undefined ? ` with label '${query.label}'` : ""}${query.scope ? ` at ${query.scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`,
+        );
       }
       const lo = Math.max(query.minStep ?? -Infinity, query.afterStep ?? -Infinity);
       const hi = query.maxStep ?? Infinity;
@@ -276,7 +313,16 @@ export class PythonOriginalStore {
         hasNonFinite = true;
         return null;
       });
-      const series: Series = { runId: query.runId, key: points[0].key, scope: points[0].scope, steps, values: out, times, totalPoints: S.length, downsampled: steps.length < S.length };
+      const series: Series = {
+        runId: query.runId,
+        key: points[0].key,
+        scope: points[0].scope,
+        steps,
+        values: out,
+        times,
+        totalPoints: S.length,
+        downsampled: steps.length < S.length,
+      };
       if (hasNonFinite) series.nonFinite = nonFinite;
       if (points[0].label !== null) {
         series.metric = points[0].metric;
@@ -340,7 +386,16 @@ export class PythonOriginalStore {
   }
 
   private artifacts(sql: string, id: number): ArtifactRecord[] {
-    return (this.stmt(sql).all({ id }) as { id: number; type: string; loc: string; level: ArtifactRecord["level"]; owner: number; epoch: number | null }[]).map((a) => ({
+    return (
+      this.stmt(sql).all({ id }) as {
+        id: number;
+        type: string;
+        loc: string;
+        level: ArtifactRecord["level"];
+        owner: number;
+        epoch: number | null;
+      }[]
+    ).map((a) => ({
       id: a.id,
       level: a.level,
       ownerId: a.owner,
@@ -365,7 +420,16 @@ export class PythonOriginalStore {
 
     const byKey = new Map<string, Point[]>();
     const texts: TextPoint[] = [];
-    const add = (type: string, total: unknown, perLabel: string | null, scope: Scope, step: number | null, t: number, epoch: number | null, batch: number | null) => {
+    const add = (
+      type: string,
+      total: unknown,
+      perLabel: string | null,
+      scope: Scope,
+      step: number | null,
+      t: number,
+      epoch: number | null,
+      batch: number | null,
+    ) => {
       const push = (key: string, label: string | null, value: unknown) => {
         if (typeof value !== "number") {
           texts.push({ key, scope, step, epoch, batch, time: t, value });
@@ -380,7 +444,9 @@ export class PythonOriginalStore {
       };
       push(type, null, total);
       const labels = parseLabels(perLabel);
-      if (labels) for (const [label, v] of Object.entries(labels)) push(`${type}/${label}`, label, typeof v === "boolean" ? Number(v) : v);
+      if (labels)
+        for (const [label, v] of Object.entries(labels))
+          push(`${type}/${label}`, label, typeof v === "boolean" ? Number(v) : v);
     };
 
     const results = this.stmt(
@@ -391,18 +457,36 @@ export class PythonOriginalStore {
       `SELECT em.epoch_idx, m.type, m.total_val, m.per_label_val, p.time, p.idx IS NOT NULL AS known FROM EPOCH_METRIC em
        JOIN METRIC m ON m.id = em.metric_id LEFT JOIN EPOCH p ON p.idx = em.epoch_idx AND p.trial_run_id = em.epoch_trial_run_id
        WHERE em.epoch_trial_run_id = ? ORDER BY em.epoch_idx, m.id`,
-    ).all(runId) as { epoch_idx: number; type: string; total_val: unknown; per_label_val: string | null; time: string | null; known: number }[];
+    ).all(runId) as {
+      epoch_idx: number;
+      type: string;
+      total_val: unknown;
+      per_label_val: string | null;
+      time: string | null;
+      known: number;
+    }[];
     const batchOrder = new Map<string, number>();
-    (this.stmt("SELECT epoch_idx, idx FROM BATCH WHERE trial_run_id = ? ORDER BY epoch_idx, idx").all(runId) as { epoch_idx: number; idx: number }[]).forEach((b, i) =>
-      batchOrder.set(`${b.epoch_idx}:${b.idx}`, i),
-    );
+    (
+      this.stmt("SELECT epoch_idx, idx FROM BATCH WHERE trial_run_id = ? ORDER BY epoch_idx, idx").all(runId) as {
+        epoch_idx: number;
+        idx: number;
+      }[]
+    ).forEach((b, i) => batchOrder.set(`${b.epoch_idx}:${b.idx}`, i));
     const batches = this.stmt(
       `SELECT bm.epoch_idx, bm.batch_idx, m.type, m.total_val, m.per_label_val, b.time AS btime, p.time AS etime FROM BATCH_METRIC bm
        JOIN METRIC m ON m.id = bm.metric_id
        LEFT JOIN BATCH b ON b.idx = bm.batch_idx AND b.epoch_idx = bm.epoch_idx AND b.trial_run_id = bm.trial_run_id
        LEFT JOIN EPOCH p ON p.idx = bm.epoch_idx AND p.trial_run_id = bm.trial_run_id
        WHERE bm.trial_run_id = ? ORDER BY bm.epoch_idx, bm.batch_idx, m.id`,
-    ).all(runId) as { epoch_idx: number; batch_idx: number; type: string; total_val: unknown; per_label_val: string | null; btime: string | null; etime: string | null }[];
+    ).all(runId) as {
+      epoch_idx: number;
+      batch_idx: number;
+      type: string;
+      total_val: unknown;
+      per_label_val: string | null;
+      btime: string | null;
+      etime: string | null;
+    }[];
 
     let lastTime = 0;
     for (const b of batches) {
@@ -424,7 +508,8 @@ export class PythonOriginalStore {
         add(e.type, e.total_val, e.per_label_val, "run", null, lastTime, null, null);
       }
     }
-    for (const r of results) add(r.type, r.total_val, r.per_label_val, "run", null, time(r.time) || lastTime, null, null);
+    for (const r of results)
+      add(r.type, r.total_val, r.per_label_val, "run", null, time(r.time) || lastTime, null, null);
     for (const list of byKey.values()) if (list[0].scope !== "run") list.sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
     const made = { stamp, byKey, texts };
     this.cache.set(runId, made);
@@ -442,9 +527,19 @@ export class PythonOriginalStore {
       if (error instanceof ResultsNotFoundError || error instanceof TrackingDbError) throw error;
       const code = (error as { code?: string }).code ?? "";
       if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-        throw new TrackingDbError("DB_LOCKED", this.file, `Database ${this.file} is locked by the process writing it (${(error as Error).message}); try again.`, { cause: error });
+        throw new TrackingDbError(
+          "DB_LOCKED",
+          this.file,
+          `Database ${this.file} is locked by the process writing it (${(error as Error).message}); try again.`,
+          { cause: error },
+        );
       }
-      throw new TrackingDbError("DB_UNREADABLE", this.file, `Cannot read the Python original's database ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TrackingDbError(
+        "DB_UNREADABLE",
+        this.file,
+        `Cannot read the Python original's database ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 

@@ -36,7 +36,9 @@ export function recoverStaleIn(db: Database): RecoveryReport {
   const report: RecoveryReport = { experiments: 0, trials: 0, runs: 0, epochs: 0 };
   {
     const live = new WriterLiveness();
-    const candidates = db.prepare("SELECT id, status, pid, host, start_time, heartbeat FROM experiment WHERE status = 'RUNNING'").all() as {
+    const candidates = db
+      .prepare("SELECT id, status, pid, host, start_time, heartbeat FROM experiment WHERE status = 'RUNNING'")
+      .all() as {
       id: number;
       status: string;
       pid: number | null;
@@ -51,10 +53,18 @@ export function recoverStaleIn(db: Database): RecoveryReport {
          UNION ALL SELECT max(coalesce(r.end_time, r.start_time)) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id)`,
     );
     const runsOf = "SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id";
-    const abortEpochs = db.prepare(`UPDATE epoch SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND run_id IN (${runsOf})`);
-    const abortRuns = db.prepare(`UPDATE trial_run SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status IN ('RUNNING','QUEUED') AND id IN (${runsOf})`);
-    const abortTrials = db.prepare("UPDATE trial SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND experiment_id = :id");
-    const abortExperiment = db.prepare("UPDATE experiment SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE id = :id AND status = 'RUNNING'");
+    const abortEpochs = db.prepare(
+      `UPDATE epoch SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND run_id IN (${runsOf})`,
+    );
+    const abortRuns = db.prepare(
+      `UPDATE trial_run SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status IN ('RUNNING','QUEUED') AND id IN (${runsOf})`,
+    );
+    const abortTrials = db.prepare(
+      "UPDATE trial SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE status = 'RUNNING' AND experiment_id = :id",
+    );
+    const abortExperiment = db.prepare(
+      "UPDATE experiment SET status = 'ABORTED', end_time = coalesce(end_time, :t) WHERE id = :id AND status = 'RUNNING'",
+    );
     db.transaction(() => {
       for (const e of candidates) {
         if (!live.writerGone(e)) continue;

@@ -165,7 +165,8 @@ export class ResultsStore {
   }
 
   private runs(experimentId: number | null, trialId: number | null, runId: number | null): RunSummary[] {
-    const where = "(:e IS NULL OR t.experiment_id = :e) AND (:t IS NULL OR r.trial_id = :t) AND (:r IS NULL OR r.id = :r)";
+    const where =
+      "(:e IS NULL OR t.experiment_id = :e) AND (:t IS NULL OR r.trial_id = :t) AND (:r IS NULL OR r.id = :r)";
     const joinRun = (alias: string) => `JOIN trial_run r ON r.id = ${alias}.run_id JOIN trial t ON t.id = r.trial_id`;
     const args = { e: experimentId, t: trialId, r: runId };
     const rows = this.stmt(
@@ -176,7 +177,9 @@ export class ResultsStore {
     ).all(args) as RunRow[];
     if (rows.length === 0) return [];
     const params = new Map<number, Record<string, unknown>>();
-    for (const p of this.stmt(`SELECT p.run_id, p.key, p.value FROM param p ${joinRun("p")} WHERE ${where} ORDER BY p.key`).all(args) as {
+    for (const p of this.stmt(
+      `SELECT p.run_id, p.key, p.value FROM param p ${joinRun("p")} WHERE ${where} ORDER BY p.key`,
+    ).all(args) as {
       run_id: number;
       key: string;
       value: string;
@@ -207,7 +210,12 @@ export class ResultsStore {
       experimentTitle: r.title,
       repeat: r.repeat,
       seed: r.seed,
-      status: live.effective(r.status, { status: r.exp_status, pid: r.pid, host: r.host, heartbeat: r.heartbeat }) as RunStatusName,
+      status: live.effective(r.status, {
+        status: r.exp_status,
+        pid: r.pid,
+        host: r.host,
+        heartbeat: r.heartbeat,
+      }) as RunStatusName,
       startTime: r.start_time,
       endTime: r.end_time,
       epochCount: r.epoch_count,
@@ -223,7 +231,9 @@ export class ResultsStore {
       const writer = this.writerOfRun(runId);
       const live = new WriterLiveness();
       const metrics = new Map<number, Record<string, number>>();
-      for (const m of this.stmt("SELECT epoch, key, value FROM epoch_metric WHERE run_id = ? ORDER BY epoch, key").all(runId) as {
+      for (const m of this.stmt("SELECT epoch, key, value FROM epoch_metric WHERE run_id = ? ORDER BY epoch, key").all(
+        runId,
+      ) as {
         epoch: number;
         key: string;
         value: number | null;
@@ -255,12 +265,21 @@ export class ResultsStore {
 
   seriesKeys(runId: number): SeriesKey[] {
     return this.read(() =>
-      (this.stmt(`SELECT key, scope, count, min_step, max_step, custom, ${this.labelColumn()} FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope`).all(runId) as SeriesRow[]).map(
-        (s) => {
-          const key: SeriesKey = { key: s.key, scope: s.scope, count: s.count, minStep: s.min_step, maxStep: s.max_step, custom: s.custom === 1 };
-          return withLabel(key, s);
-        },
-      ),
+      (
+        this.stmt(
+          `SELECT key, scope, count, min_step, max_step, custom, ${this.labelColumn()} FROM series WHERE run_id = ? AND count > 0 ORDER BY key, scope`,
+        ).all(runId) as SeriesRow[]
+      ).map((s) => {
+        const key: SeriesKey = {
+          key: s.key,
+          scope: s.scope,
+          count: s.count,
+          minStep: s.min_step,
+          maxStep: s.max_step,
+          custom: s.custom === 1,
+        };
+        return withLabel(key, s);
+      }),
     );
   }
 
@@ -293,7 +312,9 @@ export class ResultsStore {
         args.push(hi);
       }
       const enc = this.schemaVersion >= 2 ? "enc" : "0 AS enc";
-      const chunks = this.stmt(`SELECT seq, n, ${enc}, min_step, first_time, steps, vals, times FROM chunk WHERE ${conditions.join(" AND ")} ORDER BY seq`)
+      const chunks = this.stmt(
+        `SELECT seq, n, ${enc}, min_step, first_time, steps, vals, times FROM chunk WHERE ${conditions.join(" AND ")} ORDER BY seq`,
+      )
         .raw(true)
         .all(...args) as [number, number, number, number | null, number, Buffer, Buffer, Buffer][];
       const scratch = new ChunkScratch();
@@ -304,7 +325,11 @@ export class ResultsStore {
       const wanted = query.buckets !== undefined && query.buckets > 0 ? Math.floor(query.buckets) : 0;
       const reducer =
         wanted > 0 && capacity > wanted
-          ? new BucketReducer(wanted, Math.max(lo, series.min_step ?? 0), Math.min(hi, series.max_step ?? Math.max(0, series.count - 1)))
+          ? new BucketReducer(
+              wanted,
+              Math.max(lo, series.min_step ?? 0),
+              Math.min(hi, series.max_step ?? Math.max(0, series.count - 1)),
+            )
           : undefined;
       // Without reduction, points in range go to typed columns first (no per-point allocation).
       const S = reducer ? undefined : new Float64Array(capacity);
@@ -365,7 +390,16 @@ export class ResultsStore {
         times[i] = out.times[i];
       }
       const downsampled = reducer !== undefined && length < total;
-      const result: Series = { runId: query.runId, key: series.key, scope: series.scope, steps, values, times, totalPoints: total, downsampled };
+      const result: Series = {
+        runId: query.runId,
+        key: series.key,
+        scope: series.scope,
+        steps,
+        values,
+        times,
+        totalPoints: total,
+        downsampled,
+      };
       if (hasNonFinite) result.nonFinite = nonFinite;
       return withLabel(result, series);
     });
@@ -382,7 +416,9 @@ export class ResultsStore {
     if (found) return found;
     const run = this.stmt("SELECT id FROM trial_run WHERE id = ?").get(runId);
     if (!run) throw new ResultsNotFoundError(`Run ${runId} does not exist in ${this.file}.`);
-    const keys = (this.stmt("SELECT DISTINCT key FROM series WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]).map((k) => k.key);
+    const keys = (
+      this.stmt("SELECT DISTINCT key FROM series WHERE run_id = ? ORDER BY key").all(runId) as { key: string }[]
+    ).map((k) => k.key);
     throw new ResultsNotFoundError(
       `Run ${runId} has no series '${key}'${label !== undefined ? ` with label '${label}'` : ""}${scope ? ` at ${scope} scope` : ""} in ${this.file}. Its keys: ${keys.join(", ") || "(none)"}.`,
     );
@@ -391,10 +427,12 @@ export class ResultsStore {
   /** Non-numeric metric values of a run (strings, objects, null), oldest first. */
   textValues(runId: number, key?: string): TextPoint[] {
     return this.read(() =>
-      (this.stmt(
-        `SELECT s.key, s.scope, m.step, m.epoch, m.batch, m.time, m.value FROM metric_text m JOIN series s ON s.id = m.series_id
+      (
+        this.stmt(
+          `SELECT s.key, s.scope, m.step, m.epoch, m.batch, m.time, m.value FROM metric_text m JOIN series s ON s.id = m.series_id
          WHERE s.run_id = :run AND (:key IS NULL OR s.key = :key) ORDER BY m.id`,
-      ).all({ run: runId, key: key ?? null }) as (Omit<TextPoint, "value"> & { value: string })[]).map((t) => ({ ...t, value: parseJson(t.value) })),
+        ).all({ run: runId, key: key ?? null }) as (Omit<TextPoint, "value"> & { value: string })[]
+      ).map((t) => ({ ...t, value: parseJson(t.value) })),
     );
   }
 
@@ -402,7 +440,9 @@ export class ResultsStore {
 
   listCheckpoints(runId: number): CheckpointRecord[] {
     return this.read(() =>
-      (this.stmt("SELECT * FROM checkpoint WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]).map((c) => ({
+      (
+        this.stmt("SELECT * FROM checkpoint WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]
+      ).map((c) => ({
         id: c.id,
         runId: c.run_id,
         epoch: c.epoch,
@@ -422,7 +462,10 @@ export class ResultsStore {
 
   /** Artifacts filed at experiment level (`onAddArtifact(Level.EXPERIMENT, ...)`). */
   listExperimentArtifacts(experimentId: number): ArtifactRecord[] {
-    return this.artifacts("SELECT * FROM artifact WHERE level = 'experiment' AND experiment_id = ? ORDER BY time, id", experimentId);
+    return this.artifacts(
+      "SELECT * FROM artifact WHERE level = 'experiment' AND experiment_id = ? ORDER BY time, id",
+      experimentId,
+    );
   }
 
   /** Artifacts filed at trial level. */
@@ -448,7 +491,8 @@ export class ResultsStore {
 
   /** Runs a query in one read transaction (one consistent snapshot), naming the file on errors. */
   private read<T>(fn: () => T): T {
-    if (!this.db.open) throw new TrackingDbError("DB_UNREADABLE", this.file, `Tracking database ${this.file} was closed.`);
+    if (!this.db.open)
+      throw new TrackingDbError("DB_UNREADABLE", this.file, `Tracking database ${this.file} was closed.`);
     this.followReplacement();
     try {
       return this.db.transaction(fn).deferred();
@@ -456,10 +500,20 @@ export class ResultsStore {
       if (error instanceof ResultsNotFoundError || error instanceof TrackingDbError) throw error;
       const code = (error as { code?: string }).code ?? "";
       if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-        throw new TrackingDbError("DB_LOCKED", this.file, `Tracking database ${this.file} is locked (${(error as Error).message}); try again.`, { cause: error });
+        throw new TrackingDbError(
+          "DB_LOCKED",
+          this.file,
+          `Tracking database ${this.file} is locked (${(error as Error).message}); try again.`,
+          { cause: error },
+        );
       }
       if (/^SQLITE_(NOTADB|CORRUPT|IOERR|CANTOPEN|READONLY|PERM)/.test(code)) {
-        throw new TrackingDbError("DB_UNREADABLE", this.file, `Cannot read tracking database ${this.file}: ${(error as Error).message}`, { cause: error });
+        throw new TrackingDbError(
+          "DB_UNREADABLE",
+          this.file,
+          `Cannot read tracking database ${this.file}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -472,7 +526,11 @@ export class ResultsStore {
   private followReplacement(): void {
     const ino = inodeOf(this.file);
     if (ino === undefined) {
-      throw new TrackingDbError("DB_NOT_FOUND", this.file, `Tracking database ${this.file} no longer exists (deleted or moved).`);
+      throw new TrackingDbError(
+        "DB_NOT_FOUND",
+        this.file,
+        `Tracking database ${this.file} no longer exists (deleted or moved).`,
+      );
     }
     if (ino === this.ino) return;
     const db = openForReading(this.file, this.options);
@@ -494,7 +552,8 @@ export class ResultsStore {
 
 /** The stored error, or why a run shown ABORTED (its writer stopped) has none. */
 function runError(r: RunRow, live: WriterLiveness): RunSummary["error"] {
-  if (r.error_message !== null) return r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack };
+  if (r.error_message !== null)
+    return r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack };
   if (r.status !== "RUNNING") return null;
   const why = live.explain({ status: r.exp_status, pid: r.pid, host: r.host, heartbeat: r.heartbeat });
   return why ? { message: why } : null;
@@ -521,7 +580,10 @@ function parseJson(text: string): unknown {
  * series as key `<metric>/<label>` with the label in its own column (schema v3), so the metric
  * is the key without that exact, known suffix: no guess at where a `/` splits it.
  */
-function withLabel<T extends { metric?: string; label?: string }>(target: T, row: { key: string; label: string | null }): T {
+function withLabel<T extends { metric?: string; label?: string }>(
+  target: T,
+  row: { key: string; label: string | null },
+): T {
   if (row.label === null) return target;
   const suffix = `/${row.label}`;
   target.metric = row.key.endsWith(suffix) ? row.key.slice(0, row.key.length - suffix.length) : row.key;

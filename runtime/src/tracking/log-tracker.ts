@@ -114,7 +114,9 @@ export class LogTracker extends Tracker {
   }
 
   override onCheckpoint(checkpoint: CheckpointInfo): void {
-    const kind = checkpoint.network ? (checkpoint.network as object).constructor?.name ?? typeof checkpoint.network : "None";
+    const kind = checkpoint.network
+      ? ((checkpoint.network as object).constructor?.name ?? typeof checkpoint.network)
+      : "None";
     this.line(Level.EPOCH, `Saving checkpoint of network ${kind}, to ${checkpoint.path}`);
   }
 

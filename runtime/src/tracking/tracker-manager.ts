@@ -19,7 +19,9 @@ import type {
 } from "./types";
 
 const METRIC_SET: ReadonlySet<string> = new Set(ALL_METRICS);
-const UNTRACKED: ReadonlySet<string> = new Set(ALL_METRICS.filter((m) => getMetricCategory(m) === MetricCategory.UNTRACKED));
+const UNTRACKED: ReadonlySet<string> = new Set(
+  ALL_METRICS.filter((m) => getMetricCategory(m) === MetricCategory.UNTRACKED),
+);
 
 /** Failures per tracker, shared by a manager and its children so each is reported once. */
 class FailureLog {
@@ -77,23 +79,33 @@ export class TrackerManager {
   private globalBatch = 0;
   private closed = false;
 
-  constructor(workspace: string, options: { ids?: LifecycleIds; report?: (message: string) => void; failures?: FailureLog } = {}) {
+  constructor(
+    workspace: string,
+    options: { ids?: LifecycleIds; report?: (message: string) => void; failures?: FailureLog } = {},
+  ) {
     this.workspace = workspace;
     this.ids = { ...(options.ids ?? {}) };
     this.failures = options.failures ?? new FailureLog(options.report ?? ((m) => process.stderr.write(`${m}\n`)));
   }
 
   /** Builds the trackers listed under `trackers:` in env.yaml, through the registry. */
-  static fromConfig(envConfig: { trackers?: unknown } | undefined, workspace: string, env?: Environment): TrackerManager {
+  static fromConfig(
+    envConfig: { trackers?: unknown } | undefined,
+    workspace: string,
+    env?: Environment,
+  ): TrackerManager {
     const manager = new TrackerManager(workspace, { report: env ? (m) => env.logger.error(m) : undefined });
     const entries = Array.isArray(envConfig?.trackers) ? envConfig!.trackers : [];
     for (const entry of entries as Record<string, unknown>[]) {
       const type = entry?.type;
       if (typeof type !== "string") {
-        throw new Error(`A tracker entry in env.yaml is missing its required 'type' field (got ${JSON.stringify(entry)}).`);
+        throw new Error(
+          `A tracker entry in env.yaml is missing its required 'type' field (got ${JSON.stringify(entry)}).`,
+        );
       }
       const cls = getRegistry().get("tracker", type) as unknown as TrackerClass;
-      const tracker = typeof cls.fromConfig === "function" ? cls.fromConfig(entry, workspace, env) : new cls(workspace, entry);
+      const tracker =
+        typeof cls.fromConfig === "function" ? cls.fromConfig(entry, workspace, env) : new cls(workspace, entry);
       manager.addTracker(tracker, type);
     }
     return manager;
@@ -184,10 +196,21 @@ export class TrackerManager {
       // A mapping of label -> number is per-label values (the original's dict value); with
       // `perLabel` the total is tracked too. Each label is its own series, `<key>/<label>`.
       const labels = perLabel ?? (isLabelMap(v) ? v : undefined);
-      if (perLabel !== undefined || labels === undefined) this.emit({ key, value: v, step: resolved, scope, custom, epoch: this.epoch, batch: this.batch, time });
+      if (perLabel !== undefined || labels === undefined)
+        this.emit({ key, value: v, step: resolved, scope, custom, epoch: this.epoch, batch: this.batch, time });
       if (labels) {
         for (const [label, lv] of Object.entries(labels)) {
-          this.emit({ key: `${key}/${label}`, value: lv, step: resolved, scope, custom, epoch: this.epoch, batch: this.batch, time, label });
+          this.emit({
+            key: `${key}/${label}`,
+            value: lv,
+            step: resolved,
+            scope,
+            custom,
+            epoch: this.epoch,
+            batch: this.batch,
+            time,
+            label,
+          });
         }
       }
     };
@@ -203,7 +226,9 @@ export class TrackerManager {
   trackDict(metrics: Partial<Record<Metric, unknown>>, step?: number | null): void {
     for (const key of Object.keys(metrics)) {
       if (!METRIC_SET.has(key)) {
-        throw new TypeError(`trackDict(): '${key}' is not a Metric. Put custom names under Metric.CUSTOM as [name, value] pairs.`);
+        throw new TypeError(
+          `trackDict(): '${key}' is not a Metric. Put custom names under Metric.CUSTOM as [name, value] pairs.`,
+        );
       }
       if (UNTRACKED.has(key)) continue;
       this.track(key as Metric, metrics[key as Metric], step);
@@ -344,7 +369,11 @@ export class TrackerManager {
     return { ids: this.ids, level, time: Date.now(), epoch: this.epoch ?? this.lastEpoch, batch: this.batch };
   }
 
-  private fanOut(method: string, call: (tracker: TrackerLike, ctx: LifecycleContext) => void, level: Level = Level.TRIAL_RUN): void {
+  private fanOut(
+    method: string,
+    call: (tracker: TrackerLike, ctx: LifecycleContext) => void,
+    level: Level = Level.TRIAL_RUN,
+  ): void {
     const ctx = this.context(level);
     this.trackers.forEach((tracker, i) => {
       try {
@@ -418,9 +447,7 @@ export function isLabelMap(value: unknown): value is Record<string, number> {
 export function customPairs(value: unknown): CustomPair[] {
   if (isCustomPair(value)) return [value];
   if (Array.isArray(value) && value.every(isCustomPair)) return value as CustomPair[];
-  throw new TypeError(
-    `Metric.CUSTOM takes [name, value] or a list of [name, value] pairs; got ${safeJson(value)}.`,
-  );
+  throw new TypeError(`Metric.CUSTOM takes [name, value] or a list of [name, value] pairs; got ${safeJson(value)}.`);
 }
 
 /** One `[name, value]` pair of `Metric.CUSTOM`. */

@@ -2,14 +2,7 @@ import * as path from "node:path";
 import { ProductPaths, type Level } from "../common/enums";
 import type { RegistryKind } from "../registry/schema";
 import type { Environment } from "../env/environment";
-import type {
-  ArtifactInfo,
-  CheckpointInfo,
-  LevelInfo,
-  LifecycleContext,
-  MetricPoint,
-  TrackerLike,
-} from "./types";
+import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "./types";
 
 /**
  * Base class for trackers. Every method is a no-op, so a tracker overrides only the events it

@@ -4,7 +4,6 @@ import type { Level, RunStatus, Scope } from "../common/enums";
 /** `[name, value]`: one custom metric. `Metric.CUSTOM` takes one pair or a list of them. */
 export type CustomPair = readonly [string, unknown];
 
-
 /**
  * One metric value as every tracker receives it. The TrackerManager has already flattened the
  * `Metric.CUSTOM` forms (a pair or a list of pairs) into one point per name, resolved the default

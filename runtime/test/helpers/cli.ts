@@ -9,7 +9,11 @@ const RUNTIME_DIST = path.join(REPO, "runtime", "dist", "index.js");
 
 /** Runs the built CLI (npm test builds first) without a shell; returns its output. */
 export function expman(args: string[], options: { cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [EXPMAN, ...args], { cwd: options.cwd ?? REPO, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [EXPMAN, ...args], {
+    cwd: options.cwd ?? REPO,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -76,9 +80,13 @@ export function toyConfig(options: ToyConfig = {}): { dir: string; workspace: st
   fs.writeFileSync(path.join(dir, "toy.js"), TOY_PIPELINE);
   fs.writeFileSync(
     path.join(dir, "env.yaml"),
-    options.env ?? `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: LogTracker\n  - type: DBTracker\n    name: experiment.db\n`,
+    options.env ??
+      `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: LogTracker\n  - type: DBTracker\n    name: experiment.db\n`,
   );
-  fs.writeFileSync(path.join(dir, "experiment.yaml"), options.experiment ?? `name: toy\ndesc: a toy experiment for tests\n`);
+  fs.writeFileSync(
+    path.join(dir, "experiment.yaml"),
+    options.experiment ?? `name: toy\ndesc: a toy experiment for tests\n`,
+  );
   fs.writeFileSync(
     path.join(dir, "base.yaml"),
     options.base ??
@@ -86,7 +94,8 @@ export function toyConfig(options: ToyConfig = {}): { dir: string; workspace: st
   );
   fs.writeFileSync(
     path.join(dir, "trials.yaml"),
-    options.trials ?? `- name: a\n  repeat: 2\n  settings:\n    lr: 0.1\n  args:\n    custom_arg: 42\n- name: b\n  repeat: 1\n  settings:\n    lr: 0.2\n`,
+    options.trials ??
+      `- name: a\n  repeat: 2\n  settings:\n    lr: 0.1\n  args:\n    custom_arg: 42\n- name: b\n  repeat: 1\n  settings:\n    lr: 0.2\n`,
   );
   const workspace = path.join(root, "ws");
   return { dir, workspace, db: path.join(workspace, "artifacts", "experiment.db") };

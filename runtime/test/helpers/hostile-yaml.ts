@@ -8,7 +8,10 @@ export function deepFlow(levels: number): string {
 /** An alias bomb: `width` items per level, `levels` levels (8x9: 8^9 = 134 M expansions). */
 export function aliasBomb(width = 8, levels = 9): string {
   let s = `a0: &a0 [${Array(width).fill("x").join(", ")}]\n`;
-  for (let i = 1; i < levels; i++) s += `a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(", ")}]\n`;
+  for (let i = 1; i < levels; i++)
+    s += `a${i}: &a${i} [${Array(width)
+      .fill(`*a${i - 1}`)
+      .join(", ")}]\n`;
   return s;
 }
 

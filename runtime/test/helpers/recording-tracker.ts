@@ -1,13 +1,25 @@
 import { Level, RunStatus } from "../../src/common/enums";
 import { Tracker } from "../../src/tracking/tracker";
-import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../src/tracking/types";
+import type {
+  ArtifactInfo,
+  CheckpointInfo,
+  LevelInfo,
+  LifecycleContext,
+  MetricPoint,
+  TrackerLike,
+} from "../../src/tracking/types";
 
 /**
  * A real tracker that writes down what it receives, in order, as compact strings
  * (`create EPOCH 0`, `track epoch train_loss=0.5@0`), so tests can compare whole traces.
  */
 export class RecordingTracker extends Tracker {
-  constructor(workspace: string, readonly events: string[] = [], readonly points: MetricPoint[] = [], readonly checkpoints: CheckpointInfo[] = []) {
+  constructor(
+    workspace: string,
+    readonly events: string[] = [],
+    readonly points: MetricPoint[] = [],
+    readonly checkpoints: CheckpointInfo[] = [],
+  ) {
     super(workspace);
   }
   createChild(workspace: string): TrackerLike {
@@ -36,7 +48,9 @@ export class RecordingTracker extends Tracker {
   }
   override onCheckpoint(checkpoint: CheckpointInfo, _ctx: LifecycleContext): void {
     this.checkpoints.push(checkpoint);
-    this.events.push(`checkpoint ${checkpoint.path.split("/").pop()} epoch=${checkpoint.epoch}${checkpoint.final ? " final" : ""}`);
+    this.events.push(
+      `checkpoint ${checkpoint.path.split("/").pop()} epoch=${checkpoint.epoch}${checkpoint.final ? " final" : ""}`,
+    );
   }
   override onAddArtifact(level: Level, artifact: ArtifactInfo): void {
     this.events.push(`artifact ${Level[level]} ${artifact.type}`);

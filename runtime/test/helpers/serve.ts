@@ -34,9 +34,12 @@ export function serve(args: string[] = []) {
   const raw = (text: string, ids: number[]): Promise<any[]> =>
     new Promise((resolve) => {
       const got: any[] = [];
-      for (const id of ids) waiting.set(id, (m) => { got.push(m); if (got.length === ids.length) resolve(got); });
+      for (const id of ids)
+        waiting.set(id, (m) => {
+          got.push(m);
+          if (got.length === ids.length) resolve(got);
+        });
       child.stdin.write(`${text}\n`);
     });
   return { child, ask, raw, stop: () => child.stdin.end() };
 }
-

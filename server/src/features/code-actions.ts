@@ -21,7 +21,11 @@ export function quickFixes(uri: string, diagnostics: Diagnostic[]): CodeAction[]
         title: `Add missing key '${data.missingKey}'`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [d],
-        edit: { changes: { [uri]: [{ range: { start: data.insertPosition, end: data.insertPosition }, newText: data.insertText }] } },
+        edit: {
+          changes: {
+            [uri]: [{ range: { start: data.insertPosition, end: data.insertPosition }, newText: data.insertText }],
+          },
+        },
       });
     }
   }

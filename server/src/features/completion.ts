@@ -1,6 +1,12 @@
 /** Completion: keys per section, `type:` names of the right kind, metrics, option values, snippets. */
 import { getTrackedMetrics, type ParamSchema, type ParamsSchema, type RegistryKind } from "@expman/runtime/contracts";
-import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from "vscode-languageserver";
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type Range,
+} from "vscode-languageserver";
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";
 import type { IndexedType, WorkspaceIndex } from "../workspace-index";
@@ -19,7 +25,15 @@ function keyCompletions(ctx: CursorContext, section: Section, index: WorkspaceIn
   const items: CompletionItem[] = [];
   const onItemStart = ctx.shape.dashes.length > 0 || ctx.siblings.size === 0;
   if (section.name === "trials-root") {
-    items.push(snippet("New trial", "- name: ${1:trial}\n  repeat: ${2:1}\n  settings:\n    $0", "A trial entry: name, repeat and settings (overrides of base.yaml).", ctx, range));
+    items.push(
+      snippet(
+        "New trial",
+        "- name: ${1:trial}\n  repeat: ${2:1}\n  settings:\n    $0",
+        "A trial entry: name, repeat and settings (overrides of base.yaml).",
+        ctx,
+        range,
+      ),
+    );
     return items;
   }
   if (section.name === "tracker-list" || section.name === "callback-list") {
@@ -44,7 +58,9 @@ function keyCompletions(ctx: CursorContext, section: Section, index: WorkspaceIn
     items.push(...entrySnippets(section.typeKind!, index, ctx, range, false));
   }
   if (section.name === "trial" && ctx.shape.dashes.length === 0 && ctx.keyCol === 0) {
-    items.push(snippet("New trial", "- name: ${1:trial}\n  repeat: ${2:1}\n  settings:\n    $0", "A trial entry.", ctx, range));
+    items.push(
+      snippet("New trial", "- name: ${1:trial}\n  repeat: ${2:1}\n  settings:\n    $0", "A trial entry.", ctx, range),
+    );
   }
   return items;
 }
@@ -56,7 +72,13 @@ function keyInsert(key: string, p: ParamSchema): string {
 }
 
 /** `- type: Name` entries with their required options, one per registered type of the kind. */
-function entrySnippets(kind: RegistryKind, index: WorkspaceIndex, ctx: CursorContext, range: Range, withDash: boolean): CompletionItem[] {
+function entrySnippets(
+  kind: RegistryKind,
+  index: WorkspaceIndex,
+  ctx: CursorContext,
+  range: Range,
+  withDash: boolean,
+): CompletionItem[] {
   const types = index.describe().types.filter((t) => t.kind === kind) as IndexedType[];
   const indent = " ".repeat(withDash ? 2 : 0);
   return types.map((t) => {
@@ -101,7 +123,8 @@ function valueCompletions(ctx: CursorContext, section: Section, index: Workspace
   const items = valueItems(ctx, section, index, range);
   // Right after `key:` with no space: YAML needs one before the value.
   if (ctx.shape.keyEnd !== undefined && ctx.tokenStart === ctx.shape.keyEnd + 1) {
-    for (const item of items) if (item.textEdit && "newText" in item.textEdit) item.textEdit.newText = ` ${item.textEdit.newText}`;
+    for (const item of items)
+      if (item.textEdit && "newText" in item.textEdit) item.textEdit.newText = ` ${item.textEdit.newText}`;
   }
   return items;
 }
@@ -129,13 +152,35 @@ function valueItems(ctx: CursorContext, section: Section, index: WorkspaceIndex,
         documentation: { kind: MarkupKind.Markdown, value: metricDoc(m) },
         textEdit: { range, newText: m },
       })),
-      ...custom.map((m) => ({ label: m, kind: CompletionItemKind.Value, detail: `custom metric of ${section.pipeline!.name}`, textEdit: { range, newText: m } })),
+      ...custom.map((m) => ({
+        label: m,
+        kind: CompletionItemKind.Value,
+        detail: `custom metric of ${section.pipeline!.name}`,
+        textEdit: { range, newText: m },
+      })),
     ];
   }
-  if (p.enum) return p.enum.map((v) => ({ label: String(v), kind: CompletionItemKind.EnumMember, textEdit: { range, newText: String(v) } }));
-  if (p.type === "boolean") return ["true", "false"].map((v) => ({ label: v, kind: CompletionItemKind.Keyword, textEdit: { range, newText: v } }));
+  if (p.enum)
+    return p.enum.map((v) => ({
+      label: String(v),
+      kind: CompletionItemKind.EnumMember,
+      textEdit: { range, newText: String(v) },
+    }));
+  if (p.type === "boolean")
+    return ["true", "false"].map((v) => ({
+      label: v,
+      kind: CompletionItemKind.Keyword,
+      textEdit: { range, newText: v },
+    }));
   if (p.default !== undefined && typeof p.default !== "object") {
-    return [{ label: String(p.default), kind: CompletionItemKind.Value, detail: "default", textEdit: { range, newText: String(p.default) } }];
+    return [
+      {
+        label: String(p.default),
+        kind: CompletionItemKind.Value,
+        detail: "default",
+        textEdit: { range, newText: String(p.default) },
+      },
+    ];
   }
   return [];
 }

@@ -5,7 +5,12 @@ import type { Section } from "../sections";
 import type { WorkspaceIndex } from "../workspace-index";
 import type { CursorContext } from "../yaml-context";
 
-export function definitionAt(ctx: CursorContext, character: number, section: Section, index: WorkspaceIndex): Location | null {
+export function definitionAt(
+  ctx: CursorContext,
+  character: number,
+  section: Section,
+  index: WorkspaceIndex,
+): Location | null {
   const shape = ctx.shape;
   if (shape.key !== "type" || character < shape.valueStart || character > shape.valueEnd) return null;
   const name = shape.value.replace(/^["']|["']$/g, "");

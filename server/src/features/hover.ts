@@ -25,7 +25,14 @@ export function hoverAt(ctx: CursorContext, character: number, section: Section,
     const t = index.find(section.typeKind, value);
     if (t) return { contents: { kind: MarkupKind.Markdown, value: typeDoc(t) }, range };
     const others = index.findAnyKind(value);
-    if (others.length) return { contents: { kind: MarkupKind.Markdown, value: `${typeDoc(others[0])}\n\n_This is a ${others[0].kind}, not a ${section.typeKind}._` }, range };
+    if (others.length)
+      return {
+        contents: {
+          kind: MarkupKind.Markdown,
+          value: `${typeDoc(others[0])}\n\n_This is a ${others[0].kind}, not a ${section.typeKind}._`,
+        },
+        range,
+      };
     return null;
   }
   const p: ParamSchema | undefined = section.keys[shape.key];
@@ -33,7 +40,13 @@ export function hoverAt(ctx: CursorContext, character: number, section: Section,
     const metric = parseMetric(value);
     if (metric) return { contents: { kind: MarkupKind.Markdown, value: metricDoc(metric) }, range };
     if (section.pipeline?.metrics?.includes(value)) {
-      return { contents: { kind: MarkupKind.Markdown, value: `**${value}**: custom metric declared by ${section.pipeline.name}.` }, range };
+      return {
+        contents: {
+          kind: MarkupKind.Markdown,
+          value: `**${value}**: custom metric declared by ${section.pipeline.name}.`,
+        },
+        range,
+      };
     }
   }
   return null;

@@ -5,7 +5,12 @@ import { join } from "node:path";
 export const FIXTURES = join(__dirname, "..", "..", "..", "test", "fixtures", "server");
 
 /** A private copy of a fixture workspace (tests edit files on disk). */
-export function copyFixture(name: string): { root: string; read: (rel: string) => string; path: (rel: string) => string; dispose: () => void } {
+export function copyFixture(name: string): {
+  root: string;
+  read: (rel: string) => string;
+  path: (rel: string) => string;
+  dispose: () => void;
+} {
   const root = mkdtempSync(join(tmpdir(), `expman-${name}-`));
   cpSync(join(FIXTURES, name), root, { recursive: true });
   return {

@@ -47,7 +47,10 @@ export class LspClient {
   initializeResult: InitializeResult | undefined;
 
   private constructor(readonly child: ChildProcess) {
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
     this.connection.onNotification("textDocument/publishDiagnostics", (p: PublishedDiagnostics) => {
       this.diagnostics.set(p.uri, p);
       this.notify();
@@ -60,9 +63,14 @@ export class LspClient {
     this.connection.listen();
   }
 
-  static async start(root: string, options: { initializationOptions?: unknown; watch?: boolean; nodeArgs?: string[] } = {}): Promise<LspClient> {
+  static async start(
+    root: string,
+    options: { initializationOptions?: unknown; watch?: boolean; nodeArgs?: string[] } = {},
+  ): Promise<LspClient> {
     const bundle = await serverBundle();
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bundle, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bundle, "--stdio"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     child.stderr!.on("data", () => undefined);
     const client = new LspClient(child);
     client.initializeResult = await client.connection.sendRequest("initialize", {
@@ -72,7 +80,10 @@ export class LspClient {
       initializationOptions: options.initializationOptions,
       capabilities: {
         workspace: { didChangeWatchedFiles: { dynamicRegistration: options.watch !== false }, configuration: false },
-        textDocument: { publishDiagnostics: { versionSupport: true }, completion: { completionItem: { snippetSupport: true } } },
+        textDocument: {
+          publishDiagnostics: { versionSupport: true },
+          completion: { completionItem: { snippetSupport: true } },
+        },
       },
     });
     await client.connection.sendNotification("initialized", {});
@@ -100,7 +111,9 @@ export class LspClient {
     const uri = uriOf(file);
     this.versions.set(uri, 1);
     this.diagnostics.delete(uri);
-    await this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId, version: 1, text } });
+    await this.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId, version: 1, text },
+    });
     return uri;
   }
 
@@ -108,15 +121,25 @@ export class LspClient {
   async change(uri: string, text: string): Promise<number> {
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    await this.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] });
+    await this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
     return version;
   }
 
   /** An incremental change: replace `range` with `text`. */
-  async edit(uri: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): Promise<number> {
+  async edit(
+    uri: string,
+    range: { start: { line: number; character: number }; end: { line: number; character: number } },
+    text: string,
+  ): Promise<number> {
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    await this.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ range, text }] });
+    await this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges: [{ range, text }],
+    });
     return version;
   }
 
@@ -126,7 +149,10 @@ export class LspClient {
 
   /** The diagnostics published for `uri` at `version` (or later). */
   async diagnosticsFor(uri: string, version = this.versions.get(uri) ?? 1): Promise<Diagnostic[]> {
-    await this.waitFor(() => (this.diagnostics.get(uri)?.version ?? -1) >= version, `diagnostics of ${uri} v${version}`);
+    await this.waitFor(
+      () => (this.diagnostics.get(uri)?.version ?? -1) >= version,
+      `diagnostics of ${uri} v${version}`,
+    );
     return this.diagnostics.get(uri)!.diagnostics;
   }
 

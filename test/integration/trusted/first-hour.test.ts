@@ -26,7 +26,11 @@ describe("A new user's first experiment (trusted)", function () {
       await vscode.window.showTextDocument(doc);
       // Only the language server's items count (VS Code adds words of other open YAML files as Text).
       const labels = await waitFor("the server's completion in a lone, empty base.yaml", async () => {
-        const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", doc.uri, new vscode.Position(0, 0));
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+          "vscode.executeCompletionItemProvider",
+          doc.uri,
+          new vscode.Position(0, 0),
+        );
         const own = (list?.items ?? []).filter((i) => i.kind === vscode.CompletionItemKind.Property);
         const l = own.map((i) => (typeof i.label === "string" ? i.label : i.label.label));
         return l.includes("pipeline") ? l : undefined;
@@ -39,10 +43,20 @@ describe("A new user's first experiment (trusted)", function () {
   });
 
   it("New Experiment writes the files with the user's name and opens trials.yaml with its lenses", async () => {
-    const result = (await vscode.commands.executeCommand("experimentManager.newExperiment", "rig-first")) as { created: string[] };
+    const result = (await vscode.commands.executeCommand("experimentManager.newExperiment", "rig-first")) as {
+      created: string[];
+    };
     const rel = result.created.map((f) => path.relative(root(), f).split(path.sep).join("/")).sort();
-    assert.deepEqual(rel, ["configs/rig-first/base.yaml", "configs/rig-first/env.yaml", "configs/rig-first/experiment.yaml", "configs/rig-first/trials.yaml", "pipelines/rig-first.ts"]);
-    await waitFor("trials.yaml in the editor", () => vscode.window.activeTextEditor?.document.fileName.endsWith(path.join("rig-first", "trials.yaml")));
+    assert.deepEqual(rel, [
+      "configs/rig-first/base.yaml",
+      "configs/rig-first/env.yaml",
+      "configs/rig-first/experiment.yaml",
+      "configs/rig-first/trials.yaml",
+      "pipelines/rig-first.ts",
+    ]);
+    await waitFor("trials.yaml in the editor", () =>
+      vscode.window.activeTextEditor?.document.fileName.endsWith(path.join("rig-first", "trials.yaml")),
+    );
     const uri = vscode.window.activeTextEditor!.document.uri;
     const lenses = await waitFor("Run lenses", async () => {
       const l = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", uri)) ?? [];
@@ -50,24 +64,42 @@ describe("A new user's first experiment (trusted)", function () {
     });
     const titles = lenses.map((l) => l.command?.title ?? "");
     assert.ok(titles.some((t) => /Run Experiment/.test(t)));
-    assert.deepEqual(titles.filter((t) => /Run Trial/.test(t)), ["$(play) Run Trial 'small_lr'", "$(play) Run Trial 'big_lr'"]);
-    const again = (await vscode.commands.executeCommand("experimentManager.newExperiment", "rig-first")) as { created: string[]; reason?: string };
+    assert.deepEqual(
+      titles.filter((t) => /Run Trial/.test(t)),
+      ["$(play) Run Trial 'small_lr'", "$(play) Run Trial 'big_lr'"],
+    );
+    const again = (await vscode.commands.executeCommand("experimentManager.newExperiment", "rig-first")) as {
+      created: string[];
+      reason?: string;
+    };
     assert.deepEqual([again.created.length, again.reason], [0, "exists"], "nothing is overwritten");
   });
 
   it("Run trains it to SUCCESS; the tree lists its runs; Open Metrics opens its chart", async () => {
     const a = await api();
     const cfg = vscode.Uri.file(path.join(root(), "configs", "rig-first", "trials.yaml"));
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", cfg)) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      cfg,
+    )) as RunCommandResult;
     assert.equal(result.started, true, JSON.stringify(result));
     const outcome = await a.runs.finished(result.runId!);
     assert.equal(outcome!.exitCode, 0, outcome!.stderrTail);
-    assert.deepEqual(outcome!.runs.map((r) => r.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
-    await roots(a, "rig-first in the tree", (n) => n.some((x) => x.kind === "experiment" && x.experiment.title === "rig-first"));
+    assert.deepEqual(
+      outcome!.runs.map((r) => r.status),
+      ["SUCCESS", "SUCCESS", "SUCCESS"],
+    );
+    await roots(a, "rig-first in the tree", (n) =>
+      n.some((x) => x.kind === "experiment" && x.experiment.title === "rig-first"),
+    );
     const runs = await runsOf(a, "rig-first");
     assert.equal(runs.length, 3);
     await vscode.commands.executeCommand("experimentManager.openMetrics", runs[0]);
-    await waitFor("a metrics tab", () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /^Metrics: /.test(t.label)));
+    await waitFor("a metrics tab", () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some((t) => t.input instanceof vscode.TabInputWebview && /^Metrics: /.test(t.label)),
+    );
   });
 
   it("Open Run Config opens the settings the run used: base.yaml merged with its trial's", async () => {
@@ -82,20 +114,38 @@ describe("A new user's first experiment (trusted)", function () {
   it("Run Trial runs only that trial", async () => {
     const a = await api();
     const cfg = vscode.Uri.file(path.join(root(), "configs", "rig-first", "trials.yaml"));
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runTrial", cfg, "big_lr")) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runTrial",
+      cfg,
+      "big_lr",
+    )) as RunCommandResult;
     assert.equal(result.started, true, JSON.stringify(result));
     const outcome = await a.runs.finished(result.runId!);
     assert.equal(outcome!.exitCode, 0, outcome!.stderrTail);
-    assert.deepEqual(outcome!.runs.map((r) => `${r.trial}:${r.status}`), ["big_lr:SUCCESS"]);
+    assert.deepEqual(
+      outcome!.runs.map((r) => `${r.trial}:${r.status}`),
+      ["big_lr:SUCCESS"],
+    );
   });
 
   it("the run's copies of the configs (runs/rig-first/configs) are not offered by Run", async () => {
     const copy = path.join(root(), "runs", "rig-first", "configs", "trials.yaml");
     assert.ok(fs.existsSync(copy), "the runtime keeps a copy");
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", vscode.Uri.file(copy))) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      vscode.Uri.file(copy),
+    )) as RunCommandResult;
     assert.deepEqual([result.started, result.reason], [false, "no-config"]);
     await vscode.workspace.openTextDocument(vscode.Uri.file(copy));
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", vscode.Uri.file(copy))) ?? [];
-    assert.equal(lenses.filter((l) => l.command?.command?.startsWith("experimentManager.")).length, 0, "no Run lens on a copy");
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        "vscode.executeCodeLensProvider",
+        vscode.Uri.file(copy),
+      )) ?? [];
+    assert.equal(
+      lenses.filter((l) => l.command?.command?.startsWith("experimentManager.")).length,
+      0,
+      "no Run lens on a copy",
+    );
   });
 });

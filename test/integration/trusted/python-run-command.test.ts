@@ -46,12 +46,23 @@ describe("Run with experimentManager.python.runCommand (trusted)", function () {
     fs.writeFileSync(path.join(root, "pipelines", "fake_python.js"), FAKE_PYTHON);
     const config = vscode.workspace.getConfiguration("experimentManager");
     // `node` from PATH: the Node the repo's better-sqlite3 was built for.
-    await config.update("python.runCommand", "node pipelines/fake_python.js ${configDir} '$(touch shell-ran)'", vscode.ConfigurationTarget.Workspace);
+    await config.update(
+      "python.runCommand",
+      "node pipelines/fake_python.js ${configDir} '$(touch shell-ran)'",
+      vscode.ConfigurationTarget.Workspace,
+    );
     try {
-      const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("python"))) as RunCommandResult;
+      const result = (await vscode.commands.executeCommand<RunCommandResult>(
+        "experimentManager.runExperiment",
+        configUri("python"),
+      )) as RunCommandResult;
       assert.equal(result.started, true, JSON.stringify(result));
       const record = path.join(root, "runs", "python-command.json");
-      const started = await waitFor("the command's record", () => (fs.existsSync(record) ? JSON.parse(fs.readFileSync(record, "utf8")) : undefined), 30_000);
+      const started = await waitFor(
+        "the command's record",
+        () => (fs.existsSync(record) ? JSON.parse(fs.readFileSync(record, "utf8")) : undefined),
+        30_000,
+      );
       assert.deepEqual(started, { args: [path.join(root, "configs", "python"), "$(touch shell-ran)"], cwd: root });
       assert.equal(fs.existsSync(path.join(root, "shell-ran")), false, "no shell interpreted the command");
       const runs = await waitFor(

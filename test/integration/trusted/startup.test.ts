@@ -19,7 +19,10 @@ describe("Startup figures (trusted)", function () {
       const t0 = performance.now();
       const roots = await a.tree.getChildren();
       samples.push(performance.now() - t0);
-      assert.ok(roots.some((n) => n.kind === "experiment"), "experiments listed");
+      assert.ok(
+        roots.some((n) => n.kind === "experiment"),
+        "experiments listed",
+      );
     }
     recordTiming("treeColdFillMs", samples[0]);
     recordTiming("treeColdFillMedianMs", [...samples].sort((x, y) => x - y)[1]);
@@ -28,16 +31,34 @@ describe("Startup figures (trusted)", function () {
   it("Run to its row in the tree", async () => {
     const a = await api();
     const t0 = performance.now();
-    const pending = vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("quick"));
+    const pending = vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      configUri("quick"),
+    );
     let result: RunCommandResult | undefined;
     void Promise.resolve(pending).then((r) => (result = r));
     const before = new Set((await a.tree.getChildren()).filter((n) => n.kind === "experiment").map((n) => n.id));
-    await waitFor("a row for the run", async () => (await a.tree.getChildren()).some((n) => n.kind === "starting" || (n.kind === "experiment" && !before.has(n.id))), 30_000, 10);
+    await waitFor(
+      "a row for the run",
+      async () =>
+        (await a.tree.getChildren()).some(
+          (n) => n.kind === "starting" || (n.kind === "experiment" && !before.has(n.id)),
+        ),
+      30_000,
+      10,
+    );
     const rowMs = performance.now() - t0;
-    await waitFor("the experiment's row from its database", async () => {
-      a.databases.invalidate();
-      return (await a.tree.getChildren()).some((n) => n.kind === "experiment" && !before.has(n.id) && n.experiment.title === "quick-toy");
-    }, 30_000, 10);
+    await waitFor(
+      "the experiment's row from its database",
+      async () => {
+        a.databases.invalidate();
+        return (await a.tree.getChildren()).some(
+          (n) => n.kind === "experiment" && !before.has(n.id) && n.experiment.title === "quick-toy",
+        );
+      },
+      30_000,
+      10,
+    );
     const dbRowMs = performance.now() - t0;
     await waitFor("the command result", () => result, 30_000, 10);
     await a.runs.finished(result!.runId!);

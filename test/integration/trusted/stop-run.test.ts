@@ -14,7 +14,10 @@ describe("Stop Run and Stop Experiment (trusted)", function () {
 
   it("Stop Run on a run in the tree: that run ends ABORTED, the next run of the experiment still runs", async () => {
     const a = await api();
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("stoppable"))) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      configUri("stoppable"),
+    )) as RunCommandResult;
     assert.equal(result.started, true, JSON.stringify(result));
     const managed = a.runs.get(result.runId!)!;
     await waitFor("two epochs of the long run", () => (managed.process.lastProgress?.epoch ?? -1) >= 1, 30_000);
@@ -43,7 +46,10 @@ describe("Stop Run and Stop Experiment (trusted)", function () {
 
   it("Stop Experiment from a running run's menu stops the whole experiment and drops its later runs", async () => {
     const a = await api();
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("stoppable"))) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      configUri("stoppable"),
+    )) as RunCommandResult;
     const managed = a.runs.get(result.runId!)!;
     await waitFor("an epoch", () => (managed.process.lastProgress?.epoch ?? -1) >= 0, 30_000);
     const long = await waitFor(
@@ -60,13 +66,21 @@ describe("Stop Run and Stop Experiment (trusted)", function () {
     const outcome = await a.runs.finished(result.runId!);
     assert.equal(outcome!.stopped, true);
     assert.equal(outcome!.exitCode, 130, outcome!.stderrTail);
-    assert.deepEqual(outcome!.runs.map((r) => r.status), ["ABORTED"], "the short run never started");
+    assert.deepEqual(
+      outcome!.runs.map((r) => r.status),
+      ["ABORTED"],
+      "the short run never started",
+    );
   });
 
   it("Validate in a trusted workspace loads the imports: modules (the marker file appears)", async () => {
     const marker = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, "imported.marker");
     fs.rmSync(marker, { force: true });
-    const result = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("marker"))) as { ok: boolean; mode: string; errors: string[] };
+    const result = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("marker"))) as {
+      ok: boolean;
+      mode: string;
+      errors: string[];
+    };
     assert.equal(result.mode, "full");
     assert.equal(result.ok, true, result.errors.join("\n"));
     assert.ok(fs.existsSync(marker), "expman validate loaded pipelines/marker.ts");
@@ -80,11 +94,16 @@ describe("A Python pipeline (trusted)", function () {
   it("Run says plainly that the pipeline is a Python class and how to run it, and starts nothing", async () => {
     const a = await api();
     const before = a.runs.all().length;
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("python"))) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      configUri("python"),
+    )) as RunCommandResult;
     assert.equal(result.started, false);
     assert.equal(result.reason, "python-pipeline");
     assert.equal(a.runs.all().length, before, "no process started");
-    const message = await waitFor("the Python message", () => a.messages.find((m) => /Python/.test(m.text) && /python-toy/.test(m.text)));
+    const message = await waitFor("the Python message", () =>
+      a.messages.find((m) => /Python/.test(m.text) && /python-toy/.test(m.text)),
+    );
     assert.match(message.text, /py_toy\.py/);
     assert.match(message.text, /Experiment\.create\(/);
   });

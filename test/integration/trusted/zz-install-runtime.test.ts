@@ -20,7 +20,12 @@ describe("Install Runtime in Workspace (trusted)", function () {
   it("pipelines/toy.ts without the runtime installed: TypeScript's errors come with the offer to install", async function () {
     const a = await api();
     await vscode.window.showTextDocument(vscode.Uri.file(path.join(root(), "pipelines", "toy.ts")));
-    const offer = await waitFor("the install offer", () => a.messages.find((m) => /imports @expman\/runtime, which is not installed in this workspace/.test(m.text)), 90_000, 500);
+    const offer = await waitFor(
+      "the install offer",
+      () => a.messages.find((m) => /imports @expman\/runtime, which is not installed in this workspace/.test(m.text)),
+      90_000,
+      500,
+    );
     assert.match(offer.text, /TypeScript shows \d+ errors? there/);
   });
 
@@ -30,17 +35,32 @@ describe("Install Runtime in Workspace (trusted)", function () {
     fs.writeFileSync(pkg, `${JSON.stringify({ name: "rig-project", version: "1.0.0", private: true }, null, 2)}\n`);
     const before = fs.readFileSync(pkg, "utf8");
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), "rig-npm-cache-"));
-    fs.writeFileSync(path.join(root(), ".npmrc"), `registry=http://127.0.0.1:9/\ncache=${cache}\nprefer-online=true\nfetch-retries=0\nignore-scripts=true\n`);
+    fs.writeFileSync(
+      path.join(root(), ".npmrc"),
+      `registry=http://127.0.0.1:9/\ncache=${cache}\nprefer-online=true\nfetch-retries=0\nignore-scripts=true\n`,
+    );
     try {
-      const r = (await vscode.commands.executeCommand("experimentManager.installRuntime")) as { started: boolean; result?: { ok: boolean; message: string } };
+      const r = (await vscode.commands.executeCommand("experimentManager.installRuntime")) as {
+        started: boolean;
+        result?: { ok: boolean; message: string };
+      };
       assert.equal(r.started, true);
       assert.equal(r.result!.ok, false);
       assert.match(r.result!.message, /could not download the runtime's dependencies .*are you offline/);
-      await waitFor("the failure message", () => a.messages.find((m) => m.severity === "error" && /Install Runtime in Workspace failed: npm could not download/.test(m.text)));
+      await waitFor("the failure message", () =>
+        a.messages.find(
+          (m) => m.severity === "error" && /Install Runtime in Workspace failed: npm could not download/.test(m.text),
+        ),
+      );
       assert.equal(fs.readFileSync(pkg, "utf8"), before);
-      assert.ok(fs.existsSync(path.join(root(), ".expman")) && fs.readdirSync(path.join(root(), ".expman")).some((f) => /^expman-runtime-.*\.tgz$/.test(f)), "the tarball from the .vsix was copied into the project");
+      assert.ok(
+        fs.existsSync(path.join(root(), ".expman")) &&
+          fs.readdirSync(path.join(root(), ".expman")).some((f) => /^expman-runtime-.*\.tgz$/.test(f)),
+        "the tarball from the .vsix was copied into the project",
+      );
     } finally {
-      for (const f of [".npmrc", "package.json", "node_modules", ".expman"]) fs.rmSync(path.join(root(), f), { recursive: true, force: true });
+      for (const f of [".npmrc", "package.json", "node_modules", ".expman"])
+        fs.rmSync(path.join(root(), f), { recursive: true, force: true });
     }
   });
 });

@@ -110,7 +110,8 @@ async function check({ page, ui, screenshot }) {
   const tab = page.locator(".tabs-container .tab").filter({ hasText: PANEL_TITLE }).first();
   const deadline = Date.now() + 30_000;
   while (!(await tab.isVisible())) {
-    if (Date.now() > deadline) throw new Error(`no '${PANEL_TITLE}' tab after 30 s of clicking the row's Open Metrics action`);
+    if (Date.now() > deadline)
+      throw new Error(`no '${PANEL_TITLE}' tab after 30 s of clicking the row's Open Metrics action`);
     const item = await ui.waitForTreeItem(page, EXPERIMENT, { timeout: 10_000 });
     await item.hover().catch(() => {});
     const action = item.locator('.action-label[aria-label*="Open Metrics"]').first();
@@ -126,7 +127,9 @@ async function check({ page, ui, screenshot }) {
   });
   // The plan is in the store before anything runs, so all three runs are listed from the start:
   // "opened while it ran" means some of them were not finished yet (each row's class is its status).
-  const statusesAtOpen = await live.evaluate(() => [...document.querySelectorAll(".runs-table tbody tr")].map((r) => r.className));
+  const statusesAtOpen = await live.evaluate(() =>
+    [...document.querySelectorAll(".runs-table tbody tr")].map((r) => r.className),
+  );
   console.log(`live-metrics.ui: panel opened with runs ${statusesAtOpen.join(", ")}`);
 
   // The experiment ends: the run-finished notification.

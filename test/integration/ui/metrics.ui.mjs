@@ -20,14 +20,22 @@ async function panelFrame(page, title, timeout = 30_000) {
         .catch(() => false);
       if (ok) return frame;
     }
-    if (Date.now() > deadline) throw new Error(`no webview frame with the panel "${title}" (frames: ${page.frames().map((f) => f.url().slice(0, 80)).join(", ")})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no webview frame with the panel "${title}" (frames: ${page
+          .frames()
+          .map((f) => f.url().slice(0, 80))
+          .join(", ")})`,
+      );
     await page.waitForTimeout(250);
   }
 }
 
 /** Two animation frames in the webview: pending redraws (rAF) and uPlot's draw have happened. */
 function settle(frame) {
-  return frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))));
+  return frame.evaluate(
+    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
+  );
 }
 
 /**
@@ -48,13 +56,26 @@ function drawn(frame, chart) {
       const [r, g, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] > 200 && Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24) n++;
+        if (
+          data[i + 3] > 200 &&
+          Math.abs(data[i] - r) < 24 &&
+          Math.abs(data[i + 1] - g) < 24 &&
+          Math.abs(data[i + 2] - b) < 24
+        )
+          n++;
       }
       pixels[item.textContent.trim()] = n;
     }
     const root = document.querySelector(`[data-chart="${id}"]`);
     const summary = document.getElementById(root.getAttribute("aria-describedby"))?.textContent ?? "";
-    return { pixels, xRange: c.xRange, zoomed: c.zoomed, drawnPoints: c.drawnPoints, summary, canvas: [canvas.width, canvas.height] };
+    return {
+      pixels,
+      xRange: c.xRange,
+      zoomed: c.zoomed,
+      drawnPoints: c.drawnPoints,
+      summary,
+      canvas: [canvas.width, canvas.height],
+    };
   }, chart);
 }
 
@@ -67,7 +88,9 @@ const checks = [
       // A clean workbench: the trusted suite left editors, two metrics panels, the Output
       // panel and its notifications open.
       await ui.runCommandFromPalette(page, "View: Close All Editors");
-      await ui.runCommandFromPalette(page, "View: Hide Panel", { timeout: 5_000 }).catch(() => page.keyboard.press("Escape")); // not listed when hidden
+      await ui
+        .runCommandFromPalette(page, "View: Hide Panel", { timeout: 5_000 })
+        .catch(() => page.keyboard.press("Escape")); // not listed when hidden
       await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
       // Run the fixture from its config file's CodeLens, as a user would.
       await page.keyboard.press("Control+P");
@@ -75,7 +98,11 @@ const checks = [
       await input.waitFor({ state: "visible", timeout: 15_000 });
       await input.fill("configs/curve/trials.yaml");
       // Several trials.yaml exist (and recently opened ones rank first): pick curve's by its folder.
-      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).filter({ hasText: "configs/curve" }).first();
+      const row = page
+        .locator(".quick-input-widget .monaco-list-row")
+        .filter({ hasText: "trials.yaml" })
+        .filter({ hasText: "configs/curve" })
+        .first();
       await row.waitFor({ state: "visible", timeout: 15_000 });
       await row.click();
       const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
@@ -83,11 +110,18 @@ const checks = [
       await lens.click();
 
       // The run-finished notification offers Open Metrics.
-      const toast = page.locator(".notifications-toasts .notification-list-item").filter({ hasText: `'${EXPERIMENT}' finished` }).first();
+      const toast = page
+        .locator(".notifications-toasts .notification-list-item")
+        .filter({ hasText: `'${EXPERIMENT}' finished` })
+        .first();
       await toast.waitFor({ state: "visible", timeout: 60_000 });
       await toast.hover(); // a hovered toast is not hidden by its timeout
       await toast.getByRole("button", { name: "Open Metrics" }).click();
-      await page.locator(".tabs-container .tab").filter({ hasText: PANEL_TITLE }).first().waitFor({ state: "visible", timeout: 30_000 });
+      await page
+        .locator(".tabs-container .tab")
+        .filter({ hasText: PANEL_TITLE })
+        .first()
+        .waitFor({ state: "visible", timeout: 30_000 });
 
       const frame = await panelFrame(page, PANEL_TITLE);
       await frame.waitForFunction(
@@ -102,7 +136,8 @@ const checks = [
       const first = await drawn(frame, CHART);
       console.log(`metrics.ui: drawn at start: ${JSON.stringify(first)}`);
       assert.equal(Object.keys(first.pixels).length, 2, `two runs in the legend: ${JSON.stringify(first.pixels)}`);
-      for (const [run, n] of Object.entries(first.pixels)) assert.ok(n > 300, `${run} drawn in its colour: ${n} pixels`);
+      for (const [run, n] of Object.entries(first.pixels))
+        assert.ok(n > 300, `${run} drawn in its colour: ${n} pixels`);
       assert.deepEqual(first.xRange, [0, 299], "both runs' 300 batches along x");
       assert.match(first.summary, /fast #0: 300 points drawn/);
       // The tree beside it: each run's status icon has the colour of its line in the chart.
@@ -111,9 +146,17 @@ const checks = [
       await ui.expandTreeItem(page, /^fast(?!-)/);
       await ui.expandTreeItem(page, /^slow(?!-)/);
       const legendColours = await frame.evaluate(() =>
-        Object.fromEntries([...document.querySelectorAll(".legend-item")].map((b) => [b.textContent.trim(), getComputedStyle(b.querySelector(".swatch")).backgroundColor])),
+        Object.fromEntries(
+          [...document.querySelectorAll(".legend-item")].map((b) => [
+            b.textContent.trim(),
+            getComputedStyle(b.querySelector(".swatch")).backgroundColor,
+          ]),
+        ),
       );
-      for (const [trial, legend] of [["fast-0", "fast #0"], ["slow-0", "slow #0"]]) {
+      for (const [trial, legend] of [
+        ["fast-0", "fast #0"],
+        ["slow-0", "slow #0"],
+      ]) {
         const icon = (await ui.waitForTreeItem(page, trial)).locator(".custom-view-tree-node-item-icon");
         const colour = await icon.evaluate((e) => getComputedStyle(e).color);
         assert.equal(colour, legendColours[legend], `tree icon of ${trial} vs its chart colour`);
@@ -123,7 +166,11 @@ const checks = [
       await page.mouse.move(5, 5); // no hover state in the screenshots
       // The whole workbench with the panel, and the panel alone.
       await screenshot("metrics-panel-workbench");
-      await page.locator("iframe.webview.ready").filter({ visible: true }).first().screenshot({ path: join(artifactsDir, `${name}-metrics-panel.png`) });
+      await page
+        .locator("iframe.webview.ready")
+        .filter({ visible: true })
+        .first()
+        .screenshot({ path: join(artifactsDir, `${name}-metrics-panel.png`) });
 
       // Drag across the middle fifth of the plot: the chart zooms to that x range.
       const over = frame.locator(`[data-chart="${CHART}"] .u-over`);
@@ -137,8 +184,14 @@ const checks = [
       const zoomed = await drawn(frame, CHART);
       console.log(`metrics.ui: drawn after zoom: ${JSON.stringify(zoomed)}`);
       assert.ok(zoomed.zoomed, "the chart is zoomed");
-      assert.ok(zoomed.xRange[0] > 80 && zoomed.xRange[1] < 220 && zoomed.xRange[1] - zoomed.xRange[0] < 100, `zoomed x range ${zoomed.xRange}`);
-      assert.ok(zoomed.drawnPoints < first.drawnPoints, `fewer points drawn: ${first.drawnPoints} -> ${zoomed.drawnPoints}`);
+      assert.ok(
+        zoomed.xRange[0] > 80 && zoomed.xRange[1] < 220 && zoomed.xRange[1] - zoomed.xRange[0] < 100,
+        `zoomed x range ${zoomed.xRange}`,
+      );
+      assert.ok(
+        zoomed.drawnPoints < first.drawnPoints,
+        `fewer points drawn: ${first.drawnPoints} -> ${zoomed.drawnPoints}`,
+      );
       assert.notDeepEqual(zoomed.pixels, first.pixels, "the drawn pixels changed");
       assert.match(zoomed.summary, /\(zoomed\)/);
       await page.mouse.move(5, 5);
@@ -160,13 +213,21 @@ const checks = [
       await page.keyboard.press("End");
       await settle(frame);
       const smooth = await drawn(frame, CHART);
-      console.log(`metrics.ui: pixels at smoothing 0: ${JSON.stringify(raw.pixels)}; at 0.99: ${JSON.stringify(smooth.pixels)}`);
+      console.log(
+        `metrics.ui: pixels at smoothing 0: ${JSON.stringify(raw.pixels)}; at 0.99: ${JSON.stringify(smooth.pixels)}`,
+      );
       assert.match(raw.summary, /smoothing 0\.00/);
       assert.match(smooth.summary, /smoothing 0\.99/);
       for (const run of Object.keys(raw.pixels)) {
-        assert.ok(smooth.pixels[run] < raw.pixels[run] * 0.8, `${run}: ${raw.pixels[run]} pixels raw -> ${smooth.pixels[run]} smoothed`);
+        assert.ok(
+          smooth.pixels[run] < raw.pixels[run] * 0.8,
+          `${run}: ${raw.pixels[run]} pixels raw -> ${smooth.pixels[run]} smoothed`,
+        );
       }
-      assert.ok(total(raw) !== total(first) || total(smooth) !== total(first), "the default smoothing differs from both ends");
+      assert.ok(
+        total(raw) !== total(first) || total(smooth) !== total(first),
+        "the default smoothing differs from both ends",
+      );
       await page.mouse.move(5, 5);
       await screenshot("metrics-panel-smoothed");
     },

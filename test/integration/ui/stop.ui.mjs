@@ -12,17 +12,27 @@ export default [
       const input = page.locator(".quick-input-widget input");
       await input.waitFor({ state: "visible", timeout: 15_000 });
       await input.fill("configs/slow/trials.yaml");
-      const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).filter({ hasText: "configs/slow" }).first();
+      const row = page
+        .locator(".quick-input-widget .monaco-list-row")
+        .filter({ hasText: "trials.yaml" })
+        .filter({ hasText: "configs/slow" })
+        .first();
       await row.waitFor({ state: "visible", timeout: 15_000 });
       await row.click();
       const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
       await lens.waitFor({ state: "visible", timeout: 30_000 });
       await lens.click();
 
-      const item = page.locator(".statusbar-item").filter({ hasText: /slow-toy: .*epoch \d+\/400/ }).first();
+      const item = page
+        .locator(".statusbar-item")
+        .filter({ hasText: /slow-toy: .*epoch \d+\/400/ })
+        .first();
       await item.waitFor({ state: "visible", timeout: 60_000 });
       await screenshot("status-bar-run");
-      const stopped = page.locator(".notifications-toasts .notification-list-item").filter({ hasText: "'slow-toy' was stopped" }).first();
+      const stopped = page
+        .locator(".notifications-toasts .notification-list-item")
+        .filter({ hasText: "'slow-toy' was stopped" })
+        .first();
       // The item's text changes every epoch (its element is re-rendered): a click can land on a
       // replaced element. Click until it says "stopping…" (a click that did land stops the run).
       for (let attempt = 0; attempt < 5; attempt++) {
@@ -32,11 +42,18 @@ export default [
           .filter({ hasText: /slow-toy: stopping/ })
           .first()
           .waitFor({ state: "visible", timeout: 3_000 })
-          .then(() => true, () => stopped.isVisible());
+          .then(
+            () => true,
+            () => stopped.isVisible(),
+          );
         if (reacted) break;
       }
       await stopped.waitFor({ state: "visible", timeout: 60_000 });
-      await page.locator(".statusbar-item").filter({ hasText: /slow-toy:/ }).first().waitFor({ state: "detached", timeout: 30_000 });
+      await page
+        .locator(".statusbar-item")
+        .filter({ hasText: /slow-toy:/ })
+        .first()
+        .waitFor({ state: "detached", timeout: 30_000 });
       const texts = await ui.notificationTexts(page);
       assert.ok(!texts.some((t) => /command .* not found/i.test(t)), texts.join("\n"));
       await screenshot("status-bar-stopped");

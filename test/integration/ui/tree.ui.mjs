@@ -30,11 +30,22 @@ export const configEditor = {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor({ state: "visible", timeout: 15_000 });
     await input.fill("configs/quick/trials.yaml");
-    const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "trials.yaml" }).filter({ hasText: "configs/quick" }).first();
+    const row = page
+      .locator(".quick-input-widget .monaco-list-row")
+      .filter({ hasText: "trials.yaml" })
+      .filter({ hasText: "configs/quick" })
+      .first();
     await row.waitFor({ state: "visible", timeout: 15_000 });
     await row.click();
-    await page.locator(".codelens-decoration").filter({ hasText: "Run Experiment" }).first().waitFor({ state: "visible", timeout: 30_000 });
-    await page.locator('.editor-actions [aria-label^="Run Experiment"]').first().waitFor({ state: "visible", timeout: 15_000 });
+    await page
+      .locator(".codelens-decoration")
+      .filter({ hasText: "Run Experiment" })
+      .first()
+      .waitFor({ state: "visible", timeout: 30_000 });
+    await page
+      .locator('.editor-actions [aria-label^="Run Experiment"]')
+      .first()
+      .waitFor({ state: "visible", timeout: 15_000 });
     await screenshot("config-codelens");
   },
 };

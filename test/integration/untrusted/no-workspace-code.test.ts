@@ -17,10 +17,18 @@ describe("Restricted Mode loads no workspace module", function () {
     const a = await api();
     await a.languageServerReady;
     assert.equal(vscode.workspace.isTrusted, false);
-    const ok = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("marker"))) as { ok: boolean; mode: string; errors: string[] };
+    const ok = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("marker"))) as {
+      ok: boolean;
+      mode: string;
+      errors: string[];
+    };
     assert.equal(ok.mode, "static");
     assert.equal(ok.ok, true, ok.errors.join("\n"));
-    const broken = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("broken"))) as { ok: boolean; mode: string; errors: string[] };
+    const broken = (await vscode.commands.executeCommand("experimentManager.validateConfig", configUri("broken"))) as {
+      ok: boolean;
+      mode: string;
+      errors: string[];
+    };
     assert.equal(broken.mode, "static");
     assert.equal(broken.ok, false);
     assert.match(broken.errors.join("\n"), /base\.yaml:3:9: error: Unknown pipeline type 'ToyPipelin'/);
@@ -30,11 +38,20 @@ describe("Restricted Mode loads no workspace module", function () {
 
   it("Run, Install Runtime and the tree start nothing that loads workspace code", async () => {
     const a = await api();
-    const run = (await vscode.commands.executeCommand("experimentManager.runExperiment", configUri("marker"))) as { started: boolean; reason: string };
+    const run = (await vscode.commands.executeCommand("experimentManager.runExperiment", configUri("marker"))) as {
+      started: boolean;
+      reason: string;
+    };
     assert.deepEqual([run.started, run.reason], [false, "untrusted"]);
-    const install = (await vscode.commands.executeCommand("experimentManager.installRuntime")) as { started: boolean; reason: string };
+    const install = (await vscode.commands.executeCommand("experimentManager.installRuntime")) as {
+      started: boolean;
+      reason: string;
+    };
     assert.deepEqual([install.started, install.reason], [false, "untrusted"]);
-    assert.ok(vscode.window.terminals.every((t) => !/Install Experiment Manager runtime/.test(t.name)), "no install terminal");
+    assert.ok(
+      vscode.window.terminals.every((t) => !/Install Experiment Manager runtime/.test(t.name)),
+      "no install terminal",
+    );
     await a.tree.getChildren();
     assert.equal(a.runs.all().length, 0);
     assert.equal(fs.existsSync(marker()), false);

@@ -21,7 +21,10 @@ describe("Experiment Manager extension (untrusted workspace)", function () {
 
   it("refuses to run, says why, starts nothing", async () => {
     const a = await api();
-    const result = (await vscode.commands.executeCommand<RunCommandResult>("experimentManager.runExperiment", configUri("quick"))) as RunCommandResult;
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.runExperiment",
+      configUri("quick"),
+    )) as RunCommandResult;
     assert.equal(result.started, false);
     assert.equal(result.reason, "untrusted");
     assert.equal(a.runs.all().length, 0);

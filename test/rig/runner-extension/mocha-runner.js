@@ -69,9 +69,17 @@ async function runSuites(options) {
   if (!loadError) {
     await new Promise((resolve) => {
       const runner = mocha.run(() => resolve());
-      runner.on("pass", (t) => tests.push({ title: t.fullTitle(), file: t.file, state: "passed", durationMs: t.duration }));
+      runner.on("pass", (t) =>
+        tests.push({ title: t.fullTitle(), file: t.file, state: "passed", durationMs: t.duration }),
+      );
       runner.on("fail", (t, err) =>
-        tests.push({ title: t.fullTitle(), file: t.file, state: "failed", durationMs: t.duration, error: errorInfo(err) }),
+        tests.push({
+          title: t.fullTitle(),
+          file: t.file,
+          state: "failed",
+          durationMs: t.duration,
+          error: errorInfo(err),
+        }),
       );
       runner.on("pending", (t) => tests.push({ title: t.fullTitle(), file: t.file, state: "pending" }));
     });

@@ -47,7 +47,17 @@ const scenarios = {
         syntheticSeries("train/loss", points, { seed: id, spikes: [Math.floor(points / 2)] }),
         syntheticSeries("val/acc", 50, { scope: "epoch", seed: id, dtMs: 1000 }),
       ],
-      checkpoints: [{ id: id * 10, runId: id, epoch: 20, path: `/ws/ck/run${id}/epoch20.pt`, final: false, time: T0 + 20 * 1000, metrics: { "val/acc": 0.8 } }],
+      checkpoints: [
+        {
+          id: id * 10,
+          runId: id,
+          epoch: 20,
+          path: `/ws/ck/run${id}/epoch20.pt`,
+          final: false,
+          time: T0 + 20 * 1000,
+          metrics: { "val/acc": 0.8 },
+        },
+      ],
     }));
   },
   /** Bad input: no metrics, NaN/Infinity values, a single point. */
@@ -60,12 +70,22 @@ const scenarios = {
     return [
       { summary: summary(1, { trialName: "empty" }), series: [], checkpoints: [] },
       { summary: summary(2, { trialName: "nonfinite" }), series: [withNonFinite], checkpoints: [] },
-      { summary: summary(3, { trialName: "single" }), series: [single, syntheticSeries("train/loss", 100, { seed: 3 })], checkpoints: [] },
+      {
+        summary: summary(3, { trialName: "single" }),
+        series: [single, syntheticSeries("train/loss", 100, { seed: 3 })],
+        checkpoints: [],
+      },
     ];
   },
   /** One run with a series of `points` points. */
   huge(points: number): StoredRun[] {
-    return [{ summary: summary(1, { trialName: "huge" }), series: [syntheticSeries("train/loss", points, { seed: 1, spikes: [Math.floor(points * 0.37)] })], checkpoints: [] }];
+    return [
+      {
+        summary: summary(1, { trialName: "huge" }),
+        series: [syntheticSeries("train/loss", points, { seed: 1, spikes: [Math.floor(points * 0.37)] })],
+        checkpoints: [],
+      },
+    ];
   },
 };
 
@@ -113,14 +133,32 @@ const harness: Harness = {
   },
   log(runId, points) {
     source.store(runId, points);
-    const wire = points.map((p) => ({ key: p.key, scope: p.scope, step: p.step ?? null, value: p.value, time: p.time }));
+    const wire = points.map((p) => ({
+      key: p.key,
+      scope: p.scope,
+      step: p.step ?? null,
+      value: p.value,
+      time: p.time,
+    }));
     source.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: `run-${runId}` }, points: wire } as RunEvent);
   },
   lifecycle(runId, phase, patch = {}) {
     const existing = source.runs.get(runId);
-    if (!existing) source.add({ summary: summary(runId, { status: "RUNNING", endTime: null, finalMetrics: {}, ...patch }), series: [], checkpoints: [] });
+    if (!existing)
+      source.add({
+        summary: summary(runId, { status: "RUNNING", endTime: null, finalMetrics: {}, ...patch }),
+        series: [],
+        checkpoints: [],
+      });
     else existing.summary = { ...existing.summary, ...patch };
-    source.emit({ v: 1, t: Date.now(), kind: "lifecycle", phase, level: "trial_run", ids: { experiment: "exp-1", trial: `trial-${runId}`, run: `run-${runId}` } } as RunEvent);
+    source.emit({
+      v: 1,
+      t: Date.now(),
+      kind: "lifecycle",
+      phase,
+      level: "trial_run",
+      ids: { experiment: "exp-1", trial: `trial-${runId}`, run: `run-${runId}` },
+    } as RunEvent);
   },
   summary,
   syntheticSeries,

@@ -4,7 +4,15 @@
  * harness (standing in for `expman serve`, which a plain page cannot spawn) and by the
  * controller's unit tests.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Scope, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
+import type {
+  CheckpointRecord,
+  RunEvent,
+  RunSummary,
+  Scope,
+  Series,
+  SeriesKey,
+  SeriesQuery,
+} from "@expman/runtime/contracts";
 import type { PanelSelection } from "../../../client/src/webview/contract";
 import type { Disposable, MetricsDataSource } from "../../../client/src/webview/data-source";
 import { downsampleRange, lowerBound, upperBound } from "../../../media/src/logic/downsample";
@@ -56,14 +64,16 @@ export class MemorySource implements MetricsDataSource {
     await this.delay();
     const run = this.runs.get(runId);
     if (!run) throw new Error(`run ${runId} not found`);
-    return run.series.filter((s) => s.steps.length > 0).map((s) => ({
-      key: s.key,
-      scope: s.scope,
-      count: s.steps.length,
-      minStep: s.steps.length ? s.steps[0] : null,
-      maxStep: s.steps.length ? s.steps[s.steps.length - 1] : null,
-      custom: s.custom ?? false,
-    }));
+    return run.series
+      .filter((s) => s.steps.length > 0)
+      .map((s) => ({
+        key: s.key,
+        scope: s.scope,
+        count: s.steps.length,
+        minStep: s.steps.length ? s.steps[0] : null,
+        maxStep: s.steps.length ? s.steps[s.steps.length - 1] : null,
+        custom: s.custom ?? false,
+      }));
   }
 
   async getSeries(q: SeriesQuery): Promise<Series> {
@@ -81,7 +91,14 @@ export class MemorySource implements MetricsDataSource {
     if (this.reduce && q.buckets !== undefined && to - from > q.buckets * 3) {
       const lo = s.steps[from];
       const hi = s.steps[to - 1];
-      const sub = downsampleRange(s.steps.subarray(from, to), s.values.subarray(from, to), to - from, lo, hi, q.buckets);
+      const sub = downsampleRange(
+        s.steps.subarray(from, to),
+        s.values.subarray(from, to),
+        to - from,
+        lo,
+        hi,
+        q.buckets,
+      );
       indices = Int32Array.from(sub, (i) => i + from);
       downsampled = true;
     } else {
@@ -108,12 +125,24 @@ export class MemorySource implements MetricsDataSource {
    * step gets its index in the series, as the store reports it) and keeps the run's summary
    * (last value per key) current. Returns nothing; emit() streams the event separately.
    */
-  store(runId: number, points: { key: string; scope: StoredSeries["scope"]; step?: number | null; value: number; time: number }[]): void {
+  store(
+    runId: number,
+    points: { key: string; scope: StoredSeries["scope"]; step?: number | null; value: number; time: number }[],
+  ): void {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`run ${runId} not found`);
     for (const p of points) {
       let s = run.series.find((x) => x.key === p.key && x.scope === p.scope);
-      if (!s) run.series.push((s = { key: p.key, scope: p.scope, steps: new Float64Array(0), values: new Float64Array(0), times: new Float64Array(0) }));
+      if (!s)
+        run.series.push(
+          (s = {
+            key: p.key,
+            scope: p.scope,
+            steps: new Float64Array(0),
+            values: new Float64Array(0),
+            times: new Float64Array(0),
+          }),
+        );
       const n = s.steps.length;
       const step = typeof p.step === "number" ? p.step : n;
       if (n > 0 && !(step > s.steps[n - 1])) continue;
@@ -159,7 +188,16 @@ export function toSeries(runId: number, s: StoredSeries, indices: ArrayLike<numb
       anyNonFinite = true;
     }
   }
-  const out: Series = { runId, key: s.key, scope: s.scope, steps, values, times, totalPoints: s.steps.length, downsampled };
+  const out: Series = {
+    runId,
+    key: s.key,
+    scope: s.scope,
+    steps,
+    values,
+    times,
+    totalPoints: s.steps.length,
+    downsampled,
+  };
   if (anyNonFinite) out.nonFinite = nonFinite;
   return out;
 }
@@ -190,7 +228,14 @@ export function summary(id: number, patch: Partial<RunSummary> = {}): RunSummary
 export function syntheticSeries(
   key: string,
   n: number,
-  opts: { scope?: StoredSeries["scope"]; seed?: number; start?: number; dtMs?: number; spikes?: number[]; custom?: boolean } = {},
+  opts: {
+    scope?: StoredSeries["scope"];
+    seed?: number;
+    start?: number;
+    dtMs?: number;
+    spikes?: number[];
+    custom?: boolean;
+  } = {},
 ): StoredSeries {
   const steps = new Float64Array(n);
   const values = new Float64Array(n);

@@ -52,11 +52,20 @@ export async function startHarnessServer(): Promise<HarnessServer> {
       if (url.pathname === "/" || url.pathname === "/index.html") {
         const nonce = makeNonce();
         const origin = `http://${req.headers.host}`;
-        let html = panelHtml({ cspSource: origin, scriptUri: "/media/dist/metrics.js", styleUri: "/media/dist/metrics.css", title: "Metrics harness", nonce });
+        let html = panelHtml({
+          cspSource: origin,
+          scriptUri: "/media/dist/metrics.js",
+          styleUri: "/media/dist/metrics.css",
+          title: "Metrics harness",
+          nonce,
+        });
         html = html
           .replace("<body>", '<body class="vscode-dark">')
           .replace("<link rel=", `<link rel="stylesheet" href="/harness/theme-dark.css">\n<link rel=`)
-          .replace(`<script nonce="${nonce}"`, `<script nonce="${nonce}" src="/harness/dist/host.js"></script>\n<script nonce="${nonce}"`);
+          .replace(
+            `<script nonce="${nonce}"`,
+            `<script nonce="${nonce}" src="/harness/dist/host.js"></script>\n<script nonce="${nonce}"`,
+          );
         res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
         res.end(html);
         return;

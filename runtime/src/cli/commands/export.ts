@@ -21,33 +21,49 @@ series), and JSON series carry "metric" and "label"; --key names a series or a m
 its per-label series too). To stdout unless --out is given.`;
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    ...DB_OPTIONS,
-    format: { type: "string", short: "f", default: "csv" },
-    key: { type: "string", short: "k" },
-    scope: { type: "string" },
-    out: { type: "string", short: "o" },
-    help: { type: "boolean", short: "h" },
-  }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...DB_OPTIONS,
+      format: { type: "string", short: "f", default: "csv" },
+      key: { type: "string", short: "k" },
+      scope: { type: "string" },
+      out: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("export takes one run (an id or <trial>-<repeat>)", USAGE);
-  if (values.format !== "csv" && values.format !== "json") throw new UsageError(`--format must be csv or json, got '${values.format}'`, USAGE);
-  if (values.scope && !isScope(values.scope)) throw new UsageError(`--scope must be ${SCOPES.join(", ")}, got '${values.scope}'`, USAGE);
+  if (values.format !== "csv" && values.format !== "json")
+    throw new UsageError(`--format must be csv or json, got '${values.format}'`, USAGE);
+  if (values.scope && !isScope(values.scope))
+    throw new UsageError(`--scope must be ${SCOPES.join(", ")}, got '${values.scope}'`, USAGE);
   return withRun(values, positionals[0], async (reader, run) => {
-    const wanted = (k: { key: string; scope: string; metric?: string }) => (!values.key || k.key === values.key || k.metric === values.key) && (!values.scope || k.scope === values.scope);
+    const wanted = (k: { key: string; scope: string; metric?: string }) =>
+      (!values.key || k.key === values.key || k.metric === values.key) && (!values.scope || k.scope === values.scope);
     const keys = (await reader.call("series.keys", { runId: run.id })).filter(wanted);
     const texts = (await reader.call("series.text", { runId: run.id, key: values.key })).filter(wanted);
-    if (keys.length === 0 && texts.length === 0) throw new Error(`Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}${values.scope ? ` at ${values.scope} scope` : ""}.`);
+    if (keys.length === 0 && texts.length === 0)
+      throw new Error(
+        `Run ${run.id} has no series${values.key ? ` named '${values.key}'` : ""}${values.scope ? ` at ${values.scope} scope` : ""}.`,
+      );
     const series: Series[] = [];
-    for (const k of keys) series.push(await reader.call("series.get", { runId: run.id, key: k.key, scope: k.scope, label: k.label }));
-    const text = values.format === "csv" ? toCsv(series, texts) : `${JSON.stringify({ run, series: series.map(jsonSeries), texts }, null, 2)}\n`;
+    for (const k of keys)
+      series.push(await reader.call("series.get", { runId: run.id, key: k.key, scope: k.scope, label: k.label }));
+    const text =
+      values.format === "csv"
+        ? toCsv(series, texts)
+        : `${JSON.stringify({ run, series: series.map(jsonSeries), texts }, null, 2)}\n`;
     if (values.out) {
       fs.writeFileSync(values.out, text);
       const points = series.reduce((n, s) => n + s.steps.length, 0);
-      process.stderr.write(`Wrote ${points} points of ${series.length} series${texts.length ? ` and ${texts.length} text values` : ""} to ${values.out}\n`);
+      process.stderr.write(
+        `Wrote ${points} points of ${series.length} series${texts.length ? ` and ${texts.length} text values` : ""} to ${values.out}\n`,
+      );
     } else {
       process.stdout.write(text);
     }
@@ -57,7 +73,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
 function valueAt(s: Series, i: number): string {
   const v = s.values[i];
-  return v === null ? s.nonFinite?.[i] ?? "" : String(v);
+  return v === null ? (s.nonFinite?.[i] ?? "") : String(v);
 }
 
 export function toCsv(series: Series[], texts: TextPoint[] = []): string {
@@ -73,12 +89,21 @@ export function toCsv(series: Series[], texts: TextPoint[] = []): string {
   }
   for (const t of texts) {
     const value = typeof t.value === "string" ? t.value : (JSON.stringify(t.value) ?? "null");
-    lines.push(`${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}${labelled ? `,${csvCell(t.key)},` : ""}`);
+    lines.push(
+      `${csvCell(t.key)},${t.scope},${t.step ?? ""},${csvCell(value)},${new Date(t.time).toISOString()}${labelled ? `,${csvCell(t.key)},` : ""}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
 
 function jsonSeries(s: Series) {
   const label = s.label !== undefined ? { metric: s.metric, label: s.label } : {};
-  return { key: s.key, ...label, scope: s.scope, steps: s.steps, values: s.values.map((v, i) => (v === null ? s.nonFinite?.[i] ?? null : v)), times: s.times };
+  return {
+    key: s.key,
+    ...label,
+    scope: s.scope,
+    steps: s.steps,
+    values: s.values.map((v, i) => (v === null ? (s.nonFinite?.[i] ?? null) : v)),
+    times: s.times,
+  };
 }

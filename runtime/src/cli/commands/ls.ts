@@ -18,7 +18,11 @@ export const DB_OPTIONS = {
 } as const;
 
 export async function lsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values } = parse(
+    argv,
+    { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -52,7 +56,10 @@ export async function lsCommand(argv: string[]): Promise<number> {
     r.endTime ? duration(r.endTime - r.startTime) : "",
     ...keys.map((k) => num(r.finalMetrics[k])),
   ]);
-  if (files.length > 1) process.stdout.write(`Databases: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
-  process.stdout.write(`${table(["id", "experiment", "trial", "repeat", "status", "epochs", "time", ...keys], rows)}\n`);
+  if (files.length > 1)
+    process.stdout.write(`Databases: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
+  process.stdout.write(
+    `${table(["id", "experiment", "trial", "repeat", "status", "epochs", "time", ...keys], rows)}\n`,
+  );
   return 0;
 }

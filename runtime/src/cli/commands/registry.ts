@@ -11,7 +11,11 @@ Lists the registered pipelines, trackers and callbacks with their options. With 
 first loads the modules that folder's env.yaml imports.`;
 
 export async function registryCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { json: { type: "boolean" }, "config-dir": { type: "string" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values } = parse(
+    argv,
+    { json: { type: "boolean" }, "config-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -23,7 +27,12 @@ export async function registryCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
     return 0;
   }
-  const rows = description.types.map((t) => [t.kind, t.name, Object.keys(t.params ?? {}).join(", "), t.builtin ? "built-in" : t.file ?? ""]);
+  const rows = description.types.map((t) => [
+    t.kind,
+    t.name,
+    Object.keys(t.params ?? {}).join(", "),
+    t.builtin ? "built-in" : (t.file ?? ""),
+  ]);
   process.stdout.write(`${table(["kind", "name", "options", "source"], rows)}\n`);
   return 0;
 }

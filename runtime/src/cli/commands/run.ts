@@ -40,17 +40,21 @@ worker killed from outside), with the reason printed and stored; 2 for config er
 when interrupted (Ctrl-C: the active runs end ABORTED; a second Ctrl-C quits at once).`;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    workspace: { type: "string", short: "w" },
-    events: { type: "string" },
-    control: { type: "string" },
-    only: { type: "string", multiple: true },
-    "fail-fast": { type: "boolean" },
-    quiet: { type: "boolean", short: "q" },
-    jobs: { type: "string", short: "j" },
-    resume: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    {
+      workspace: { type: "string", short: "w" },
+      events: { type: "string" },
+      control: { type: "string" },
+      only: { type: "string", multiple: true },
+      "fail-fast": { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      jobs: { type: "string", short: "j" },
+      resume: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -60,7 +64,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const jobsOption = values.jobs === undefined ? undefined : parseJobs(values.jobs, "--jobs");
   const channel = values.events ? EventChannel.open(values.events) : undefined;
   if (channel) {
-    Logger.globalListeners.push((level, message, time) => channel.send({ kind: "log", level, message, t: time.getTime() }));
+    Logger.globalListeners.push((level, message, time) =>
+      channel.send({ kind: "log", level, message, t: time.getTime() }),
+    );
   }
   const progress = new ProgressTracker(configDir, values.quiet ? devNull() : process.stderr);
   const extraTrackers = [progress, ...(channel ? [new EventsTracker(configDir, channel)] : [])];
@@ -73,7 +79,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1 && experiment) {
-      process.stderr.write(`\n${signal}: stopping at the next epoch or batch; the active runs end ABORTED. Press Ctrl-C again to quit now.\n`);
+      process.stderr.write(
+        `\n${signal}: stopping at the next epoch or batch; the active runs end ABORTED. Press Ctrl-C again to quit now.\n`,
+      );
       experiment.abort();
     } else {
       workers?.killAll();
@@ -88,7 +96,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   // say so, store the runs FAILED with the message, exit 1.
   const onUncaught = (error: unknown) => {
     const info = toErrorInfo(error);
-    process.stderr.write(`\nexpman run: uncaught error in the pipeline (thrown outside any awaited call): ${info.message}\n${indent(info.stack ?? "")}\n`);
+    process.stderr.write(
+      `\nexpman run: uncaught error in the pipeline (thrown outside any awaited call): ${info.message}\n${indent(info.stack ?? "")}\n`,
+    );
     channel?.send({ kind: "error", message: `Uncaught error: ${info.message}` });
     closeOpenStoresFailed({ message: `Uncaught error: ${info.message}`, stack: info.stack });
     process.exit(1);
@@ -97,7 +107,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on("unhandledRejection", onUncaught);
 
   try {
-    experiment = await Experiment.create(configDir, { workspace: values.workspace, extraTrackers, failFast: values["fail-fast"], only: values.only, resume: values.resume });
+    experiment = await Experiment.create(configDir, {
+      workspace: values.workspace,
+      extraTrackers,
+      failFast: values["fail-fast"],
+      only: values.only,
+      resume: values.resume,
+    });
   } catch (error) {
     if (error instanceof NothingToResumeError) {
       process.stderr.write(`${error.message}\n`);
@@ -113,30 +129,44 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  if (experiment.configWarnings.length > 0) process.stderr.write(`${experiment.configWarnings.map(formatConfigDiagnostic).join("\n")}\n`);
+  if (experiment.configWarnings.length > 0)
+    process.stderr.write(`${experiment.configWarnings.map(formatConfigDiagnostic).join("\n")}\n`);
 
   const closeControl = values.control
     ? readControlChannel(
         values.control,
         (message) => {
           if (!message.run) {
-            process.stderr.write("\nstop requested: stopping at the next epoch or batch; the current run ends ABORTED.\n");
+            process.stderr.write(
+              "\nstop requested: stopping at the next epoch or batch; the current run ends ABORTED.\n",
+            );
             experiment!.abort();
             return;
           }
           const { trial, repeat } = message.run;
           const state = workers ? workers.stopRunByKey(message.run) : experiment!.stopRun(message.run);
-          const text = state === "unknown" ? `stop requested for run ${trial}-${repeat}: no such run is active or waiting` : state === "running" ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on` : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
+          const text =
+            state === "unknown"
+              ? `stop requested for run ${trial}-${repeat}: no such run is active or waiting`
+              : state === "running"
+                ? `stop requested for run ${trial}-${repeat}: it ends ABORTED at its next epoch or batch; the experiment goes on`
+                : `stop requested for run ${trial}-${repeat}: it has not started; it will end ABORTED when it does`;
           process.stderr.write(`\n${text}\n`);
           channel?.send({ kind: "log", level: "INFO", message: text });
         },
-        (line) => process.stderr.write(`warning: ignored a control message that is not a valid request: ${line.slice(0, 200)}\n`),
+        (line) =>
+          process.stderr.write(
+            `warning: ignored a control message that is not a valid request: ${line.slice(0, 200)}\n`,
+          ),
       )
     : undefined;
 
   const envConfig = (experiment.sources.env.value ?? {}) as Record<string, unknown>;
   const jobs = jobsOption ?? (typeof envConfig.parallel === "number" ? envConfig.parallel : undefined);
-  const board = jobs === undefined ? undefined : new RunBoard(values.quiet ? devNull() : process.stderr, experiment.selected.length, experiment.plannedRuns);
+  const board =
+    jobs === undefined
+      ? undefined
+      : new RunBoard(values.quiet ? devNull() : process.stderr, experiment.selected.length, experiment.plannedRuns);
   const result =
     jobs === undefined
       ? await experiment.run()
@@ -149,7 +179,8 @@ export async function runCommand(argv: string[]): Promise<number> {
           onStart: (run, pid) => board!.started(run, pid),
           onEvent: (event, run) => board!.event(event, run),
           onEnd: (r, run) => board!.ended(run, r.status, r.error?.message),
-          onOutput: (run, stream, line) => (stream === "stdout" ? process.stdout : process.stderr).write(`[${runLabel(run)}] ${line}\n`),
+          onOutput: (run, stream, line) =>
+            (stream === "stdout" ? process.stdout : process.stderr).write(`[${runLabel(run)}] ${line}\n`),
         });
   board?.close();
   closeControl?.();
@@ -159,29 +190,44 @@ export async function runCommand(argv: string[]): Promise<number> {
     const keys = metricColumns(result.runs.map((r) => finalsOf(r.uid)));
     const rows = result.runs.map((r) => {
       const metrics = finalsOf(r.uid);
-      return [r.trial, r.repeat, r.seed, RunStatus[r.status], duration(r.durationMs), ...keys.map((k) => num(metrics[k]))];
+      return [
+        r.trial,
+        r.repeat,
+        r.seed,
+        RunStatus[r.status],
+        duration(r.durationMs),
+        ...keys.map((k) => num(metrics[k])),
+      ];
     });
     process.stdout.write(`\n${table(["trial", "repeat", "seed", "status", "time", ...keys], rows)}\n`);
-    process.stdout.write(`\nExperiment '${result.title}' ${RunStatus[result.status]} in ${duration(result.durationMs)}; workspace ${result.workspace}\n`);
+    process.stdout.write(
+      `\nExperiment '${result.title}' ${RunStatus[result.status]} in ${duration(result.durationMs)}; workspace ${result.workspace}\n`,
+    );
     for (const r of result.runs.filter((x) => x.error)) {
       process.stderr.write(`\n${r.trial}-${r.repeat} failed: ${r.error!.message}\n${indent(r.error!.stack ?? "")}\n`);
     }
   }
   // The reasons go to stderr even with --quiet: a non-zero exit always says why.
   for (const f of result.trackerFailures) process.stderr.write(`error: tracker failure: ${f}\n`);
-  if (result.error && result.trackerFailures.length === 0) process.stderr.write(`error: experiment failed: ${result.error.message}\n`);
+  if (result.error && result.trackerFailures.length === 0)
+    process.stderr.write(`error: experiment failed: ${result.error.message}\n`);
   await channel?.close();
   if (experiment.aborted && !result.error) return 130;
   // A run stopped on request is not a failure; one whose worker was killed from outside is.
   const lost = result.runs.some((r) => r.status === RunStatus.ABORTED && r.error);
-  const failed = result.status === RunStatus.FAILED || lost || result.runs.some((r) => r.status === RunStatus.FAILED) || result.trackerFailures.length > 0;
+  const failed =
+    result.status === RunStatus.FAILED ||
+    lost ||
+    result.runs.some((r) => r.status === RunStatus.FAILED) ||
+    result.trackerFailures.length > 0;
   return failed ? 1 : 0;
 }
 
 /** `--jobs`: a whole number of worker processes, at least 1 (env.yaml's `parallel` is validated with the config). */
 function parseJobs(value: string, what: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a whole number of parallel runs >= 1 (got ${JSON.stringify(value)})`, USAGE);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${what} must be a whole number of parallel runs >= 1 (got ${JSON.stringify(value)})`, USAGE);
   return n;
 }
 
@@ -195,12 +241,18 @@ export function configErrorLines(error: unknown): string[] | undefined {
 function metricColumns(finals: Record<string, number>[]): string[] {
   const all = new Set(finals.flatMap((f) => Object.keys(f)));
   const preferred = ["train_loss", "val_loss", "val_acc", "test_loss", "test_acc"].filter((k) => all.has(k));
-  const rest = [...all].filter((k) => !preferred.includes(k)).sort().slice(0, Math.max(0, 6 - preferred.length));
+  const rest = [...all]
+    .filter((k) => !preferred.includes(k))
+    .sort()
+    .slice(0, Math.max(0, 6 - preferred.length));
   return [...preferred, ...rest];
 }
 
 function indent(text: string): string {
-  return text.split("\n").map((l) => `    ${l}`).join("\n");
+  return text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 }
 
 function devNull(): NodeJS.WriteStream {

@@ -28,19 +28,36 @@ type MethodTable = {
 };
 
 const METHODS: MethodTable = {
-  "db.open": { params: (p) => ({ path: str(p.path ?? p.db, "path") }), answer: (s) => ({ path: s.file, schemaVersion: s.schemaVersion }) },
+  "db.open": {
+    params: (p) => ({ path: str(p.path ?? p.db, "path") }),
+    answer: (s) => ({ path: s.file, schemaVersion: s.schemaVersion }),
+  },
   "experiments.list": { params: (p) => ({ db: db(p) }), answer: (s) => s.listExperiments() },
-  "trials.list": { params: (p) => ({ db: db(p), experimentId: num(p.experimentId, "experimentId") }), answer: (s, p) => s.listTrials(p.experimentId) },
+  "trials.list": {
+    params: (p) => ({ db: db(p), experimentId: num(p.experimentId, "experimentId") }),
+    answer: (s, p) => s.listTrials(p.experimentId),
+  },
   "runs.list": {
-    params: (p) => ({ db: db(p), experimentId: optNum(p.experimentId, "experimentId"), trialId: optNum(p.trialId, "trialId") }),
+    params: (p) => ({
+      db: db(p),
+      experimentId: optNum(p.experimentId, "experimentId"),
+      trialId: optNum(p.trialId, "trialId"),
+    }),
     answer: (s, p) => s.listRuns({ experimentId: p.experimentId, trialId: p.trialId }),
   },
   "run.get": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.getRun(p.runId) },
-  "epochs.list": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.listEpochs(p.runId) },
-  "series.keys": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.seriesKeys(p.runId) },
+  "epochs.list": {
+    params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }),
+    answer: (s, p) => s.listEpochs(p.runId),
+  },
+  "series.keys": {
+    params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }),
+    answer: (s, p) => s.seriesKeys(p.runId),
+  },
   "series.get": {
     params: (p) => {
-      if (p.scope !== undefined && !isScope(p.scope)) throw new RpcError(-32602, "params.scope must be batch, epoch or run");
+      if (p.scope !== undefined && !isScope(p.scope))
+        throw new RpcError(-32602, "params.scope must be batch, epoch or run");
       const query: SeriesQuery = {
         runId: num(p.runId, "runId"),
         key: str(p.key, "key"),
@@ -56,12 +73,24 @@ const METHODS: MethodTable = {
     answer: (s, { db: _db, ...query }) => s.getSeries(query),
   },
   "series.text": {
-    params: (p) => ({ db: db(p), runId: num(p.runId, "runId"), key: p.key === undefined ? undefined : str(p.key, "key") }),
+    params: (p) => ({
+      db: db(p),
+      runId: num(p.runId, "runId"),
+      key: p.key === undefined ? undefined : str(p.key, "key"),
+    }),
     answer: (s, p) => s.textValues(p.runId, p.key),
   },
-  "checkpoints.list": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.listCheckpoints(p.runId) },
+  "checkpoints.list": {
+    params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }),
+    answer: (s, p) => s.listCheckpoints(p.runId),
+  },
   "artifacts.list": {
-    params: (p) => ({ db: db(p), runId: optNum(p.runId, "runId"), trialId: optNum(p.trialId, "trialId"), experimentId: optNum(p.experimentId, "experimentId") }),
+    params: (p) => ({
+      db: db(p),
+      runId: optNum(p.runId, "runId"),
+      trialId: optNum(p.trialId, "trialId"),
+      experimentId: optNum(p.experimentId, "experimentId"),
+    }),
     answer: (s, p) => {
       if (p.experimentId !== undefined) return s.listExperimentArtifacts(p.experimentId);
       if (p.trialId !== undefined) return s.listTrialArtifacts(p.trialId);
@@ -83,7 +112,12 @@ interface Request {
   params?: unknown;
 }
 
-type Response = { jsonrpc: "2.0"; id: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+type Response = {
+  jsonrpc: "2.0";
+  id: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+};
 
 /** The request's id, or undefined for a notification (no answer). */
 function idOf(message: unknown): unknown {
@@ -93,10 +127,12 @@ function idOf(message: unknown): unknown {
 /** Checks the envelope and the params; throws RpcError for what is wrong. */
 function checkRequest(message: unknown): { method: QueryMethod; params: RawParams } {
   const req = message as Request;
-  if (!req || typeof req !== "object" || Array.isArray(req) || req.jsonrpc !== "2.0" || typeof req.method !== "string") throw new RpcError(-32600, "Invalid Request");
+  if (!req || typeof req !== "object" || Array.isArray(req) || req.jsonrpc !== "2.0" || typeof req.method !== "string")
+    throw new RpcError(-32600, "Invalid Request");
   if (!isMethod(req.method)) throw new RpcError(-32601, `Method not found: ${req.method}`);
   const params = req.params ?? {};
-  if (typeof params !== "object" || params === null || Array.isArray(params)) throw new RpcError(-32602, "params must be an object");
+  if (typeof params !== "object" || params === null || Array.isArray(params))
+    throw new RpcError(-32602, "params must be an object");
   return { method: req.method, params: params as RawParams };
 }
 
@@ -197,7 +233,8 @@ export class QueryRouter {
 
 /** A batch's answer: the responses to its requests (none for notifications); an empty batch is invalid. */
 function batch(responses: (Response | undefined)[]): object | undefined {
-  if (responses.length === 0) return { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: empty batch" } };
+  if (responses.length === 0)
+    return { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: empty batch" } };
   const out = responses.filter((r): r is Response => r !== undefined);
   return out.length > 0 ? out : undefined;
 }
@@ -222,7 +259,8 @@ function str(value: unknown, name: string, message = `params.${name} must be a n
 }
 
 function num(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new RpcError(-32602, `params.${name} must be a number`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new RpcError(-32602, `params.${name} must be a number`);
   return value;
 }
 
@@ -231,18 +269,27 @@ function optNum(value: unknown, name: string): number | undefined {
 }
 
 function toRpcError(error: unknown): { code: number; message: string; data?: unknown } {
-  if (error instanceof RpcError || error instanceof QueryFailure) return { code: error.code, message: error.message, data: error.data };
+  if (error instanceof RpcError || error instanceof QueryFailure)
+    return { code: error.code, message: error.message, data: error.data };
   if (error instanceof ResultsNotFoundError) return { code: QueryErrorCode.NOT_FOUND, message: error.message };
   if (error instanceof TrackingDbError) {
     const code =
-      error.code === "DB_NOT_FOUND" ? QueryErrorCode.DB_NOT_FOUND : error.code === "DB_TIMEOUT" ? QueryErrorCode.DB_TIMEOUT : QueryErrorCode.DB_UNREADABLE;
+      error.code === "DB_NOT_FOUND"
+        ? QueryErrorCode.DB_NOT_FOUND
+        : error.code === "DB_TIMEOUT"
+          ? QueryErrorCode.DB_TIMEOUT
+          : QueryErrorCode.DB_UNREADABLE;
     return { code, message: error.message, data: { reason: error.code } };
   }
   return { code: -32603, message: (error as Error)?.message ?? String(error) };
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { help: { type: "boolean", short: "h" }, direct: { type: "boolean" }, timeout: { type: "string" } }, USAGE);
+  const { values } = parse(
+    argv,
+    { help: { type: "boolean", short: "h" }, direct: { type: "boolean" }, timeout: { type: "string" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

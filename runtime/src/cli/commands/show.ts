@@ -11,7 +11,11 @@ One run in full: status and error, params, final metrics, epochs, checkpoints, a
 series. <run> is a run id (from expman ls) or <trial>-<repeat> (latest experiment first).`;
 
 export async function showCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    { ...DB_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -29,37 +33,87 @@ export async function showCommand(argv: string[]): Promise<number> {
       reader.call("series.text", { runId }),
     ]);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run, epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series, texts }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ run, epochs, checkpoints, artifacts, trialArtifacts, experimentArtifacts, series, texts }, null, 2)}\n`,
+      );
       return 0;
     }
     const out: string[] = [];
     out.push(`Run ${run.id}: ${run.experimentTitle} / ${run.trialName} repeat ${run.repeat} (seed ${run.seed ?? "-"})`);
     if (run.origin === "python-original") {
-      out.push(`From a database written by the Python original (read-only). Not recorded by the original: ${(run.notRecorded ?? []).join(", ")}.`);
+      out.push(
+        `From a database written by the Python original (read-only). Not recorded by the original: ${(run.notRecorded ?? []).join(", ")}.`,
+      );
       out.push(`Started ${new Date(run.startTime).toISOString()}`);
     } else {
-      out.push(`Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`);
+      out.push(
+        `Status: ${run.status}${run.endTime ? ` after ${duration(run.endTime - run.startTime)}` : ""}; started ${new Date(run.startTime).toISOString()}`,
+      );
     }
     if (run.workspace) out.push(`Workspace: ${run.workspace}`);
-    if (run.error) out.push(`Error: ${run.error.message}${run.error.stack ? `\n${run.error.stack.split("\n").map((l) => `  ${l}`).join("\n")}` : ""}`);
+    if (run.error)
+      out.push(
+        `Error: ${run.error.message}${
+          run.error.stack
+            ? `\n${run.error.stack
+                .split("\n")
+                .map((l) => `  ${l}`)
+                .join("\n")}`
+            : ""
+        }`,
+      );
     const params = Object.entries(run.params);
     if (params.length) out.push("", "Params:", ...params.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`));
     const finals = Object.entries(run.finalMetrics);
     if (finals.length) out.push("", "Final metrics:", ...finals.map(([k, v]) => `  ${k}: ${num(v)}`));
     if (epochs.length) {
       const keys = [...new Set(epochs.flatMap((e) => Object.keys(e.metrics)))].slice(0, 6);
-      out.push("", `Epochs (${epochs.length}):`, table(["epoch", "status", "batches", ...keys], epochs.map((e) => [e.idx, run.origin ? "-" : e.status, e.batchCount, ...keys.map((k) => num(e.metrics[k]))])));
+      out.push(
+        "",
+        `Epochs (${epochs.length}):`,
+        table(
+          ["epoch", "status", "batches", ...keys],
+          epochs.map((e) => [e.idx, run.origin ? "-" : e.status, e.batchCount, ...keys.map((k) => num(e.metrics[k]))]),
+        ),
+      );
     }
     if (checkpoints.length) {
-      out.push("", "Checkpoints:", table(["epoch", "path", "on disk", "val_loss"], checkpoints.map((c) => [c.final ? "final" : c.epoch ?? "", c.path, c.exists ? "yes" : "MISSING", num(c.metrics.val_loss)])));
+      out.push(
+        "",
+        "Checkpoints:",
+        table(
+          ["epoch", "path", "on disk", "val_loss"],
+          checkpoints.map((c) => [
+            c.final ? "final" : (c.epoch ?? ""),
+            c.path,
+            c.exists ? "yes" : "MISSING",
+            num(c.metrics.val_loss),
+          ]),
+        ),
+      );
     }
     if (artifacts.length) out.push("", "Artifacts:", ...artifacts.map((a) => `  ${a.type}: ${a.path}`));
-    if (trialArtifacts.length) out.push("", `Artifacts of trial ${run.trialName}:`, ...trialArtifacts.map((a) => `  ${a.type}: ${a.path}`));
-    if (experimentArtifacts.length) out.push("", `Artifacts of experiment ${run.experimentTitle}:`, ...experimentArtifacts.map((a) => `  ${a.type}: ${a.path}`));
-    if (series.length) out.push("", "Series:", ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`));
+    if (trialArtifacts.length)
+      out.push("", `Artifacts of trial ${run.trialName}:`, ...trialArtifacts.map((a) => `  ${a.type}: ${a.path}`));
+    if (experimentArtifacts.length)
+      out.push(
+        "",
+        `Artifacts of experiment ${run.experimentTitle}:`,
+        ...experimentArtifacts.map((a) => `  ${a.type}: ${a.path}`),
+      );
+    if (series.length)
+      out.push(
+        "",
+        "Series:",
+        ...series.map((s) => `  ${s.key} (${s.scope}): ${s.count} points, steps ${s.minStep}..${s.maxStep}`),
+      );
     if (texts.length) {
       const latest = new Map(texts.map((t) => [`${t.key} (${t.scope})`, t] as const));
-      out.push("", `Text values (${texts.length}; latest of each):`, ...[...latest].map(([k, t]) => `  ${k}: ${JSON.stringify(t.value)?.slice(0, 200)}`));
+      out.push(
+        "",
+        `Text values (${texts.length}; latest of each):`,
+        ...[...latest].map(([k, t]) => `  ${k}: ${JSON.stringify(t.value)?.slice(0, 200)}`),
+      );
     }
     process.stdout.write(`${out.join("\n")}\n`);
     return 0;
@@ -70,7 +124,11 @@ export async function showCommand(argv: string[]): Promise<number> {
  * Reads the database (in its own process, each query with a deadline) and finds `<run>` (an
  * id, or `<trial>-<repeat>` in the newest experiment).
  */
-export async function withRun(values: Record<string, any>, ref: string, body: (reader: ReaderProcess, run: RunSummary) => Promise<number>): Promise<number> {
+export async function withRun(
+  values: Record<string, any>,
+  ref: string,
+  body: (reader: ReaderProcess, run: RunSummary) => Promise<number>,
+): Promise<number> {
   const files = locateDatabases(values);
   for (const file of files) {
     const reader = new ReaderProcess(file);

@@ -10,7 +10,11 @@ Checks the four config files (loading the modules under imports: to know their t
 prints each problem as file:line:col. Exit code 1 when there are errors.`;
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -31,9 +35,14 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ok: errors.length === 0, diagnostics }, null, 2)}\n`);
   } else {
-    for (const d of diagnostics) (d.severity === "error" ? process.stderr : process.stdout).write(`${formatConfigDiagnostic(d)}\n`);
+    for (const d of diagnostics)
+      (d.severity === "error" ? process.stderr : process.stdout).write(`${formatConfigDiagnostic(d)}\n`);
     const warnings = diagnostics.length - errors.length;
-    process.stdout.write(errors.length === 0 ? `${dir}: OK${warnings ? ` (${warnings} warning(s))` : ""}\n` : `${errors.length} error(s), ${warnings} warning(s)\n`);
+    process.stdout.write(
+      errors.length === 0
+        ? `${dir}: OK${warnings ? ` (${warnings} warning(s))` : ""}\n`
+        : `${errors.length} error(s), ${warnings} warning(s)\n`,
+    );
   }
   return errors.length === 0 ? 0 : 1;
 }

@@ -12,8 +12,14 @@ export async function versionCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const info: RuntimeVersionInfo = { runtime: (require("../../../package.json") as { version: string }).version, protocols: PROTOCOLS };
+  const info: RuntimeVersionInfo = {
+    runtime: (require("../../../package.json") as { version: string }).version,
+    protocols: PROTOCOLS,
+  };
   if (values.json) process.stdout.write(`${JSON.stringify(info)}\n`);
-  else process.stdout.write(`@expman/runtime ${info.runtime} (events v${info.protocols.events}, control v${info.protocols.control}, query v${info.protocols.query})\n`);
+  else
+    process.stdout.write(
+      `@expman/runtime ${info.runtime} (events v${info.protocols.events}, control v${info.protocols.control}, query v${info.protocols.query})\n`,
+    );
   return 0;
 }

@@ -42,12 +42,17 @@ export async function workerCommand(argv: string[]): Promise<number> {
   const rawIndex = values.index ?? process.env.SLURM_ARRAY_TASK_ID;
   const index = Number(rawIndex);
   if (rawIndex === undefined || !Number.isInteger(index) || index < 0) {
-    throw new UsageError(`--index must be a run index >= 0 (got ${rawIndex ?? "nothing, and no SLURM_ARRAY_TASK_ID"})`, USAGE);
+    throw new UsageError(
+      `--index must be a run index >= 0 (got ${rawIndex ?? "nothing, and no SLURM_ARRAY_TASK_ID"})`,
+      USAGE,
+    );
   }
   const configDir = path.resolve(positionals[0]);
   const channel = values.events ? EventChannel.open(values.events) : undefined;
   if (channel) {
-    Logger.globalListeners.push((level, message, time) => channel.send({ kind: "log", level, message, t: time.getTime() }));
+    Logger.globalListeners.push((level, message, time) =>
+      channel.send({ kind: "log", level, message, t: time.getTime() }),
+    );
   }
 
   let experiment: Experiment;

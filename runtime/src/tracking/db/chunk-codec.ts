@@ -34,7 +34,13 @@ function bytes(array: Float64Array | Uint32Array, count: number): Buffer {
  * scratch array for times): bind them before the next call. better-sqlite3 copies blobs when
  * binding (SQLITE_TRANSIENT), so that is enough.
  */
-export function encodeChunk(steps: Float64Array, values: Float64Array, times: Float64Array, n: number, scratch: Uint32Array): EncodedChunk {
+export function encodeChunk(
+  steps: Float64Array,
+  values: Float64Array,
+  times: Float64Array,
+  n: number,
+  scratch: Uint32Array,
+): EncodedChunk {
   let enc = 0;
   const first = steps[0];
   let consecutive = n > 0 && first === first;
@@ -100,7 +106,10 @@ export function decodeChunk(
   let times: Float64Array;
   if (enc & TIMES_U32_OFFSETS) {
     times = scratch.times;
-    const offsets = timeBlob.byteOffset % 4 === 0 ? new Uint32Array(timeBlob.buffer, timeBlob.byteOffset, n) : new Uint32Array(Uint8Array.from(timeBlob.subarray(0, n * 4)).buffer);
+    const offsets =
+      timeBlob.byteOffset % 4 === 0
+        ? new Uint32Array(timeBlob.buffer, timeBlob.byteOffset, n)
+        : new Uint32Array(Uint8Array.from(timeBlob.subarray(0, n * 4)).buffer);
     for (let i = 0; i < n; i++) times[i] = firstTime + offsets[i];
   } else {
     times = float64View(timeBlob, n, scratch.times);

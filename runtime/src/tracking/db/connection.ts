@@ -79,7 +79,11 @@ export function openForWriting(file: string, options: { recreate?: boolean; lock
 export function openForReading(file: string, options: { timeoutMs?: number } = {}): Database {
   const Sqlite = loadSqlite();
   if (!fs.existsSync(file)) {
-    throw new TrackingDbError("DB_NOT_FOUND", file, `Tracking database ${file} does not exist. Run an experiment with a DBTracker first, or check the path.`);
+    throw new TrackingDbError(
+      "DB_NOT_FOUND",
+      file,
+      `Tracking database ${file} does not exist. Run an experiment with a DBTracker first, or check the path.`,
+    );
   }
   let db: Database | undefined;
   try {
@@ -96,7 +100,11 @@ export function openForReading(file: string, options: { timeoutMs?: number } = {
       );
     }
     if (version > SCHEMA_VERSION) {
-      throw new TrackingDbError("DB_NEWER", file, `${file} has tracking schema version ${version}, newer than this expman understands (${SCHEMA_VERSION}). Update expman.`);
+      throw new TrackingDbError(
+        "DB_NEWER",
+        file,
+        `${file} has tracking schema version ${version}, newer than this expman understands (${SCHEMA_VERSION}). Update expman.`,
+      );
     }
     verifyTables(db, file);
     return db;
@@ -111,22 +119,53 @@ function describeOpenError(file: string, error: unknown, mode: "read" | "write")
   const code = (error as { code?: string }).code ?? "";
   const message = (error as Error).message ?? String(error);
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(message)) {
-    const hint = mode === "write" ? " Choose another 'name' for the DBTracker, or set 'recreate: true' to replace the file." : "";
-    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).${hint}`, { cause: error });
+    const hint =
+      mode === "write" ? " Choose another 'name' for the DBTracker, or set 'recreate: true' to replace the file." : "";
+    return new TrackingDbError(
+      "DB_UNREADABLE",
+      file,
+      `Cannot ${mode} tracking database ${file}: the file is not a SQLite database or is corrupt (${message}).${hint}`,
+      { cause: error },
+    );
   }
   if (mode === "write" && isBusy(error)) return lockFailure(file, BUSY_TIMEOUT_MS, " while opening it");
-  if (mode === "write" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) return writeFailure(file, error);
+  if (
+    mode === "write" &&
+    (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))
+  )
+    return writeFailure(file, error);
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    return new TrackingDbError("DB_LOCKED", file, `Cannot ${mode} tracking database ${file}: it is locked by another process (${message}). Try again when that process has finished.`, { cause: error });
+    return new TrackingDbError(
+      "DB_LOCKED",
+      file,
+      `Cannot ${mode} tracking database ${file}: it is locked by another process (${message}). Try again when that process has finished.`,
+      { cause: error },
+    );
   }
-  if (mode === "write" && (code === "SQLITE_CANTOPEN" || code === "SQLITE_PERM" || code === "EACCES" || code === "EROFS")) {
-    return new TrackingDbError("DB_UNWRITABLE", file, `Cannot write tracking database ${file}: ${whyNotWritable(file)} (${message}). Make it writable or point the DBTracker elsewhere.`, { cause: error });
+  if (
+    mode === "write" &&
+    (code === "SQLITE_CANTOPEN" || code === "SQLITE_PERM" || code === "EACCES" || code === "EROFS")
+  ) {
+    return new TrackingDbError(
+      "DB_UNWRITABLE",
+      file,
+      `Cannot write tracking database ${file}: ${whyNotWritable(file)} (${message}). Make it writable or point the DBTracker elsewhere.`,
+      { cause: error },
+    );
   }
   if (code === "SQLITE_CANTOPEN" || code === "SQLITE_READONLY" || code === "SQLITE_PERM" || code === "EACCES") {
-    return new TrackingDbError("DB_UNREADABLE", file, `Cannot ${mode} tracking database ${file}: ${message}. Check that the file and its folder are ${mode === "write" ? "writable" : "readable"}.`, { cause: error });
+    return new TrackingDbError(
+      "DB_UNREADABLE",
+      file,
+      `Cannot ${mode} tracking database ${file}: ${message}. Check that the file and its folder are ${mode === "write" ? "writable" : "readable"}.`,
+      { cause: error },
+    );
   }
-  if (mode === "write") return new Error(`Cannot open tracking database ${file} for writing: ${message}`, { cause: error });
-  return new TrackingDbError("DB_UNREADABLE", file, `Cannot read tracking database ${file}: ${message}`, { cause: error });
+  if (mode === "write")
+    return new Error(`Cannot open tracking database ${file} for writing: ${message}`, { cause: error });
+  return new TrackingDbError("DB_UNREADABLE", file, `Cannot read tracking database ${file}: ${message}`, {
+    cause: error,
+  });
 }
 
 /** Why a folder or file cannot be written, as a person would put it. */
@@ -144,7 +183,19 @@ function whyNotWritable(file: string): string {
 }
 
 /** The tables readers query. Each must be a plain table: a crafted file could put a view there. */
-export const READ_TABLES = ["experiment", "trial", "trial_run", "epoch", "series", "chunk", "epoch_metric", "metric_text", "param", "checkpoint", "artifact"] as const;
+export const READ_TABLES = [
+  "experiment",
+  "trial",
+  "trial_run",
+  "epoch",
+  "series",
+  "chunk",
+  "epoch_metric",
+  "metric_text",
+  "param",
+  "checkpoint",
+  "artifact",
+] as const;
 
 /**
  * Readers only trust what they are about to read: every table they query must exist as an
@@ -152,7 +203,9 @@ export const READ_TABLES = ["experiment", "trial", "trial_run", "epoch", "series
  * table or a missing table makes the file unreadable, with the name and the reason.
  */
 export function verifyTables(db: Database, file: string): void {
-  const rows = db.prepare("SELECT name, type, sql FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))").all(JSON.stringify(READ_TABLES)) as {
+  const rows = db
+    .prepare("SELECT name, type, sql FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))")
+    .all(JSON.stringify(READ_TABLES)) as {
     name: string;
     type: string;
     sql: string | null;
@@ -185,15 +238,24 @@ function refuseIfInUse(file: string): void {
   let db: Database | undefined;
   try {
     db = new (loadSqlite())(file, { readonly: true, fileMustExist: true, timeout: 1000 });
-    const hasBeat = (db.prepare("SELECT count(*) AS n FROM pragma_table_info('experiment') WHERE name = 'heartbeat'").get() as { n: number }).n > 0;
+    const hasBeat =
+      (
+        db.prepare("SELECT count(*) AS n FROM pragma_table_info('experiment') WHERE name = 'heartbeat'").get() as {
+          n: number;
+        }
+      ).n > 0;
     const rows = db
-      .prepare(`SELECT title, status, pid, host, start_time, ${hasBeat ? "heartbeat" : "NULL AS heartbeat"} FROM experiment WHERE status = 'RUNNING'`)
+      .prepare(
+        `SELECT title, status, pid, host, start_time, ${hasBeat ? "heartbeat" : "NULL AS heartbeat"} FROM experiment WHERE status = 'RUNNING'`,
+      )
       .all() as (WriterInfo & { title: string; start_time: number })[];
     const live = new WriterLiveness();
     for (const r of rows) {
       if (live.writerGone(r)) continue;
       const beat = typeof r.heartbeat === "number" ? `, last heartbeat ${new Date(r.heartbeat).toISOString()}` : "";
-      writers.push(`experiment '${r.title}' by pid ${r.pid ?? "?"} on host ${r.host ?? "?"} (running since ${new Date(r.start_time).toISOString()}${beat})`);
+      writers.push(
+        `experiment '${r.title}' by pid ${r.pid ?? "?"} on host ${r.host ?? "?"} (running since ${new Date(r.start_time).toISOString()}${beat})`,
+      );
     }
   } catch {
     // Not readable as a tracking database (damaged, foreign): replacing it is what recreate is for.

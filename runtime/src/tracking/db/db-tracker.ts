@@ -60,15 +60,21 @@ export class DBTracker extends Tracker {
       // The original's default file name.
       const name = options.name ?? DEFAULT_DB_NAME;
       if (typeof name !== "string" || name.trim() === "") {
-        throw new TypeError(`DBTracker 'name' must be the database file name under ${artifactsDirOf(workspace)} (e.g. name: experiment.db); leave it out for ${DEFAULT_DB_NAME}.`);
+        throw new TypeError(
+          `DBTracker 'name' must be the database file name under ${artifactsDirOf(workspace)} (e.g. name: experiment.db); leave it out for ${DEFAULT_DB_NAME}.`,
+        );
       }
       const interval = options.flush_interval ?? 1;
       if (typeof interval !== "number" || !(interval >= 0.05)) {
-        throw new TypeError(`DBTracker 'flush_interval' must be a number of seconds >= 0.05 (got ${JSON.stringify(options.flush_interval)}).`);
+        throw new TypeError(
+          `DBTracker 'flush_interval' must be a number of seconds >= 0.05 (got ${JSON.stringify(options.flush_interval)}).`,
+        );
       }
       const lockTimeout = options.lock_timeout ?? DEFAULT_LOCK_TIMEOUT_MS / 1000;
       if (typeof lockTimeout !== "number" || !(lockTimeout >= 0)) {
-        throw new TypeError(`DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`);
+        throw new TypeError(
+          `DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`,
+        );
       }
       this.store = new WriteStore(childPath(artifactsDirOf(workspace), name, "DBTracker name"), {
         recreate: options.recreate === true,
@@ -133,7 +139,10 @@ export class DBTracker extends Tracker {
     this.ensureEntity(level, info, ctx);
     if (level === Level.EXPERIMENT && ctx.ids.experiment) this.store.startExperiment(ctx.ids.experiment);
     if (level === Level.TRIAL_RUN && ctx.ids.run) {
-      this.store.startRun(ctx.ids.run, ctx.time, { keepData: typeof info.resumeFrom === "string", jobId: slurmTaskId() });
+      this.store.startRun(ctx.ids.run, ctx.time, {
+        keepData: typeof info.resumeFrom === "string",
+        jobId: slurmTaskId(),
+      });
     }
   }
 
@@ -147,7 +156,8 @@ export class DBTracker extends Tracker {
       case Level.EXPERIMENT:
         if (ids.experiment) {
           const end = endInfo(info, ctx);
-          if (info.settle === true) this.store.settle(ids.experiment, ctx.time, { aborted: end.status === "ABORTED", error: end.error });
+          if (info.settle === true)
+            this.store.settle(ids.experiment, ctx.time, { aborted: end.status === "ABORTED", error: end.error });
           else this.store.endExperiment(ids.experiment, end);
         }
         break;
@@ -186,11 +196,19 @@ export class DBTracker extends Tracker {
         });
         break;
       case Level.TRIAL:
-        if (!ids.trial || !ids.experiment) throw new Error("DBTracker: a trial needs its experiment first (onCreate(EXPERIMENT)).");
-        this.store.createTrial(ids.trial, ids.experiment, stringOr(info.name ?? info.trial_name, ""), stringOr(info.workspace, this.envWorkspace), ctx.time);
+        if (!ids.trial || !ids.experiment)
+          throw new Error("DBTracker: a trial needs its experiment first (onCreate(EXPERIMENT)).");
+        this.store.createTrial(
+          ids.trial,
+          ids.experiment,
+          stringOr(info.name ?? info.trial_name, ""),
+          stringOr(info.workspace, this.envWorkspace),
+          ctx.time,
+        );
         break;
       case Level.TRIAL_RUN:
-        if (!ids.run || !ids.trial || !ids.experiment) throw new Error("DBTracker: a trial run needs its experiment and trial first.");
+        if (!ids.run || !ids.trial || !ids.experiment)
+          throw new Error("DBTracker: a trial run needs its experiment and trial first.");
         this.store.createRun(ids.run, ids.trial, ids.experiment, {
           repeat: typeof info.repeat === "number" ? info.repeat : 0,
           seed: typeof info.seed === "number" ? info.seed : null,
@@ -233,7 +251,11 @@ export class DBTracker extends Tracker {
     if (!levelName) throw new Error(`DBTracker: artifacts are filed under a level; got ${String(level)}.`);
     const ids = ctx.ids;
     const ownerIds =
-      level === Level.EXPERIMENT ? { experiment: ids.experiment } : level === Level.TRIAL ? { experiment: ids.experiment, trial: ids.trial } : ids;
+      level === Level.EXPERIMENT
+        ? { experiment: ids.experiment }
+        : level === Level.TRIAL
+          ? { experiment: ids.experiment, trial: ids.trial }
+          : ids;
     const inEpoch = level === Level.EPOCH || level === Level.BATCH;
     this.store.addArtifact(this.store.owner(ownerIds), {
       level: levelName,
@@ -275,7 +297,11 @@ export class DBTracker extends Tracker {
   }
 
   /** Ends a run its own process could not end; a status the run wrote itself wins. */
-  endRunIfOpen(runUid: string, status: RunStatusName, message: string | null): { status: RunStatusName; changed: boolean } | undefined {
+  endRunIfOpen(
+    runUid: string,
+    status: RunStatusName,
+    message: string | null,
+  ): { status: RunStatusName; changed: boolean } | undefined {
     return this.store.endRunIfOpen(runUid, status, Date.now(), message);
   }
 

@@ -69,7 +69,8 @@ export class WriterLiveness {
   explain(writer: WriterInfo): string | undefined {
     if (writer.status !== "RUNNING" || !this.writerGone(writer)) return undefined;
     const who = `pid ${writer.pid ?? "?"} on ${writer.host ?? "an unknown host"}`;
-    if (this.heartbeatStopped(writer)) return `No heartbeat since ${new Date(writer.heartbeat!).toISOString()} from its writer (${who}): it stopped without ending the run.`;
+    if (this.heartbeatStopped(writer))
+      return `No heartbeat since ${new Date(writer.heartbeat!).toISOString()} from its writer (${who}): it stopped without ending the run.`;
     return `Its writer (${who}) is gone: it stopped without ending the run.`;
   }
 }

@@ -268,7 +268,12 @@ const STATUS_TABLES = ["experiment", "trial", "trial_run", "epoch"];
  * when a status is added: `MIGRATIONS.push(statusCheckMigration(N))`).
  */
 export function statusCheckMigration(version: number): Migration {
-  return { version, name: `status CHECK: ${RUN_STATUS_NAMES.join(", ")}`, sql: "", apply: (db) => setStatusChecks(db, RUN_STATUS_NAMES) };
+  return {
+    version,
+    name: `status CHECK: ${RUN_STATUS_NAMES.join(", ")}`,
+    sql: "",
+    apply: (db) => setStatusChecks(db, RUN_STATUS_NAMES),
+  };
 }
 
 /**
@@ -336,17 +341,28 @@ export function migrate(db: Database, file: string): number {
  */
 export function refuseForeignDatabase(db: Database, file: string): void {
   if (schemaVersionOf(db) !== 0 || !hasForeignTables(db)) return;
-  const original = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('EXPERIMENT', 'TRIAL_RUN', 'METRIC')").get() as { n: number }).n === 3;
+  const original =
+    (
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name IN ('EXPERIMENT', 'TRIAL_RUN', 'METRIC')",
+        )
+        .get() as { n: number }
+    ).n === 3;
   throw new TrackingDbError(
     "DB_UNREADABLE",
     file,
     `${file} is a SQLite database but not an expman tracking database (it has other tables and no schema version)` +
-      (original ? "; it is a database of the Python original, which expman reads but never writes (expman ls/show/export, the tree and the panel open it read-only)" : "") +
+      (original
+        ? "; it is a database of the Python original, which expman reads but never writes (expman ls/show/export, the tree and the panel open it read-only)"
+        : "") +
       `. Choose another 'name' for the DBTracker, or set 'recreate: true' to replace it.`,
   );
 }
 
 function hasForeignTables(db: Database): boolean {
-  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").get() as { n: number };
+  const row = db
+    .prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .get() as { n: number };
   return row.n > 0;
 }

@@ -34,7 +34,8 @@ export function safeJson(value: unknown): string {
     text = undefined;
   }
   if (text === undefined) text = JSON.stringify(String(value));
-  if (text.length > MAX_JSON_CHARS) text = JSON.stringify(`${text.slice(0, MAX_JSON_CHARS)}... (${text.length} chars, cut)`);
+  if (text.length > MAX_JSON_CHARS)
+    text = JSON.stringify(`${text.slice(0, MAX_JSON_CHARS)}... (${text.length} chars, cut)`);
   return text;
 }
 
@@ -49,7 +50,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * keys that flatten to one (`{"a.b": 1, a: {b: 2}}`) are refused, naming both, rather than
  * one silently replacing the other.
  */
-export function flattenParams(params: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}, origin = new Map<string, string>()): Record<string, unknown> {
+export function flattenParams(
+  params: Record<string, unknown>,
+  prefix = "",
+  out: Record<string, unknown> = {},
+  origin = new Map<string, string>(),
+): Record<string, unknown> {
   for (const [key, value] of Object.entries(params)) {
     const full = prefix ? `${prefix}.${key}` : key;
     const path = prefix ? `${origin.get(`\u0000${prefix}`) ?? prefix} > ${JSON.stringify(key)}` : JSON.stringify(key);
@@ -61,7 +67,9 @@ export function flattenParams(params: Record<string, unknown>, prefix = "", out:
     }
     const earlier = origin.get(full);
     if (earlier !== undefined) {
-      throw new TypeError(`logParams: the params ${earlier} and ${path} both flatten to the key '${full}'; rename one of them (nothing of this call was stored).`);
+      throw new TypeError(
+        `logParams: the params ${earlier} and ${path} both flatten to the key '${full}'; rename one of them (nothing of this call was stored).`,
+      );
     }
     origin.set(full, path);
     out[full] = value;

@@ -23,7 +23,11 @@ export function writeFailure(file: string, error: unknown): TrackingDbError {
   const message = (error as Error)?.message ?? String(error);
   const kept = "Points flushed before stay in the file; the run is stopped.";
   let text: string;
-  if (code === "SQLITE_FULL" || (error as NodeJS.ErrnoException)?.code === "ENOSPC" || /disk is full|ENOSPC/i.test(message)) {
+  if (
+    code === "SQLITE_FULL" ||
+    (error as NodeJS.ErrnoException)?.code === "ENOSPC" ||
+    /disk is full|ENOSPC/i.test(message)
+  ) {
     text = `Cannot write tracking database ${file}: the disk is full (ENOSPC; SQLite: ${message}; ${freeSpace(file)}). ${kept} Free some space and run again.`;
   } else if (code.startsWith("SQLITE_READONLY") || code === "SQLITE_PERM" || code === "SQLITE_AUTH") {
     text = `Cannot write tracking database ${file}: the file, its folder or its mount is read-only (${code}: ${message}). ${kept} Make it writable or point the DBTracker elsewhere.`;

@@ -149,7 +149,15 @@ export interface PlanRows {
   executor?: string;
   trials: { uid: string; name: string; workspace: string | null }[];
   /** `skipped`: not to run this time (`--only`), written SKIPPED with this reason. */
-  runs: { uid: string; trialUid: string; index: number; repeat: number; seed: number; workspace: string | null; skipped?: string }[];
+  runs: {
+    uid: string;
+    trialUid: string;
+    index: number;
+    repeat: number;
+    seed: number;
+    workspace: string | null;
+    skipped?: string;
+  }[];
 }
 
 export interface EndInfo {
@@ -228,7 +236,19 @@ export class WriteStore {
     const known = this.experimentId(uid, false);
     if (known !== undefined) return known;
     const id = Number(
-      this.waiting(() => this.st.insertExperiment.run(uid, row.title, row.desc, row.time, row.configDir, row.workspace, process.pid, os.hostname(), Date.now())).lastInsertRowid,
+      this.waiting(() =>
+        this.st.insertExperiment.run(
+          uid,
+          row.title,
+          row.desc,
+          row.time,
+          row.configDir,
+          row.workspace,
+          process.pid,
+          os.hostname(),
+          Date.now(),
+        ),
+      ).lastInsertRowid,
     );
     this.experiments.set(uid, id);
     this.createdExperiments.push(id);
@@ -254,13 +274,19 @@ export class WriteStore {
     const known = this.trialRow(uid, experimentUid, false);
     if (known) return known.id;
     const experimentId = this.experimentId(experimentUid)!;
-    const id = Number(this.waiting(() => this.st.insertTrial.run(uid, experimentId, name, time, workspace)).lastInsertRowid);
+    const id = Number(
+      this.waiting(() => this.st.insertTrial.run(uid, experimentId, name, time, workspace)).lastInsertRowid,
+    );
     this.trials.set(uid, { id, experimentId });
     this.fresh.add(uid);
     return id;
   }
 
-  trialRow(uid: string, experimentUid: string | undefined, create = true): { id: number; experimentId: number } | undefined {
+  trialRow(
+    uid: string,
+    experimentUid: string | undefined,
+    create = true,
+  ): { id: number; experimentId: number } | undefined {
     const cached = this.trials.get(uid);
     if (cached) return cached;
     const row = this.st.trialByUid.get(uid) as { id: number; experiment_id: number } | undefined;
@@ -274,17 +300,30 @@ export class WriteStore {
     return this.trials.get(uid);
   }
 
-  createRun(uid: string, trialUid: string, experimentUid: string, info: { repeat: number; seed: number | null; workspace: string | null; time: number }): number {
+  createRun(
+    uid: string,
+    trialUid: string,
+    experimentUid: string,
+    info: { repeat: number; seed: number | null; workspace: string | null; time: number },
+  ): number {
     const known = this.runRow(uid, undefined, undefined, false);
     if (known) return known.id;
     const trial = this.trialRow(trialUid, experimentUid)!;
-    const id = Number(this.waiting(() => this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace)).lastInsertRowid);
+    const id = Number(
+      this.waiting(() => this.st.insertRun.run(uid, trial.id, info.repeat, info.seed, info.time, info.workspace))
+        .lastInsertRowid,
+    );
     this.runs.set(uid, { id, trialId: trial.id, experimentId: trial.experimentId });
     this.fresh.add(uid);
     return id;
   }
 
-  runRow(uid: string, trialUid: string | undefined, experimentUid: string | undefined, create = true): { id: number; trialId: number; experimentId: number } | undefined {
+  runRow(
+    uid: string,
+    trialUid: string | undefined,
+    experimentUid: string | undefined,
+    create = true,
+  ): { id: number; trialId: number; experimentId: number } | undefined {
     const cached = this.runs.get(uid);
     if (cached) return cached;
     const row = this.st.runByUid.get(uid) as { id: number; trial_id: number; experiment_id: number } | undefined;
@@ -305,7 +344,9 @@ export class WriteStore {
   owner(ids: { experiment?: string; trial?: string; run?: string }): Owner {
     const uid = ids.run ?? ids.trial ?? ids.experiment;
     if (uid === undefined) {
-      throw new Error("DBTracker: nothing to file this under: no experiment was created yet (call onCreate(Level.EXPERIMENT, title) first).");
+      throw new Error(
+        "DBTracker: nothing to file this under: no experiment was created yet (call onCreate(Level.EXPERIMENT, title) first).",
+      );
     }
     let owner = this.owners.get(uid);
     if (owner) return owner;
@@ -347,7 +388,16 @@ export class WriteStore {
   /** Continues a series that is already in the file: its row, counts, and its partial last chunk. */
   private resumeSeries(s: SeriesBuffer): void {
     const row = this.st.seriesByOwnerKey.get(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope) as
-      | { id: number; count: number; text_count: number; min_step: number | null; max_step: number | null; last_step: number | null; last_value: number | null; last_time: number | null }
+      | {
+          id: number;
+          count: number;
+          text_count: number;
+          min_step: number | null;
+          max_step: number | null;
+          last_step: number | null;
+          last_value: number | null;
+          last_time: number | null;
+        }
       | undefined;
     if (!row) return;
     s.id = row.id;
@@ -359,7 +409,16 @@ export class WriteStore {
     s.lastValue = row.last_value ?? NaN;
     s.lastTime = row.last_time ?? 0;
     const last = this.st.lastChunk.get(row.id) as
-      | { seq: number; n: number; enc: number; min_step: number | null; first_time: number; steps: Buffer; vals: Buffer; times: Buffer }
+      | {
+          seq: number;
+          n: number;
+          enc: number;
+          min_step: number | null;
+          first_time: number;
+          steps: Buffer;
+          vals: Buffer;
+          times: Buffer;
+        }
       | undefined;
     if (!last) return;
     if (last.n >= CHUNK_POINTS) {
@@ -368,7 +427,16 @@ export class WriteStore {
     }
     s.seq = last.seq;
     s.n = s.flushedN = last.n;
-    const decoded = decodeChunk(last.enc, last.n, last.min_step, last.first_time, last.steps, last.vals, last.times, new ChunkScratch());
+    const decoded = decodeChunk(
+      last.enc,
+      last.n,
+      last.min_step,
+      last.first_time,
+      last.steps,
+      last.vals,
+      last.times,
+      new ChunkScratch(),
+    );
     s.steps.set(decoded.steps.subarray(0, last.n));
     s.values.set(decoded.values.subarray(0, last.n));
     s.times.set(decoded.times.subarray(0, last.n));
@@ -376,7 +444,9 @@ export class WriteStore {
 
   endExperiment(uid: string, end: EndInfo): void {
     const id = this.experimentId(uid)!;
-    this.flush(() => this.st.endExperiment.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, id));
+    this.flush(() =>
+      this.st.endExperiment.run(end.status, end.time, end.error?.message ?? null, end.error?.stack ?? null, id),
+    );
     this.release(uid);
   }
 
@@ -406,23 +476,42 @@ export class WriteStore {
   writePlan(plan: PlanRows): void {
     const experimentId = this.experimentId(plan.experimentUid)!;
     // Other writers (workers of another experiment) may hold the lock: wait, up to the deadline.
-    this.waiting(() => this.db.transaction(() => {
-      if (plan.config !== undefined) {
-        this.db.prepare("UPDATE experiment SET config = coalesce(config, ?), executor = coalesce(?, executor) WHERE id = ?").run(plan.config, plan.executor ?? null, experimentId);
-      }
-      for (const t of plan.trials) {
-        if (!this.trialRow(t.uid, undefined, false)) this.createTrial(t.uid, plan.experimentUid, t.name, t.workspace, plan.time);
-      }
-      for (const r of plan.runs) {
-        if (this.runRow(r.uid, undefined, undefined, false)) continue;
-        const trial = this.trialRow(r.trialUid, plan.experimentUid)!;
-        const id = Number(
-          this.st.insertPlannedRun.run(r.uid, trial.id, r.repeat, r.seed, plan.time, r.workspace, r.index, r.skipped ? "SKIPPED" : "QUEUED", r.skipped ?? null).lastInsertRowid,
-        );
-        this.runs.set(r.uid, { id, trialId: trial.id, experimentId: trial.experimentId });
-        this.fresh.add(r.uid);
-      }
-    }).immediate());
+    this.waiting(() =>
+      this.db
+        .transaction(() => {
+          if (plan.config !== undefined) {
+            this.db
+              .prepare(
+                "UPDATE experiment SET config = coalesce(config, ?), executor = coalesce(?, executor) WHERE id = ?",
+              )
+              .run(plan.config, plan.executor ?? null, experimentId);
+          }
+          for (const t of plan.trials) {
+            if (!this.trialRow(t.uid, undefined, false))
+              this.createTrial(t.uid, plan.experimentUid, t.name, t.workspace, plan.time);
+          }
+          for (const r of plan.runs) {
+            if (this.runRow(r.uid, undefined, undefined, false)) continue;
+            const trial = this.trialRow(r.trialUid, plan.experimentUid)!;
+            const id = Number(
+              this.st.insertPlannedRun.run(
+                r.uid,
+                trial.id,
+                r.repeat,
+                r.seed,
+                plan.time,
+                r.workspace,
+                r.index,
+                r.skipped ? "SKIPPED" : "QUEUED",
+                r.skipped ?? null,
+              ).lastInsertRowid,
+            );
+            this.runs.set(r.uid, { id, trialId: trial.id, experimentId: trial.experimentId });
+            this.fresh.add(r.uid);
+          }
+        })
+        .immediate(),
+    );
   }
 
   /**
@@ -436,12 +525,15 @@ export class WriteStore {
     this.flush(() => {
       // A fresh run has nothing to remove; a run again (a resume) drops its earlier attempt.
       if (!options.keepData) {
-        for (const table of ["epoch", "series", "param", "checkpoint", "artifact"]) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
+        for (const table of ["epoch", "series", "param", "checkpoint", "artifact"])
+          this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
         // Owners cached for this run would resume series that no longer exist.
         this.release(uid);
       }
       this.st.startRun.run(time, process.pid, os.hostname(), options.jobId ?? null, run.id);
-      this.db.prepare("UPDATE trial SET status = 'RUNNING', end_time = NULL WHERE id = ? AND status <> 'RUNNING'").run(run.trialId);
+      this.db
+        .prepare("UPDATE trial SET status = 'RUNNING', end_time = NULL WHERE id = ? AND status <> 'RUNNING'")
+        .run(run.trialId);
     });
     if (!this.startedRuns.includes(run.id)) this.startedRuns.push(run.id);
   }
@@ -449,37 +541,49 @@ export class WriteStore {
   /** The last checkpoint of a run that a resume queued again (status QUEUED), if it saved one. */
   resumableCheckpoint(uid: string): string | undefined {
     const row = this.db
-      .prepare("SELECT c.path FROM checkpoint c JOIN trial_run r ON r.id = c.run_id WHERE r.uid = ? AND r.status = 'QUEUED' ORDER BY c.time DESC, c.id DESC LIMIT 1")
+      .prepare(
+        "SELECT c.path FROM checkpoint c JOIN trial_run r ON r.id = c.run_id WHERE r.uid = ? AND r.status = 'QUEUED' ORDER BY c.time DESC, c.id DESC LIMIT 1",
+      )
       .get(uid) as { path: string } | undefined;
     return row?.path;
   }
 
   /** The config JSON the experiment was planned with; undefined when no such experiment. */
   experimentConfig(uid: string): { config: string | null } | undefined {
-    return this.db.prepare("SELECT config FROM experiment WHERE uid = ?").get(uid) as { config: string | null } | undefined;
+    return this.db.prepare("SELECT config FROM experiment WHERE uid = ?").get(uid) as
+      { config: string | null } | undefined;
   }
 
   /** The newest experiment run from this config folder (what `--resume` continues). */
-  latestExperimentOf(configDir: string): { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null } | undefined {
-    return this.db.prepare("SELECT id, uid, title, status, pid, host FROM experiment WHERE config_dir = ? ORDER BY id DESC LIMIT 1").get(configDir) as
-      | { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null }
-      | undefined;
+  latestExperimentOf(
+    configDir: string,
+  ): { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null } | undefined {
+    return this.db
+      .prepare("SELECT id, uid, title, status, pid, host FROM experiment WHERE config_dir = ? ORDER BY id DESC LIMIT 1")
+      .get(configDir) as
+      { id: number; uid: string; title: string; status: string; pid: number | null; host: string | null } | undefined;
   }
 
   /** Every run of an experiment with its status, in plan order. */
   runStatuses(experimentUid: string): { uid: string; status: string }[] {
     return this.db
-      .prepare("SELECT r.uid, r.status FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE e.uid = ? ORDER BY r.id")
+      .prepare(
+        "SELECT r.uid, r.status FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE e.uid = ? ORDER BY r.id",
+      )
       .all(experimentUid) as { uid: string; status: string }[];
   }
 
   /** Queues runs again (a resume): their data stays until they start (see startRun). */
   requeue(uids: string[]): void {
-    const stmt = this.db.prepare("UPDATE trial_run SET status = 'QUEUED', end_time = NULL, error_message = NULL, error_stack = NULL WHERE uid = ?");
+    const stmt = this.db.prepare(
+      "UPDATE trial_run SET status = 'QUEUED', end_time = NULL, error_message = NULL, error_stack = NULL WHERE uid = ?",
+    );
     this.waiting(() =>
-      this.db.transaction(() => {
-        for (const uid of uids) stmt.run(uid);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          for (const uid of uids) stmt.run(uid);
+        })
+        .immediate(),
     );
   }
 
@@ -488,7 +592,11 @@ export class WriteStore {
     const id = this.experimentId(uid, false);
     if (id === undefined) return;
     this.waiting(() =>
-      this.db.prepare("UPDATE experiment SET status = 'RUNNING', end_time = NULL, error_message = NULL, error_stack = NULL, pid = ?, host = ? WHERE id = ?").run(process.pid, os.hostname(), id),
+      this.db
+        .prepare(
+          "UPDATE experiment SET status = 'RUNNING', end_time = NULL, error_message = NULL, error_stack = NULL, pid = ?, host = ? WHERE id = ?",
+        )
+        .run(process.pid, os.hostname(), id),
     );
     if (!this.createdExperiments.includes(id)) this.createdExperiments.push(id);
   }
@@ -498,18 +606,37 @@ export class WriteStore {
    * started): only if it is still QUEUED or RUNNING, so a status the run wrote itself wins.
    * Returns the run's status after that and whether this call set it (undefined: no such run).
    */
-  endRunIfOpen(uid: string, status: RunStatusName, time: number, message: string | null): { status: RunStatusName; changed: boolean } | undefined {
+  endRunIfOpen(
+    uid: string,
+    status: RunStatusName,
+    time: number,
+    message: string | null,
+  ): { status: RunStatusName; changed: boolean } | undefined {
     const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
     if (!run) return undefined;
     let now: { status: RunStatusName; changed: boolean } | undefined;
-    this.waiting(() => this.db.transaction(() => {
-      const changed =
-        this.db
-          .prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE id = ? AND status IN ('QUEUED','RUNNING')")
-          .run(status, time, message, run.id).changes > 0;
-      if (changed) this.db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND status = 'RUNNING'").run(status, time, run.id);
-      now = { status: (this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: RunStatusName }).status, changed };
-    }).immediate());
+    this.waiting(() =>
+      this.db
+        .transaction(() => {
+          const changed =
+            this.db
+              .prepare(
+                "UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE id = ? AND status IN ('QUEUED','RUNNING')",
+              )
+              .run(status, time, message, run.id).changes > 0;
+          if (changed)
+            this.db
+              .prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND status = 'RUNNING'")
+              .run(status, time, run.id);
+          now = {
+            status: (
+              this.db.prepare("SELECT status FROM trial_run WHERE id = ?").get(run.id) as { status: RunStatusName }
+            ).status,
+            changed,
+          };
+        })
+        .immediate(),
+    );
     return now;
   }
 
@@ -519,17 +646,29 @@ export class WriteStore {
    * `aborted`/`failed` (the coordinator was stopped / hit an error of its own) end the
    * experiment that way even with runs left open. Whichever process ends the last run settles.
    */
-  settle(experimentUid: string, time: number, options: { aborted?: boolean; error?: { message?: string; stack?: string } | null } = {}): RunStatusName | undefined {
+  settle(
+    experimentUid: string,
+    time: number,
+    options: { aborted?: boolean; error?: { message?: string; stack?: string } | null } = {},
+  ): RunStatusName | undefined {
     const id = this.experimentId(experimentUid, false);
     if (id === undefined) return undefined;
     let result: RunStatusName | undefined;
     this.flush(() => {
       const rank = `CASE WHEN sum(r.status IN ('QUEUED','RUNNING')) > 0 THEN 'RUNNING' WHEN sum(r.status = 'ABORTED') > 0 THEN 'ABORTED'
                     WHEN sum(r.status = 'FAILED') > 0 THEN 'FAILED' ELSE 'SUCCESS' END`;
-      const trials = this.db.prepare(`SELECT t.id, ${rank} AS status, max(r.end_time) AS end_time FROM trial t LEFT JOIN trial_run r ON r.trial_id = t.id WHERE t.experiment_id = ? GROUP BY t.id`).all(id) as { id: number; status: RunStatusName; end_time: number | null }[];
+      const trials = this.db
+        .prepare(
+          `SELECT t.id, ${rank} AS status, max(r.end_time) AS end_time FROM trial t LEFT JOIN trial_run r ON r.trial_id = t.id WHERE t.experiment_id = ? GROUP BY t.id`,
+        )
+        .all(id) as { id: number; status: RunStatusName; end_time: number | null }[];
       const endTrial = this.db.prepare("UPDATE trial SET status = ?, end_time = ? WHERE id = ?");
       for (const t of trials) if (t.status !== "RUNNING") endTrial.run(t.status, t.end_time ?? time, t.id);
-      const all = this.db.prepare(`SELECT ${rank} AS status FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = ?`).get(id) as { status: RunStatusName };
+      const all = this.db
+        .prepare(
+          `SELECT ${rank} AS status FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = ?`,
+        )
+        .get(id) as { status: RunStatusName };
       let status: RunStatusName | undefined = all.status === "RUNNING" ? undefined : all.status;
       if (options.aborted) status = "ABORTED";
       else if (options.error && status !== "ABORTED") status = "FAILED";
@@ -599,13 +738,43 @@ export class WriteStore {
     });
   }
 
-  addCheckpoint(owner: Owner, cp: { epoch: number | null; step: number | null; path: string; final: boolean; time: number; metricsJson: string }): void {
-    if (owner.runId === null) throw new Error(`DBTracker: checkpoint ${cp.path} was saved outside a trial run; checkpoints belong to runs.`);
-    this.flush(() => this.st.insertCheckpoint.run(owner.runId, cp.epoch, cp.step, cp.path, cp.final ? 1 : 0, cp.time, cp.metricsJson));
+  addCheckpoint(
+    owner: Owner,
+    cp: { epoch: number | null; step: number | null; path: string; final: boolean; time: number; metricsJson: string },
+  ): void {
+    if (owner.runId === null)
+      throw new Error(`DBTracker: checkpoint ${cp.path} was saved outside a trial run; checkpoints belong to runs.`);
+    this.flush(() =>
+      this.st.insertCheckpoint.run(owner.runId, cp.epoch, cp.step, cp.path, cp.final ? 1 : 0, cp.time, cp.metricsJson),
+    );
   }
 
-  addArtifact(owner: Owner, a: { level: string; epoch: number | null; batch: number | null; type: string; path: string; time: number; meta: string | null }): void {
-    this.lifecycle(() => this.st.insertArtifact.run(a.level, owner.experimentId, owner.trialId, owner.runId, a.epoch, a.batch, a.type, a.path, a.time, a.meta));
+  addArtifact(
+    owner: Owner,
+    a: {
+      level: string;
+      epoch: number | null;
+      batch: number | null;
+      type: string;
+      path: string;
+      time: number;
+      meta: string | null;
+    },
+  ): void {
+    this.lifecycle(() =>
+      this.st.insertArtifact.run(
+        a.level,
+        owner.experimentId,
+        owner.trialId,
+        owner.runId,
+        a.epoch,
+        a.batch,
+        a.type,
+        a.path,
+        a.time,
+        a.meta,
+      ),
+    );
   }
 
   // ---- metric buffers ----------------------------------------------------------------------
@@ -619,7 +788,14 @@ export class WriteStore {
     if (this.epochValues.push({ runId, epoch, key, value, step, time }) >= MAX_PENDING_ROWS) this.flushIfDue(time);
   }
 
-  addText(series: SeriesBuffer, step: number | null, epoch: number | null, batch: number | null, time: number, value: unknown): void {
+  addText(
+    series: SeriesBuffer,
+    step: number | null,
+    epoch: number | null,
+    batch: number | null,
+    time: number,
+    value: unknown,
+  ): void {
     series.textCount++;
     const pending = this.texts.push({ series, step, epoch, batch, time, json: safeJson(value) });
     if (!series.dirty) this.markDirty(series);
@@ -642,14 +818,24 @@ export class WriteStore {
     const now = Date.now();
     this.nextFlushAt = now + this.flushIntervalMs;
     const beat = this.createdExperiments.length > 0 && now - this.lastBeat >= HEARTBEAT_MS;
-    if (!beat && this.deferred.length === 0 && this.dirty.length === 0 && this.epochValues.length === 0 && this.texts.length === 0 && this.countOwners.length === 0) return;
+    if (
+      !beat &&
+      this.deferred.length === 0 &&
+      this.dirty.length === 0 &&
+      this.epochValues.length === 0 &&
+      this.texts.length === 0 &&
+      this.countOwners.length === 0
+    )
+      return;
     const fresh: SeriesBuffer[] = [];
     try {
-      this.db.transaction(() => {
-        this.writeBuffers(fresh);
-        for (const op of this.deferred) op();
-        if (beat) this.st.heartbeat.run(now, JSON.stringify(this.createdExperiments));
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.writeBuffers(fresh);
+          for (const op of this.deferred) op();
+          if (beat) this.st.heartbeat.run(now, JSON.stringify(this.createdExperiments));
+        })
+        .immediate();
     } catch (error) {
       // Rolled back: series rows inserted in this transaction do not exist after all.
       for (const s of fresh) s.id = 0;
@@ -688,7 +874,13 @@ export class WriteStore {
     const waited = now - this.lockedSince;
     if (waited >= this.lockTimeoutMs) throw this.fail(lockFailure(this.file, waited));
     if (this.pendingChunks >= MAX_LOCKED_CHUNKS) {
-      throw this.fail(lockFailure(this.file, waited, ` and ${this.pendingChunks} chunks of points wait in memory, the most this writer keeps`));
+      throw this.fail(
+        lockFailure(
+          this.file,
+          waited,
+          ` and ${this.pendingChunks} chunks of points wait in memory, the most this writer keeps`,
+        ),
+      );
     }
     this.nextFlushAt = now + LOCK_RETRY_MS;
     this.flushAtChunks = this.pendingChunks + MAX_PENDING_CHUNKS;
@@ -738,7 +930,8 @@ export class WriteStore {
   private flushFromTimer(): void {
     const now = Date.now();
     if (this.closed || this.failure) return;
-    if (now < this.nextFlushAt - 5 && !(this.createdExperiments.length > 0 && now - this.lastBeat >= HEARTBEAT_MS)) return;
+    if (now < this.nextFlushAt - 5 && !(this.createdExperiments.length > 0 && now - this.lastBeat >= HEARTBEAT_MS))
+      return;
     try {
       this.flush();
     } catch {
@@ -751,7 +944,17 @@ export class WriteStore {
     const st = this.st;
     for (const s of this.dirty) {
       if (s.id === 0) {
-        s.id = Number(st.insertSeries.run(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope, s.custom ? 1 : 0, s.label).lastInsertRowid);
+        s.id = Number(
+          st.insertSeries.run(
+            s.owner.experimentId,
+            s.owner.trialId,
+            s.owner.runId,
+            s.key,
+            s.scope,
+            s.custom ? 1 : 0,
+            s.label,
+          ).lastInsertRowid,
+        );
         fresh.push(s);
       }
       for (const c of s.sealed) this.writeChunk(s, c.seq, c.steps, c.values, c.times, c.steps.length);
@@ -784,7 +987,14 @@ export class WriteStore {
     for (const o of this.countOwners) if (o.batchCountDirty) this.writeBatchCount(o);
   }
 
-  private writeChunk(s: SeriesBuffer, seq: number, steps: Float64Array, values: Float64Array, times: Float64Array, n: number): void {
+  private writeChunk(
+    s: SeriesBuffer,
+    seq: number,
+    steps: Float64Array,
+    values: Float64Array,
+    times: Float64Array,
+    n: number,
+  ): void {
     const stats = chunkStats(steps, values, times, n);
     if (stats.minStep !== null && stats.minStep < s.minStep) s.minStep = stats.minStep;
     if (stats.maxStep !== null && stats.maxStep > s.maxStep) s.maxStep = stats.maxStep;
@@ -882,9 +1092,15 @@ export class WriteStore {
     const status = failed ? "FAILED" : "ABORTED";
     if (this.startedRuns.length > 0) {
       const runs = JSON.stringify(this.startedRuns);
-      this.db.prepare("UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT value FROM json_each(?))").run(status, time, runs);
       this.db
-        .prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))")
+        .prepare(
+          "UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT value FROM json_each(?))",
+        )
+        .run(status, time, runs);
+      this.db
+        .prepare(
+          "UPDATE trial_run SET status = ?, end_time = ?, error_message = coalesce(?, error_message) WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))",
+        )
         .run(status, time, failed?.message ?? null, runs);
     }
     if (this.createdExperiments.length === 0) return;
@@ -893,7 +1109,9 @@ export class WriteStore {
     const message = failed?.message ?? null;
     const stack = failed?.stack ?? null;
     this.db
-      .prepare(`UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id IN ${inList})`)
+      .prepare(
+        `UPDATE epoch SET status = ?, end_time = ? WHERE status = 'RUNNING' AND run_id IN (SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id IN ${inList})`,
+      )
       .run(status, time, ids);
     this.db
       .prepare(
@@ -901,7 +1119,9 @@ export class WriteStore {
          WHERE status = 'RUNNING' AND trial_id IN (SELECT id FROM trial WHERE experiment_id IN ${inList})`,
       )
       .run(status, time, message, stack, ids);
-    this.db.prepare(`UPDATE trial SET status = ?, end_time = ? WHERE status = 'RUNNING' AND experiment_id IN ${inList}`).run(status, time, ids);
+    this.db
+      .prepare(`UPDATE trial SET status = ?, end_time = ? WHERE status = 'RUNNING' AND experiment_id IN ${inList}`)
+      .run(status, time, ids);
     this.db
       .prepare(
         `UPDATE experiment SET status = ?, end_time = ?, error_message = coalesce(error_message, ?), error_stack = coalesce(error_stack, ?)
@@ -913,7 +1133,9 @@ export class WriteStore {
 
 function requireIds(ids: { experiment?: string; trial?: string; run?: string }, level: "run" | "trial"): void {
   if (ids.experiment === undefined || (level === "run" && ids.trial === undefined)) {
-    throw new Error(`DBTracker: a ${level} was announced without its ${ids.experiment === undefined ? "experiment" : "trial"} (ids ${JSON.stringify(ids)}).`);
+    throw new Error(
+      `DBTracker: a ${level} was announced without its ${ids.experiment === undefined ? "experiment" : "trial"} (ids ${JSON.stringify(ids)}).`,
+    );
   }
 }
 
@@ -922,15 +1144,27 @@ function prepareStatements(db: Database): Statements {
     insertExperiment: db.prepare(
       "INSERT INTO experiment (uid, title, desc, start_time, config_dir, workspace, pid, host, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    heartbeat: db.prepare("UPDATE experiment SET heartbeat = ? WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))"),
-    insertTrial: db.prepare("INSERT INTO trial (uid, experiment_id, name, start_time, workspace) VALUES (?, ?, ?, ?, ?)"),
-    insertRun: db.prepare("INSERT INTO trial_run (uid, trial_id, repeat, seed, start_time, workspace) VALUES (?, ?, ?, ?, ?, ?)"),
+    heartbeat: db.prepare(
+      "UPDATE experiment SET heartbeat = ? WHERE status = 'RUNNING' AND id IN (SELECT value FROM json_each(?))",
+    ),
+    insertTrial: db.prepare(
+      "INSERT INTO trial (uid, experiment_id, name, start_time, workspace) VALUES (?, ?, ?, ?, ?)",
+    ),
+    insertRun: db.prepare(
+      "INSERT INTO trial_run (uid, trial_id, repeat, seed, start_time, workspace) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
     experimentByUid: db.prepare("SELECT id FROM experiment WHERE uid = ?"),
     trialByUid: db.prepare("SELECT id, experiment_id FROM trial WHERE uid = ?"),
-    runByUid: db.prepare("SELECT r.id, r.trial_id, t.experiment_id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE r.uid = ?"),
-    endExperiment: db.prepare("UPDATE experiment SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?"),
+    runByUid: db.prepare(
+      "SELECT r.id, r.trial_id, t.experiment_id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE r.uid = ?",
+    ),
+    endExperiment: db.prepare(
+      "UPDATE experiment SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?",
+    ),
     endTrial: db.prepare("UPDATE trial SET status = ?, end_time = ? WHERE id = ?"),
-    endRun: db.prepare("UPDATE trial_run SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?"),
+    endRun: db.prepare(
+      "UPDATE trial_run SET status = ?, end_time = ?, error_message = ?, error_stack = ? WHERE id = ?",
+    ),
     upsertEpoch: db.prepare(
       "INSERT INTO epoch (run_id, idx, start_time) VALUES (?, ?, ?) ON CONFLICT (run_id, idx) DO UPDATE SET status = 'RUNNING', end_time = NULL",
     ),
@@ -941,8 +1175,12 @@ function prepareStatements(db: Database): Statements {
       `SELECT id, count, text_count, min_step, max_step, last_step, last_value, last_time FROM series
        WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ?`,
     ),
-    lastChunk: db.prepare("SELECT seq, n, enc, min_step, first_time, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1"),
-    insertSeries: db.prepare("INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom, label) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    lastChunk: db.prepare(
+      "SELECT seq, n, enc, min_step, first_time, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1",
+    ),
+    insertSeries: db.prepare(
+      "INSERT INTO series (experiment_id, trial_id, run_id, key, scope, custom, label) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
     upsertChunk: db.prepare(
       `INSERT INTO chunk (series_id, seq, n, min_step, max_step, min_value, max_value, first_time, last_time, enc, steps, vals, times)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -957,9 +1195,15 @@ function prepareStatements(db: Database): Statements {
       `INSERT INTO epoch_metric (run_id, epoch, key, value, step, time) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, epoch, key) DO UPDATE SET value = excluded.value, step = excluded.step, time = excluded.time`,
     ),
-    insertText: db.prepare("INSERT INTO metric_text (series_id, step, epoch, batch, time, value) VALUES (?, ?, ?, ?, ?, ?)"),
-    upsertParam: db.prepare("INSERT OR REPLACE INTO param (experiment_id, trial_id, run_id, key, value) VALUES (?, ?, ?, ?, ?)"),
-    insertCheckpoint: db.prepare("INSERT INTO checkpoint (run_id, epoch, step, path, final, time, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    insertText: db.prepare(
+      "INSERT INTO metric_text (series_id, step, epoch, batch, time, value) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    upsertParam: db.prepare(
+      "INSERT OR REPLACE INTO param (experiment_id, trial_id, run_id, key, value) VALUES (?, ?, ?, ?, ?)",
+    ),
+    insertCheckpoint: db.prepare(
+      "INSERT INTO checkpoint (run_id, epoch, step, path, final, time, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
     insertArtifact: db.prepare(
       "INSERT INTO artifact (level, experiment_id, trial_id, run_id, epoch, batch, type, path, time, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
@@ -1006,7 +1250,9 @@ function installExitHook(): void {
       try {
         store.close();
       } catch (error) {
-        process.stderr.write(`DBTracker: could not write the last points to ${store.file} at exit: ${(error as Error).message}\n`);
+        process.stderr.write(
+          `DBTracker: could not write the last points to ${store.file} at exit: ${(error as Error).message}\n`,
+        );
       }
     }
   });

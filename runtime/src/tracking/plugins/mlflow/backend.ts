@@ -30,7 +30,10 @@ export interface MlflowBackend {
   /** A description, for messages: the store folder or the server URL. */
   readonly location: string;
   experiment(name: string, description?: string): ExperimentHandle;
-  createRun(experiment: ExperimentHandle, options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> }): RunHandle;
+  createRun(
+    experiment: ExperimentHandle,
+    options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> },
+  ): RunHandle;
   logMetric(run: RunHandle, metric: MetricRecord): void;
   logParams(run: RunHandle, params: Record<string, string>): void;
   setTags(run: RunHandle, tags: Record<string, string>): void;

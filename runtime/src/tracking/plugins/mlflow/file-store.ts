@@ -4,7 +4,14 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import type { ExperimentHandle, MetricRecord, MlflowBackend, RunHandle } from "./backend";
-import { MlflowRunStatus, dumpMetaYaml, newExperimentId, parseMetaYaml, pythonFloat, type MlflowRunStatusName } from "./mlflow-format";
+import {
+  MlflowRunStatus,
+  dumpMetaYaml,
+  newExperimentId,
+  parseMetaYaml,
+  pythonFloat,
+  type MlflowRunStatusName,
+} from "./mlflow-format";
 
 const DEFAULT_EXPERIMENT_ID = "0";
 const TRASH = ".trash";
@@ -89,7 +96,10 @@ export class MlflowFileStore implements MlflowBackend {
     return handle;
   }
 
-  createRun(experiment: ExperimentHandle, options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> }): RunHandle {
+  createRun(
+    experiment: ExperimentHandle,
+    options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> },
+  ): RunHandle {
     const experimentId = experiment.id!;
     const runId = randomUUID().replace(/-/g, "");
     const dir = path.join(this.root, experimentId, runId);
@@ -111,7 +121,8 @@ export class MlflowFileStore implements MlflowBackend {
       tags: [],
       user_id: this.user,
     };
-    for (const sub of ["metrics", "params", "artifacts", "tags"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    for (const sub of ["metrics", "params", "artifacts", "tags"])
+      fs.mkdirSync(path.join(dir, sub), { recursive: true });
     this.writeFile(path.join(dir, "meta.yaml"), dumpMetaYaml(meta));
     const handle: RunHandle = { id: runId, name: options.name };
     this.runs.set(handle, { experimentId, dir, meta, pending: new Map() });
@@ -150,7 +161,10 @@ export class MlflowFileStore implements MlflowBackend {
     try {
       fs.cpSync(localPath, target, { recursive: true, force: true });
     } catch (error) {
-      throw new Error(`MLflowTracker cannot copy the artifact ${localPath} to ${target}: ${(error as Error).message}.`, { cause: error });
+      throw new Error(
+        `MLflowTracker cannot copy the artifact ${localPath} to ${target}: ${(error as Error).message}.`,
+        { cause: error },
+      );
     }
   }
 
@@ -260,7 +274,9 @@ export class MlflowFileStore implements MlflowBackend {
   }
 
   private writeError(file: string, error: unknown): Error {
-    return new Error(`MLflowTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`);
+    return new Error(
+      `MLflowTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`,
+    );
   }
 }
 

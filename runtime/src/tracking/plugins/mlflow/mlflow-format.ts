@@ -79,10 +79,16 @@ function yamlScalar(value: YamlScalar): string {
   if (s === "") return "''";
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(s)) return JSON.stringify(s);
-  const reserved = /^(?:null|Null|NULL|~|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$/;
-  const numeric = /^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$|^0[xob]/;
+  const reserved =
+    /^(?:null|Null|NULL|~|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$/;
+  const numeric =
+    /^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$|^0[xob]/;
   const plainSafe =
-    /^[^\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/[:#]\s|\s#|:$|\s$/.test(s) && !reserved.test(s) && !numeric.test(s) && !/^[-?:]\s/.test(s);
+    /^[^\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) &&
+    !/[:#]\s|\s#|:$|\s$/.test(s) &&
+    !reserved.test(s) &&
+    !numeric.test(s) &&
+    !/^[-?:]\s/.test(s);
   return plainSafe ? s : `'${s.replace(/'/g, "''")}'`;
 }
 

@@ -88,21 +88,32 @@ export class MLflowTracker extends Tracker {
     else if (!uri) backend = new MlflowFileStore(defaultStoreOf(this.workspace));
     else if (/^file:/i.test(uri)) backend = new MlflowFileStore(new URL(uri).pathname);
     else {
-      throw new Error(`MLflowTracker: tracking_uri '${uri}' is neither an http(s) URL of an MLflow server nor a file: URI. Leave it out to write <workspace>/mlruns.`);
+      throw new Error(
+        `MLflowTracker: tracking_uri '${uri}' is neither an http(s) URL of an MLflow server nor a file: URI. Leave it out to write <workspace>/mlruns.`,
+      );
     }
     if (backend instanceof MlflowFileStore && backend.root.split(path.sep).includes("artifacts")) {
       warn(
         `MLflowTracker: the file store ${backend.root} lies under a folder named 'artifacts'; MLflow (3.x) refuses to read runs there ("Run not found"). Set tracking_uri to a file: URI elsewhere, or move the workspace.`,
       );
     }
-    this.shared = { backend, experimentName: options.name, warner: new OnceWarner(warn), warn, experimentParams: {}, openRuns: new Set() };
+    this.shared = {
+      backend,
+      experimentName: options.name,
+      warner: new OnceWarner(warn),
+      warn,
+      experimentParams: {},
+      openRuns: new Set(),
+    };
     this.parent = undefined;
   }
 
   static fromConfig(config: Record<string, unknown>, workspace: string, env?: Environment): MLflowTracker {
     const name = config.name;
     if (typeof name !== "string" || name.trim() === "") {
-      throw new Error("MLflowTracker needs a 'name' in env.yaml: the MLflow experiment name, e.g. name: my-experiment.");
+      throw new Error(
+        "MLflowTracker needs a 'name' in env.yaml: the MLflow experiment name, e.g. name: my-experiment.",
+      );
     }
     const trackingUri = config.tracking_uri;
     if (trackingUri !== undefined && typeof trackingUri !== "string") {
@@ -139,7 +150,10 @@ export class MLflowTracker extends Tracker {
     } else if (level === Level.TRIAL || level === Level.TRIAL_RUN) {
       this.level = level;
       this.clock.reset();
-      const name = level === Level.TRIAL ? (info.name ?? path.basename(path.dirname(this.workspace))) : path.basename(path.dirname(this.workspace));
+      const name =
+        level === Level.TRIAL
+          ? (info.name ?? path.basename(path.dirname(this.workspace)))
+          : path.basename(path.dirname(this.workspace));
       const tags: Record<string, string> = { "expman.level": level === Level.TRIAL ? "trial" : "trial_run" };
       if (info.repeat !== undefined) tags["expman.repeat"] = String(info.repeat);
       if (info.seed !== undefined) tags["expman.seed"] = String(info.seed);
@@ -176,10 +190,16 @@ export class MLflowTracker extends Tracker {
     const run = this.run;
     const end = ctx.time;
     const started = this.startedAt ?? end;
-    this.shared.backend.logMetric(run, { key: "duration", value: (end - started) / 1000, timestamp: end, step: this.clock.runStep() });
+    this.shared.backend.logMetric(run, {
+      key: "duration",
+      value: (end - started) / 1000,
+      timestamp: end,
+      step: this.clock.runStep(),
+    });
     const tags: Record<string, string> = {};
     if (info.status !== undefined) tags["expman.status"] = runStatusName(info.status) ?? String(info.status);
-    if (info.status === RunStatus.FAILED && info.error) tags["expman.error"] = clip(info.error.message, MAX_TAG_VALUE_LENGTH);
+    if (info.status === RunStatus.FAILED && info.error)
+      tags["expman.error"] = clip(info.error.message, MAX_TAG_VALUE_LENGTH);
     if (Object.keys(tags).length > 0) this.shared.backend.setTags(run, tags);
     this.shared.backend.endRun(run, mlflowStatusOf(info.status), end);
     this.shared.openRuns.delete(run);
@@ -204,7 +224,12 @@ export class MLflowTracker extends Tracker {
       );
       return;
     }
-    this.shared.backend.logMetric(run, { key: this.key(this.names.of(point)), value, timestamp: point.time, step: this.clock.stepOf(point) });
+    this.shared.backend.logMetric(run, {
+      key: this.key(this.names.of(point)),
+      value,
+      timestamp: point.time,
+      step: this.clock.stepOf(point),
+    });
   }
 
   logParams(params: Record<string, unknown>, _ctx: LifecycleContext): void {
@@ -215,7 +240,10 @@ export class MLflowTracker extends Tracker {
     for (const [key, value] of Object.entries(flattenParams(params))) {
       const text = describeValue(value, Number.MAX_SAFE_INTEGER);
       if (text.length > MAX_PARAM_VALUE_LENGTH) {
-        this.shared.warner.warn(`long:${key}`, `MLflowTracker: param '${key}' is longer than MLflow's ${MAX_PARAM_VALUE_LENGTH} characters; it is cut.`);
+        this.shared.warner.warn(
+          `long:${key}`,
+          `MLflowTracker: param '${key}' is longer than MLflow's ${MAX_PARAM_VALUE_LENGTH} characters; it is cut.`,
+        );
       }
       clean[this.key(key)] = clip(text, MAX_PARAM_VALUE_LENGTH);
     }
@@ -268,7 +296,10 @@ export class MLflowTracker extends Tracker {
   private experiment(): ExperimentHandle {
     if (this.shared.failure) throw this.shared.failure;
     try {
-      return (this.shared.experiment ??= this.shared.backend.experiment(this.shared.experimentName, this.shared.description));
+      return (this.shared.experiment ??= this.shared.backend.experiment(
+        this.shared.experimentName,
+        this.shared.description,
+      ));
     } catch (error) {
       this.shared.failure = error as Error;
       throw error;
@@ -290,7 +321,11 @@ export class MLflowTracker extends Tracker {
     let key = this.keyCache.get(raw);
     if (key === undefined) {
       key = mlflowKey(raw);
-      if (key !== raw) this.shared.warner.warn(`key:${raw}`, `MLflowTracker: '${raw}' is not a valid MLflow name; it is logged as '${key}'.`);
+      if (key !== raw)
+        this.shared.warner.warn(
+          `key:${raw}`,
+          `MLflowTracker: '${raw}' is not a valid MLflow name; it is logged as '${key}'.`,
+        );
       this.keyCache.set(raw, key);
     }
     return key;

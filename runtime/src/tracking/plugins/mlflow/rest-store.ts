@@ -59,7 +59,9 @@ export class MlflowRestStore implements MlflowBackend {
     this.headers = { "Content-Type": "application/json" };
     if (env.MLFLOW_TRACKING_TOKEN) this.headers.Authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
     else if (env.MLFLOW_TRACKING_USERNAME) {
-      const basic = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD ?? ""}`).toString("base64");
+      const basic = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD ?? ""}`).toString(
+        "base64",
+      );
       this.headers.Authorization = `Basic ${basic}`;
     }
   }
@@ -80,13 +82,20 @@ export class MlflowRestStore implements MlflowBackend {
         const created = await this.call("POST", "experiments/create", { name, tags }, ["RESOURCE_ALREADY_EXISTS"]);
         handle.id = created ? String(created.experiment_id) : await this.findExperiment(name);
       } else if (description) {
-        await this.call("POST", "experiments/set-experiment-tag", { experiment_id: handle.id, key: "mlflow.note.content", value: description });
+        await this.call("POST", "experiments/set-experiment-tag", {
+          experiment_id: handle.id,
+          key: "mlflow.note.content",
+          value: description,
+        });
       }
     });
     return handle;
   }
 
-  createRun(experiment: ExperimentHandle, options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> }): RunHandle {
+  createRun(
+    experiment: ExperimentHandle,
+    options: { name: string; startTime: number; parent?: RunHandle; tags: Record<string, string> },
+  ): RunHandle {
     const run: RunHandle = { name: options.name };
     this.buffers.set(run, { metrics: [], params: [], tags: [] });
     this.enqueue(`create run '${options.name}'`, async () => {
@@ -110,7 +119,8 @@ export class MlflowRestStore implements MlflowBackend {
       };
       const response = await this.call("POST", "runs/create", body);
       const id = response?.run?.info?.run_id ?? response?.run?.info?.run_uuid;
-      if (typeof id !== "string") throw new Error(`runs/create answered without run.info.run_id: ${JSON.stringify(response).slice(0, 200)}`);
+      if (typeof id !== "string")
+        throw new Error(`runs/create answered without run.info.run_id: ${JSON.stringify(response).slice(0, 200)}`);
       run.id = id;
       const artifactUri = response?.run?.info?.artifact_uri;
       if (typeof artifactUri === "string") run.artifactUri = artifactUri;
@@ -172,7 +182,9 @@ export class MlflowRestStore implements MlflowBackend {
       const more = this.failureCount - errors.length;
       this.errors = [];
       this.failureCount = 0;
-      throw new Error(`MLflowTracker could not write to ${this.base}: ${errors.join("; ")}${more > 0 ? ` (and ${more} more failed calls)` : ""}`);
+      throw new Error(
+        `MLflowTracker could not write to ${this.base}: ${errors.join("; ")}${more > 0 ? ` (and ${more} more failed calls)` : ""}`,
+      );
     }
   }
 
@@ -202,7 +214,12 @@ export class MlflowRestStore implements MlflowBackend {
         if (run.id === undefined) throw new Error(`run '${run.name}' was not created`);
         await this.call("POST", "runs/log-batch", {
           run_id: run.id,
-          metrics: batch.metrics.map((m) => ({ key: m.key, value: jsonNumber(m.value), timestamp: Math.round(m.timestamp), step: m.step })),
+          metrics: batch.metrics.map((m) => ({
+            key: m.key,
+            value: jsonNumber(m.value),
+            timestamp: Math.round(m.timestamp),
+            step: m.step,
+          })),
           params: batch.params,
           tags: batch.tags,
         });
@@ -216,7 +233,8 @@ export class MlflowRestStore implements MlflowBackend {
       this.failureCount++;
       if (this.errors.length < LOGGED_FAILURES) this.errors.push(message);
       if (this.failureCount <= LOGGED_FAILURES) this.warn(`MLflowTracker (${this.base}): ${message}`);
-      if (this.failureCount === LOGGED_FAILURES) this.warn(`MLflowTracker (${this.base}): further failures are counted, not logged.`);
+      if (this.failureCount === LOGGED_FAILURES)
+        this.warn(`MLflowTracker (${this.base}): further failures are counted, not logged.`);
     });
   }
 
@@ -235,7 +253,12 @@ export class MlflowRestStore implements MlflowBackend {
   }
 
   private async findExperiment(name: string): Promise<string | undefined> {
-    const found = await this.call("GET", `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`, undefined, ["RESOURCE_DOES_NOT_EXIST"]);
+    const found = await this.call(
+      "GET",
+      `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+      undefined,
+      ["RESOURCE_DOES_NOT_EXIST"],
+    );
     const id = found?.experiment?.experiment_id;
     return id === undefined ? undefined : String(id);
   }
@@ -251,7 +274,14 @@ export class MlflowRestStore implements MlflowBackend {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async request(method: string, url: string, body: string | Buffer | undefined, headers: Record<string, string>, label = url, tolerated: string[] = []): Promise<any> {
+  private async request(
+    method: string,
+    url: string,
+    body: string | Buffer | undefined,
+    headers: Record<string, string>,
+    label = url,
+    tolerated: string[] = [],
+  ): Promise<any> {
     if (Date.now() < this.unreachableUntil) throw new Error(`skipped: ${this.base} was unreachable moments ago`);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
@@ -304,7 +334,11 @@ function filesOf(localPath: string): [file: string, relative: string][] {
 const jsonNumber = encodeNumber;
 
 /** Splits buffered entries into log-batch bodies within MLflow's per-request limits. */
-export function splitBatches(metrics: MetricRecord[], params: Entry[], tags: Entry[]): { metrics: MetricRecord[]; params: Entry[]; tags: Entry[] }[] {
+export function splitBatches(
+  metrics: MetricRecord[],
+  params: Entry[],
+  tags: Entry[],
+): { metrics: MetricRecord[]; params: Entry[]; tags: Entry[] }[] {
   const batches: { metrics: MetricRecord[]; params: Entry[]; tags: Entry[] }[] = [];
   let m = 0;
   let p = 0;

@@ -39,11 +39,15 @@ export class GpuMonitor {
     if (this.child || this.failed) return;
     let child: ChildProcess;
     try {
-      child = spawn(this.command, [`--query-gpu=${QUERY}`, "--format=csv,noheader,nounits", `-lms=${Math.max(100, Math.round(intervalMs))}`], {
-        stdio: ["ignore", "pipe", "ignore"],
-        shell: false,
-        windowsHide: true,
-      });
+      child = spawn(
+        this.command,
+        [`--query-gpu=${QUERY}`, "--format=csv,noheader,nounits", `-lms=${Math.max(100, Math.round(intervalMs))}`],
+        {
+          stdio: ["ignore", "pipe", "ignore"],
+          shell: false,
+          windowsHide: true,
+        },
+      );
     } catch {
       this.failed = true;
       return;
@@ -71,7 +75,8 @@ export class GpuMonitor {
     // Only a child that really started has a pid. A spawn that failed (ENOENT: no nvidia-smi)
     // reports its error a tick later; killing it before then makes Node signal pid 0, which is
     // the whole process group: the shell or the editor around `expman run`. Never do that.
-    if (child && typeof child.pid === "number" && child.pid > 0 && child.exitCode === null && child.signalCode === null) child.kill();
+    if (child && typeof child.pid === "number" && child.pid > 0 && child.exitCode === null && child.signalCode === null)
+      child.kill();
   }
 
   /** Parses `index, util, mem used MiB, mem total MiB, temp` lines; exposed for tests. */

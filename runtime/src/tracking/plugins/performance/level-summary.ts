@@ -99,10 +99,19 @@ export class LevelSummary {
       memory: { ...this.memory.json(), peak_gb: r2(this.peakMemoryGb) },
       process: { cpu: this.processCpu.json(), peak_rss_mb: r2(this.peakRssMb) },
       event_loop_lag_ms: { avg: r2(this.lag.avg), max: r2(this.lagMax) },
-      alerts: { total: this.alertsTotal, critical: this.alertsCritical, warnings: this.alertsTotal - this.alertsCritical },
+      alerts: {
+        total: this.alertsTotal,
+        critical: this.alertsCritical,
+        warnings: this.alertsTotal - this.alertsCritical,
+      },
     };
     if (this.gpuCount > 0) {
-      out.gpu = { avg_utilization: r2(this.gpuUtil.avg), max_utilization: r2(this.gpuUtil.max), peak_memory_gb: r2(this.gpuPeakMemoryGb), gpu_count: this.gpuCount };
+      out.gpu = {
+        avg_utilization: r2(this.gpuUtil.avg),
+        max_utilization: r2(this.gpuUtil.max),
+        peak_memory_gb: r2(this.gpuPeakMemoryGb),
+        gpu_count: this.gpuCount,
+      };
     }
     if (this.bottlenecks.size > 0) {
       const distribution = Object.fromEntries(this.bottlenecks);
@@ -134,10 +143,17 @@ export function primaryBottleneck(s: Snapshot): Resource {
 /** The original's recommendation rules (cpu > 0.8, memory > 0.8, gpu > 0.9), plus the event loop. */
 export function recommendations(scores: Record<Resource, number>): string[] {
   const out: string[] = [];
-  if (scores.cpu > 0.8) out.push("CPU is the bottleneck: use fewer data-loading workers in this process, or move preprocessing out of the training loop.");
+  if (scores.cpu > 0.8)
+    out.push(
+      "CPU is the bottleneck: use fewer data-loading workers in this process, or move preprocessing out of the training loop.",
+    );
   if (scores.memory > 0.8) out.push("Memory is nearly full: reduce the batch size or cache less data in memory.");
-  if (scores.gpu > 0.9) out.push("The GPU is saturated: this is the expected state for training; consider mixed precision to go further.");
-  if (scores.event_loop > 0.5) out.push("The event loop is blocked for long stretches: move synchronous work out of the run's main loop (worker threads, async I/O).");
+  if (scores.gpu > 0.9)
+    out.push("The GPU is saturated: this is the expected state for training; consider mixed precision to go further.");
+  if (scores.event_loop > 0.5)
+    out.push(
+      "The event loop is blocked for long stretches: move synchronous work out of the run's main loop (worker threads, async I/O).",
+    );
   return out;
 }
 

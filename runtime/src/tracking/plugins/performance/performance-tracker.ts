@@ -80,7 +80,14 @@ class Shared {
     if (s === this.lastSnapshot) return this.lastAlerts;
     this.lastSnapshot = s;
     const out: Alert[] = (this.lastAlerts = []);
-    const check = (resource: string, value: number, threshold: number, label: string, critical: boolean, extra = "") => {
+    const check = (
+      resource: string,
+      value: number,
+      threshold: number,
+      label: string,
+      critical: boolean,
+      extra = "",
+    ) => {
       const armed = this.armed.get(resource) ?? true;
       if (value > threshold && armed) {
         this.armed.set(resource, false);
@@ -95,8 +102,16 @@ class Shared {
     };
     const o = this.options;
     check("cpu", s.cpu_percent, o.cpu_threshold, "CPU usage", s.cpu_percent > 95);
-    check("memory", s.memory_percent, o.memory_threshold, "Memory usage", s.memory_percent > 95, ` (${s.memory_used_gb.toFixed(1)}GB)`);
-    for (const g of s.gpus) check(`gpu_${g.index}`, g.utilization, o.gpu_threshold, `GPU ${g.index} utilization`, false);
+    check(
+      "memory",
+      s.memory_percent,
+      o.memory_threshold,
+      "Memory usage",
+      s.memory_percent > 95,
+      ` (${s.memory_used_gb.toFixed(1)}GB)`,
+    );
+    for (const g of s.gpus)
+      check(`gpu_${g.index}`, g.utilization, o.gpu_threshold, `GPU ${g.index} utilization`, false);
     return out;
   }
 }
@@ -148,7 +163,11 @@ export class PerformanceTracker extends Tracker {
   private epoch: number | null = null;
   private sampleIndex = 0;
 
-  constructor(workspace: string, options: Partial<PerformanceTrackerOptions> & { log?: AlertLog; gpuCommand?: string } = {}, shared?: Shared) {
+  constructor(
+    workspace: string,
+    options: Partial<PerformanceTrackerOptions> & { log?: AlertLog; gpuCommand?: string } = {},
+    shared?: Shared,
+  ) {
     super(workspace);
     this.isRoot = shared === undefined;
     if (shared) {
@@ -157,7 +176,10 @@ export class PerformanceTracker extends Tracker {
     }
     const opts = { ...PERFORMANCE_DEFAULTS, ...stripUndefined(options) };
     validate(opts);
-    const log = options.log ?? { warning: (m: string) => process.stderr.write(`${m}\n`), error: (m: string) => process.stderr.write(`${m}\n`) };
+    const log = options.log ?? {
+      warning: (m: string) => process.stderr.write(`${m}\n`),
+      error: (m: string) => process.stderr.write(`${m}\n`),
+    };
     this.shared = new Shared(opts, log, options.gpuCommand);
   }
 
@@ -193,7 +215,12 @@ export class PerformanceTracker extends Tracker {
     if (level === Level.EXPERIMENT || level === Level.TRIAL || level === Level.TRIAL_RUN) this.ownLevel = level;
     if (level === Level.BATCH) return;
     const list = this.creations.get(level) ?? [];
-    list.push({ level: levelName(level), timestamp: new Date(ctx.time).toISOString(), id: `perf_${levelName(level)}_${ctx.time}`, info: plain(info) });
+    list.push({
+      level: levelName(level),
+      timestamp: new Date(ctx.time).toISOString(),
+      id: `perf_${levelName(level)}_${ctx.time}`,
+      info: plain(info),
+    });
     this.creations.set(level, list);
     this.writeJson(`level_creation_${levelName(level)}.json`, list);
   }
@@ -206,7 +233,8 @@ export class PerformanceTracker extends Tracker {
     this.summaries.set(level, new LevelSummary(levelName(level)));
     if (this.ownLevel === undefined && level !== Level.EPOCH) this.ownLevel = level;
     if (level === this.ownLevel) this.startSampling();
-    if (!this.shared.options.lightweight_mode) this.writeJson(`baseline_${levelName(level)}.json`, this.shared.sampler.sample());
+    if (!this.shared.options.lightweight_mode)
+      this.writeJson(`baseline_${levelName(level)}.json`, this.shared.sampler.sample());
   }
 
   onEnd(level: Level, _info: LevelInfo, _ctx: LifecycleContext): void {
@@ -279,7 +307,10 @@ export class PerformanceTracker extends Tracker {
     this.custom.push({
       timestamp: new Date(point.time).toISOString(),
       metric: point.key,
-      value: typeof point.value === "number" || typeof point.value === "string" || typeof point.value === "boolean" ? point.value : describeValue(point.value),
+      value:
+        typeof point.value === "number" || typeof point.value === "string" || typeof point.value === "boolean"
+          ? point.value
+          : describeValue(point.value),
       step: point.step,
       level: this.currentLevel === undefined ? null : levelName(this.currentLevel),
     });
@@ -311,7 +342,12 @@ export class PerformanceTracker extends Tracker {
   }
 
   onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
-    this.artifacts.push({ timestamp: new Date(ctx.time).toISOString(), level: levelName(level), artifact_path: artifact.path, artifact_type: artifact.type });
+    this.artifacts.push({
+      timestamp: new Date(ctx.time).toISOString(),
+      level: levelName(level),
+      artifact_path: artifact.path,
+      artifact_type: artifact.type,
+    });
     this.writeJson("artifact_performance.json", this.artifacts);
   }
 
@@ -329,8 +365,11 @@ export class PerformanceTracker extends Tracker {
       const summary = this.overall.json();
       this.writeJson("bottleneck_analysis.json", {
         current_scores: scores,
-        primary_bottleneck: (summary.bottlenecks as { primary_bottleneck?: string } | undefined)?.primary_bottleneck ?? primaryBottleneck(last),
-        bottleneck_distribution: (summary.bottlenecks as { bottleneck_distribution?: unknown } | undefined)?.bottleneck_distribution ?? {},
+        primary_bottleneck:
+          (summary.bottlenecks as { primary_bottleneck?: string } | undefined)?.primary_bottleneck ??
+          primaryBottleneck(last),
+        bottleneck_distribution:
+          (summary.bottlenecks as { bottleneck_distribution?: unknown } | undefined)?.bottleneck_distribution ?? {},
         recommendations: recommendations(scores),
       });
     }
@@ -360,7 +399,10 @@ export class PerformanceTracker extends Tracker {
       fs.mkdirSync(this.workspace, { recursive: true });
       fs.writeFileSync(file, `${JSON.stringify(data, jsonSafe, 2)}\n`);
     } catch (error) {
-      throw new Error(`PerformanceTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`, { cause: error });
+      throw new Error(
+        `PerformanceTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`,
+        { cause: error },
+      );
     }
   }
 }
@@ -369,7 +411,9 @@ function validate(o: PerformanceTrackerOptions): void {
   const num = (k: keyof PerformanceTrackerOptions, min: number, max = Infinity) => {
     const v = o[k];
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
-      throw new Error(`PerformanceTracker option '${k}' must be a number${max < Infinity ? ` from ${min} to ${max}` : ` of at least ${min}`} (got ${JSON.stringify(v)}).`);
+      throw new Error(
+        `PerformanceTracker option '${k}' must be a number${max < Infinity ? ` from ${min} to ${max}` : ` of at least ${min}`} (got ${JSON.stringify(v)}).`,
+      );
     }
   };
   num("monitoring_interval", 0.01);
@@ -378,12 +422,15 @@ function validate(o: PerformanceTrackerOptions): void {
   num("gpu_threshold", 0, 100);
   num("history_size", 1);
   for (const k of ["enable_alerts", "enable_bottleneck_detection", "lightweight_mode", "test_mode"] as const) {
-    if (typeof o[k] !== "boolean") throw new Error(`PerformanceTracker option '${k}' must be true or false (got ${JSON.stringify(o[k])}).`);
+    if (typeof o[k] !== "boolean")
+      throw new Error(`PerformanceTracker option '${k}' must be true or false (got ${JSON.stringify(o[k])}).`);
   }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== "log" && k !== "gpuCommand")) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([k, v]) => v !== undefined && k !== "log" && k !== "gpuCommand"),
+  ) as Partial<T>;
 }
 
 /** Level info and params as JSON can hold them (no models or tensors). */

@@ -71,7 +71,11 @@ export class RecordBuffer {
     const shapeLen = 1 + varintSize(dimLen) + dimLen;
     const tensorLen = 2 + (1 + varintSize(shapeLen) + shapeLen) + (1 + varintSize(t.length) + t.length);
     const valueLen =
-      1 + varintSize(tag.length) + tag.length + (1 + varintSize(metadataLen) + metadataLen) + (1 + varintSize(tensorLen) + tensorLen);
+      1 +
+      varintSize(tag.length) +
+      tag.length +
+      (1 + varintSize(metadataLen) + metadataLen) +
+      (1 + varintSize(tensorLen) + tensorLen);
     const { start, len } = this.beginSummaryValue(wallTime, step, tag, valueLen);
     this.key(9, 2); // metadata
     this.varint(metadataLen);
@@ -109,7 +113,12 @@ export class RecordBuffer {
    * writes everything up to the value's tag; the caller writes the rest of the value
    * (`valueLen` bytes in all, tag included) and ends the record.
    */
-  private beginSummaryValue(wallTime: number, step: number, tag: Buffer, valueLen: number): { start: number; len: number } {
+  private beginSummaryValue(
+    wallTime: number,
+    step: number,
+    tag: Buffer,
+    valueLen: number,
+  ): { start: number; len: number } {
     const summaryLen = 1 + varintSize(valueLen) + valueLen;
     const len = 9 + stepSize(step) + 1 + varintSize(summaryLen) + summaryLen;
     const start = this.beginRecord(len);

@@ -66,11 +66,18 @@ export function hparamsValueBody(pluginContent: Buffer): Buffer {
   const pluginData = new Proto().string(1, "hparams").bytes(2, pluginContent).done();
   const metadata = new Proto().bytes(1, pluginData).done();
   // TensorProto { dtype: DT_FLOAT, tensor_shape { dim { size: 0 } } }: metadata.NULL_TENSOR.
-  const nullTensor = new Proto().varint(1, 1).bytes(2, new Proto().bytes(2, Buffer.alloc(0)).done()).done();
+  const nullTensor = new Proto()
+    .varint(1, 1)
+    .bytes(2, new Proto().bytes(2, Buffer.alloc(0)).done())
+    .done();
   return new Proto().bytes(9, metadata).bytes(8, nullTensor).done();
 }
 
-export function sessionStartContent(hparams: Record<string, HParamValue>, groupName: string, startSecs: number): Buffer {
+export function sessionStartContent(
+  hparams: Record<string, HParamValue>,
+  groupName: string,
+  startSecs: number,
+): Buffer {
   const info = new Proto();
   for (const [key, value] of Object.entries(hparams)) {
     info.bytes(1, new Proto().string(1, key).bytes(2, protoValue(value)).done());
@@ -115,7 +122,13 @@ function hparamInfo(name: string, values: HParamValue[]): Buffer {
     const numbers = (distinct as number[]).sort((a, b) => a - b);
     info.varint(4, DataType.FLOAT64);
     if (numbers.length > MAX_DISCRETE_NUMBERS) {
-      info.bytes(6, new Proto().double(1, numbers[0]).double(2, numbers[numbers.length - 1]).done());
+      info.bytes(
+        6,
+        new Proto()
+          .double(1, numbers[0])
+          .double(2, numbers[numbers.length - 1])
+          .done(),
+      );
       return info.done();
     }
     info.bytes(5, listValue(numbers));

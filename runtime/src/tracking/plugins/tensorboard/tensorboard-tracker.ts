@@ -7,7 +7,15 @@ import { describeValue, numericValue } from "../../metric-value";
 import { OnceWarner, SeriesNames, StepClock, warnSinkOf, type Warn } from "../common/exporter";
 import { flattenParams } from "../../db/values";
 import { EventFileWriter } from "./event-file-writer";
-import { HPARAMS_TAGS, experimentContent, hparamValue, hparamsValueBody, sessionEndContent, sessionStartContent, type HParamValue } from "./hparams";
+import {
+  HPARAMS_TAGS,
+  experimentContent,
+  hparamValue,
+  hparamsValueBody,
+  sessionEndContent,
+  sessionStartContent,
+  type HParamValue,
+} from "./hparams";
 
 export interface TensorBoardTrackerOptions {
   /** Sub-folder under `<workspace>/artifacts/tensorboard/`. */
@@ -74,14 +82,20 @@ export class TensorBoardTracker extends Tracker {
   static fromConfig(config: Record<string, unknown>, workspace: string, env?: Environment): TensorBoardTracker {
     const name = config.name;
     if (typeof name !== "string" || name.trim() === "") {
-      throw new Error("TensorBoardTracker needs a 'name' in env.yaml (the sub-folder under artifacts/tensorboard/), e.g. name: runs.");
+      throw new Error(
+        "TensorBoardTracker needs a 'name' in env.yaml (the sub-folder under artifacts/tensorboard/), e.g. name: runs.",
+      );
     }
     return new TensorBoardTracker(workspace, { name, warn: warnSinkOf(env) });
   }
 
   createChild(workspace: string): TrackerLike {
     if (!workspace) throw new Error("TensorBoardTracker.createChild needs the child's workspace folder.");
-    const child = new TensorBoardTracker(workspace, this.options, path.join(this.logDir, path.basename(path.resolve(workspace))));
+    const child = new TensorBoardTracker(
+      workspace,
+      this.options,
+      path.join(this.logDir, path.basename(path.resolve(workspace))),
+    );
     Object.assign(child.params, this.params);
     child.isChild = true;
     this.children.push(child);
@@ -103,7 +117,10 @@ export class TensorBoardTracker extends Tracker {
       return;
     }
     if (point.value === null || point.value === undefined) {
-      this.warner.warn(`null:${point.key}`, `TensorBoardTracker: metric '${point.key}' has no value (${String(point.value)}); such points are skipped.`);
+      this.warner.warn(
+        `null:${point.key}`,
+        `TensorBoardTracker: metric '${point.key}' has no value (${String(point.value)}); such points are skipped.`,
+      );
       return;
     }
     this.warner.warn(
@@ -187,7 +204,12 @@ export class TensorBoardTracker extends Tracker {
     if (!session || session.ended) return;
     this.writeSessionStart();
     session.ended = true;
-    this.out().addEncoded(HPARAMS_TAGS.sessionEnd, hparamsValueBody(sessionEndContent(status, timeMs / 1000)), 0, timeMs);
+    this.out().addEncoded(
+      HPARAMS_TAGS.sessionEnd,
+      hparamsValueBody(sessionEndContent(status, timeMs / 1000)),
+      0,
+      timeMs,
+    );
   }
 
   /** The experiment info, from every session below this tracker; once, and only if there are sessions. */
@@ -226,6 +248,8 @@ function validateName(name: unknown): void {
     throw new Error("TensorBoardTracker needs a non-empty 'name' (the sub-folder under artifacts/tensorboard/).");
   }
   if (path.isAbsolute(name) || name.split(/[\\/]/).includes("..")) {
-    throw new Error(`TensorBoardTracker 'name' must be a folder name inside artifacts/tensorboard/, not a path (got '${name}').`);
+    throw new Error(
+      `TensorBoardTracker 'name' must be a folder name inside artifacts/tensorboard/, not a path (got '${name}').`,
+    );
   }
 }
