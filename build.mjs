@@ -72,7 +72,6 @@ async function hostBundle(entry, outfile, what, { minify = false, external = [] 
     logLevel: "warning",
     alias: {
       "@expman/runtime/contracts": join(root, "runtime", "src", "contracts.ts"),
-      "@expman/runtime/describe": join(root, "runtime", "src", "contracts.ts"),
     },
   });
   assertNativeFree(outfile, what);

@@ -7,16 +7,16 @@
 import * as vscode from "vscode";
 import { QueryDataSource } from "./core/metrics-data-source";
 import type { RunManager } from "./core/run-manager";
-import { ConfigCodeLens } from "./editor/codelens";
-import { registerCommands } from "./editor/commands";
-import { SECTION } from "./editor/config";
-import { Ctx, type ShownMessage } from "./editor/ctx";
-import { Databases } from "./editor/databases";
-import { whenExperimentConfigSeen } from "./editor/config-presence";
-import { startLanguageClient } from "./editor/language-client";
-import { RunCommands } from "./editor/run-commands";
-import { offerInstallOnMissingTypes } from "./editor/runtime-offer";
-import { ExperimentsTree, VIEW_ID } from "./editor/tree-provider";
+import { ConfigCodeLens } from "./vscode/codelens";
+import { registerCommands } from "./vscode/commands";
+import { SECTION } from "./vscode/config";
+import { Ctx, type ShownMessage } from "./vscode/ctx";
+import { Databases } from "./vscode/databases";
+import { whenExperimentConfigSeen } from "./vscode/config-presence";
+import { startLanguageClient } from "./vscode/language-client";
+import { RunCommands } from "./vscode/run-commands";
+import { offerInstallOnMissingTypes } from "./vscode/runtime-offer";
+import { ExperimentsTree, VIEW_ID } from "./vscode/tree-provider";
 import { MetricsPanels } from "./webview/metrics-panel";
 
 export interface ExperimentManagerApi {

@@ -58,7 +58,7 @@ describe("bundles are native-free", () => {
       "package.json",
       "client/out/extension.js",
       "client/out/runtime/node_modules/@expman/runtime/bin/expman.js",
-      "client/out/runtime/node_modules/@expman/runtime/dist/describe.js",
+      "client/out/runtime/node_modules/@expman/runtime/dist/contracts.js",
       "client/out/runtime/node_modules/better-sqlite3/build/Release/better_sqlite3.node",
       "client/out/runtime/node_modules/yaml/dist/index.js",
       "client/out/runtime/node_modules/esbuild/lib/main.js",

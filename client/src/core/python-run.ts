@@ -2,7 +2,7 @@
  * Running experiments of the Python original from the editor (a folder whose pipeline is a
  * Python class, see ./python-pipeline.ts): the command the user sets
  * (`experimentManager.python.runCommand`, e.g. `python train.py ${configDir}`) becomes an argv
- * started without a shell. No `vscode` here: the wiring is in editor/run-commands.ts.
+ * started without a shell. No `vscode` here: the wiring is in vscode/run-commands.ts.
  */
 
 /**
