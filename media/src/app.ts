@@ -19,6 +19,7 @@ import { validateHostMessage } from "../../client/src/webview/validate";
 import { stepRange, xColumn } from "./logic/axes";
 import { lowerBound, upperBound } from "./logic/downsample";
 import { fileSafe, toCsv, toJson, type ExportSeries } from "./logic/export";
+import { RunFilter } from "./logic/run-filter";
 import { SeriesData, SeriesStore, chartId, type Scope } from "./logic/series-store";
 import { GROUP_ORDER, metricGroup, runLabel } from "./logic/table";
 import { BLOCKS_FROM, MetricChart, type ChartRun } from "./ui/chart";
@@ -63,6 +64,8 @@ export class MetricsApp {
   private title = "Metrics";
   private runs: PanelRun[] = [];
   private readonly store = new SeriesStore();
+  /** Visible and selected runs, shared by the table and every plot (logic/run-filter.ts). */
+  readonly runFilter = new RunFilter();
   private readonly details = new Map<string, { range: [number, number]; data: SeriesData }>();
   private readonly checkpoints = new Map<number, CheckpointRecord[]>();
   private readonly charts = new Map<string, MetricChart>();
@@ -133,6 +136,11 @@ export class MetricsApp {
         this.scheduleRender();
       }).observe(this.chartsRoot);
     }
+    this.runFilter.subscribe((change) => {
+      if (!change.visible) return;
+      for (const c of this.charts.values()) c.dirty = true;
+      this.scheduleRender();
+    });
     // A theme switch changes the CSS variables: rebuild the charts with the new colours.
     new MutationObserver(() => {
       this.styles.clear();
@@ -198,6 +206,7 @@ export class MetricsApp {
 
   private setRuns(runs: PanelRun[]): void {
     this.runs = runs;
+    this.runFilter.setRuns(runs.map((r) => r.summary.id));
     for (const r of runs) for (const k of r.keys) this.ensureChart(k.key, k.scope, k.custom);
     this.table.render(runs.map((r) => r.summary));
     this.renderLegend();
@@ -352,7 +361,7 @@ export class MetricsApp {
     const out: ChartRun[] = [];
     for (const r of this.runs) {
       const id = r.summary.id;
-      if (this.settings.hiddenRuns.includes(id)) continue;
+      if (this.settings.hiddenRuns.includes(id) || !this.runFilter.isVisible(id)) continue;
       let series = this.store.get(id, chart.scope, chart.key);
       if (!series) continue;
       const detail = this.details.get(`${chart.id}|${id}`);
