@@ -18,4 +18,6 @@ export * from "./events/control";
 export * from "./version";
 export * from "./results/contract";
 export * from "./config/validate";
+export * from "./config/sweep";
+export { sweepSummaries, settingPaths, type SweepSummary } from "./config/sweep-rules";
 export { deepMergeConfigs, insertValue, multiply, deepClone, isPlainObject } from "./config/merge";

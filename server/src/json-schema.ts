@@ -11,8 +11,13 @@ import {
   getTrackedMetrics,
   PIPELINE_KEYS,
   SETTINGS_KEYS,
+  SWEEP_DISTRIBUTION_NAMES,
+  SWEEP_DISTRIBUTIONS,
+  SWEEP_KEYS,
+  SWEEP_METHODS,
   TRACKER_ENTRY_KEYS,
   TRIAL_KEYS,
+  type SweepDistributionName,
   type ConfigRole,
   type ParamSchema,
   type ParamsSchema,
@@ -125,6 +130,36 @@ function settingsSchema(registry: RegistryDescription): JsonSchema {
   };
 }
 
+/** `sweep:` of a trial (runtime/src/config/sweep.ts reads it; the validator says more). */
+function sweepSchema(): JsonSchema {
+  const range = { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 };
+  const values = { type: "array", minItems: 1 };
+  const distribution = (name: SweepDistributionName): JsonSchema => ({
+    type: "object",
+    description: SWEEP_DISTRIBUTIONS[name].description,
+    required: [name],
+    additionalProperties: false,
+    properties: { [name]: name === "choice" ? values : range },
+  });
+  return {
+    type: "object",
+    description: TRIAL_KEYS.sweep.description,
+    required: ["params"],
+    additionalProperties: false,
+    properties: {
+      method: { enum: [...SWEEP_METHODS], description: SWEEP_KEYS.method },
+      samples: { type: "integer", minimum: 1, description: SWEEP_KEYS.samples },
+      seed: { type: "integer", description: SWEEP_KEYS.seed },
+      params: {
+        type: "object",
+        description: SWEEP_KEYS.params,
+        minProperties: 1,
+        additionalProperties: { anyOf: [values, ...SWEEP_DISTRIBUTION_NAMES.map(distribution)] },
+      },
+    },
+  };
+}
+
 export function buildConfigSchemas(registry: RegistryDescription): Record<ConfigRole, JsonSchema> {
   const header = (role: ConfigRole, title: string): JsonSchema => ({
     $schema: "http://json-schema.org/draft-07/schema#",
@@ -161,9 +196,12 @@ export function buildConfigSchemas(registry: RegistryDescription): Record<Config
       type: "array",
       items: {
         type: "object",
-        required: [...trial.required, "settings"],
+        required: trial.required,
+        // `settings` may be left out by a sweep (its trials get theirs from it).
+        anyOf: [{ required: ["settings"] }, { required: ["sweep"] }],
         properties: {
           ...trial.properties,
+          sweep: sweepSchema(),
           settings: {
             description: TRIAL_KEYS.settings.description,
             anyOf: [settingsSchema(registry), { type: "null" }],

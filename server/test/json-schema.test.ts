@@ -60,4 +60,17 @@ describe("generated JSON schemas", () => {
     );
     assert.equal(validator("trials")(YAML.parse("- name: a\n  repeat: 0\n  settings:\n")), true);
   });
+
+  it("know sweeps: the example sweep passes; settings or sweep is required; a bad method or distribution fails", () => {
+    const trials = validator("trials");
+    const example = join(__dirname, "..", "..", "examples", "configs", "iris-sweep", "trials.yaml");
+    assert.equal(trials(YAML.parse(readFileSync(example, "utf8"))), true, JSON.stringify(trials.errors));
+    for (const bad of [
+      "- name: a\n  repeat: 1\n",
+      "- name: a\n  repeat: 1\n  sweep:\n    method: bayes\n    params: { lr: [1] }\n",
+      "- name: a\n  repeat: 1\n  sweep:\n    params: { lr: { normal: [0, 1] } }\n",
+      "- name: a\n  repeat: 1\n  sweep:\n    params: { lr: { uniform: [0] } }\n",
+    ])
+      assert.equal(trials(YAML.parse(bad)), false, bad);
+  });
 });

@@ -34,7 +34,8 @@ export type ConfigDiagnosticCode =
   | "import-failed"
   | "missing-file"
   | "alias-limit"
-  | "changed-meaning";
+  | "changed-meaning"
+  | "bad-sweep";
 
 export interface ConfigDiagnostic {
   role: ConfigRole;

@@ -12,6 +12,7 @@ import { posix } from "node:path";
 import type { ConfigDiagnostic, ConfigDiagnosticCode, ConfigSeverity } from "./diagnostic";
 import { clampedRange, positionAt, type LEntry, type LMap, type LSeq, type LValue, type SourceFile } from "./located";
 import { mergeBy, type MergeShape } from "./merge";
+import { checkSweep } from "./sweep-rules";
 import {
   CALLBACK_ENTRY_KEYS,
   ENV_KEYS,
@@ -444,6 +445,11 @@ export class Validator {
         trial.entries.get("name")?.value ?? { kind: "scalar", value: null, file: trial.file, start: 0, end: 0 },
       );
       const label = typeof name === "string" ? `trial '${name}'` : "this trial";
+      const sweep = trial.entries.get("sweep");
+      if (sweep) {
+        const pipelineType = this.pipelineTypeOf(merged);
+        checkSweep(this, sweep.value, merged, pipelineType?.params, pipelineType?.metrics);
+      }
       this.checkSettings(merged, `the settings of ${label}`, () => {
         // Without base.yaml (an editor with a lone trials file) the type may well be set there.
         if (!base) return;
@@ -454,6 +460,13 @@ export class Validator {
         else this.missingPipelineTypeOnTrial(target, label, trialSettings?.kind === "map");
       });
     }
+  }
+
+  /** The registered pipeline type merged settings name, if any (no report: checkSettings does that). */
+  private pipelineTypeOf(merged: LValue): ValidatedType | undefined {
+    const pipeline = merged.kind === "map" ? merged.entries.get("pipeline")?.value : undefined;
+    const type = pipeline?.kind === "map" ? plain(pipeline.entries.get("type")?.value ?? pipeline) : undefined;
+    return typeof type === "string" ? this.registry.get("pipeline", type) : undefined;
   }
 
   private missingPipelineType(map: LMap, where: string, isPipelineMap = false): void {
@@ -515,14 +528,17 @@ export class Validator {
         continue;
       }
       trials.push(item);
-      this.checkMap(item, TRIAL_KEYS, "this trial", true, ["settings"]);
+      this.checkMap(item, TRIAL_KEYS, "this trial", true, ["settings", "sweep"]);
       const settings = item.entries.get("settings");
-      if (!settings)
+      // A sweep's trials get their settings from it: `settings:` is then optional.
+      if (!settings && item.entries.has("sweep")) {
+        // nothing to report
+      } else if (!settings)
         this.missingKey(
           item,
           "settings",
           TRIAL_KEYS.settings,
-          "Missing required key 'settings' in this trial (it may be empty: 'settings: {}').",
+          "Missing required key 'settings' in this trial (it may be empty: 'settings: {}'; or give a 'sweep:').",
         );
       else if (settings.value.kind !== "map" && !(settings.value.kind === "scalar" && settings.value.value === null)) {
         this.out.onValue(

@@ -74,6 +74,11 @@ export const TRIAL_KEYS: ParamsSchema = {
     required: true,
     description: "Overrides deep-merged over base.yaml (lists merge element by element). May be empty.",
   },
+  sweep: {
+    type: "object",
+    description:
+      "Makes this entry a sweep: one trial per grid point (`method: grid`) or per random draw (`method: random`, `samples`, `seed`), over `params` given by dotted settings path (`optimizer.lr: [0.01, 0.1]`, `{ loguniform: [0.0001, 0.1] }`, `{ uniform: [a, b] }`, `{ int: [a, b] }`, `{ choice: [...] }`). Each trial is named `<name>[lr=0.01,hidden=32]` and runs `repeat` times; `settings` (optional) apply to all.",
+  },
   args: { type: "object", description: "Merged into `env.args` for this trial's runs only." },
   desc: { type: "string", description: "Free description (not used by the framework)." },
   id: { type: "any", description: "Ignored." },

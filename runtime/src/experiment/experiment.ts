@@ -13,6 +13,7 @@ import {
   type ConfigPosition,
 } from "../config/validate";
 import { parseLocated, positionAt, sourceFile } from "../config/located";
+import { expandTrials, type ExpandedTrial } from "../config/sweep";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
 import type { TrackerLike } from "../tracking/types";
@@ -198,7 +199,7 @@ export class Experiment {
     const errors = diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0 || !sources) throw new ConfigValidationError(errors);
     if (options.only?.length) {
-      const trials = (sources.trials.value as Record<string, unknown>[]) ?? [];
+      const trials = expandTrials((sources.trials.value as unknown[]) ?? [], sources.base.value);
       try {
         selectRuns(buildPlan("", sources.base.value, trials), options.only);
       } catch (error) {
@@ -209,7 +210,7 @@ export class Experiment {
             sources.trials.path,
             { line: 0, character: 0 },
             "wrong-value",
-            `${error.message} (trials here: ${trials.map((t) => String(t.name)).join(", ") || "none"})`,
+            `${error.message} (trials here: ${trialNamesForHumans(trials) || "none"})`,
           ),
         ]);
       }
@@ -270,8 +271,12 @@ export class Experiment {
     for (const store of this.stores) store.writePlan(rows);
   }
 
-  get trials(): Record<string, unknown>[] {
-    return (this.sources.trials.value as Record<string, unknown>[]) ?? [];
+  private expanded: ExpandedTrial[] | undefined;
+
+  /** The trials of trials.yaml, each sweep entry expanded into its trials (config/sweep.ts). */
+  get trials(): ExpandedTrial[] {
+    this.expanded ??= expandTrials((this.sources.trials.value as unknown[]) ?? [], this.sources.base.value);
+    return this.expanded;
   }
 
   get plannedRuns(): number {
@@ -418,6 +423,24 @@ export class Experiment {
     }
     return points.size > 0 ? points : undefined;
   }
+}
+
+/** Trial names, a sweep's trials as one entry (`lr_grid (a sweep of 6 trials)`). */
+function trialNamesForHumans(trials: ExpandedTrial[]): string {
+  const out: string[] = [];
+  const sweeps = new Map<string, number>();
+  for (const t of trials) {
+    if (!t.sweep) out.push(String(t.name));
+    else if (!sweeps.has(t.sweep.name)) {
+      sweeps.set(t.sweep.name, out.length);
+      out.push(t.sweep.name);
+    }
+  }
+  for (const [name, at] of sweeps) {
+    const n = trials.filter((t) => t.sweep?.name === name).length;
+    out[at] = `${name} (a sweep of ${n} trials)`;
+  }
+  return out.join(", ");
 }
 
 /** Consecutive runs of the same trial, in plan order. */

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { deepMergeConfigs, isPlainObject } from "../config/merge";
+import type { ExpandedTrial } from "../config/sweep";
 
 /**
  * The plan of an experiment: every trial and every run it will execute, in a fixed order
@@ -17,6 +18,8 @@ export interface PlannedTrial {
   /** base.yaml merged with the trial's `settings`. */
   settings: Record<string, any>;
   args?: Record<string, unknown>;
+  /** For a trial of a sweep: the trials.yaml entry's name, the point's index and its values. */
+  sweep?: ExpandedTrial["sweep"];
 }
 
 export interface PlannedRun {
@@ -38,7 +41,7 @@ export interface ExperimentPlan {
 export function buildPlan(
   experimentUid: string,
   base: unknown,
-  trialEntries: Record<string, unknown>[],
+  trialEntries: readonly Record<string, unknown>[],
 ): ExperimentPlan {
   const trials: PlannedTrial[] = [];
   const runs: PlannedRun[] = [];
@@ -51,6 +54,7 @@ export function buildPlan(
       repeats: Number(entry.repeat) || 0,
       settings,
       args: isPlainObject(entry.args) ? entry.args : undefined,
+      ...(isPlainObject(entry.sweep) ? { sweep: entry.sweep as ExpandedTrial["sweep"] } : {}),
     };
     trials.push(trial);
     const seed0 = Number.isInteger(settings.seed) ? Number(settings.seed) : 0;
@@ -78,24 +82,31 @@ export function runLabel(run: PlannedRun): string {
 }
 
 /**
- * Picks runs by `--only` specs: a trial name (all its repeats) or `<trial>-<repeat>`. A trial
- * name wins over the `-<n>` reading (a trial may be called `lr-3`). Returns plan indices in plan
- * order, without duplicates; throws with the valid choices when a spec matches nothing.
+ * Picks runs by `--only` specs: a trial name (all its repeats), `<trial>-<repeat>`, or the name
+ * of a sweep entry of trials.yaml (all its trials). A trial name wins over the `-<n>` reading (a
+ * trial may be called `lr-3`). Several specs may be comma-separated; a spec that is a name as a
+ * whole is not split (sweep trials are called `lr_grid[lr=0.01,hidden=32]`). Returns plan
+ * indices in plan order, without duplicates; throws with the valid choices when a spec matches
+ * nothing.
  */
 export function selectRuns(plan: ExperimentPlan, specs: readonly string[]): number[] {
   const chosen = new Set<number>();
-  for (const raw of specs
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const byTrial = plan.runs.filter((r) => r.trial.name === raw);
+  const pick = (raw: string): boolean => {
+    const byTrial = plan.runs.filter((r) => r.trial.name === raw || r.trial.sweep?.name === raw);
     if (byTrial.length > 0) {
       for (const r of byTrial) chosen.add(r.index);
-      continue;
+      return true;
     }
     const m = /^(.*)-(\d+)$/.exec(raw);
     const run = m ? plan.runs.find((r) => r.trial.name === m[1] && r.repeat === Number(m[2])) : undefined;
-    if (!run) {
+    if (run) chosen.add(run.index);
+    return run !== undefined;
+  };
+  for (const spec of specs.map((s) => s.trim()).filter(Boolean)) {
+    if (pick(spec)) continue;
+    for (const raw of splitSpecs(spec)) {
+      if (pick(raw)) continue;
+      const m = /^(.*)-(\d+)$/.exec(raw);
       const trial = m ? plan.trials.find((t) => t.name === m[1]) : undefined;
       throw new PlanSelectionError(
         trial
@@ -103,9 +114,25 @@ export function selectRuns(plan: ExperimentPlan, specs: readonly string[]): numb
           : `--only '${raw}': no trial of that name`,
       );
     }
-    chosen.add(run.index);
   }
   return [...chosen].sort((a, b) => a - b);
+}
+
+/** `a,b[x=1,y=2]-0` -> `a`, `b[x=1,y=2]-0`: commas inside brackets belong to a sweep trial's name. */
+function splitSpecs(spec: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of spec) {
+    if (ch === "[") depth++;
+    else if (ch === "]") depth = Math.max(0, depth - 1);
+    if (ch === "," && depth === 0) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return out.map((s) => s.trim()).filter(Boolean);
 }
 
 export class PlanSelectionError extends Error {

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { formatConfigDiagnostic } from "../../config/validate";
+import { plannedCounts } from "../../config/sweep";
 import { validateConfigDir } from "../../experiment/experiment";
 import { parse, UsageError } from "../args";
 import { configErrorLines } from "./run";
@@ -7,7 +8,8 @@ import { configErrorLines } from "./run";
 const USAGE = `Usage: expman validate <config-dir> [--json]
 
 Checks the four config files (loading the modules under imports: to know their types) and
-prints each problem as file:line:col. Exit code 1 when there are errors.`;
+prints each problem as file:line:col, then how many trials and runs the folder plans (each
+sweep expanded, times its repeats). Exit code 1 when there are errors.`;
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -22,8 +24,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("validate takes exactly one config folder", USAGE);
   const dir = path.resolve(positionals[0]);
   let diagnostics;
+  let sources;
   try {
-    ({ diagnostics } = await validateConfigDir(dir));
+    ({ diagnostics, sources } = await validateConfigDir(dir));
   } catch (error) {
     const lines = configErrorLines(error);
     if (!lines) throw error;
@@ -32,17 +35,23 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const errors = diagnostics.filter((d) => d.severity === "error");
+  // What the folder plans, when it can run (a sweep with a problem has no size).
+  const planned = errors.length === 0 && sources ? plannedCounts(sources.trials.value) : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ ok: errors.length === 0, diagnostics }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: errors.length === 0, diagnostics, planned }, null, 2)}\n`);
   } else {
     for (const d of diagnostics)
       (d.severity === "error" ? process.stderr : process.stdout).write(`${formatConfigDiagnostic(d)}\n`);
     const warnings = diagnostics.length - errors.length;
     process.stdout.write(
       errors.length === 0
-        ? `${dir}: OK${warnings ? ` (${warnings} warning(s))` : ""}\n`
+        ? `${dir}: OK${warnings ? ` (${warnings} warning(s))` : ""}${planned ? `, plans ${plural(planned.runs, "run")} (${plural(planned.trials, "trial")}${planned.sweeps ? `, ${plural(planned.sweeps, "sweep")} expanded` : ""})` : ""}\n`
         : `${errors.length} error(s), ${warnings} warning(s)\n`,
     );
   }
   return errors.length === 0 ? 0 : 1;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
