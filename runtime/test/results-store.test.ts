@@ -11,7 +11,6 @@ import { TrackerManager } from "../src/tracking/tracker-manager";
 import { DBTracker } from "../src/tracking/db/db-tracker";
 import { openForWriting } from "../src/tracking/db/connection";
 import { ResultsNotFoundError, ResultsStore, TrackingDbError, recoverStale } from "../src/results/store";
-import { BucketReducer } from "../src/results/downsample";
 import type { Series } from "../src/results/contract";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "results-"));
@@ -181,24 +180,6 @@ test("downsampling keeps NaN and ±Infinity, handles out-of-order steps and run-
   } finally {
     store.close();
   }
-});
-
-test("BucketReducer: at most 4 points per bucket, min/max/last/first NaN", () => {
-  const reducer = new BucketReducer(2, 0, 10);
-  for (const [s, v] of [
-    [0, 5],
-    [1, 9],
-    [2, NaN],
-    [3, 1],
-    [4, 4],
-    [6, 2],
-    [7, 2],
-    [10, 3],
-  ] as const)
-    reducer.add(s, v, s * 100);
-  const r = reducer.result();
-  assert.deepEqual(Array.from(r.steps.subarray(0, r.length)), [1, 2, 3, 4, 6, 10]);
-  assert.deepEqual(Array.from(r.times.subarray(0, r.length)), [100, 200, 300, 400, 600, 1000]);
 });
 
 test("run scope: final metrics prefer run, then epoch, then batch scope; steps of step-less points are their index", async () => {

@@ -1,15 +1,13 @@
 /**
  * Min/max/last downsampling that keeps spikes: the x range is cut into buckets and each
  * bucket contributes the indices of its lowest, highest and last finite point, in x order.
- * Bucket edges are multiples of a power-of-two width, so while a live series grows the
+ * The buckets are the runtime's (runtime/src/common/buckets.ts, the results store reduces with
+ * the same rule): edges at multiples of a power-of-two width, so while a live series grows the
  * finished buckets stay valid and only the last one is rescanned (see LiveBuckets).
  */
+import { bucketOf, bucketWidth } from "../../../runtime/src/common/buckets";
 
-/** Bucket width: the smallest power of two giving at most `buckets` buckets over `span`. */
-export function bucketWidth(span: number, buckets: number): number {
-  if (!(span > 0) || !(buckets > 0)) return 1;
-  return Math.pow(2, Math.ceil(Math.log2(span / buckets)));
-}
+export { bucketWidth };
 
 /** First index i with xs[i] >= x (xs ascending, first n entries). */
 export function lowerBound(xs: ArrayLike<number>, n: number, x: number): number {
@@ -73,7 +71,7 @@ export function scanBuckets(
   let i = from;
   let lastBucketStart = from;
   while (i < to) {
-    const bucket = Math.floor(xs[i] / width);
+    const bucket = bucketOf(xs[i], width);
     const bucketEnd = (bucket + 1) * width;
     lastBucketStart = i;
     let minI = -1;
@@ -194,7 +192,7 @@ export class LiveBuckets {
     const width = this.width;
     let i = from;
     while (i < to) {
-      const bucket = Math.floor(xs[i] / width);
+      const bucket = bucketOf(xs[i], width);
       const bucketEnd = (bucket + 1) * width;
       const first = i;
       let minI = -1;
@@ -396,7 +394,7 @@ export function downsampleRangeFast(
   const width = bucketWidth(hi - lo, buckets);
   let a = start;
   while (a < end) {
-    const bucketEnd = (Math.floor(xs[a] / width) + 1) * width;
+    const bucketEnd = (bucketOf(xs[a], width) + 1) * width;
     let b = lowerBound(xs, end, bucketEnd);
     if (b <= a) b = a + 1;
     blocks.range(a, b, out);

@@ -1,14 +1,17 @@
 /**
- * Reducing a metric series to a bounded number of points for charts. The step range is cut
- * into `buckets` equal intervals; each bucket keeps its minimum, its maximum and its last
- * point (by arrival), plus its first NaN if it has one, so spikes and divergences survive
- * any reduction. At most 4 points per bucket come out, in step order. One pass, no sorting
- * of the input, and out-of-order steps are fine.
+ * Reducing a metric series to a bounded number of points for charts. The buckets are the one
+ * rule the webview draws with too (common/buckets.ts: edges at multiples of a power-of-two
+ * width, at most `buckets` of them over the step range, plus one where the range straddles an
+ * edge); each bucket keeps its minimum, its maximum and its last point (by arrival), plus its
+ * first NaN if it has one, so spikes and divergences survive any reduction. At most 4 points
+ * per bucket come out, in step order. One pass, no sorting of the input, and out-of-order
+ * steps are fine.
  *
  * Speed: series are mostly in step order, so consecutive points share a bucket. The scan keeps
  * the current bucket's state in locals and only touches the per-bucket arrays when the bucket
  * changes (about `buckets` times for ordered data), which keeps the loop tight.
  */
+import { bucketOf, bucketWidth } from "../common/buckets";
 
 const MIN = 0;
 const MAX = 1;
@@ -23,8 +26,11 @@ export interface StepFilter {
 }
 
 export class BucketReducer {
-  private readonly lo: number;
-  private readonly scale: number;
+  /** Buckets actually kept: `buckets`, or one more where the range straddles an edge. */
+  private readonly slots: number;
+  private readonly width: number;
+  /** The bucket number of `lo`: slot 0. */
+  private readonly first: number;
   private readonly lastBucket: number;
   /** Per slot (bucket * 4 + role): arrival index (-1 = none), step, value, time. */
   private readonly arrival: Float64Array;
@@ -34,18 +40,16 @@ export class BucketReducer {
   private seen = 0;
 
   /** `lo..hi` is the step range the buckets cover; points outside are clamped to the ends. */
-  constructor(
-    readonly buckets: number,
-    lo: number,
-    hi: number,
-  ) {
-    this.lo = lo;
-    this.lastBucket = buckets - 1;
-    this.scale = hi > lo ? buckets / (hi - lo) : 0;
-    this.arrival = new Float64Array(buckets * 4).fill(-1);
-    this.step = new Float64Array(buckets * 4);
-    this.value = new Float64Array(buckets * 4);
-    this.time = new Float64Array(buckets * 4);
+  constructor(buckets: number, lo: number, hi: number) {
+    this.width = bucketWidth(hi - lo, buckets);
+    this.first = bucketOf(lo, this.width);
+    const last = bucketOf(hi, this.width);
+    this.slots = Number.isFinite(this.first) && last > this.first ? last - this.first + 1 : 1;
+    this.lastBucket = this.slots - 1;
+    this.arrival = new Float64Array(this.slots * 4).fill(-1);
+    this.step = new Float64Array(this.slots * 4);
+    this.value = new Float64Array(this.slots * 4);
+    this.time = new Float64Array(this.slots * 4);
   }
 
   /** Points seen. */
@@ -77,8 +81,8 @@ export class BucketReducer {
     const valueOut = this.value;
     const timeOut = this.time;
     let taken = 0;
-    const lo = this.lo;
-    const scale = this.scale;
+    const width = this.width;
+    const first = this.first;
     const lastBucket = this.lastBucket;
     let cur = -1;
     // The current bucket's state, in locals.
@@ -104,7 +108,7 @@ export class BucketReducer {
       if (exclusive ? !(s > fLo) : !(s >= fLo)) continue;
       if (!(s <= fHi)) continue;
       taken++;
-      let b = Math.floor((s - lo) * scale);
+      let b = Math.floor(s / width) - first; // bucketOf, inlined: this loop runs per point
       b = b >= 0 ? (b > lastBucket ? lastBucket : b) : 0; // NaN -> 0
       if (b !== cur) {
         if (cur >= 0)
@@ -221,13 +225,13 @@ export class BucketReducer {
 
   /** The kept points, bucket by bucket, each bucket's points in step order (ties: arrival). */
   result(): { steps: Float64Array; values: Float64Array; times: Float64Array; length: number } {
-    const cap = this.buckets * 4;
+    const cap = this.slots * 4;
     const steps = new Float64Array(cap);
     const values = new Float64Array(cap);
     const times = new Float64Array(cap);
     let n = 0;
     const picked: number[] = [];
-    for (let b = 0; b < this.buckets; b++) {
+    for (let b = 0; b < this.slots; b++) {
       picked.length = 0;
       for (let r = 0; r < 4; r++) {
         const slot = b * 4 + r;
