@@ -13,6 +13,7 @@
 import * as YAML from "yaml";
 import type { ConfigRole } from "../common/enums";
 import type { ConfigDiagnosticCode, ConfigPosition, ConfigRange, ConfigSeverity } from "./diagnostic";
+import { readPlainBlock } from "./plain-yaml";
 
 export const YAML_LIMITS = {
   /** A config file larger than this is not parsed (a generated 40,000-trial file is ~2 MB). */
@@ -298,8 +299,21 @@ function firstLine(message: string): string {
   return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
 
-/** Parses one YAML text into located values; never throws, bounded in time and depth. */
+/**
+ * Parses one YAML text into located values; never throws, bounded in time and depth. Plain
+ * block YAML (nearly every config) takes the fast reader of plain-yaml.ts, which builds the
+ * same tree; anything else, and every text with a problem, the yaml library.
+ */
 export function parseLocated(file: SourceFile): ParsedText {
+  if (file.text.length <= YAML_LIMITS.bytes) {
+    const root = readPlainBlock(file, YAML_LIMITS.depth);
+    if (root) return { root, problems: [] };
+  }
+  return parseWithLibrary(file);
+}
+
+/** `parseLocated` through the yaml library alone (the reference the fast reader is tested against). */
+export function parseWithLibrary(file: SourceFile): ParsedText {
   const problems: Problem[] = [];
   const text = file.text;
   if (text.length > YAML_LIMITS.bytes) {
