@@ -126,7 +126,7 @@ describe("metrics webview in Chromium", { skip }, () => {
     await waitDrawn(page, "epoch:val/acc");
     const counts = await colourCounts(page, "batch:train/loss");
     for (const id of [1, 2, 3]) assert.ok(counts[id] > 200, `run ${id} drawn: ${JSON.stringify(counts)}`);
-    assert.equal(await page.locator(".runs-table tbody tr").count(), 3);
+    assert.equal(await page.locator(".vt-body > .vt-row").count(), 3);
     assert.equal(
       await page.locator('[data-chart="epoch:val/acc"] .marker').count(),
       3,
@@ -498,23 +498,25 @@ describe("metrics webview in Chromium", { skip }, () => {
   test("runs table: sort by a metric, only differing params, untick a run to hide it", async () => {
     const { page } = await open("standard", [300]);
     await waitDrawn(page, "batch:train/loss");
-    await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
-    await page.locator(".runs-table thead button", { hasText: "val/acc" }).click();
-    assert.deepEqual(await page.locator(".runs-table tbody th").allTextContents(), [
-      "trial-3 #0",
-      "trial-2 #0",
-      "trial-1 #0",
-    ]);
+    await page.locator(".vt-th", { hasText: "val/acc" }).click();
+    await page.locator(".vt-th", { hasText: "val/acc" }).click();
+    // Rows are reused while scrolling, so their DOM order is not the shown order: read data-row.
+    const runNames = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>(".vt-pin .vt-row")]
+          .sort((a, b) => Number(a.dataset.row) - Number(b.dataset.row))
+          .map((r) => r.querySelector(".vt-cell.run")?.textContent),
+      );
+    assert.deepEqual(await runNames(), ["trial-3 #0", "trial-2 #0", "trial-1 #0"]);
     await page.locator("#only-differing").check();
-    const headers = await page.locator(".runs-table thead button").allTextContents();
+    const headers = await page.locator(".vt-th").allTextContents();
     assert.ok(headers.includes("lr") && !headers.includes("batch"), headers.join(","));
-    await page.locator('.runs-table tbody tr[data-run="1"] input[type="checkbox"]').uncheck();
+    await page.locator('.vt-pin .vt-row[data-run="1"] .vt-cell.plot').click();
     await settle(page);
     const counts = await colourCounts(page, "batch:train/loss");
     assert.ok(counts[1] < 20 && counts[3] > 100, JSON.stringify(counts));
     // Every run hidden: empty charts that say so, no errors; "Plot all" brings them back.
-    for (const id of [2, 3])
-      await page.locator(`.runs-table tbody tr[data-run="${id}"] input[type="checkbox"]`).uncheck();
+    for (const id of [2, 3]) await page.locator(`.vt-pin .vt-row[data-run="${id}"] .vt-cell.plot`).click();
     await settle(page);
     assert.match(await notices(page), /No visible run logs this metric/);
     await page.locator("button", { hasText: "Plot all" }).click();

@@ -233,7 +233,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
       h.lifecycle(1, "create", { trialName: "live" });
       h.lifecycle(1, "start");
     }, EXPERIMENT);
-    await page.locator('.runs-table tbody tr[data-run="1"]').waitFor();
+    await page.locator('.vt-body > .vt-row[data-run="1"]').waitFor();
     // Points keep coming, no lifecycle event: the table shows the newest value within seconds.
     await page.evaluate(async () => {
       const h = (window as any).__harness;
@@ -242,10 +242,10 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
         await new Promise((r) => setTimeout(r, 100));
       }
     });
-    await page.waitForFunction(() => document.querySelector(".runs-table")?.textContent?.includes("0.89"), undefined, {
+    await page.waitForFunction(() => document.querySelector(".vt-scroll")?.textContent?.includes("0.89"), undefined, {
       timeout: 5_000,
     });
-    const status = await page.locator('.runs-table tbody tr[data-run="1"]').textContent();
+    const status = await page.locator('.vt-body > .vt-row[data-run="1"]').textContent();
     assert.match(status ?? "", /RUNNING/);
     assert.deepEqual(errors, []);
     await page.close();

@@ -24,7 +24,7 @@ import { SeriesData, SeriesStore, chartId, type Scope } from "./logic/series-sto
 import { GROUP_ORDER, metricGroup, runLabel } from "./logic/table";
 import { BLOCKS_FROM, MetricChart, type ChartRun } from "./ui/chart";
 import { el } from "./ui/dom";
-import { RunsTable } from "./ui/runs-table";
+import { RunsTable } from "./table/runs-table";
 import { chartTheme, runStyle, type RunStyle } from "./ui/theme";
 import { Toolbar } from "./ui/toolbar";
 
@@ -37,6 +37,8 @@ export interface HostApi {
 export const FULL_FETCH_LIMIT = 200_000;
 /** Buckets asked of the host for big series and zoom re-fetches (each gives up to 3 points). */
 export const HOST_BUCKETS = 2_000;
+/** Runs named in the legend (the runs table lists them all). */
+const LEGEND_LIMIT = 100;
 /** Queries per requestSeries message. */
 const REQUEST_CHUNK = 16;
 
@@ -100,6 +102,8 @@ export class MetricsApp {
       settings: () => this.settings,
       change: (patch) => this.changeSettings(patch),
       styleOf: (id) => this.styleOf(id),
+      runFilter: this.runFilter,
+      post: (m) => this.host.postMessage(m),
     });
     this.legend = el("div", { class: "legend", role: "group", "aria-label": "Runs shown in the charts" });
     this.chartsRoot = el("div", { class: "charts" });
@@ -201,6 +205,12 @@ export class MetricsApp {
       case "notice":
         this.notify(m.level, m.message);
         return;
+      case "selectRuns":
+        this.runFilter.select(m.runIds, "tree");
+        return;
+      case "comparison":
+        this.table.showComparison(m);
+        return;
     }
   }
 
@@ -214,7 +224,13 @@ export class MetricsApp {
     const empty = runs.filter((r) => r.keys.length === 0 && !this.reportedEmpty.has(r.summary.id));
     for (const r of empty) this.reportedEmpty.add(r.summary.id);
     if (empty.length)
-      this.notify("info", `No metrics logged (yet) by ${empty.map((r) => runLabel(r.summary)).join(", ")}`);
+      this.notify(
+        "info",
+        `No metrics logged (yet) by ${empty
+          .slice(0, 10)
+          .map((r) => runLabel(r.summary))
+          .join(", ")}${empty.length > 10 ? ` and ${empty.length - 10} more runs` : ""}`,
+      );
     if (runs.length === 0) this.notify("info", "This selection has no runs.");
     // A changed run set or colour rebuilds a chart by itself (see MetricChart.update).
     for (const c of this.charts.values()) c.dirty = true;
@@ -414,6 +430,7 @@ export class MetricsApp {
       patch.onlyDifferingParams !== undefined ||
       patch.sortColumn !== undefined ||
       patch.sortDescending !== undefined ||
+      patch.table !== undefined ||
       patch.hiddenRuns
     ) {
       this.table.render(this.runs.map((r) => r.summary));
@@ -432,7 +449,9 @@ export class MetricsApp {
   }
 
   private renderLegend(): void {
-    const buttons = this.runs.map((r) => {
+    // Thousands of buttons would cost more than the table itself: the legend names the first
+    // runs and the table has them all.
+    const buttons: HTMLElement[] = this.runs.slice(0, LEGEND_LIMIT).map((r) => {
       const id = r.summary.id;
       const style = this.styleOf(id);
       const shown = !this.settings.hiddenRuns.includes(id);
@@ -459,6 +478,10 @@ export class MetricsApp {
       });
       return b;
     });
+    if (this.runs.length > LEGEND_LIMIT)
+      buttons.push(
+        el("span", { class: "legend-more" }, `and ${this.runs.length - LEGEND_LIMIT} more runs (see the table)`),
+      );
     this.legend.replaceChildren(...buttons);
   }
 

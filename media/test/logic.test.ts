@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { alignRuns } from "../src/logic/align";
 import { outlierBounds, quantile, valueBounds } from "../src/logic/outliers";
 import { fileSafe, toCsv, toJson } from "../src/logic/export";
-import { compareValues, differingParams, formatNumber, metricGroup, sortRuns, tableColumns } from "../src/logic/table";
+import { compareValues, differingParams, formatNumber, metricGroup, sortOrder, tableColumns } from "../src/logic/table";
 import { xColumn, xValue, stepRange } from "../src/logic/axes";
 import { SeriesData } from "../src/logic/series-store";
 import { summary } from "../../test/webview/harness/memory-source";
@@ -116,18 +116,18 @@ test("table: columns, only differing params, sorting with missing values last", 
   const b = summary(2, { params: { lr: 0.2, bs: 32 }, finalMetrics: { loss: 0.1 } });
   const c = summary(3, { params: { lr: 0.05, bs: 32, extra: true }, finalMetrics: {} });
   assert.deepEqual([...differingParams([a, b, c])].sort(), ["extra", "lr"]);
-  const cols = tableColumns([a, b, c], true);
+  const cols = tableColumns([a, b, c], { onlyDiffering: true });
   assert.deepEqual(
     cols.map((x) => x.id),
-    ["run", "status", "param:extra", "param:lr", "metric:loss"],
+    ["run", "status", "tags", "note", "param:extra", "param:lr", "metric:loss"],
   );
   const loss = cols.find((x) => x.id === "metric:loss");
   assert.deepEqual(
-    sortRuns([a, b, c], loss, false).map((r) => r.id),
+    sortOrder([a, b, c], loss, false).map((i) => [a, b, c][i].id),
     [2, 1, 3],
   );
   assert.deepEqual(
-    sortRuns([a, b, c], loss, true).map((r) => r.id),
+    sortOrder([a, b, c], loss, true).map((i) => [a, b, c][i].id),
     [1, 2, 3],
   );
   assert.ok(compareValues("run10", "run9") > 0);

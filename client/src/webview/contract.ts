@@ -30,6 +30,23 @@ export interface PanelSettings {
   onlyDifferingParams: boolean;
   sortColumn: string | null;
   sortDescending: boolean;
+  /** The runs table's own settings (media/src/table). */
+  table: TableSettings;
+}
+
+/** How a metric column reads a run's series: its last value, its min or max, or the best of them. */
+export const METRIC_SUMMARIES = ["last", "min", "max", "best"] as const;
+export type MetricSummary = (typeof METRIC_SUMMARIES)[number];
+
+export interface TableSettings {
+  /** The filter expression (media/src/logic/filter-expr.ts), "" for none. */
+  filter: string;
+  /** Column ids the user hid. */
+  hiddenColumns: string[];
+  /** Column ids pinned to the left, in pin order. */
+  pinnedColumns: string[];
+  /** Summary per metric column id; "last" when absent. */
+  summaries: Record<string, MetricSummary>;
 }
 
 export const DEFAULT_SETTINGS: PanelSettings = {
@@ -42,6 +59,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   onlyDifferingParams: false,
   sortColumn: null,
   sortDescending: false,
+  table: { filter: "", hiddenColumns: [], pinnedColumns: ["run"], summaries: {} },
 };
 
 /** What the webview saves with vscode.setState; the serializer hands it back after reload. */
@@ -122,8 +140,38 @@ export interface NoticeMessage {
   message: string;
 }
 
+/** Runs selected elsewhere (the Experiments tree): the panel selects them too. */
+export interface SelectRunsMessage {
+  type: "selectRuns";
+  runIds: number[];
+}
+/** One setting whose value differs between two runs: its dotted path and both values. */
+export interface SettingDifference {
+  path: string;
+  /** undefined: the run has no such setting. */
+  a?: unknown;
+  b?: unknown;
+}
+/** Answer to a CompareRequest: the settings that differ between the runs' merged configs. */
+export interface ComparisonMessage {
+  type: "comparison";
+  runIds: [number, number];
+  differences: SettingDifference[];
+  /** How many settings the two share with equal values. */
+  same: number;
+  /** Why there is nothing to show (a run's config is unknown), when so. */
+  error?: string;
+}
+
 export type HostToWebview =
-  InitMessage | RunsMessage | SeriesMessage | AppendMessage | CheckpointsMessage | NoticeMessage;
+  | InitMessage
+  | RunsMessage
+  | SeriesMessage
+  | AppendMessage
+  | CheckpointsMessage
+  | NoticeMessage
+  | SelectRunsMessage
+  | ComparisonMessage;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -158,5 +206,24 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
+/** Edit a run's note or tags (the host asks the user and writes the store). */
+export interface EditRunRequest {
+  type: "editRun";
+  runId: number;
+  what: "note" | "tags";
+}
+/** The settings that differ between two runs (answered with a ComparisonMessage). */
+export interface CompareRequest {
+  type: "compareRuns";
+  runIds: [number, number];
+}
+
 export type WebviewToHost =
-  ReadyMessage | SeriesRequest | StateMessage | ExportRequest | RevealCheckpointRequest | WebviewErrorMessage;
+  | ReadyMessage
+  | SeriesRequest
+  | StateMessage
+  | ExportRequest
+  | RevealCheckpointRequest
+  | WebviewErrorMessage
+  | EditRunRequest
+  | CompareRequest;

@@ -12,6 +12,7 @@ import { NON_FINITE_NAMES } from "../../../runtime/src/common/non-finite";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
+  METRIC_SUMMARIES,
   type PanelSelection,
   type PanelSettings,
   type PersistedState,
@@ -161,6 +162,15 @@ function checkRunSummary(v: unknown, path: string): RunSummary {
   obj(m.params, `${path}.params`);
   const fm = obj(m.finalMetrics, `${path}.finalMetrics`);
   for (const [k, x] of Object.entries(fm)) num(x, `${path}.finalMetrics.${k}`);
+  optional(m.metricRanges, (x) => {
+    for (const [k, r] of Object.entries(obj(x, `${path}.metricRanges`))) {
+      const pair = arr(r, `${path}.metricRanges.${k}`);
+      if (pair.length !== 2) throw new Invalid(`${path}.metricRanges.${k}: expected [min, max]`);
+      pair.forEach((n, i) => num(n, `${path}.metricRanges.${k}[${i}]`));
+    }
+  });
+  optional(m.note, (x) => str(x, `${path}.note`));
+  optional(m.tags, (x) => arr(x, `${path}.tags`).forEach((t, i) => str(t, `${path}.tags[${i}]`)));
   return m as unknown as RunSummary;
 }
 
@@ -206,7 +216,17 @@ export function checkSettings(v: unknown, path = "settings"): PanelSettings {
   bool(m.onlyDifferingParams, `${path}.onlyDifferingParams`);
   if (m.sortColumn !== null) str(m.sortColumn, `${path}.sortColumn`);
   bool(m.sortDescending, `${path}.sortDescending`);
+  checkTableSettings(m.table, `${path}.table`);
   return m as unknown as PanelSettings;
+}
+
+function checkTableSettings(v: unknown, path: string): void {
+  const m = obj(v, path);
+  str(m.filter, `${path}.filter`);
+  for (const k of ["hiddenColumns", "pinnedColumns"] as const)
+    arr(m[k], `${path}.${k}`).forEach((x, i) => str(x, `${path}.${k}[${i}]`));
+  for (const [k, x] of Object.entries(obj(m.summaries, `${path}.summaries`)))
+    oneOf(x, `${path}.summaries.${k}`, METRIC_SUMMARIES);
 }
 
 /** Settings from an older or damaged state: keeps what is valid, defaults the rest. */
@@ -232,6 +252,12 @@ export function checkPersistedState(v: unknown): PersistedState {
   return { v: CONTRACT_VERSION, selection: m.selection as PanelSelection, settings: repairSettings(m.settings) };
 }
 
+function runPair(v: unknown, path: string): void {
+  const ids = arr(v, path);
+  if (ids.length !== 2) throw new Invalid(`${path}: expected two run ids, got ${ids.length}`);
+  ids.forEach((x, i) => int(x, `${path}[${i}]`));
+}
+
 function run<T>(check: () => T): Validation<T> {
   try {
     return { ok: true, value: check() };
@@ -245,7 +271,16 @@ function run<T>(check: () => T): Validation<T> {
 export function validateHostMessage(v: unknown): Validation<HostToWebview> {
   return run(() => {
     const m = obj(v, "message");
-    const type = oneOf(m.type, "message.type", ["init", "runs", "series", "append", "checkpoints", "notice"] as const);
+    const type = oneOf(m.type, "message.type", [
+      "init",
+      "runs",
+      "series",
+      "append",
+      "checkpoints",
+      "notice",
+      "selectRuns",
+      "comparison",
+    ] as const);
     switch (type) {
       case "init":
         if (m.v !== CONTRACT_VERSION) throw new Invalid(`init.v: expected ${CONTRACT_VERSION}, got ${String(m.v)}`);
@@ -279,6 +314,17 @@ export function validateHostMessage(v: unknown): Validation<HostToWebview> {
         oneOf(m.level, "notice.level", ["info", "warning", "error"] as const);
         str(m.message, "notice.message");
         break;
+      case "selectRuns":
+        arr(m.runIds, "selectRuns.runIds").forEach((x, i) => int(x, `selectRuns.runIds[${i}]`));
+        break;
+      case "comparison":
+        runPair(m.runIds, "comparison.runIds");
+        arr(m.differences, "comparison.differences").forEach((d, i) =>
+          str(obj(d, `comparison.differences[${i}]`).path, `comparison.differences[${i}].path`),
+        );
+        int(m.same, "comparison.same");
+        optional(m.error, (x) => str(x, "comparison.error"));
+        break;
     }
     return m as unknown as HostToWebview;
   });
@@ -295,6 +341,8 @@ export function validateWebviewMessage(v: unknown): Validation<WebviewToHost> {
       "export",
       "revealCheckpoint",
       "webviewError",
+      "editRun",
+      "compareRuns",
     ] as const);
     switch (type) {
       case "ready":
@@ -318,6 +366,13 @@ export function validateWebviewMessage(v: unknown): Validation<WebviewToHost> {
         break;
       case "webviewError":
         str(m.message, "webviewError.message");
+        break;
+      case "editRun":
+        int(m.runId, "editRun.runId");
+        oneOf(m.what, "editRun.what", ["note", "tags"] as const);
+        break;
+      case "compareRuns":
+        runPair(m.runIds, "compareRuns.runIds");
         break;
     }
     return m as unknown as WebviewToHost;

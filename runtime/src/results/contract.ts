@@ -54,6 +54,15 @@ export interface RunSummary {
   params: Record<string, unknown>;
   /** Last value of every metric key (all scopes; run scope wins, then epoch, then batch). */
   finalMetrics: Record<string, number>;
+  /**
+   * Smallest and largest value of every metric key in finalMetrics (same scope), from the
+   * stored chunk ranges; NaN-only series have none. Absent in stores that cannot tell.
+   */
+  metricRanges?: Record<string, [number, number]>;
+  /** The user's note on the run (`expman note`, the tree, the runs table); "" when none. */
+  note?: string;
+  /** The user's tags on the run, sorted, no duplicates. */
+  tags?: string[];
   error: { message: string; stack?: string } | null;
   workspace: string | null;
   /** As on ExperimentSummary: a run of the Python original and what its database lacks. */

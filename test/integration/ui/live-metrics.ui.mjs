@@ -67,7 +67,7 @@ function snapshot(frame) {
     }
     window.scrollTo(0, 0);
     const notices = [...document.querySelectorAll(".notice.error, .notice.warning")].map((e) => e.textContent);
-    const rows = [...document.querySelectorAll(".runs-table tbody tr")].map((r) => r.textContent);
+    const rows = [...document.querySelectorAll(".vt-body > .vt-row")].map((r) => r.textContent);
     return { series, charts, notices, rows };
   });
 }
@@ -128,7 +128,7 @@ async function check({ page, ui, screenshot }) {
   // The plan is in the store before anything runs, so all three runs are listed from the start:
   // "opened while it ran" means some of them were not finished yet (each row's class is its status).
   const statusesAtOpen = await live.evaluate(() =>
-    [...document.querySelectorAll(".runs-table tbody tr")].map((r) => r.className),
+    [...document.querySelectorAll(".vt-body > .vt-row")].map((r) => r.className),
   );
   console.log(`live-metrics.ui: panel opened with runs ${statusesAtOpen.join(", ")}`);
 
@@ -141,7 +141,7 @@ async function check({ page, ui, screenshot }) {
   // The panel's last refresh and fetches settle.
   await live.waitForFunction(
     () => {
-      const rows = [...document.querySelectorAll(".runs-table tbody tr")];
+      const rows = [...document.querySelectorAll(".vt-body > .vt-row")];
       return rows.length === 3 && rows.every((r) => /SUCCESS/.test(r.textContent ?? ""));
     },
     undefined,
