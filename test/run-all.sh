@@ -25,6 +25,12 @@ t=$(date +%s)
 npm run typecheck
 phase_done "typecheck" "$t"
 
+echo "== PostgreSQL for the tracking-store tests (test/services/postgres.sh: installs and starts it if needed)"
+t=$(date +%s)
+EXPMAN_TEST_PG_URL="$(bash test/services/postgres.sh)"
+export EXPMAN_TEST_PG_URL
+phase_done "postgresql" "$t"
+
 echo "== unit tests (npm test)"
 t=$(date +%s)
 npm test

@@ -26,6 +26,11 @@ const DB_TRACKER: ParamsSchema = {
     description:
       "File name of the SQLite database, under `<workspace>/artifacts/` (e.g. `experiment.db`); `tracker.db` when left out, as in the original.",
   },
+  url: {
+    type: "string",
+    description:
+      "A PostgreSQL store shared by many writers and machines instead of the SQLite file: `postgresql://user:password@host:port/database`. Default: the environment variable `EXPMAN_DB_URL` if set. Read it with `expman ls --db <url>`.",
+  },
   recreate: {
     type: "boolean",
     default: false,
@@ -166,7 +171,7 @@ export const BUILTIN_TYPES: readonly TypeDescription[] = [
     closed: true,
     params: DB_TRACKER,
     description:
-      "Tracks experiments, trials, runs, epochs, metrics, params, checkpoints and artifacts in a SQLite database (WAL, crash-safe).",
+      "Tracks experiments, trials, runs, epochs, metrics, params, checkpoints and artifacts in a SQLite database (WAL, crash-safe), or in a PostgreSQL store (`url`).",
   },
   {
     name: "LogTracker",

@@ -1,6 +1,6 @@
-import type { Database } from "better-sqlite3";
+import type { SqlDb } from "../tracking/db/sql";
 import { WriterLiveness } from "../tracking/db/liveness";
-import { openForWriting } from "../tracking/db/connection";
+import { openStoreForWriting } from "../tracking/db/connection";
 
 /**
  * Runs whose process died without ending them (SIGKILL, power loss, OOM killer) stay RUNNING
@@ -23,7 +23,7 @@ export interface RecoveryReport {
  * the experiment was written. Returns how many rows of each kind changed.
  */
 export function recoverStale(dbPath: string): RecoveryReport {
-  const db = openForWriting(dbPath);
+  const db = openStoreForWriting(dbPath);
   try {
     return recoverStaleIn(db);
   } finally {
@@ -32,7 +32,7 @@ export function recoverStale(dbPath: string): RecoveryReport {
 }
 
 /** recoverStale on an open writable connection (a new writer does it when it opens a file). */
-export function recoverStaleIn(db: Database): RecoveryReport {
+export function recoverStaleIn(db: SqlDb): RecoveryReport {
   const report: RecoveryReport = { experiments: 0, trials: 0, runs: 0, epochs: 0 };
   {
     const live = new WriterLiveness();
@@ -50,7 +50,7 @@ export function recoverStaleIn(db: Database): RecoveryReport {
       `SELECT max(t) AS t FROM (
          SELECT max(last_time) AS t FROM series WHERE experiment_id = :id
          UNION ALL SELECT max(coalesce(p.end_time, p.start_time)) FROM epoch p JOIN trial_run r ON r.id = p.run_id JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id
-         UNION ALL SELECT max(coalesce(r.end_time, r.start_time)) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id)`,
+         UNION ALL SELECT max(coalesce(r.end_time, r.start_time)) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id) AS times`,
     );
     const runsOf = "SELECT r.id FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = :id";
     const abortEpochs = db.prepare(

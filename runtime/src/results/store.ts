@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Database, Statement } from "better-sqlite3";
-import { openForReading, TrackingDbError } from "../tracking/db/connection";
+import type { SqlDb as Database, SqlStatement as Statement } from "../tracking/db/sql";
+import { openStoreForReading, TrackingDbError } from "../tracking/db/connection";
+import { isPostgresUrl, maskUrl } from "../tracking/db/sql";
 import { ChunkScratch, decodeChunk } from "../tracking/db/chunk-codec";
 import { CHUNK_POINTS, schemaVersionOf } from "../tracking/db/schema";
 import type {
@@ -78,7 +79,10 @@ const SCOPE_RANK: Record<Scope, number> = { run: 0, epoch: 1, batch: 2 };
  * host) is reported ABORTED; `recoverStale(file)` writes that into the file.
  */
 export class ResultsStore {
+  /** The SQLite file, or the PostgreSQL URL with its password masked. */
   readonly file: string;
+  /** What to open: the file, or the PostgreSQL URL itself. */
+  private readonly target: string;
   private db: Database;
   /** The file's inode when opened: a run with `recreate: true` replaces the file. */
   private ino: number;
@@ -89,9 +93,12 @@ export class ResultsStore {
     file: string,
     private readonly options: { timeoutMs?: number } = {},
   ) {
-    this.file = path.resolve(file);
-    this.db = openForReading(this.file, options);
-    this.ino = inodeOf(this.file) ?? -1;
+    const remote = isPostgresUrl(file);
+    this.target = remote ? file : path.resolve(file);
+    this.file = remote ? maskUrl(file) : this.target;
+    this.db = openStoreForReading(this.target, options);
+    // A PostgreSQL store is never replaced under a reader; -2 marks "no file to follow".
+    this.ino = remote ? -2 : (inodeOf(this.file) ?? -1);
   }
 
   static open(file: string, options: { timeoutMs?: number } = {}): ResultsStore {
@@ -165,8 +172,9 @@ export class ResultsStore {
   }
 
   private runs(experimentId: number | null, trialId: number | null, runId: number | null): RunSummary[] {
+    // CAST: PostgreSQL must know a parameter's type even where it is only tested for NULL.
     const where =
-      "(:e IS NULL OR t.experiment_id = :e) AND (:t IS NULL OR r.trial_id = :t) AND (:r IS NULL OR r.id = :r)";
+      "(CAST(:e AS BIGINT) IS NULL OR t.experiment_id = :e) AND (CAST(:t AS BIGINT) IS NULL OR r.trial_id = :t) AND (CAST(:r AS BIGINT) IS NULL OR r.id = :r)";
     const joinRun = (alias: string) => `JOIN trial_run r ON r.id = ${alias}.run_id JOIN trial t ON t.id = r.trial_id`;
     const args = { e: experimentId, t: trialId, r: runId };
     const rows = this.stmt(
@@ -430,7 +438,7 @@ export class ResultsStore {
       (
         this.stmt(
           `SELECT s.key, s.scope, m.step, m.epoch, m.batch, m.time, m.value FROM metric_text m JOIN series s ON s.id = m.series_id
-         WHERE s.run_id = :run AND (:key IS NULL OR s.key = :key) ORDER BY m.id`,
+         WHERE s.run_id = :run AND (CAST(:key AS TEXT) IS NULL OR s.key = :key) ORDER BY m.id`,
         ).all({ run: runId, key: key ?? null }) as (Omit<TextPoint, "value"> & { value: string })[]
       ).map((t) => ({ ...t, value: parseJson(t.value) })),
     );
@@ -524,6 +532,7 @@ export class ResultsStore {
    * a run recreated it: notice the new inode and reopen.
    */
   private followReplacement(): void {
+    if (this.ino === -2) return;
     const ino = inodeOf(this.file);
     if (ino === undefined) {
       throw new TrackingDbError(
@@ -533,7 +542,7 @@ export class ResultsStore {
       );
     }
     if (ino === this.ino) return;
-    const db = openForReading(this.file, this.options);
+    const db = openStoreForReading(this.target, this.options);
     this.db.close();
     this.db = db;
     this.ino = ino;

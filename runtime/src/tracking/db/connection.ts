@@ -5,10 +5,13 @@ import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
 import { WriterLiveness, type WriterInfo } from "./liveness";
 import { describeLockHolders, lockHolders } from "./lock-holders";
+import { isPostgresUrl, type SqlDb } from "./sql";
+import { openPgForReading, openPgForWriting } from "../pg/open";
 import { migrate, refuseForeignDatabase, schemaVersionOf, SCHEMA_VERSION } from "./schema";
 
 /**
- * Opening tracking databases. better-sqlite3 is required here, on first use, never at module
+ * Opening tracking databases: a SQLite file, or a PostgreSQL store when the target is a
+ * `postgresql://` URL (../pg/open.ts). better-sqlite3 is required here, on first use, never at module
  * top: importing the runtime (or the language server bundling its native-free parts) must not
  * load the native module.
  */
@@ -30,6 +33,19 @@ export function loadSqlite(): DatabaseConstructor {
     );
   }
   return sqlite;
+}
+
+/** A store for writing: the PostgreSQL store of a `postgresql://` URL, else the SQLite file. */
+export function openStoreForWriting(
+  target: string,
+  options: { recreate?: boolean; lockTimeoutMs?: number } = {},
+): SqlDb {
+  return isPostgresUrl(target) ? openPgForWriting(target, options) : openForWriting(target, options);
+}
+
+/** A store for reading: the PostgreSQL store of a `postgresql://` URL, else the SQLite file. */
+export function openStoreForReading(target: string, options: { timeoutMs?: number } = {}): SqlDb {
+  return isPostgresUrl(target) ? openPgForReading(target) : openForReading(target, options);
 }
 
 /** How long a connection waits for another writer's lock before giving up. */

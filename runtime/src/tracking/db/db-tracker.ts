@@ -7,16 +7,32 @@ import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
-import { DEFAULT_LOCK_TIMEOUT_MS, WriteStore, type EndInfo, type Owner, type PlanRows } from "./write-store";
+import { isPostgresUrl } from "./sql";
+import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_RECONNECT_TIMEOUT_MS,
+  WriteStore,
+  type EndInfo,
+  type Owner,
+  type PlanRows,
+} from "./write-store";
 
 export interface DBTrackerOptions {
   /** File name under `<root workspace>/artifacts/`. */
   name?: string;
+  /**
+   * A PostgreSQL store shared by many writers and machines: `postgresql://user:pass@host/db`.
+   * Default: the environment variable EXPMAN_DB_URL if set, else the SQLite file `name`.
+   */
+  url?: string;
   /** Delete an existing database first (default: reuse it and append a new experiment). */
   recreate?: boolean;
   /** Seconds between background flushes (default 1). */
   flush_interval?: number;
-  /** Seconds writes wait for another process's lock before the run fails naming it (default 10). */
+  /**
+   * Seconds writes wait for another process's lock (SQLite, default 10), or keep retrying a lost
+   * PostgreSQL connection with the points buffered (default 60), before the run fails naming it.
+   */
   lock_timeout?: number;
 }
 
@@ -70,13 +86,14 @@ export class DBTracker extends Tracker {
           `DBTracker 'flush_interval' must be a number of seconds >= 0.05 (got ${JSON.stringify(options.flush_interval)}).`,
         );
       }
-      const lockTimeout = options.lock_timeout ?? DEFAULT_LOCK_TIMEOUT_MS / 1000;
+      const url = storeUrl(options.url);
+      const lockTimeout = options.lock_timeout ?? (url ? DEFAULT_RECONNECT_TIMEOUT_MS : DEFAULT_LOCK_TIMEOUT_MS) / 1000;
       if (typeof lockTimeout !== "number" || !(lockTimeout >= 0)) {
         throw new TypeError(
           `DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`,
         );
       }
-      this.store = new WriteStore(childPath(artifactsDirOf(workspace), name, "DBTracker name"), {
+      this.store = new WriteStore(url ?? childPath(artifactsDirOf(workspace), name, "DBTracker name"), {
         recreate: options.recreate === true,
         flushIntervalMs: interval * 1000,
         lockTimeoutMs: lockTimeout * 1000,
@@ -94,6 +111,7 @@ export class DBTracker extends Tracker {
     }
     return new DBTracker(workspace, {
       name: config.name as string,
+      url: config.url as string | undefined,
       recreate: config.recreate as boolean | undefined,
       flush_interval: config.flush_interval as number | undefined,
       lock_timeout: config.lock_timeout as number | undefined,
@@ -342,6 +360,18 @@ export class DBTracker extends Tracker {
     if (owner.runId === null) throw new Error(`DBTracker: ${what} outside a trial run (create the trial run first).`);
     return owner;
   }
+}
+
+/** The PostgreSQL URL to write to: the option, else EXPMAN_DB_URL; undefined for a SQLite file. */
+export function storeUrl(option: unknown): string | undefined {
+  const url = option ?? (process.env.EXPMAN_DB_URL || undefined);
+  if (url === undefined) return undefined;
+  if (typeof url !== "string" || !isPostgresUrl(url)) {
+    throw new TypeError(
+      `DBTracker 'url' must be a PostgreSQL URL, postgresql://user:password@host:port/database (got ${JSON.stringify(url)}${option === undefined ? " from EXPMAN_DB_URL" : ""}). Leave it out to track into the SQLite file 'name'.`,
+    );
+  }
+  return url;
 }
 
 function stringOr<T extends string | null>(value: unknown, fallback: T): string | T {

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { isPostgres, type SqlDb } from "./sql";
 import { RUN_STATUS_NAMES, SCOPES } from "../../common/vocabulary";
 import { TrackingDbError } from "./errors";
 
@@ -304,7 +305,8 @@ export function setStatusChecks(db: Database, names: readonly string[]): void {
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-export function schemaVersionOf(db: Database): number {
+export function schemaVersionOf(db: SqlDb): number {
+  if (isPostgres(db)) return (db as unknown as { schemaVersion(): number }).schemaVersion();
   return db.pragma("user_version", { simple: true }) as number;
 }
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TrackingDbError } from "./errors";
 import { describeLockHolders, lockHolders } from "./lock-holders";
+import { isPostgresUrl } from "./sql";
 
 /**
  * What a writer does when SQLite refuses a write. A lock held by another process is waited
@@ -10,10 +11,16 @@ import { describeLockHolders, lockHolders } from "./lock-holders";
  * fails for good with one of these errors, naming the file and the cause.
  */
 
-/** SQLITE_BUSY and SQLITE_LOCKED (and their extended codes): someone else holds the lock. */
+/**
+ * Worth retrying later: SQLITE_BUSY and SQLITE_LOCKED (someone else holds the lock), or, for a
+ * PostgreSQL store, a lost connection, a deadlock or serialization failure (../pg/pg-db.ts).
+ */
 export function isBusy(error: unknown): boolean {
+  if ((error as { unavailable?: unknown })?.unavailable === true) return true;
   const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+  if (typeof code !== "string") return false;
+  if (code === "40001" || code === "40P01" || code === "55P03") return true;
+  return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
 }
 
 /** The fatal error for a failed write, with the cause in words and what to do. */
@@ -45,6 +52,16 @@ export function writeFailure(file: string, error: unknown): TrackingDbError {
 
 /** The fatal error after waiting `waitedMs` for a lock: names who holds it. */
 export function lockFailure(file: string, waitedMs: number, why = ""): TrackingDbError {
+  if (isPostgresUrl(file)) {
+    const lost = new TrackingDbError(
+      "DB_LOCKED",
+      file,
+      `Cannot write the PostgreSQL tracking store ${file}: it has been unreachable (or its rows locked) for ${(waitedMs / 1000).toFixed(1)} s${why}. ` +
+        `Points flushed before stay in the store; the run is stopped. Check the server (pg_lsclusters, its log) and the network, then run again (expman run --resume continues).`,
+    );
+    lost.fatal = true;
+    return lost;
+  }
   const holders = describeLockHolders(lockHolders(file));
   const failure = new TrackingDbError(
     "DB_LOCKED",

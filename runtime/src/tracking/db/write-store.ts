@@ -1,6 +1,7 @@
 import * as os from "node:os";
-import type { Database, Statement } from "better-sqlite3";
-import { openForWriting } from "./connection";
+import { openStoreForWriting } from "./connection";
+import { isPostgresUrl, maskUrl, type SqlDb, type SqlStatement as Statement } from "./sql";
+import { sleepSync } from "../pg/sync-bridge";
 import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
 import { HEARTBEAT_MS } from "./liveness";
@@ -43,6 +44,13 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 const LOCK_RETRY_MS = 100;
 /** While locked, buffers may hold this many chunks (about 4 M points), then the run fails. */
 const MAX_LOCKED_CHUNKS = 16 * MAX_PENDING_CHUNKS;
+/**
+ * PostgreSQL: how long a writer keeps retrying a lost connection (buffering points, bounded by
+ * MAX_LOCKED_CHUNKS) before the run fails; a server restart or a network blip fits in it.
+ */
+export const DEFAULT_RECONNECT_TIMEOUT_MS = 60_000;
+/** PostgreSQL: reconnect attempts back off from LOCK_RETRY_MS, doubling, up to this. */
+const MAX_RECONNECT_DELAY_MS = 5_000;
 
 /** The row ids a point, param or artifact is filed under, plus the run's buffers. */
 export class Owner implements SeriesOwnerIds {
@@ -167,8 +175,13 @@ export interface EndInfo {
 }
 
 export class WriteStore {
+  /** The SQLite file, or the PostgreSQL URL with its password masked. */
   readonly file: string;
-  readonly db: Database;
+  readonly db: SqlDb;
+  /** A PostgreSQL store (a server over the network) rather than a SQLite file. */
+  readonly remote: boolean;
+  /** Consecutive failed attempts while the store is unavailable (backoff). */
+  private retries = 0;
   private readonly st: Statements;
   private readonly experiments = new Map<string, number>();
   private readonly trials = new Map<string, { id: number; experimentId: number }>();
@@ -205,9 +218,11 @@ export class WriteStore {
   private readonly timeScratch = new Uint32Array(CHUNK_POINTS);
 
   constructor(file: string, options: { recreate?: boolean; flushIntervalMs?: number; lockTimeoutMs?: number } = {}) {
-    this.file = file;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    this.db = openForWriting(file, { recreate: options.recreate, lockTimeoutMs: this.lockTimeoutMs });
+    this.remote = isPostgresUrl(file);
+    this.file = this.remote ? maskUrl(file) : file;
+    this.lockTimeoutMs =
+      options.lockTimeoutMs ?? (this.remote ? DEFAULT_RECONNECT_TIMEOUT_MS : DEFAULT_LOCK_TIMEOUT_MS);
+    this.db = openStoreForWriting(file, { recreate: options.recreate, lockTimeoutMs: this.lockTimeoutMs });
     // From here on writes try the lock without waiting (see the class comment).
     this.db.pragma("busy_timeout = 0");
     try {
@@ -655,8 +670,10 @@ export class WriteStore {
     if (id === undefined) return undefined;
     let result: RunStatusName | undefined;
     this.flush(() => {
-      const rank = `CASE WHEN sum(r.status IN ('QUEUED','RUNNING')) > 0 THEN 'RUNNING' WHEN sum(r.status = 'ABORTED') > 0 THEN 'ABORTED'
-                    WHEN sum(r.status = 'FAILED') > 0 THEN 'FAILED' ELSE 'SUCCESS' END`;
+      // CASE rather than sum(<boolean>): portable to PostgreSQL (see ../pg/dialect.ts).
+      const count = (cond: string) => `sum(CASE WHEN ${cond} THEN 1 ELSE 0 END)`;
+      const rank = `CASE WHEN ${count("r.status IN ('QUEUED','RUNNING')")} > 0 THEN 'RUNNING' WHEN ${count("r.status = 'ABORTED'")} > 0 THEN 'ABORTED'
+                    WHEN ${count("r.status = 'FAILED'")} > 0 THEN 'FAILED' ELSE 'SUCCESS' END`;
       const trials = this.db
         .prepare(
           `SELECT t.id, ${rank} AS status, max(r.end_time) AS end_time FROM trial t LEFT JOIN trial_run r ON r.trial_id = t.id WHERE t.experiment_id = ? GROUP BY t.id`,
@@ -843,6 +860,7 @@ export class WriteStore {
       throw this.fail(error);
     }
     this.lockedSince = undefined;
+    this.retries = 0;
     if (beat) this.lastBeat = now;
     this.flushAtChunks = MAX_PENDING_CHUNKS;
     this.deferred = [];
@@ -882,21 +900,38 @@ export class WriteStore {
         ),
       );
     }
-    this.nextFlushAt = now + LOCK_RETRY_MS;
+    this.nextFlushAt = now + this.retryDelay();
     this.flushAtChunks = this.pendingChunks + MAX_PENDING_CHUNKS;
   }
 
-  /** Entity rows are needed at once (their ids): these wait for the lock, up to the deadline. */
+  /** The wait before the next try: fixed for a SQLite lock, backing off for a lost server. */
+  private retryDelay(): number {
+    if (!this.remote) return LOCK_RETRY_MS;
+    return Math.min(MAX_RECONNECT_DELAY_MS, LOCK_RETRY_MS * 2 ** Math.min(this.retries++, 10));
+  }
+
+  /**
+   * Entity rows are needed at once (their ids): these wait for the lock, up to the deadline
+   * (SQLite's busy timeout waits inside the call; a lost PostgreSQL connection is retried here).
+   */
   private waiting<T>(write: () => T): T {
     if (this.failure) throw this.thrown();
     const started = Date.now();
     this.db.pragma(`busy_timeout = ${this.lockTimeoutMs}`);
     try {
-      return write();
-    } catch (error) {
-      throw this.fail(isBusy(error) ? lockFailure(this.file, Date.now() - started) : error);
+      for (;;) {
+        try {
+          return write();
+        } catch (error) {
+          const waited = Date.now() - started;
+          if (!isBusy(error) || !this.remote || waited >= this.lockTimeoutMs)
+            throw this.fail(isBusy(error) ? lockFailure(this.file, waited) : error);
+          sleepSync(Math.min(this.retryDelay(), this.lockTimeoutMs - waited));
+        }
+      }
     } finally {
-      this.db.pragma("busy_timeout = 0");
+      this.retries = 0;
+      if (this.db.open) this.db.pragma("busy_timeout = 0");
     }
   }
 
@@ -1139,7 +1174,7 @@ function requireIds(ids: { experiment?: string; trial?: string; run?: string }, 
   }
 }
 
-function prepareStatements(db: Database): Statements {
+function prepareStatements(db: SqlDb): Statements {
   return {
     insertExperiment: db.prepare(
       "INSERT INTO experiment (uid, title, desc, start_time, config_dir, workspace, pid, host, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
