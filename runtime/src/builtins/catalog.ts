@@ -47,7 +47,7 @@ const DB_TRACKER: ParamsSchema = {
     default: 10,
     minimum: 0,
     description:
-      "Seconds writes wait for another process's lock on the database (training goes on meanwhile); past it the run fails, naming the process.",
+      "Seconds writes wait for another process's lock on the database (training goes on meanwhile); past it the run fails, naming the process. With `url`: seconds a lost PostgreSQL connection is retried, points kept in memory (default 60).",
   },
 };
 

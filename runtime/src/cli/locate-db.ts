@@ -3,13 +3,17 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_DB_NAME } from "../builtins/catalog";
 import { resolveWorkspace } from "../env/environment";
+import { isPostgresUrl } from "../tracking/db/sql";
 
 /**
- * Finds the tracking database a read command means: `--db FILE`, or the DBTracker database of
- * a config folder (`--config DIR`), or the `*.db` files under `<workspace>/artifacts/` (the
- * workspace defaults to the current folder; one level of sub-workspaces is searched too).
+ * Finds the tracking database a read command means: `--db FILE` or `--db postgresql://...`, or
+ * the DBTracker store of a config folder (`--config DIR`: its `url`, else its file), or
+ * EXPMAN_DB_URL when none of these is given, or the `*.db` files under
+ * `<workspace>/artifacts/` (the workspace defaults to the current folder; one level of
+ * sub-workspaces is searched too).
  */
 export function locateDatabases(options: { db?: string; workspace?: string; config?: string }): string[] {
+  if (options.db && isPostgresUrl(options.db)) return [options.db];
   if (options.db) {
     const file = path.resolve(options.db);
     if (!fs.existsSync(file)) throw new Error(`No database at ${file}.`);
@@ -28,12 +32,16 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
       (t: Record<string, unknown>) => t?.type === "DBTracker",
     );
     if (!tracker) throw new Error(`${envFile} configures no DBTracker: there is no database to read.`);
+    const url = typeof tracker.url === "string" && tracker.url !== "" ? tracker.url : process.env.EXPMAN_DB_URL;
+    if (url && isPostgresUrl(url)) return [url];
     const name = typeof tracker.name === "string" && tracker.name !== "" ? tracker.name : DEFAULT_DB_NAME;
     const file = path.join(resolveWorkspace(env.workspace, dir), "artifacts", name);
     if (!fs.existsSync(file))
       throw new Error(`No database yet at ${file}: run the experiment first (expman run ${options.config}).`);
     return [file];
   }
+  const envUrl = process.env.EXPMAN_DB_URL;
+  if (!options.workspace && envUrl && isPostgresUrl(envUrl)) return [envUrl];
   const ws = path.resolve(options.workspace ?? ".");
   const found = [...dbFilesIn(path.join(ws, "artifacts"))];
   if (found.length === 0) {

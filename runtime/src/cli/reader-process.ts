@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
+import { displayTarget } from "../tracking/db/sql";
 import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../results/contract";
 
 /**
@@ -63,6 +64,11 @@ export class ReaderProcess {
     private readonly timeoutMs: number = queryTimeoutMs(),
   ) {}
 
+  /** The file, or the PostgreSQL URL without its password, for messages. */
+  private get shown(): string {
+    return displayTarget(this.file);
+  }
+
   /** A typed query of the service's method table. */
   call<M extends QueryMethod>(
     method: M,
@@ -86,7 +92,7 @@ export class ReaderProcess {
   close(): void {
     const child = this.child;
     this.child = undefined;
-    this.failAll(new QueryFailure(-32603, `the reader of ${this.file} was closed`));
+    this.failAll(new QueryFailure(-32603, `the reader of ${this.shown} was closed`));
     child?.stdin.end();
   }
 
@@ -99,7 +105,7 @@ export class ReaderProcess {
     this.failAll(
       new QueryFailure(
         QueryErrorCode.DB_TIMEOUT,
-        `Reading ${this.file} (${method}) did not finish within ${this.timeoutMs} ms, so it was stopped: the file may be crafted or damaged. Other databases are not affected.`,
+        `Reading ${this.shown} (${method}) did not finish within ${this.timeoutMs} ms, so it was stopped: the file may be crafted or damaged. Other databases are not affected.`,
         { reason: "DB_TIMEOUT" },
       ),
     );
@@ -128,7 +134,7 @@ export class ReaderProcess {
       if (this.child !== child) return;
       this.child = undefined;
       child.kill("SIGKILL");
-      this.failAll(new QueryFailure(-32603, `The reader of ${this.file} did not start within ${STARTUP_MS} ms.`));
+      this.failAll(new QueryFailure(-32603, `The reader of ${this.shown} did not start within ${STARTUP_MS} ms.`));
     }, STARTUP_MS);
     readline.createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
     child.stderr.on("data", (d: Buffer) => {
@@ -141,7 +147,7 @@ export class ReaderProcess {
       if (this.child !== child) return;
       this.child = undefined;
       const tail = this.stderrTail.trim() ? `: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "";
-      this.failAll(new QueryFailure(-32603, `The reader of ${this.file} exited (${signal ?? `code ${code}`})${tail}`));
+      this.failAll(new QueryFailure(-32603, `The reader of ${this.shown} exited (${signal ?? `code ${code}`})${tail}`));
     });
     return child;
   }

@@ -4,6 +4,7 @@ import type { RunSummary } from "../../results/contract";
 import { parse } from "../args";
 import { duration, num, table } from "../format";
 import { locateDatabases } from "../locate-db";
+import { displayTarget, isPostgresUrl } from "../../tracking/db/sql";
 
 const USAGE = `Usage: expman ls [--db FILE | --workspace DIR | --config DIR] [--json]
 
@@ -32,7 +33,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
   for (const file of files) {
     const reader = new ReaderProcess(file);
     try {
-      for (const run of await reader.call("runs.list", {})) all.push({ ...run, db: file });
+      for (const run of await reader.call("runs.list", {})) all.push({ ...run, db: displayTarget(file) });
     } finally {
       reader.close();
     }
@@ -42,7 +43,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (all.length === 0) {
-    process.stdout.write(`No runs in ${files.join(", ")}.\n`);
+    process.stdout.write(`No runs in ${files.map(displayTarget).join(", ")}.\n`);
     return 0;
   }
   const keys = ["train_loss", "val_loss", "val_acc", "test_acc"].filter((k) => all.some((r) => k in r.finalMetrics));
@@ -57,7 +58,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
     ...keys.map((k) => num(r.finalMetrics[k])),
   ]);
   if (files.length > 1)
-    process.stdout.write(`Databases: ${files.map((f) => path.relative(process.cwd(), f)).join(", ")}\n`);
+    process.stdout.write(
+      `Databases: ${files.map((f) => (isPostgresUrl(f) ? displayTarget(f) : path.relative(process.cwd(), f))).join(", ")}\n`,
+    );
   process.stdout.write(
     `${table(["id", "experiment", "trial", "repeat", "status", "epochs", "time", ...keys], rows)}\n`,
   );

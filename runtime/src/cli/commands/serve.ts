@@ -3,6 +3,7 @@ import * as readline from "node:readline";
 import { QueryErrorCode, type QueryMethod, type QueryMethods, type SeriesQuery } from "../../results/contract";
 import { ResultsNotFoundError, TrackingDbError } from "../../results/store";
 import { openResults, type ResultsReader } from "../../results/open";
+import { isPostgresUrl } from "../../tracking/db/sql";
 import { isScope } from "../../common/vocabulary";
 import { parse } from "../args";
 import { QueryFailure, queryTimeoutMs, READY_NOTIFICATION, ReaderProcess } from "../reader-process";
@@ -141,7 +142,7 @@ export class QueryService {
   private readonly stores = new Map<string, ResultsReader>();
 
   private store(file: string): ResultsReader {
-    const abs = path.resolve(file);
+    const abs = storeKey(file);
     let store = this.stores.get(abs);
     if (!store) {
       store = openResults(abs);
@@ -154,7 +155,7 @@ export class QueryService {
     const entry = METHODS[method];
     const params = entry.params(raw);
     if (method === "db.close") {
-      const file = path.resolve((params as { db: string }).db);
+      const file = storeKey((params as { db: string }).db);
       const store = this.stores.get(file);
       store?.close();
       this.stores.delete(file);
@@ -207,7 +208,7 @@ export class QueryRouter {
     try {
       const { method, params } = checkRequest(message);
       const checked = METHODS[method].params(params) as { db?: string; path?: string };
-      const file = path.resolve(checked.db ?? checked.path!);
+      const file = storeKey(checked.db ?? checked.path!);
       let result: unknown;
       if (method === "db.close") {
         const reader = this.readers.get(file);
@@ -318,4 +319,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await Promise.all(inFlight);
   service.close();
   return 0;
+}
+
+/** A store's key: the absolute path of a SQLite file, or the PostgreSQL URL as given. */
+function storeKey(target: string): string {
+  return isPostgresUrl(target) ? target : path.resolve(target);
 }

@@ -3,6 +3,7 @@ import type { RunSummary } from "../../results/contract";
 import { parse, UsageError } from "../args";
 import { duration, num, table } from "../format";
 import { locateDatabases } from "../locate-db";
+import { displayTarget } from "../../tracking/db/sql";
 import { DB_OPTIONS } from "./ls";
 
 const USAGE = `Usage: expman show <run> [--db FILE | --workspace DIR | --config DIR] [--json]
@@ -139,7 +140,9 @@ export async function withRun(
       reader.close();
     }
   }
-  throw new Error(`No run '${ref}' in ${files.join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`);
+  throw new Error(
+    `No run '${ref}' in ${files.map(displayTarget).join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`,
+  );
 }
 
 async function findRun(reader: ReaderProcess, ref: string): Promise<RunSummary | undefined> {

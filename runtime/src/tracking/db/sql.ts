@@ -51,6 +51,11 @@ export function maskUrl(url: string): string {
   }
 }
 
+/** How to name a store in messages: a file as is, a URL without its password. */
+export function displayTarget(target: string): string {
+  return isPostgresUrl(target) ? maskUrl(target) : target;
+}
+
 /** A database's kind: PostgreSQL connections say so; anything else is better-sqlite3. */
 export function isPostgres(db: SqlDb): boolean {
   return (db as { kind?: string }).kind === "postgresql";

@@ -16,7 +16,9 @@ export class PgError extends Error {
   readonly code: string | undefined;
   readonly unavailable: boolean;
   constructor(error: BridgeError, sql?: string) {
-    super(sql && !error.unavailable ? `${error.message} (in: ${sql.trim().slice(0, 160)})` : error.message);
+    // The statement helps with an SQL error, not with a refused login or a missing database.
+    const aboutSql = sql !== undefined && !error.unavailable && !/^(28|3D)/.test(error.code ?? "");
+    super(aboutSql ? `${error.message} (in: ${sql.trim().slice(0, 160)})` : error.message);
     this.name = "PgError";
     this.code = error.code;
     this.unavailable = error.unavailable;
