@@ -7,6 +7,8 @@
  *  - results series (`Series.values` + `nonFinite`): null in the number column and the name in
  *    the index -> name map beside it, so the column stays numbers-or-null for every reader;
  *  - the webview's packed series: Float64Array holds the value itself (`nonFiniteValue`).
+ * Values stored or sent as JSON (params, JSON metric values, performance reports) spell them the
+ * same way, through `jsonReplacer`.
  * This module imports nothing, so the webview bundle takes it as is.
  */
 
@@ -34,4 +36,11 @@ export function decodeNumber(value: number | string): number | null {
   if ((NON_FINITE_NAMES as readonly string[]).includes(value)) return nonFiniteValue(value as NonFiniteName);
   const n = Number(value);
   return Number.isNaN(n) ? null : n;
+}
+
+/** A `JSON.stringify` replacer: non-finite numbers as their names, bigints as decimal strings. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "number") return Number.isFinite(value) ? value : nonFiniteName(value);
+  if (typeof value === "bigint") return value.toString();
+  return value;
 }

@@ -10,7 +10,7 @@ import type {
   TrackerLike,
 } from "../tracking/types";
 import type { EventChannel } from "./channel";
-import { encodeNumber } from "../common/non-finite";
+import { encodeNumber, jsonReplacer } from "../common/non-finite";
 import type { LevelName, MetricsPoint } from "./contract";
 
 const LEVEL_NAMES: Record<Level, LevelName> = {
@@ -186,11 +186,7 @@ export class EventsTracker extends Tracker {
 
 function jsonSafe(value: unknown): unknown {
   try {
-    return JSON.parse(
-      JSON.stringify(value, (_k, v) =>
-        typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? String(v) : v,
-      ),
-    );
+    return JSON.parse(JSON.stringify(value, jsonReplacer));
   } catch {
     return String(value);
   }

@@ -5,7 +5,7 @@
  * dotted keys, each leaf stored as JSON.
  */
 
-import { encodeNumber } from "../../common/non-finite";
+import { encodeNumber, jsonReplacer } from "../../common/non-finite";
 import { numericValue } from "../metric-value";
 
 export { numericValue };
@@ -20,9 +20,8 @@ export function safeJson(value: unknown): string {
   let text: string | undefined;
   try {
     const seen = new WeakSet<object>();
-    text = JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-      if (typeof v === "bigint") return v.toString();
+    text = JSON.stringify(value, (key, v: unknown) => {
+      if (typeof v === "number" || typeof v === "bigint") return jsonReplacer(key, v);
       if (typeof v === "function") return `[function ${v.name || "anonymous"}]`;
       if (typeof v === "object" && v !== null) {
         if (seen.has(v)) return "[circular]";

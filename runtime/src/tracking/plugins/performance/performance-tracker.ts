@@ -5,6 +5,7 @@ import type { Environment } from "../../../env/environment";
 import { Tracker, closeAll } from "../../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, MetricPoint, TrackerLike } from "../../types";
 import { describeValue } from "../../metric-value";
+import { jsonReplacer } from "../../../common/non-finite";
 import { LevelSummary, bottleneckScores, primaryBottleneck, recommendations, type Alert } from "./level-summary";
 import { SystemSampler, type Snapshot } from "./system-sampler";
 
@@ -397,7 +398,7 @@ export class PerformanceTracker extends Tracker {
     const file = path.join(this.workspace, name);
     try {
       fs.mkdirSync(this.workspace, { recursive: true });
-      fs.writeFileSync(file, `${JSON.stringify(data, jsonSafe, 2)}\n`);
+      fs.writeFileSync(file, `${JSON.stringify(data, jsonReplacer, 2)}\n`);
     } catch (error) {
       throw new Error(
         `PerformanceTracker cannot write ${file}: ${(error as Error).message}. Make the folder writable (or free disk space).`,
@@ -436,14 +437,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 /** Level info and params as JSON can hold them (no models or tensors). */
 function plain(value: unknown): unknown {
   try {
-    return JSON.parse(JSON.stringify(value ?? null, jsonSafe));
+    return JSON.parse(JSON.stringify(value ?? null, jsonReplacer));
   } catch {
     return describeValue(value);
   }
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  return value;
 }
