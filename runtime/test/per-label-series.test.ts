@@ -109,6 +109,54 @@ test("a metric named 'a/b' with labels (one holding '/') keeps metric and label 
   );
 });
 
+test("our store: a total named 'a/b/x' and metric 'a/b' with label 'x' join to one key text but are two series (its key index holds the label); the total wins the summaries", async () => {
+  const { root, run } = dbRun("collide.db");
+  for (let e = 0; e < 3; e++) {
+    run.onCreate(Level.EPOCH, e);
+    run.track(Metric.CUSTOM, ["a/b/x", 100 + e]);
+    run.track(Metric.CUSTOM, ["a/b", { x: e / 10 }]);
+    // The brief's pair too: metric 'x' with label 'a/b' joins to 'x/a/b', its own series.
+    run.track(Metric.CUSTOM, ["x", { "a/b": -e }]);
+    run.onEnd(Level.EPOCH);
+  }
+  run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
+  root.onEnd(Level.EXPERIMENT);
+  const file = (root.trackers[0] as DBTracker).path;
+  await root.close();
+
+  const db = new Database(file, { readonly: true });
+  const rows = db.prepare("SELECT key, label, count FROM series WHERE run_id IS NOT NULL ORDER BY key, label").all();
+  assert.deepEqual(rows, [
+    { key: "a/b/x", label: null, count: 3 },
+    { key: "a/b/x", label: "x", count: 3 },
+    { key: "x/a/b", label: "a/b", count: 3 },
+  ]);
+  assert.deepEqual(
+    db.prepare("SELECT key, value FROM v_final_metric ORDER BY key").all(),
+    [
+      { key: "a/b/x", value: 102 },
+      { key: "x/a/b", value: -2 },
+    ],
+    "the SQL view's final value of 'a/b/x' is the total's",
+  );
+  db.close();
+
+  const store = new ResultsStore(file);
+  try {
+    const runId = store.listRuns()[0].id;
+    assert.deepEqual(store.getSeries({ runId, key: "a/b/x" }).values, [100, 101, 102], "without a label: the total");
+    assert.deepEqual(store.getSeries({ runId, key: "a/b/x", label: "x" }).values, [0, 0.1, 0.2]);
+    assert.equal(store.getRun(runId)!.finalMetrics["a/b/x"], 102);
+    assert.deepEqual(
+      store.listEpochs(runId).map((e) => e.metrics["a/b/x"]),
+      [100, 101, 102],
+      "the epoch list holds totals, not a label's values under the same key",
+    );
+  } finally {
+    store.close();
+  }
+});
+
 test("an original database where a total named 'acc/cat' collides with label 'cat' of 'acc': two series, addressed by label; the total wins the summaries", () => {
   const ws = tempDir("expman-labels-");
   const file = path.join(ws, "tracker.db");

@@ -198,7 +198,8 @@ export class ResultsStore {
     }
     const finals = new Map<number, { values: Record<string, number>; rank: Record<string, number> }>();
     for (const s of this.stmt(
-      `SELECT s.run_id, s.key, s.scope, s.last_value FROM series s ${joinRun("s")} WHERE ${where} AND s.count > 0`,
+      // A total before a label series of the same joined key (schema v7 keeps both): it wins.
+      `SELECT s.run_id, s.key, s.scope, s.last_value FROM series s ${joinRun("s")} WHERE ${where} AND s.count > 0${this.schemaVersion >= 3 ? " ORDER BY s.label IS NOT NULL" : ""}`,
     ).all(args) as { run_id: number; key: string; scope: Scope; last_value: number | null }[]) {
       let f = finals.get(s.run_id);
       if (!f) finals.set(s.run_id, (f = { values: {}, rank: {} }));

@@ -138,7 +138,9 @@ export class DBTracker extends Tracker {
     }
     if (series.append(point.step ?? NaN, value, point.time)) store.pendingChunks++;
     if (!series.dirty) store.markDirty(series);
-    if (point.scope === "epoch" && point.epoch !== null && owner.runId !== null) {
+    // epoch_metric holds one value per (run, epoch, key): the metrics' totals. Per-label values
+    // stay in their label's series (a label's joined key can be a total's name).
+    if (point.scope === "epoch" && point.epoch !== null && owner.runId !== null && series.label === null) {
       store.addEpochValue(owner.runId, point.epoch, point.key, value, point.step, point.time);
     }
     if (point.time >= store.nextFlushAt || store.pendingChunks >= store.flushAtChunks) store.flush();

@@ -15,7 +15,7 @@ import { TrackingDbError } from "./errors";
  *   to that list by CHECK constraints built from common/vocabulary.ts. The
  *   experiment row records the writer's `pid` and `host`, so a reader can tell a RUNNING
  *   experiment whose process was killed (it is reported ABORTED).
- * - Metric points: one `series` row per (owner, key, scope) with a summary (count, step range,
+ * - Metric points: one `series` row per (owner, key, scope, label: version 7) with a summary (count, step range,
  *   last value), and `chunk` rows of up to CHUNK_POINTS points each, stored as three blobs
  *   (steps, values, times; Float64Array bytes, or the compact forms of `enc`, version 2, see
  *   ./chunk-codec.ts) with their step and value ranges, so a reader skips whole chunks when
@@ -258,6 +258,25 @@ ALTER TABLE experiment ADD COLUMN executor TEXT;
     // writer stopped (killed, pid reused, another host) from one still going.
     name: "writer heartbeat on experiment",
     sql: `ALTER TABLE experiment ADD COLUMN heartbeat INTEGER;`,
+  },
+  {
+    version: 7,
+    // A total named `x/a/b` and metric `x` with label `a/b` join to the same key text: the label
+    // is part of a series' identity, so they are two rows (before, their points merged into one
+    // series). Final metrics prefer the total over a label series of the same key.
+    name: "label in the series key index",
+    sql: `
+DROP INDEX series_by_owner_key;
+CREATE UNIQUE INDEX series_by_owner_key ON series(experiment_id, ifnull(trial_id, 0), ifnull(run_id, 0), key, scope, label IS NOT NULL, ifnull(label, ''));
+DROP VIEW v_final_metric;
+CREATE VIEW v_final_metric AS
+  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
+    SELECT s.*, row_number() OVER (
+      PARTITION BY s.run_id, s.key
+      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END, s.label IS NOT NULL) AS rank
+    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0)
+  WHERE rank = 1;
+`,
   },
 ];
 

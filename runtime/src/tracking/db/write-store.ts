@@ -76,11 +76,14 @@ export class Owner implements SeriesOwnerIds {
 
   series(key: string, scope: Scope, custom: boolean, label: string | null = null): SeriesBuffer {
     const map = scope === "batch" ? this.batchSeries : scope === "epoch" ? this.epochSeries : this.runSeries;
-    let s = map.get(key);
+    // A per-label series is keyed by its label too: the total `x/a/b` and metric `x` with label
+    // `a/b` join to the same key text but are two series (as in the file's unique index).
+    const id = seriesId(key, label);
+    let s = map.get(id);
     if (s === undefined) {
       s = new SeriesBuffer(this, key, scope, custom, label);
       this.resume?.(s);
-      map.set(key, s);
+      map.set(id, s);
     }
     if (s.custom !== custom) {
       // One series per (run, key, scope): a custom metric named like a standard one would
@@ -91,6 +94,11 @@ export class Owner implements SeriesOwnerIds {
     }
     return s;
   }
+}
+
+/** The in-memory key of a series: its key, and its label when it has one (see OwnerSeries.series). */
+function seriesId(key: string, label: string | null): string {
+  return label === null ? key : `${key}\u0000${label}`;
 }
 
 interface EpochValue {
@@ -402,7 +410,14 @@ export class WriteStore {
 
   /** Continues a series that is already in the file: its row, counts, and its partial last chunk. */
   private resumeSeries(s: SeriesBuffer): void {
-    const row = this.st.seriesByOwnerKey.get(s.owner.experimentId, s.owner.trialId, s.owner.runId, s.key, s.scope) as
+    const row = this.st.seriesByOwnerKey.get(
+      s.owner.experimentId,
+      s.owner.trialId,
+      s.owner.runId,
+      s.key,
+      s.scope,
+      s.label,
+    ) as
       | {
           id: number;
           count: number;
@@ -1208,7 +1223,7 @@ function prepareStatements(db: SqlDb): Statements {
     epochBatchCount: db.prepare("UPDATE epoch SET batch_count = ? WHERE run_id = ? AND idx = ?"),
     seriesByOwnerKey: db.prepare(
       `SELECT id, count, text_count, min_step, max_step, last_step, last_value, last_time FROM series
-       WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ?`,
+       WHERE experiment_id = ? AND ifnull(trial_id, 0) = ifnull(?, 0) AND ifnull(run_id, 0) = ifnull(?, 0) AND key = ? AND scope = ? AND label IS ?`,
     ),
     lastChunk: db.prepare(
       "SELECT seq, n, enc, min_step, first_time, steps, vals, times FROM chunk WHERE series_id = ? ORDER BY seq DESC LIMIT 1",
