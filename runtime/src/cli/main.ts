@@ -13,6 +13,7 @@ Commands:
   ls                      list runs of a workspace's database
   show <run>              one run: status, params, metrics, epochs, checkpoints, error
   export <run>            a run's metric series as CSV or JSON
+  db copy <from> <to>     copy experiments between stores (SQLite file, PostgreSQL URL)
   registry                list registered pipelines, trackers and callbacks (--json)
   serve                   query service for the editor: JSON-RPC over stdio
   version                 the runtime's and its protocols' versions (--json)
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Command> = {
   ls: () => require("./commands/ls").lsCommand,
   show: () => require("./commands/show").showCommand,
   export: () => require("./commands/export").exportCommand,
+  db: () => require("./commands/db").dbCommand,
   serve: () => require("./commands/serve").serveCommand,
   version: () => require("./commands/version").versionCommand,
   // Internal (not in the usage above): one planned run, started by 'run --jobs' or Slurm.

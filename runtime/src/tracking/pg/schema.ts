@@ -240,6 +240,8 @@ export function migratePg(db: PgDb): number {
   for (const migration of PG_MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {
+      // Writers starting together wait here for the first one's migration, however long it takes.
+      db.query("SET LOCAL lock_timeout = 0");
       db.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       db.query("CREATE TABLE IF NOT EXISTS expman_schema (version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)");
       // Another writer may have migrated while we waited for the lock.

@@ -64,7 +64,9 @@ async function connection() {
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, query_timeout: queryTimeoutMs, types, application_name: "expman" });
     c.on("error", () => { if (client === c) client = null; if (depth > 0) poisoned = true; });
     c.on("end", () => { if (client === c) client = null; if (depth > 0) poisoned = true; });
-    connecting = c.connect().then(() => { client = c; return c; }, (e) => { c.end().catch(() => {}); throw e; }).finally(() => { connecting = null; });
+    // A writer never waits long on another's row lock (it retries later, points buffered), and a
+    // writer stopped mid-transaction (SIGSTOP) does not hold its locks for ever.
+    connecting = c.connect().then(() => c.query("SET lock_timeout = 5000; SET idle_in_transaction_session_timeout = 60000")).then(() => { client = c; return c; }, (e) => { c.end().catch(() => {}); throw e; }).finally(() => { connecting = null; });
   }
   return connecting;
 }
