@@ -4,7 +4,7 @@
  * rewritten here, in one place, and the shared store suite runs every statement on both.
  *
  * - `?` and `:name` placeholders become `$1..$n` (named ones get their order in `names`);
- * - `ifnull(` becomes `coalesce(`; `INSERT OR IGNORE` an `ON CONFLICT DO NOTHING`;
+ * - `ifnull(` becomes `coalesce(`; `IS ?` becomes `IS NOT DISTINCT FROM ?`; `INSERT OR IGNORE` an `ON CONFLICT DO NOTHING`;
  * - `INSERT OR REPLACE INTO param` the upsert on param's unique (owner, key) index;
  * - `json_each(?)` of an id list becomes `json_array_elements_text(?::json)` cast to bigint;
  * - an INSERT into a table with an `id` key returns it (better-sqlite3's lastInsertRowid);
@@ -35,6 +35,8 @@ export interface TranslatedSql {
 export function toPostgres(sql: string): TranslatedSql {
   let text = sql;
   text = text.replace(/\bifnull\(/gi, "coalesce(");
+  // SQLite's `x IS ?` (equal, or both NULL) is PostgreSQL's IS NOT DISTINCT FROM.
+  text = text.replace(/\bIS \?/g, "IS NOT DISTINCT FROM ?");
   text = text.replace(
     /\(SELECT value FROM json_each\(\?\)\)/gi,
     "(SELECT value::bigint FROM json_array_elements_text(?::json))",

@@ -206,6 +206,21 @@ ALTER TABLE experiment ADD COLUMN executor TEXT;
 `,
   },
   { version: 6, sql: `ALTER TABLE experiment ADD COLUMN heartbeat BIGINT;` },
+  {
+    version: 7,
+    sql: `
+DROP INDEX series_by_owner_key;
+CREATE UNIQUE INDEX series_by_owner_key ON series(experiment_id, coalesce(trial_id, 0), coalesce(run_id, 0), key, scope, (label IS NOT NULL), coalesce(label, ''));
+DROP VIEW v_final_metric;
+CREATE VIEW v_final_metric AS
+  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
+    SELECT s.*, row_number() OVER (
+      PARTITION BY s.run_id, s.key
+      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END, s.label IS NOT NULL) AS rank
+    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0) ranked
+  WHERE rank = 1;
+`,
+  },
 ];
 
 /** The SQLite migrations without a PostgreSQL twin (empty when both stores agree). */
