@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { displayTarget } from "../tracking/db/sql";
+import { expmanBin } from "./bin-path";
 import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../results/contract";
 
 /**
@@ -17,7 +17,6 @@ import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../results/
 /** Default deadline of one query (`expman serve --timeout MS`, EXPMAN_QUERY_TIMEOUT_MS). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
-const CLI = path.resolve(__dirname, "../../bin/expman.js");
 /** How long a reader may take to start (loading Node and better-sqlite3 on a busy machine). */
 const STARTUP_MS = 30_000;
 /** The notification a `serve --direct` child sends once it reads requests. */
@@ -122,7 +121,7 @@ export class ReaderProcess {
 
   private ensureChild(): ChildProcessByStdio<Writable, Readable, Readable> {
     if (this.child) return this.child;
-    const child = spawn(process.execPath, [CLI, "serve", "--direct"], {
+    const child = spawn(process.execPath, [expmanBin(), "serve", "--direct"], {
       stdio: ["pipe", "pipe", "pipe"],
       shell: false,
       windowsHide: true,

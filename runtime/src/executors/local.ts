@@ -1,15 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Readable } from "node:stream";
 import { parseRunStatus, RunStatus } from "../common/enums";
 import { parseRunEvent, type RunEvent } from "../events/contract";
 import type { PlannedRun } from "../experiment/plan";
 import type { TrialRunResult } from "../experiment/trial";
+import { expmanBin } from "../cli/bin-path";
 import type { FromWorker, ToWorker } from "./worker-protocol";
-
-/** The CLI every worker runs: `expman worker ...` with the Node that runs this process. */
-export const EXPMAN_BIN = path.resolve(__dirname, "..", "..", "bin", "expman.js");
 
 export interface LocalExecutorOptions {
   /** At most this many workers at once. */
@@ -146,7 +143,8 @@ export class LocalExecutor {
   private start(run: PlannedRun, done: (result: TrialRunResult) => void): void {
     const o = this.options;
     const args = [
-      EXPMAN_BIN,
+      // `expman worker ...` with the Node that runs this process.
+      expmanBin(),
       "worker",
       o.configDir,
       "--experiment",

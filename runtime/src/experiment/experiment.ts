@@ -182,10 +182,15 @@ export class Experiment {
     }
     // Continuing (a worker, a resume): the plan's rows are in the store already.
     if (!continued) this.writePlan(options.executor);
-    log.info("Setting up experiment configuration");
-    this.env.saveConfig(CONFIG_FILE_OF_ROLE.experiment, { ...experiment, settings: sources.base.value ?? {} });
-    this.env.saveConfig(CONFIG_FILE_OF_ROLE.base, sources.base.value ?? {});
-    this.env.saveConfig(CONFIG_FILE_OF_ROLE.trials, sources.trials.value ?? []);
+    // A continuation's copies were written by the launch that planned it, from the same files
+    // (checkContinuation refuses a changed folder); every parallel worker rewriting them cost
+    // each run start disk writes on a busy machine.
+    if (!continued) {
+      log.info("Setting up experiment configuration");
+      this.env.saveConfig(CONFIG_FILE_OF_ROLE.experiment, { ...experiment, settings: sources.base.value ?? {} });
+      this.env.saveConfig(CONFIG_FILE_OF_ROLE.base, sources.base.value ?? {});
+      this.env.saveConfig(CONFIG_FILE_OF_ROLE.trials, sources.trials.value ?? []);
+    }
     log.info("Experiment setup complete");
   }
 
