@@ -2,7 +2,7 @@
 // The one build of Experiment Manager (`npm run build` runs it with no names: everything).
 //   node build.mjs [runtime] [server] [client] [media] [--minify] [--no-runtime] [--watch]
 //   runtime  runtime/dist: the library and the `expman` CLI (tsc -p runtime/tsconfig.build.json for
-//            declarations, then one esbuild bundle, runtime/dist/runtime.js)
+//            declarations, then one esbuild bundle over runtime/dist/index.js)
 //   server   server/out/server.js: the language server, one esbuild bundle
 //   client   client/out/extension.js: the extension, one esbuild bundle (vscode external), and
 //            client/out/runtime/node_modules: the runtime fallback the extension starts with the
@@ -48,12 +48,14 @@ export function assertNativeFree(file, what) {
 }
 
 /** The runtime's single-file bundle: what `require("@expman/runtime")` and the `expman` CLI load. */
-export const runtimeBundle = join(root, "runtime", "dist", "runtime.js");
+export const runtimeBundle = join(root, "runtime", "dist", "index.js");
 
 /**
  * runtime/dist: tsc writes the declarations and the per-file modules the native-free subpath
- * entries (`@expman/runtime/contracts`, `/describe`) point at; esbuild then bundles the library
- * and the CLI into one file. Why one file: every `expman` process (each parallel worker, Slurm
+ * entry (`@expman/runtime/contracts`) points at; esbuild then bundles the library and the CLI
+ * into one file over tsc's dist/index.js, so that whoever requires the package or that path
+ * gets the same single copy (two copies in one process would register the built-in trackers
+ * twice over, and `instanceof` between them fails). Why one file: every `expman` process (each parallel worker, Slurm
  * task, per-file reader, `serve`) starts by loading the runtime, and resolving and reading ~150
  * small modules (yaml alone is 72) took about twice as long as parsing one bundle.
  */
