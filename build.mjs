@@ -72,8 +72,9 @@ export async function buildRuntime() {
     platform: "node",
     target: "node20",
     format: "cjs",
-    // Native (better-sqlite3) and esbuild's platform binary stay real packages beside the bundle.
-    external: ["better-sqlite3", "esbuild"],
+    // Native (better-sqlite3), esbuild's platform binary and pg (loaded by path in the
+    // PostgreSQL store's worker thread) stay real packages beside the bundle.
+    external: ["better-sqlite3", "esbuild", "pg", "pg-native"],
     sourcemap: true,
     logLevel: "warning",
   });
