@@ -7,7 +7,7 @@ import { TrackerManager } from "../src/tracking/tracker-manager";
 import { ResultsStore } from "../src/results/store";
 import { MIGRATIONS, SCHEMA_VERSION } from "../src/tracking/db/schema";
 import { missingPgMigrations, PG_MIGRATIONS } from "../src/tracking/pg/schema";
-import { BACKENDS, makeStore, type StoreUnderTest } from "./helpers/store-backends";
+import { BACKENDS, makeStore, readerSnapshot, type StoreUnderTest } from "./helpers/store-backends";
 
 /**
  * One store suite, two backends: every case runs against the SQLite file and against a real
@@ -80,43 +80,6 @@ async function trackExperiment(store: StoreUnderTest, options: { batchPoints?: n
   await root.close();
 }
 
-const VOLATILE = new Set(["id", "uid", "runId", "trialId", "experimentId", "ownerId", "startTime", "endTime", "time"]);
-
-/** Everything a reader can see of a store, without row ids and wall times (which differ per store). */
-function snapshot(target: string, ws: string): unknown {
-  const store = ResultsStore.open(target);
-  try {
-    const strip = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(strip);
-      if (v && typeof v === "object")
-        return Object.fromEntries(
-          Object.entries(v)
-            .filter(([k]) => !VOLATILE.has(k) && k !== "times")
-            .map(([k, x]) => [k, strip(x)]),
-        );
-      return typeof v === "string" ? v.split(ws).join("<ws>") : v;
-    };
-    return store.listExperiments().map((e) => ({
-      ...(strip(e) as object),
-      trials: store.listTrials(e.id).map((t) => strip(t)),
-      runs: store.listRuns({ experimentId: e.id } as never).map((r) => ({
-        ...(strip(r) as object),
-        epochs: strip(store.listEpochs(r.id)),
-        keys: strip(store.seriesKeys(r.id)),
-        series: store
-          .seriesKeys(r.id)
-          .map((k) => strip(store.getSeries({ runId: r.id, key: k.key, scope: k.scope, label: k.label }))),
-        text: strip(store.textValues(r.id)),
-        checkpoints: strip(store.listCheckpoints(r.id)),
-        artifacts: strip(store.listArtifacts(r.id)),
-      })),
-      artifacts: strip(store.listExperimentArtifacts(e.id)),
-    }));
-  } finally {
-    store.close();
-  }
-}
-
 test("both stores have the same schema versions: every SQLite migration has its PostgreSQL twin", () => {
   assert.deepEqual(missingPgMigrations(), []);
   assert.deepEqual(
@@ -132,7 +95,9 @@ test("the same experiment tracked into SQLite and into PostgreSQL reads back ide
     const snaps = [];
     for (const store of stores) {
       await trackExperiment(store);
-      snaps.push(snapshot(store.target, store.ws));
+      snaps.push(
+        readerSnapshot(store.target, { ignore: ["uid", "startTime", "endTime", "time", "times"], ws: store.ws }),
+      );
     }
     const [sqlite, pg] = snaps as Record<string, any>[][];
     assert.equal(sqlite.length, 1);

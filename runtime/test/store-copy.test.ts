@@ -7,6 +7,7 @@ import { ResultsStore } from "../src/results/store";
 import { EXPMAN, REPO, toyConfig } from "./helpers/cli";
 import { tempDir } from "./helpers/env";
 import { freshPgStore } from "./helpers/pg";
+import { readerSnapshot } from "./helpers/store-backends";
 
 /**
  * `expman db copy` between a SQLite file and a real PostgreSQL store, both ways: everything a
@@ -23,47 +24,13 @@ function cli(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const VOLATILE = new Set(["id", "runId", "trialId", "experimentId", "ownerId"]);
-
-/** What readers see of every experiment, without row ids (they differ per store by design). */
-function snapshot(target: string): unknown {
-  const store = ResultsStore.open(target);
-  const strip = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(strip)
-      : v && typeof v === "object"
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => !VOLATILE.has(k))
-              .map(([k, x]) => [k, strip(x)]),
-          )
-        : v;
-  try {
-    return store.listExperiments().map((e) => ({
-      ...(strip(e) as object),
-      trials: strip(store.listTrials(e.id)),
-      artifacts: strip(store.listExperimentArtifacts(e.id)),
-      runs: store.listRuns({ experimentId: e.id }).map((r) => ({
-        ...(strip(r) as object),
-        epochs: strip(store.listEpochs(r.id)),
-        series: store.seriesKeys(r.id).map((k) => strip(store.getSeries({ runId: r.id, key: k.key, scope: k.scope }))),
-        text: strip(store.textValues(r.id)),
-        checkpoints: strip(store.listCheckpoints(r.id)),
-        artifacts: strip(store.listArtifacts(r.id)),
-      })),
-    }));
-  } finally {
-    store.close();
-  }
-}
-
 test("expman db copy: SQLite -> PostgreSQL -> SQLite keeps every run, point, param, checkpoint and artifact; a second copy is refused", () => {
   const pg = freshPgStore("copy");
   try {
     const cfg = toyConfig({ epochs: 3 });
     const run = cli(["run", cfg.dir]);
     assert.equal(run.code, 0, run.stderr);
-    const original = snapshot(cfg.db);
+    const original = readerSnapshot(cfg.db);
 
     const there = cli(["db", "copy", cfg.db, pg.url]);
     assert.equal(there.code, 0, there.stderr);
@@ -71,12 +38,12 @@ test("expman db copy: SQLite -> PostgreSQL -> SQLite keeps every run, point, par
       there.stdout,
       /Copied experiment 'toy' \(2 trials, 3 runs, 9 epochs, \d+ points, \d+ checkpoints, \d+ artifacts\) from .*experiment\.db to postgresql:\/\/expman_test:\*\*\*@/,
     );
-    assert.deepEqual(snapshot(pg.url), original);
+    assert.deepEqual(readerSnapshot(pg.url), original);
 
     const back = path.join(tempDir("copy-back-"), "back.db");
     const home = cli(["db", "copy", pg.url, back]);
     assert.equal(home.code, 0, home.stderr);
-    assert.deepEqual(snapshot(back), original);
+    assert.deepEqual(readerSnapshot(back), original);
 
     const again = cli(["db", "copy", cfg.db, pg.url]);
     assert.equal(again.code, 1);

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ResultsStore } from "../../src/results/store";
 import { freshPgStore } from "./pg";
 
 /**
@@ -43,4 +44,48 @@ export function makeStore(backend: "sqlite" | "postgresql", label = "suite"): St
       fs.rmSync(ws, { recursive: true, force: true });
     },
   };
+}
+
+/** Row ids: they differ between stores by design. */
+const ROW_IDS = ["id", "runId", "trialId", "experimentId", "ownerId"];
+
+/**
+ * Everything a reader sees of a store (experiments, trials, runs, epochs, every series whole,
+ * text values, checkpoints, artifacts), without row ids and the `ignore`d fields, with the
+ * workspace folder `ws` replaced by `<ws>` in strings: two stores holding the same data give
+ * deep-equal snapshots.
+ */
+export function readerSnapshot(target: string, options: { ignore?: string[]; ws?: string } = {}): unknown {
+  const drop = new Set([...ROW_IDS, ...(options.ignore ?? [])]);
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === "object")
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => !drop.has(k))
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    return typeof v === "string" && options.ws ? v.split(options.ws).join("<ws>") : v;
+  };
+  const store = ResultsStore.open(target);
+  try {
+    return store.listExperiments().map((e) => ({
+      ...(strip(e) as object),
+      trials: strip(store.listTrials(e.id)),
+      artifacts: strip(store.listExperimentArtifacts(e.id)),
+      runs: store.listRuns({ experimentId: e.id }).map((r) => ({
+        ...(strip(r) as object),
+        epochs: strip(store.listEpochs(r.id)),
+        keys: strip(store.seriesKeys(r.id)),
+        series: store
+          .seriesKeys(r.id)
+          .map((k) => strip(store.getSeries({ runId: r.id, key: k.key, scope: k.scope, label: k.label }))),
+        text: strip(store.textValues(r.id)),
+        checkpoints: strip(store.listCheckpoints(r.id)),
+        artifacts: strip(store.listArtifacts(r.id)),
+      })),
+    }));
+  } finally {
+    store.close();
+  }
 }
