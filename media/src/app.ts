@@ -16,6 +16,10 @@ import {
   type WireSeries,
 } from "../../client/src/webview/contract";
 import { validateHostMessage } from "../../client/src/webview/validate";
+import { groupRuns, parseGroupBy, type RunGroup } from "./logic/band";
+import { bestOf, varyingParams, type MetricChoice } from "./logic/parallel";
+import { ComparePanel } from "./plots/compare";
+import { GroupControls } from "./plots/group-controls";
 import { stepRange, xColumn } from "./logic/axes";
 import { lowerBound, upperBound } from "./logic/downsample";
 import { fileSafe, toCsv, toJson, type ExportSeries } from "./logic/export";
@@ -79,6 +83,9 @@ export class MetricsApp {
   private readonly styles = new Map<number, RunStyle>();
   private frame = 0;
   private readonly toolbar: Toolbar;
+  private readonly grouping: GroupControls;
+  /** Parallel coordinates and the scatter (media/src/plots). */
+  readonly compare: ComparePanel;
   private readonly table: RunsTable;
   private readonly legend: HTMLElement;
   private readonly chartsRoot: HTMLElement;
@@ -105,12 +112,26 @@ export class MetricsApp {
       runFilter: this.runFilter,
       post: (m) => this.host.postMessage(m),
     });
+    this.grouping = new GroupControls({
+      settings: () => this.settings,
+      change: (patch) => this.changeSettings(patch),
+    });
+    this.toolbar.root.append(this.grouping.root);
+    this.compare = new ComparePanel({
+      runs: () => this.runs.map((r) => r.summary),
+      isShown: (id) => !this.settings.hiddenRuns.includes(id) && this.runFilter.isVisible(id),
+      color: (id) => this.styleOf(id).color,
+      theme: chartTheme,
+      metricValue: (run, choice) => this.metricValue(run.id, choice, run.finalMetrics),
+      onBrush: (kept) => this.onBrush(kept),
+    });
     this.legend = el("div", { class: "legend", role: "group", "aria-label": "Runs shown in the charts" });
     this.chartsRoot = el("div", { class: "charts" });
     root.replaceChildren(
       el("header", { class: "top" }, this.heading, this.notices),
       this.toolbar.root,
       el("details", { class: "runs", open: "" }, el("summary", {}, "Runs"), this.table.root),
+      this.compare.root,
       this.legend,
       this.chartsRoot,
     );
@@ -142,6 +163,7 @@ export class MetricsApp {
     }
     this.runFilter.subscribe((change) => {
       if (!change.visible) return;
+      this.compare.redraw();
       for (const c of this.charts.values()) c.dirty = true;
       this.scheduleRender();
     });
@@ -151,6 +173,7 @@ export class MetricsApp {
       this.renderLegend();
       this.table.render(this.runs.map((r) => r.summary));
       for (const c of this.charts.values()) c.invalidate();
+      this.compare.redraw();
       this.scheduleRender();
     }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
   }
@@ -192,8 +215,9 @@ export class MetricsApp {
         return;
       case "append": {
         const changed = this.store.applyDeltas(m.deltas);
-        for (const d of m.deltas) this.ensureChart(d.key, d.scope, false);
+        for (const d of m.deltas) this.ensureChart(d.label !== undefined ? (d.metric ?? d.key) : d.key, d.scope, false);
         for (const id of changed) this.markDirty(id);
+        this.compare.invalidate();
         this.prepareZoomWhenIdle();
         return;
       }
@@ -216,8 +240,13 @@ export class MetricsApp {
 
   private setRuns(runs: PanelRun[]): void {
     this.runs = runs;
+    this.groupCache = undefined;
+    this.grouping.setParams(varyingParams(runs.map((r) => r.summary)));
+    this.compare.invalidate();
     this.runFilter.setRuns(runs.map((r) => r.summary.id));
-    for (const r of runs) for (const k of r.keys) this.ensureChart(k.key, k.scope, k.custom);
+    // A metric's per-label series share one chart, named by the metric.
+    for (const r of runs)
+      for (const k of r.keys) this.ensureChart(k.label !== undefined ? (k.metric ?? k.key) : k.key, k.scope, k.custom);
     this.table.render(runs.map((r) => r.summary));
     this.renderLegend();
     this.fetchMissing();
@@ -246,10 +275,11 @@ export class MetricsApp {
     for (const r of this.runs) {
       if (this.settings.hiddenRuns.includes(r.summary.id)) continue;
       for (const k of r.keys) {
-        const s = this.store.ensure(r.summary.id, k.key, k.scope);
+        const s = this.store.ensure(r.summary.id, k.key, k.scope, k.label, k.metric);
         if (s.fetchState !== "none") continue;
         s.fetchState = "pending";
-        queries.push(this.mainQuery(r.summary.id, k.key, k.scope, k.count));
+        const q = this.mainQuery(r.summary.id, k.key, k.scope, k.count);
+        queries.push(k.label !== undefined ? { ...q, label: k.label } : q);
       }
     }
     this.request(queries, { kind: "main" });
@@ -276,24 +306,30 @@ export class MetricsApp {
     const why = this.pending.get(requestId)?.[0] ?? { kind: "main" };
     this.pending.delete(requestId);
     for (const s of series) {
-      const id = chartId(s.scope, s.key);
+      const chartKey = s.label !== undefined ? (s.metric ?? s.key) : s.key;
+      const id = chartId(s.scope, chartKey);
       if (why.kind === "detail") {
+        if (s.label !== undefined) continue; // zoom re-fetches only unlabelled series
         const chart = this.charts.get(why.chart);
         if (!chart || !chart.zoomed || chart.zoomed[0] !== why.range[0] || chart.zoomed[1] !== why.range[1]) continue; // stale
         const data = new SeriesData(s.runId, s.key, s.scope);
         data.replace(s);
         this.details.set(`${why.chart}|${s.runId}`, { range: why.range, data });
       } else {
-        this.ensureChart(s.key, s.scope, false);
-        const data = this.store.ensure(s.runId, s.key, s.scope);
+        this.ensureChart(chartKey, s.scope, false);
+        const data = this.store.ensure(s.runId, s.key, s.scope, s.label, s.metric);
         data.replace(s);
         data.fetchState = "done";
       }
       this.markDirty(id);
     }
+    if (series.length) this.compare.invalidate();
     for (const e of errors) {
       if (why.kind === "main" && e.query.scope) {
-        const data = this.store.get(e.query.runId, e.query.scope, e.query.key);
+        const data =
+          e.query.label !== undefined
+            ? this.store.ensure(e.query.runId, e.query.key, e.query.scope, e.query.label)
+            : this.store.get(e.query.runId, e.query.scope, e.query.key);
         if (data) data.fetchState = "failed"; // not retried automatically: the notice says why
       }
       this.notify("error", `Could not load ${e.query.key} of run ${e.query.runId}: ${e.message}`);
@@ -319,6 +355,7 @@ export class MetricsApp {
       onRevealCheckpoint: (cp) =>
         this.host.postMessage({ type: "revealCheckpoint", runId: cp.runId, checkpointId: cp.id, path: cp.path }),
       onExportPng: (c) => this.exportPng(c),
+      groups: () => this.chartGroups(),
       onDrawn: () => {
         const now = performance.now();
         this.stats.draws++;
@@ -375,24 +412,55 @@ export class MetricsApp {
 
   private chartRuns(chart: MetricChart): ChartRun[] {
     const out: ChartRun[] = [];
+    let labelRun = 0;
     for (const r of this.runs) {
       const id = r.summary.id;
       if (this.settings.hiddenRuns.includes(id) || !this.runFilter.isVisible(id)) continue;
       let series = this.store.get(id, chart.scope, chart.key);
-      if (!series) continue;
-      const detail = this.details.get(`${chart.id}|${id}`);
-      const zoom = chart.zoomed;
-      if (detail && zoom && detail.range[0] <= zoom[0] && detail.range[1] >= zoom[1]) series = detail.data;
-      out.push({
-        runId: id,
-        label: runLabel(r.summary),
-        style: this.styleOf(id),
-        series,
-        origin: r.summary.startTime,
-        checkpoints: this.checkpoints.get(id) ?? [],
-      });
+      const labelled = this.store.labelled(id, chart.scope, chart.key);
+      if (series) {
+        const detail = this.details.get(`${chart.id}|${id}`);
+        const zoom = chart.zoomed;
+        if (detail && zoom && detail.range[0] <= zoom[0] && detail.range[1] >= zoom[1]) series = detail.data;
+        out.push({
+          runId: id,
+          label: runLabel(r.summary),
+          style: this.styleOf(id),
+          series,
+          origin: r.summary.startTime,
+          checkpoints: this.checkpoints.get(id) ?? [],
+        });
+      }
+      if (labelled.length === 0) continue;
+      // Per-label series (issue 9): one line per label, coloured by label (the legend), the
+      // run told apart by its dash when several runs are shown.
+      for (const s of labelled) {
+        const index = this.labelIndex(chart, s.label!);
+        const style = this.styleOf(index + 1);
+        out.push({
+          runId: id,
+          lineId: `${id}\u0000${s.label}`,
+          legend: s.label,
+          label: `${runLabel(r.summary)} · ${s.label}`,
+          style: { ...style, dash: LABEL_DASHES[labelRun % LABEL_DASHES.length] },
+          series: s,
+          origin: r.summary.startTime,
+          checkpoints: series ? [] : (this.checkpoints.get(id) ?? []),
+        });
+      }
+      labelRun++;
     }
     return out;
+  }
+
+  /** Colour slot of a label in a chart: labels keep their colour as runs and labels come and go. */
+  private readonly labelSlots = new Map<string, Map<string, number>>();
+  private labelIndex(chart: MetricChart, label: string): number {
+    let slots = this.labelSlots.get(chart.id);
+    if (!slots) this.labelSlots.set(chart.id, (slots = new Map()));
+    let i = slots.get(label);
+    if (i === undefined) slots.set(label, (i = slots.size));
+    return i;
   }
 
   /** Zoom: series the host reduced are re-fetched at the zoomed range (min/max/last again). */
@@ -436,6 +504,9 @@ export class MetricsApp {
       this.table.render(this.runs.map((r) => r.summary));
     }
     if (patch.xAxis !== undefined && patch.xAxis !== before.xAxis) for (const c of this.charts.values()) c.resetZoom();
+    if (patch.groupBy !== undefined) this.groupCache = undefined;
+    if (patch.hiddenRuns) this.compare.redraw();
+    this.grouping.sync();
     for (const c of this.charts.values()) c.dirty = true;
     this.toolbar.sync();
     this.scheduleRender();
@@ -483,6 +554,46 @@ export class MetricsApp {
         el("span", { class: "legend-more" }, `and ${this.runs.length - LEGEND_LIMIT} more runs (see the table)`),
       );
     this.legend.replaceChildren(...buttons);
+  }
+
+  /** Groups of the visible runs for the charts' bands, or undefined when not grouping. */
+  private groupCache: { setting: string; groups: RunGroup[] } | undefined;
+  private chartGroups(): RunGroup[] | undefined {
+    const by = parseGroupBy(this.settings.groupBy);
+    if (by.kind === "none") return undefined;
+    if (this.groupCache?.setting !== this.settings.groupBy)
+      this.groupCache = {
+        setting: this.settings.groupBy,
+        groups: groupRuns(
+          this.runs.map((r) => r.summary),
+          by,
+        ),
+      };
+    return this.groupCache.groups;
+  }
+
+  /** Best values per series, cached until the series changes (1,000 runs redraw often). */
+  private readonly bestCache = new WeakMap<SeriesData, { key: string; value: number }>();
+  /** A run's value of a compare metric: the best of its series (epoch, else batch, else run scope), or the last. */
+  private metricValue(runId: number, choice: MetricChoice, final: Record<string, number>): number {
+    if (choice.pick === "best")
+      for (const scope of ["epoch", "batch", "run"] as const) {
+        const s = this.store.get(runId, scope, choice.key);
+        if (!s || s.length === 0) continue;
+        const key = `${s.generation}|${s.length}|${choice.direction}`;
+        const hit = this.bestCache.get(s);
+        if (hit?.key === key) return hit.value;
+        const value = bestOf(s.values, s.length, choice.direction);
+        this.bestCache.set(s, { key, value });
+        return value;
+      }
+    const v = final?.[choice.key];
+    return typeof v === "number" ? v : NaN;
+  }
+
+  /** The parallel coordinates' brushes filter the runs of the whole panel (null: no brush). */
+  private onBrush(kept: number[] | null): void {
+    this.runFilter.setFilter("brush", kept);
   }
 
   private styleOf(runId: number): RunStyle {
@@ -634,6 +745,9 @@ export class MetricsApp {
     return this.charts.get(id);
   }
 }
+
+/** Dash per run in a per-label chart (colour is the label's). */
+const LABEL_DASHES: number[][] = [[], [6, 3], [2, 3], [10, 3, 2, 3]];
 
 /** Filter box: a case-insensitive regular expression, or plain text when it is not one. */
 export function keyMatcher(filter: string): (key: string) => boolean {

@@ -32,6 +32,12 @@ export interface PanelSettings {
   sortDescending: boolean;
   /** The runs table's own settings (media/src/table). */
   table: TableSettings;
+  /** Draw runs grouped as a mean with a band: "none", "trial" (repeats) or "param:<name>". */
+  groupBy: string;
+  /** The band around a group's mean: min to max, or ±1 standard deviation. */
+  band: "minmax" | "std";
+  /** Draw each run of a group too (faint), not only the mean and band. */
+  showGroupRuns: boolean;
 }
 
 /** How a metric column reads a run's series: its last value, its min or max, or the best of them. */
@@ -60,6 +66,9 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   sortColumn: null,
   sortDescending: false,
   table: { filter: "", hiddenColumns: [], pinnedColumns: ["run"], summaries: {} },
+  groupBy: "none",
+  band: "minmax",
+  showGroupRuns: false,
 };
 
 /** What the webview saves with vscode.setState; the serializer hands it back after reload. */
@@ -84,6 +93,9 @@ export interface SeriesDelta {
   values: (number | null)[];
   times: number[];
   nonFinite?: Record<number, NonFiniteName>;
+  /** Per-label series only (SeriesKey.metric / label): the metric and the label, as stored. */
+  metric?: string;
+  label?: string;
 }
 
 export type { NonFiniteName };

@@ -28,7 +28,9 @@ export class LiveCoalescer {
     for (const p of event.points) {
       if (typeof p?.key !== "string") continue;
       const scope = p.scope === "epoch" || p.scope === "run" ? p.scope : "batch";
-      const id = `${runId}\u0000${scope}\u0000${p.key}`;
+      // A per-label series is its own series even when its joined key equals another's.
+      const label = typeof p.label === "string" && typeof p.metric === "string" ? p.label : undefined;
+      const id = seriesId(runId, scope, p.key, label);
       const last = this.lastStep.get(id) ?? -Infinity;
       // Run-scope points carry no step: number them in arrival order.
       const step = typeof p.step === "number" ? p.step : Number.isFinite(last) ? last + 1 : 0;
@@ -38,6 +40,10 @@ export class LiveCoalescer {
       let d = this.pending.get(id);
       if (!d) {
         d = { runId, key: p.key, scope, steps: [], values: [], times: [], nonFinite: {} };
+        if (label !== undefined) {
+          d.metric = p.metric;
+          d.label = label;
+        }
         this.pending.set(id, d);
       }
       const i = d.steps.length;
@@ -56,8 +62,8 @@ export class LiveCoalescer {
   }
 
   /** Records what the webview already has (from a fetch), so live points do not repeat it. */
-  noteSent(runId: number, scope: string, key: string, step: number): void {
-    const id = `${runId}\u0000${scope}\u0000${key}`;
+  noteSent(runId: number, scope: string, key: string, step: number, label?: string): void {
+    const id = seriesId(runId, scope, key, label);
     if (step > (this.lastStep.get(id) ?? -Infinity)) this.lastStep.set(id, step);
   }
 
@@ -76,6 +82,10 @@ export class LiveCoalescer {
         times: d.times,
       };
       if (Object.keys(d.nonFinite).length > 0) out.nonFinite = d.nonFinite;
+      if (d.label !== undefined) {
+        out.metric = d.metric;
+        out.label = d.label;
+      }
       deltas.push(out);
     }
     this.pending.clear();
@@ -87,4 +97,10 @@ export class LiveCoalescer {
     this.timer = undefined;
     this.pending.clear();
   }
+}
+
+function seriesId(runId: number, scope: string, key: string, label: string | undefined): string {
+  return label === undefined
+    ? `${runId}\u0000${scope}\u0000${key}`
+    : `${runId}\u0000${scope}\u0000${key}\u0000${label}`;
 }

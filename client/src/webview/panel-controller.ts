@@ -132,6 +132,7 @@ export class PanelController {
                 r.value.scope,
                 r.value.key,
                 r.value.steps[r.value.steps.length - 1],
+                r.value.label,
               );
             }
           } else {

@@ -110,6 +110,14 @@ function columns(m: Record<string, unknown>, path: string): void {
   if (m.nonFinite !== undefined) nonFiniteMap(m.nonFinite, `${path}.nonFinite`, n);
 }
 
+/** Per-label series carry their metric and label, both or neither (contract: SeriesKey). */
+function labelParts(m: Record<string, unknown>, path: string): void {
+  optional(m.metric, (x) => str(x, `${path}.metric`));
+  optional(m.label, (x) => str(x, `${path}.label`));
+  if ((m.label === undefined) !== (m.metric === undefined))
+    throw new Invalid(`${path}: a per-label series needs both metric and label`);
+}
+
 export function checkSeries(v: unknown, path = "series"): WireSeries {
   const m = obj(v, path);
   int(m.runId, `${path}.runId`);
@@ -118,6 +126,7 @@ export function checkSeries(v: unknown, path = "series"): WireSeries {
   columns(m, path);
   int(m.totalPoints, `${path}.totalPoints`);
   bool(m.downsampled, `${path}.downsampled`);
+  labelParts(m, path);
   return m as unknown as WireSeries;
 }
 
@@ -127,6 +136,7 @@ function checkDelta(v: unknown, path: string): SeriesDelta {
   str(m.key, `${path}.key`);
   oneOf(m.scope, `${path}.scope`, SCOPES);
   columns(m, path);
+  labelParts(m, path);
   return m as unknown as SeriesDelta;
 }
 
@@ -135,6 +145,7 @@ function checkQuery(v: unknown, path: string): SeriesQuery {
   int(m.runId, `${path}.runId`);
   str(m.key, `${path}.key`);
   optional(m.scope, (x) => oneOf(x, `${path}.scope`, SCOPES));
+  optional(m.label, (x) => str(x, `${path}.label`));
   optional(m.buckets, (x) => {
     if (int(x, `${path}.buckets`) < 1) throw new Invalid(`${path}.buckets: must be at least 1`);
   });
@@ -150,6 +161,7 @@ function checkSeriesKey(v: unknown, path: string): SeriesKey {
   nullableNum(m.minStep, `${path}.minStep`);
   nullableNum(m.maxStep, `${path}.maxStep`);
   bool(m.custom, `${path}.custom`);
+  labelParts(m, path);
   return m as unknown as SeriesKey;
 }
 
@@ -217,6 +229,11 @@ export function checkSettings(v: unknown, path = "settings"): PanelSettings {
   if (m.sortColumn !== null) str(m.sortColumn, `${path}.sortColumn`);
   bool(m.sortDescending, `${path}.sortDescending`);
   checkTableSettings(m.table, `${path}.table`);
+  const group = str(m.groupBy, `${path}.groupBy`);
+  if (group !== "none" && group !== "trial" && !/^param:./.test(group))
+    throw new Invalid(`${path}.groupBy: "none", "trial" or "param:<name>", got ${JSON.stringify(group)}`);
+  oneOf(m.band, `${path}.band`, ["minmax", "std"] as const);
+  bool(m.showGroupRuns, `${path}.showGroupRuns`);
   return m as unknown as PanelSettings;
 }
 

@@ -11,18 +11,44 @@ export interface RunPoints {
   indices: ArrayLike<number>;
 }
 
+/** One y column to align: its x values (ascending), and optionally the indices to draw. */
+export interface Line {
+  xs: ArrayLike<number>;
+  ys: ArrayLike<number>;
+  /** Drawn indices into xs/ys, ascending; every point when omitted. */
+  indices?: ArrayLike<number>;
+}
+
 export type Column = (number | null)[];
 
-/** Returns [x, run0raw, run0smooth, run1raw, ...]. Non-finite and (with log) non-positive y become null. */
-export function alignRuns(runs: RunPoints[], log: boolean): [number[], ...Column[]] {
+interface Picked {
+  xs: ArrayLike<number>;
+  indices?: ArrayLike<number>;
+}
+
+function size(p: Picked): number {
+  return p.indices ? p.indices.length : p.xs.length;
+}
+
+/** The sorted distinct x values drawn by any of the lists. */
+function unionX(lists: readonly Picked[]): number[] {
   let total = 0;
-  for (const r of runs) total += r.indices.length;
+  for (const p of lists) total += size(p);
   const all = new Float64Array(total);
   let k = 0;
-  for (const r of runs) for (let j = 0; j < r.indices.length; j++) all[k++] = r.xs[r.indices[j]];
+  for (const p of lists) {
+    const n = size(p);
+    for (let j = 0; j < n; j++) all[k++] = p.xs[p.indices ? p.indices[j] : j];
+  }
   all.sort();
   const x: number[] = [];
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) x.push(all[i]);
+  return x;
+}
+
+/** Returns [x, run0raw, run0smooth, run1raw, ...]. Non-finite and (with log) non-positive y become null. */
+export function alignRuns(runs: RunPoints[], log: boolean): [number[], ...Column[]] {
+  const x = unionX(runs);
   const out: [number[], ...Column[]] = [x];
   const ok = (v: number): number | null => (Number.isFinite(v) && (!log || v > 0) ? v : null);
   for (const r of runs) {
@@ -37,6 +63,26 @@ export function alignRuns(runs: RunPoints[], log: boolean): [number[], ...Column
       smooth[p] = ok(r.smooth[i]);
     }
     out.push(raw, smooth);
+  }
+  return out;
+}
+
+/** Returns [x, line0, line1, ...] for lines with x values of their own (band edges, means, runs). */
+export function alignLines(lines: readonly Line[], log: boolean): [number[], ...Column[]] {
+  const x = unionX(lines);
+  const out: [number[], ...Column[]] = [x];
+  for (const l of lines) {
+    const col: Column = new Array(x.length).fill(null);
+    const n = size(l);
+    let p = 0;
+    for (let j = 0; j < n; j++) {
+      const i = l.indices ? l.indices[j] : j;
+      const xv = l.xs[i];
+      while (x[p] < xv) p++;
+      const v = l.ys[i];
+      col[p] = Number.isFinite(v) && (!log || v > 0) ? v : null;
+    }
+    out.push(col);
   }
   return out;
 }

@@ -59,7 +59,15 @@ export class SeriesData {
     readonly runId: number,
     readonly key: string,
     readonly scope: Scope,
+    /** Per-label series (SeriesKey.metric / label): drawn as one line of the metric's chart. */
+    readonly label?: string,
+    readonly metric?: string,
   ) {}
+
+  /** The chart this series is drawn in: its metric's for a per-label series, else its key's. */
+  get chartKey(): string {
+    return this.label !== undefined ? (this.metric ?? this.key) : this.key;
+  }
 
   get lastStep(): number {
     return this.length > 0 ? this.steps[this.length - 1] : -Infinity;
@@ -252,21 +260,36 @@ export class SeriesData {
 /** Store of every series the panel holds, by run and key. */
 export class SeriesStore {
   private readonly byId = new Map<string, SeriesData>();
+  /** Per-label series by run, scope and metric, labels in order of arrival. */
+  private readonly byMetric = new Map<string, SeriesData[]>();
 
-  static id(runId: number, scope: Scope, key: string): string {
-    return `${runId}\u0000${scope}\u0000${key}`;
+  /** A per-label series is keyed by its label too: its joined key may equal another series' key. */
+  static id(runId: number, scope: Scope, key: string, label?: string): string {
+    return label === undefined
+      ? `${runId}\u0000${scope}\u0000${key}`
+      : `${runId}\u0000${scope}\u0000${key}\u0000${label}`;
   }
 
+  /** The series without a label named `key`. */
   get(runId: number, scope: Scope, key: string): SeriesData | undefined {
     return this.byId.get(SeriesStore.id(runId, scope, key));
   }
 
-  ensure(runId: number, key: string, scope: Scope): SeriesData {
-    const id = SeriesStore.id(runId, scope, key);
+  /** The per-label series of a run's metric. */
+  labelled(runId: number, scope: Scope, metric: string): readonly SeriesData[] {
+    return this.byMetric.get(SeriesStore.id(runId, scope, metric)) ?? [];
+  }
+
+  ensure(runId: number, key: string, scope: Scope, label?: string, metric?: string): SeriesData {
+    const id = SeriesStore.id(runId, scope, key, label);
     let s = this.byId.get(id);
     if (!s) {
-      s = new SeriesData(runId, key, scope);
+      s = new SeriesData(runId, key, scope, label, label === undefined ? undefined : (metric ?? key));
       this.byId.set(id, s);
+      if (label !== undefined) {
+        const mid = SeriesStore.id(runId, scope, s.chartKey);
+        (this.byMetric.get(mid) ?? this.byMetric.set(mid, []).get(mid)!).push(s);
+      }
     }
     return s;
   }
@@ -274,8 +297,10 @@ export class SeriesStore {
   /** Applies live deltas; returns the chart ids (chartId) that changed. */
   applyDeltas(deltas: SeriesDelta[]): Set<string> {
     const changed = new Set<string>();
-    for (const d of deltas)
-      if (this.ensure(d.runId, d.key, d.scope).append(d) > 0) changed.add(chartId(d.scope, d.key));
+    for (const d of deltas) {
+      const s = this.ensure(d.runId, d.key, d.scope, d.label, d.metric);
+      if (s.append(d) > 0) changed.add(chartId(d.scope, s.chartKey));
+    }
     return changed;
   }
 

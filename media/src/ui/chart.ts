@@ -7,6 +7,9 @@ import uPlot from "uplot";
 import type { CheckpointRecord } from "@expman/runtime/contracts";
 import type { PanelSettings } from "../../../client/src/webview/contract";
 import { alignRuns, type RunPoints } from "../logic/align";
+import type { RunGroup } from "../logic/band";
+import { bandPlot, type BandPlot } from "../plots/band-plot";
+import { RunBars } from "../plots/bars";
 import { xColumn, xValue } from "../logic/axes";
 import { LiveBuckets, downsampleRange, downsampleRangeFast, lowerBound } from "../logic/downsample";
 import { outlierBounds, valueBounds } from "../logic/outliers";
@@ -20,6 +23,10 @@ export interface ChartRun {
   label: string;
   style: RunStyle;
   series: SeriesData;
+  /** Identifies the line when a run has several in one chart (per-label series); default: the run id. */
+  lineId?: string;
+  /** Shown in the chart's legend (the label of a per-label series). */
+  legend?: string;
   /** Relative-time origin (run start, ms). */
   origin: number;
   checkpoints: CheckpointRecord[];
@@ -33,6 +40,8 @@ export interface ChartContext {
   onZoom(chart: MetricChart, range: [number, number] | null): void;
   onRevealCheckpoint(c: CheckpointRecord): void;
   onExportPng(chart: MetricChart): void;
+  /** Groups to draw as a mean with a band (media/src/plots/band-plot.ts), or undefined. */
+  groups?(): readonly RunGroup[] | undefined;
   /** The canvas was drawn (uPlot draws in a microtask after setData). */
   onDrawn?(): void;
 }
@@ -47,13 +56,20 @@ export class MetricChart {
   private readonly notice: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly markers: HTMLElement;
+  /** Labels of per-label series and their colours (issue 9); empty for plain metrics. */
+  private readonly legendBox: HTMLElement;
   /** What the chart shows, in words, for screen readers (aria-describedby). */
   private readonly summary: HTMLElement;
   private plot: uPlot | undefined;
   private plotSignature = "";
   private zoom: [number, number] | null = null;
   private yBounds: [number, number] | null = null;
-  private buckets = new Map<number, LiveBuckets>();
+  private buckets = new Map<string | number, LiveBuckets>();
+  /** Run-level metrics: bars instead of a line chart (created on first use). */
+  private bars: RunBars | undefined;
+  private grouped: BandPlot | undefined;
+  /** For the benchmark: time of the last band aggregation. */
+  readonly stats = { bandMs: 0 };
   private shown: { run: ChartRun; xs: Float64Array; smooth: Float64Array }[] = [];
   private markerPositions: { x: number; run: ChartRun; c: CheckpointRecord }[] = [];
   /** Points drawn at the last update (for tests and the status line). */
@@ -71,6 +87,7 @@ export class MetricChart {
     this.notice = el("p", { class: "chart-notice", role: "status" });
     this.tooltip = el("div", { class: "tooltip", role: "tooltip", hidden: "" });
     this.markers = el("div", { class: "markers" });
+    this.legendBox = el("div", { class: "chart-legend", "aria-label": "Labels" });
     this.summary = el("p", { class: "visually-hidden", id: `summary-${id.replace(/[^\w-]/g, "_")}` });
     const title = el(
       "h3",
@@ -106,6 +123,7 @@ export class MetricChart {
         "aria-describedby": this.summary.id,
       },
       el("header", {}, title, el("span", { class: "spacer" }), resetButton, pngButton),
+      this.legendBox,
       wrap,
       this.notice,
       this.summary,
@@ -125,7 +143,7 @@ export class MetricChart {
   }
 
   get canvas(): HTMLCanvasElement | undefined {
-    return this.plot?.ctx.canvas;
+    return this.plot?.ctx.canvas ?? this.bars?.canvas;
   }
 
   /** Forces a new uPlot (theme, x mode, log scale or the set of runs changed). */
@@ -166,6 +184,10 @@ export class MetricChart {
     const settings = this.ctx.settings();
     const runs = this.ctx.runs(this);
     const width = this.width();
+    if (this.scope === "run") {
+      this.updateBars(runs, settings, width);
+      return;
+    }
     const buckets = Math.max(100, Math.round(width));
     const points: RunPoints[] = [];
     this.shown = [];
@@ -188,8 +210,9 @@ export class MetricChart {
             ? downsampleRangeFast(xs, s.length, this.zoom[0], this.zoom[1], buckets, s.blocks())
             : downsampleRange(xs, s.values, s.length, this.zoom[0], this.zoom[1], buckets);
       } else {
-        let lb = this.buckets.get(run.runId);
-        if (!lb) this.buckets.set(run.runId, (lb = new LiveBuckets()));
+        const line = run.lineId ?? run.runId;
+        let lb = this.buckets.get(line);
+        if (!lb) this.buckets.set(line, (lb = new LiveBuckets()));
         indices = lb.update(
           xs,
           s.values,
@@ -211,8 +234,21 @@ export class MetricChart {
       if (s.downsampled && !this.zoom)
         notes.push(`${run.label}: ${formatNumber(s.totalPoints)} points, reduced for display (zoom for detail)`);
     }
-    const data = alignRuns(points, settings.logY);
-    this.drawnPoints = points.reduce((n, p) => n + p.indices.length, 0);
+    this.renderLegend();
+    const groups = this.ctx.groups?.();
+    const grouped = groups
+      ? bandPlot(groups, this.shown, points, {
+          kind: settings.band,
+          buckets,
+          zoom: this.zoom,
+          showRuns: settings.showGroupRuns,
+          logY: settings.logY,
+        })
+      : undefined;
+    this.grouped = grouped;
+    if (grouped) this.stats.bandMs = grouped.aggregateMs;
+    const data = grouped ? grouped.data : alignRuns(points, settings.logY);
+    this.drawnPoints = grouped ? grouped.drawnPoints : points.reduce((n, p) => n + p.indices.length, 0);
     if (settings.logY) {
       let nonPositive = 0;
       for (const p of points) for (let j = 0; j < p.indices.length; j++) if (!(p.raw[p.indices[j]] > 0)) nonPositive++;
@@ -234,9 +270,10 @@ export class MetricChart {
     const signature = JSON.stringify([
       settings.xAxis,
       settings.logY,
-      drawnRuns.map((r) => [r.runId, r.style.color, r.style.dash]),
+      drawnRuns.map((r) => [r.lineId ?? r.runId, r.style.color, r.style.dash]),
+      grouped?.signature ?? "",
     ]);
-    if (data.length !== 1 + 2 * drawnRuns.length)
+    if (!grouped && data.length !== 1 + 2 * drawnRuns.length)
       throw new Error(`internal: ${data.length - 1} data columns for ${drawnRuns.length} runs`);
     if (!this.plot || signature !== this.plotSignature || this.plot.width !== width) {
       this.plot?.destroy();
@@ -247,7 +284,61 @@ export class MetricChart {
     }
     const zoomed = this.zoom ? `${this.zoom[0]},${this.zoom[1]}` : "";
     if (this.root.dataset.zoomed !== zoomed) this.root.dataset.zoomed = zoomed;
-    this.describe(data[0], points, settings);
+    this.describe(data[0], points, settings, grouped?.described);
+  }
+
+  /** One entry per label drawn (colour and name); DOM touched only when it changes. */
+  private renderLegend(): void {
+    const entries = new Map<string, string>();
+    for (const { run } of this.shown)
+      if (run.legend !== undefined && !entries.has(run.legend)) entries.set(run.legend, run.style.color);
+    const sig = JSON.stringify([...entries]);
+    if (this.legendBox.dataset.labels === sig) return;
+    this.legendBox.dataset.labels = sig;
+    this.legendBox.hidden = entries.size === 0;
+    this.legendBox.replaceChildren(
+      ...[...entries].map(([label, color]) =>
+        el("span", { class: "legend-label" }, el("span", { class: "swatch", style: `background:${color}` }), label),
+      ),
+    );
+  }
+
+  /** Run-level metrics: one bar per run (its last value), drawn on a canvas of their own. */
+  private updateBars(runs: ChartRun[], settings: PanelSettings, width: number): void {
+    if (this.plot) {
+      this.plot.destroy();
+      this.plot = undefined;
+      this.plotSignature = "";
+    }
+    if (!this.bars) {
+      this.bars = new RunBars(this.key);
+      this.plotHost.replaceChildren(this.bars.root);
+    }
+    const notes: string[] = [];
+    const bars = [];
+    for (const run of runs) {
+      const s = run.series;
+      if (s.length === 0) {
+        notes.push(`${run.label}: ${s.fetchState === "pending" ? "loading…" : "no value yet"}`);
+        continue;
+      }
+      const value = s.values[s.length - 1];
+      if (!Number.isFinite(value)) notes.push(`${run.label}: ${value} not drawn`);
+      if (s.length > 1) notes.push(`${run.label}: ${s.length} values, the last is shown`);
+      bars.push({ runId: run.runId, label: run.label, color: run.style.color, value, count: s.length });
+    }
+    this.drawnPoints = this.bars.draw(bars, width, settings.logY, this.ctx.theme());
+    if (runs.length === 0) notes.push("No visible run logs this metric");
+    const noticeText = notes.join(" · ");
+    if (this.notice.textContent !== noticeText) this.notice.textContent = noticeText;
+    if (this.notice.hidden !== (notes.length === 0)) this.notice.hidden = notes.length === 0;
+    const text = [
+      `${this.key} (${this.scope}): one bar per run`,
+      ...bars.map((b) => `${b.label}: ${formatNumber(b.value)}`),
+    ].join("; ");
+    if (this.summary.textContent !== text) this.summary.textContent = text;
+    this.root.dataset.drawnPoints = String(this.drawnPoints);
+    this.ctx.onDrawn?.();
   }
 
   /**
@@ -255,7 +346,7 @@ export class MetricChart {
    * value) for screen readers; the same figures go on data attributes for checks that cannot
    * reach the app object. DOM writes only when something changed.
    */
-  private describe(xs: number[], points: RunPoints[], settings: PanelSettings): void {
+  private describe(xs: number[], points: RunPoints[], settings: PanelSettings, groups?: string[]): void {
     const range = this.zoom ?? (xs.length ? [xs[0], xs[xs.length - 1]] : null);
     const x = (v: number) =>
       settings.xAxis === "step"
@@ -271,7 +362,8 @@ export class MetricChart {
       `${this.key} (${this.scope})`,
       range ? `${settings.xAxis} ${x(range[0])} to ${x(range[1])}${this.zoom ? " (zoomed)" : ""}` : "nothing drawn",
       `smoothing ${settings.smoothing.toFixed(2)}`,
-      ...runs,
+      ...(groups ?? []),
+      ...(groups && !settings.showGroupRuns ? [] : runs),
     ].join("; ");
     if (this.summary.textContent !== text) this.summary.textContent = text;
     const xRange = range ? `${range[0]},${range[1]}` : "";
@@ -305,16 +397,19 @@ export class MetricChart {
   private options(runs: ChartRun[], settings: PanelSettings, width: number): uPlot.Options {
     const theme = this.ctx.theme();
     const series: uPlot.Series[] = [{}];
-    for (const r of runs) {
-      series.push({
-        label: `${r.label} (raw)`,
-        stroke: r.style.faint,
-        width: 1,
-        spanGaps: true,
-        points: { show: false },
-      });
-      series.push({ label: r.label, stroke: r.style.color, width: 1.75, dash: r.style.dash, spanGaps: true });
-    }
+    const grouped = this.grouped;
+    if (grouped) series.push(...grouped.series);
+    else
+      for (const r of runs) {
+        series.push({
+          label: `${r.label} (raw)`,
+          stroke: r.style.faint,
+          width: 1,
+          spanGaps: true,
+          points: { show: false },
+        });
+        series.push({ label: r.label, stroke: r.style.color, width: 1.75, dash: r.style.dash, spanGaps: true });
+      }
     const axis = (): uPlot.Axis => ({
       stroke: theme.foreground,
       font: theme.font,
@@ -332,6 +427,7 @@ export class MetricChart {
       pxAlign: false,
       legend: { show: false },
       series,
+      bands: grouped?.bands,
       scales: {
         x: {
           time: settings.xAxis === "wall",

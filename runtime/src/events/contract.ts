@@ -53,6 +53,12 @@ export interface MetricsPoint {
   /** Numbers as is; NaN/Infinity by name (common/non-finite.ts: encodeNumber, decodeNumber); other values as text. */
   value: number | string;
   time: number;
+  /**
+   * A per-label value (the original's `per_label_val`): `key` is `<metric>/<label>` and these
+   * are the stored parts, so a live point reaches the same series (and chart) as the stored one.
+   */
+  metric?: string;
+  label?: string;
 }
 
 /** Metric points of one run, batched (at most every 100 ms, or at level ends). */

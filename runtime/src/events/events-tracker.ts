@@ -76,7 +76,9 @@ export class EventsTracker extends Tracker {
   }
 
   override track(point: MetricPoint): void {
+    const label = point.label === undefined ? {} : { metric: metricOf(point.key, point.label), label: point.label };
     this.outbox.point(this.ids, {
+      ...label,
       key: point.key,
       scope: point.scope,
       step: point.step,
@@ -190,4 +192,9 @@ function jsonSafe(value: unknown): unknown {
   } catch {
     return String(value);
   }
+}
+
+/** The metric of a per-label key `<metric>/<label>` (TrackerManager joins them so). */
+function metricOf(key: string, label: string): string {
+  return key.endsWith(`/${label}`) ? key.slice(0, key.length - label.length - 1) : key;
 }

@@ -25,7 +25,18 @@ export interface Harness {
   sendRaw(message: unknown): void;
   emit(event: RunEvent): void;
   /** A tracker logging points of a run: stored in the source, then streamed as one metrics event. */
-  log(runId: number, points: { key: string; scope: Scope; step?: number | null; value: number; time: number }[]): void;
+  log(
+    runId: number,
+    points: {
+      key: string;
+      scope: Scope;
+      step?: number | null;
+      value: number;
+      time: number;
+      metric?: string;
+      label?: string;
+    }[],
+  ): void;
   /** A run's lifecycle as the runtime streams it; `create` adds the run to the source first. */
   lifecycle(runId: number, phase: "create" | "start" | "end", patch?: Partial<StoredRun["summary"]>): void;
   summary: typeof summary;
@@ -139,6 +150,7 @@ const harness: Harness = {
       step: p.step ?? null,
       value: p.value,
       time: p.time,
+      ...(p.label !== undefined ? { metric: p.metric, label: p.label } : {}),
     }));
     source.emit({ v: 1, t: Date.now(), kind: "metrics", ids: { run: `run-${runId}` }, points: wire } as RunEvent);
   },

@@ -21,6 +21,9 @@ export interface StoredSeries {
   key: string;
   scope: Scope;
   custom?: boolean;
+  /** A per-label series (issue 9): `key` is `<metric>/<label>`. */
+  metric?: string;
+  label?: string;
   steps: Float64Array;
   values: Float64Array;
   times: Float64Array;
@@ -73,6 +76,7 @@ export class MemorySource implements MetricsDataSource {
         minStep: s.steps.length ? s.steps[0] : null,
         maxStep: s.steps.length ? s.steps[s.steps.length - 1] : null,
         custom: s.custom ?? false,
+        ...(s.label !== undefined ? { metric: s.metric ?? s.key, label: s.label } : {}),
       }));
   }
 
@@ -80,7 +84,9 @@ export class MemorySource implements MetricsDataSource {
     this.queries.push(q);
     await this.delay();
     const run = this.runs.get(q.runId);
-    const s = run?.series.find((x) => x.key === q.key && (q.scope === undefined || x.scope === q.scope));
+    const s = run?.series.find(
+      (x) => x.key === q.key && (q.scope === undefined || x.scope === q.scope) && x.label === q.label,
+    );
     if (!s) throw new Error(`series ${q.key} of run ${q.runId} not found`);
     const n = s.steps.length;
     let from = q.minStep !== undefined ? lowerBound(s.steps, n, q.minStep) : 0;
@@ -127,17 +133,26 @@ export class MemorySource implements MetricsDataSource {
    */
   store(
     runId: number,
-    points: { key: string; scope: StoredSeries["scope"]; step?: number | null; value: number; time: number }[],
+    points: {
+      key: string;
+      scope: StoredSeries["scope"];
+      step?: number | null;
+      value: number;
+      time: number;
+      metric?: string;
+      label?: string;
+    }[],
   ): void {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`run ${runId} not found`);
     for (const p of points) {
-      let s = run.series.find((x) => x.key === p.key && x.scope === p.scope);
+      let s = run.series.find((x) => x.key === p.key && x.scope === p.scope && x.label === p.label);
       if (!s)
         run.series.push(
           (s = {
             key: p.key,
             scope: p.scope,
+            ...(p.label !== undefined ? { metric: p.metric, label: p.label } : {}),
             steps: new Float64Array(0),
             values: new Float64Array(0),
             times: new Float64Array(0),
@@ -199,6 +214,10 @@ export function toSeries(runId: number, s: StoredSeries, indices: ArrayLike<numb
     downsampled,
   };
   if (anyNonFinite) out.nonFinite = nonFinite;
+  if (s.label !== undefined) {
+    out.metric = s.metric ?? s.key;
+    out.label = s.label;
+  }
   return out;
 }
 

@@ -1,0 +1,185 @@
+/**
+ * Compare-plots benchmark in real Chromium (the webview harness: the panel's real page and
+ * bundle, only the VS Code API faked). Prints, cold (first) and warm (median of the repeats):
+ *  1. parallel coordinates of 1,000 runs (4 varying params, 3 metric axes): full draw   [target < 100 ms]
+ *  2. a brush update on that plot: runs kept recomputed, the run filter told, the plot redrawn  [target < 16 ms]
+ *  3. 10 repeats x 100,000 points aggregated to a mean and band (the aggregation alone, and
+ *     the whole grouped chart update with its canvas draw)  [target < 50 ms]
+ * with the load average (2 shared cores: figures under load are upper bounds).
+ * Run: npx tsx test/bench/plots.ts
+ */
+import os from "node:os";
+import { buildBundles, startHarnessServer } from "../webview/harness/server";
+import { openHarness, chromiumAvailable, CHROMIUM } from "../webview/harness/browser";
+
+const RUNS = 1000;
+const REPEATS = 10;
+const POINTS = 100_000;
+const WARM = 15;
+
+function load(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+}
+
+function summary(xs: number[]): string {
+  const [cold, ...warm] = xs;
+  const s = [...warm].sort((a, b) => a - b);
+  const med = s[Math.floor(s.length / 2)];
+  return `cold ${cold.toFixed(1)} ms, warm median ${med.toFixed(1)} ms, warm max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
+}
+
+async function main(): Promise<void> {
+  if (!chromiumAvailable()) {
+    console.log(`Chromium not found at ${CHROMIUM}`);
+    process.exit(1);
+  }
+  await buildBundles();
+  const server = await startHarnessServer();
+  try {
+    console.log(`compare plots benchmark: Chromium ${CHROMIUM}, headless, 1200x900; load average ${load()}`);
+    {
+      const p = await openHarness(server.url);
+      const r = await p.page.evaluate(
+        async ({ runs, warm }) => {
+          const w = window as any;
+          const h = w.__harness;
+          const app = w.__metrics;
+          h.recordMessages = false;
+          let seed = 7;
+          const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+          const stored = [];
+          for (let id = 1; id <= runs; id++) {
+            const lr = Math.pow(10, -5 + 4 * rnd());
+            stored.push({
+              summary: h.summary(id, {
+                trialId: id,
+                trialName: `t${id}`,
+                params: {
+                  lr,
+                  hidden: [32, 64, 128, 256][id % 4],
+                  dropout: rnd() * 0.5,
+                  optimizer: ["sgd", "adam"][id % 2],
+                },
+                finalMetrics: { val_acc: 0.5 + rnd() * 0.5, val_loss: rnd() * 2, test_acc: 0.5 + rnd() * 0.5 },
+              }),
+              series: [],
+              checkpoints: [],
+            });
+          }
+          h.start({ kind: "experiment", experimentId: 1 }, stored);
+          app.compare.root.open = true;
+          while (app.compare.parallel.canvas.dataset.runs !== String(runs)) {
+            app.compare.render();
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          app.compare.setMetrics([
+            { key: "val_acc", pick: "last", direction: "max" },
+            { key: "val_loss", pick: "last", direction: "min" },
+            { key: "test_acc", pick: "last", direction: "max" },
+          ]);
+          const draws = [];
+          for (let i = 0; i <= warm; i++) {
+            app.compare.invalidate();
+            const t0 = performance.now();
+            app.compare.render(); // axes rebuilt from the runs, parallel coordinates and scatter drawn
+            draws.push(performance.now() - t0);
+          }
+          // Reading one pixel back makes the canvas rasterise now, so its cost is in the figure.
+          const pc = app.compare.parallel;
+          const flush = () => pc.canvas.getContext("2d").getImageData(0, 0, 1, 1);
+          const pcDraws = [];
+          for (let i = 0; i <= warm; i++) {
+            const t0 = performance.now();
+            pc.draw(1150);
+            flush();
+            pcDraws.push(performance.now() - t0);
+          }
+          const brushes = [];
+          for (let i = 0; i <= warm; i++) {
+            const lo = 0.1 + (i % 5) * 0.1;
+            pc.brush((i + 3) % 4, null); // one brush at a time: the previous one cleared first
+            flush();
+            const t0 = performance.now();
+            pc.brush(i % 4, [lo, lo + 0.3]);
+            flush();
+            brushes.push(performance.now() - t0);
+          }
+          const kept = app.compare.parallel.stats.keptRuns;
+          // Let the charts and table follow the brush, then time nothing more.
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          return { draws, pcDraws, brushes, kept, axes: app.compare.parallel.canvas.dataset.axes };
+        },
+        { runs: RUNS, warm: WARM },
+      );
+      console.log(`parallel coordinates, ${RUNS} runs, axes ${r.axes}:`);
+      console.log(`  draw of the plot alone, rasterised: ${summary(r.pcDraws)}  [target < 100 ms]`);
+      console.log(`  rebuild (axes and positions from the runs) + draw of both plots: ${summary(r.draws)}`);
+      console.log(
+        `  brush update (runs kept, run filter, redraw): ${summary(r.brushes)}  [target < 16 ms] (${r.kept} runs kept at the end)`,
+      );
+      if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
+      await p.close();
+    }
+    {
+      const p = await openHarness(server.url);
+      const r = await p.page.evaluate(
+        async ({ repeats, points, warm }) => {
+          const w = window as any;
+          const h = w.__harness;
+          const app = w.__metrics;
+          h.recordMessages = false;
+          h.source.reduce = false; // every point in the webview: the aggregation sees 10 x 100,000
+          const stored = [];
+          for (let rep = 0; rep < repeats; rep++)
+            stored.push({
+              summary: h.summary(rep + 1, {
+                trialId: 1,
+                trialName: "lr=0.01",
+                repeat: rep,
+                params: { lr: 0.01, seed: rep },
+              }),
+              series: [h.syntheticSeries("train/loss", points, { seed: rep + 1 })],
+              checkpoints: [],
+            });
+          h.start({ kind: "experiment", experimentId: 1 }, stored);
+          const chart = () => app.chart("batch:train/loss");
+          while (!(chart()?.drawnPoints > 0) || app.store.get(repeats, "batch", "train/loss")?.length !== points)
+            await new Promise((r) => setTimeout(r, 50));
+          const sel = document.getElementById("group-by") as HTMLSelectElement;
+          sel.value = "trial";
+          sel.dispatchEvent(new Event("change"));
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          const aggregate = [];
+          const update = [];
+          for (let i = 0; i <= warm; i++) {
+            chart().invalidate();
+            const t0 = performance.now();
+            chart().update();
+            update.push(performance.now() - t0);
+            aggregate.push(chart().stats.bandMs);
+          }
+          return { aggregate, update, drawn: chart().drawnPoints };
+        },
+        { repeats: REPEATS, points: POINTS, warm: WARM },
+      );
+      console.log(
+        `band: ${REPEATS} repeats x ${POINTS.toLocaleString("en")} points, grouped by trial (${r.drawn} points drawn):`,
+      );
+      console.log(`  aggregation to mean and min-max band: ${summary(r.aggregate)}  [target < 50 ms]`);
+      console.log(`  whole chart update (smoothing cached, aggregation, uPlot rebuild and draw): ${summary(r.update)}`);
+      if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
+      await p.close();
+    }
+    console.log(`load average after: ${load()}`);
+  } finally {
+    await server.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
