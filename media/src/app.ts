@@ -650,7 +650,11 @@ export class MetricsApp {
         this.idleScheduled = false;
         let more = false;
         for (const s of this.store.all()) {
-          if (!s.growStep()) continue;
+          if (!s.growStep()) {
+            // Columns big enough now: live points that waited for them are drawn.
+            if (s.drainQueued() > 0) this.markDirty(chartId(s.scope, s.chartKey));
+            continue;
+          }
           if (!s.wantsGrowth && this.settings.xAxis !== "step") {
             const run = this.runs.find((r) => r.summary.id === s.runId);
             if (run) xColumn(s, this.settings.xAxis, run.summary.startTime);

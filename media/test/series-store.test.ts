@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SeriesData, SeriesStore, chartId } from "../src/logic/series-store";
+import { GROW_IN_IDLE_FROM, SeriesData, SeriesStore, chartId } from "../src/logic/series-store";
 import { debiasedEma } from "../src/logic/smoothing";
 import type { WireSeries } from "../../client/src/webview/contract";
 
@@ -83,4 +83,31 @@ test("the store applies deltas and reports the charts that changed", () => {
   ]);
   assert.deepEqual([...changed], [chartId("batch", "loss")]);
   assert.equal(store.get(1, "batch", "loss")?.length, 1);
+});
+
+test("live points of a big series wait for idle growth instead of growing every column in the frame", () => {
+  const n = GROW_IN_IDLE_FROM;
+  const steps = Float64Array.from({ length: n }, (_, i) => i);
+  const s = new SeriesData(1, "loss", "batch");
+  s.replace({ ...wire([], []), steps, values: new Float64Array(n).fill(1), times: steps, totalPoints: n });
+  assert.equal(s.length, n);
+  const delta = { runId: 1, key: "loss", scope: "batch" as const, steps: [n, n + 1], values: [2, 3], times: [0, 0] };
+  // The fetched columns are exactly full: appending would copy them all now, so the points wait.
+  assert.equal(s.appendLive(delta), 0);
+  assert.equal(s.length, n);
+  assert.equal(s.queuedPoints, 2);
+  assert.equal(s.drainQueued(), 0, "nothing applied before the columns grew");
+  // A later delta queues behind it (order kept) even if it would fit.
+  assert.equal(s.appendLive({ ...delta, steps: [n + 2], values: [4], times: [0] }), 0);
+  let slices = 0;
+  while (s.growStep()) slices++;
+  assert.ok(slices >= 3, `one column per idle slice: ${slices}`);
+  assert.equal(s.drainQueued(), 3);
+  assert.equal(s.length, n + 3);
+  assert.deepEqual(Array.from(s.values.subarray(n - 1, n + 3)), [1, 2, 3, 4]);
+  // With room to spare, live points append at once.
+  assert.equal(s.appendLive({ ...delta, steps: [n + 3], values: [5], times: [0] }), 1);
+  // A small series never waits.
+  const small = new SeriesData(2, "loss", "batch");
+  assert.equal(small.appendLive({ ...delta, runId: 2 }), 2);
 });

@@ -33,6 +33,14 @@ function decode(value: number | null, name: NonFiniteName | undefined): number {
 
 let instances = 0;
 
+/**
+ * Live points for a series this big wait in a queue while its columns are too small for them:
+ * the columns grow in idle slices (growStep, one column per slice) and the queue is applied
+ * after. Growing in the frame that brings the points copied every column of every run at once
+ * (10 runs x 1 M points: a 0.5 s task).
+ */
+export const GROW_IN_IDLE_FROM = 262_144;
+
 export class SeriesData {
   steps: Float64Array<ArrayBuffer> = new Float64Array(0);
   values: Float64Array<ArrayBuffer> = new Float64Array(0);
@@ -71,6 +79,41 @@ export class SeriesData {
 
   get lastStep(): number {
     return this.length > 0 ? this.steps[this.length - 1] : -Infinity;
+  }
+
+  /** Live deltas waiting for the columns to grow (see GROW_IN_IDLE_FROM). */
+  private queued: SeriesDelta[] = [];
+
+  get queuedPoints(): number {
+    let n = 0;
+    for (const d of this.queued) n += d.steps.length;
+    return n;
+  }
+
+  /**
+   * Appends a live delta, or queues it when the columns of a big series would have to grow
+   * first (growStep does that in idle time; drainQueued applies the queue). Returns how many
+   * points were appended now.
+   */
+  appendLive(d: SeriesDelta): number {
+    if (this.queued.length === 0 && (this.length < GROW_IN_IDLE_FROM || this.fits(d.steps.length)))
+      return this.append(d);
+    this.queued.push(d);
+    return 0;
+  }
+
+  private fits(n: number): boolean {
+    const need = this.length + n;
+    return need <= this.steps.length && need <= this.values.length && need <= this.times.length;
+  }
+
+  /** Applies queued live points once the columns hold them; returns how many were appended. */
+  drainQueued(): number {
+    if (this.queued.length === 0 || !this.fits(this.queuedPoints)) return 0;
+    let added = 0;
+    for (const d of this.queued) added += this.append(d);
+    this.queued = [];
+    return added;
   }
 
   /** Appends the points of `c` whose step is beyond the last one held; returns how many. */
@@ -197,7 +240,7 @@ export class SeriesData {
    * to stall the panel for up to a second.
    */
   get wantsGrowth(): boolean {
-    return this.length > 0 && this.length * 4 > this.steps.length * 3;
+    return this.length > 0 && (this.length + this.queuedPoints) * 4 > this.steps.length * 3;
   }
 
   /**
@@ -299,7 +342,7 @@ export class SeriesStore {
     const changed = new Set<string>();
     for (const d of deltas) {
       const s = this.ensure(d.runId, d.key, d.scope, d.label, d.metric);
-      if (s.append(d) > 0) changed.add(chartId(d.scope, s.chartKey));
+      if (s.appendLive(d) > 0) changed.add(chartId(d.scope, s.chartKey));
     }
     return changed;
   }

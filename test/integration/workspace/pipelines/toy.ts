@@ -129,3 +129,50 @@ export class LiveCurvePipeline extends CurvePipeline {
     return RunStatus.SUCCESS;
   }
 }
+
+/**
+ * A short noisy loss whose level depends on the run's seed: the repeats of a trial differ, so
+ * the metrics panel's group-by-trial band has a width (test/integration/ui/compare.ui.mjs).
+ */
+@register("RepeatsCurvePipeline")
+export class RepeatsCurvePipeline extends Pipeline {
+  static params: ParamsSchema = {
+    epochs: { type: "integer", default: 3, minimum: 1, description: "Epochs to train." },
+    batches: { type: "integer", default: 20, minimum: 1, description: "Batches per epoch." },
+  };
+  private rate = 0.1;
+  private batches = 20;
+  private step = 0;
+  private offset = 0;
+
+  static override fromConfig(_config: Record<string, any>, env: Environment): RepeatsCurvePipeline {
+    return new RepeatsCurvePipeline(env);
+  }
+
+  @Pipeline.runWrapper
+  async run(config: Record<string, any>) {
+    const p = config.pipeline ?? {};
+    const epochs: number = p.epochs ?? 3;
+    this.batches = p.batches ?? 20;
+    this.rate = config.lr ?? 0.1;
+    this.offset = 0.3 * (this.env.seed % 3);
+    this.env.trackerManager.logParams({ epochs, batches: this.batches, lr: this.rate });
+    for (let e = 0; e < epochs; e++) await this.runEpoch(e);
+    return { status: "completed" };
+  }
+
+  @Pipeline.epochWrapper
+  async runEpoch(epochIdx: number) {
+    for (let b = 0; b < this.batches; b++) await this.runBatch(b);
+    this.epochMetrics[Metric.VAL_ACC] = 1 - Math.exp(-this.rate * (epochIdx + 1)) / 2 - 0.02 * (this.env.seed % 3);
+    return RunStatus.SUCCESS;
+  }
+
+  @Pipeline.batchWrapper
+  async runBatch(_batchIdx: number) {
+    const t = this.step++;
+    this.batchMetrics[Metric.TRAIN_LOSS] =
+      Math.exp((-this.rate * t) / 10) + this.offset + 0.05 * noise(t + this.env.seed * 101);
+    return RunStatus.SUCCESS;
+  }
+}
