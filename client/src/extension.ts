@@ -69,6 +69,15 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
 
   context.subscriptions.push(
     ...registerCommands(ctx, { tree, databases, runs: runCommands, panels }),
+    // Runs selected in the tree are selected in the open metrics panels too.
+    view.onDidChangeSelection((e) => {
+      const runs = e.selection.filter((n) => n.kind === "run");
+      if (runs.length)
+        panels?.selectRuns(
+          runs.map((n) => n.run.id),
+          runs[0].db,
+        );
+    }),
     vscode.languages.registerCodeLensProvider({ scheme: "file", language: "yaml" }, new ConfigCodeLens()),
     offerInstallOnMissingTypes(ctx),
     // Live tree: run and epoch ends, checkpoints; coalesced to a few refreshes a second.

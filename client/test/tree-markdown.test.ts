@@ -46,4 +46,32 @@ describe("tooltip Markdown", () => {
     assert.ok(tooltip.includes(mdCode(path)), tooltip);
     assert.ok(tooltip.includes("```"), "fence longer than the path's backtick run");
   });
+
+  it("a run's note and tags show in its tooltip literally: a note cannot make a link, a heading or a new block", () => {
+    const model = new TreeModel(async () => {
+      throw new Error("not used");
+    });
+    const note = "see [here](command:workbench.action.quit)\n# not a heading <b>x</b>";
+    const run = {
+      id: 3,
+      trialName: "t",
+      repeat: 0,
+      seed: 0,
+      status: "SUCCESS",
+      startTime: 0,
+      endTime: 1,
+      epochCount: 1,
+      params: {},
+      finalMetrics: {},
+      error: null,
+      note,
+      tags: ["best", "lr=0.1"],
+    };
+    const node = { kind: "run", id: "r", db: "/d.db", run } as unknown as TreeNode;
+    const tooltip = model.present(node).tooltip;
+    assert.ok(tooltip.includes(`Note: ${escapeMd(note)}`), tooltip);
+    assert.ok(tooltip.includes("Tags: best, lr=0.1"), tooltip);
+    assert.doesNotMatch(tooltip, /\]\(command:/);
+    assert.doesNotMatch(tooltip, /\n# not/);
+  });
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { MetricsEvent } from "@expman/runtime/contracts";
+import type { MetricsEvent, RunConfig } from "@expman/runtime/contracts";
 import type { HostToWebview } from "../src/webview/contract";
 import { PanelController } from "../src/webview/panel-controller";
 import { LiveCoalescer } from "../src/webview/live-coalescer";
@@ -310,5 +310,67 @@ test("a new run of the experiment: its first metrics are held until the run list
     m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : [],
   );
   assert.deepEqual(appended, [0, 1]);
+  controller.dispose();
+});
+
+test("compare two runs: the settings that differ between their merged configs; a run without a config says so", async () => {
+  const { controller, sent, source } = setup([1, 2]);
+  const configs: Record<number, RunConfig | null> = {
+    1: {
+      runId: 1,
+      trial: "a",
+      env: { seed: 1 },
+      experiment: { name: "x" },
+      settings: { lr: 0.1, opt: { name: "adam" } },
+    },
+    2: {
+      runId: 2,
+      trial: "b",
+      env: { seed: 1 },
+      experiment: { name: "x" },
+      settings: { lr: 0.2, opt: { name: "adam" }, wd: 0.01 },
+    },
+  };
+  (source as unknown as { runConfig: (id: number) => Promise<RunConfig | null> }).runConfig = async (id) =>
+    configs[id] ?? null;
+  await controller.receive({ type: "ready" });
+  await controller.receive({ type: "compareRuns", runIds: [1, 2] });
+  const answer = sent.find((m) => m.type === "comparison");
+  assert.deepEqual(answer, {
+    type: "comparison",
+    runIds: [1, 2],
+    differences: [
+      { path: "settings: lr", a: 0.1, b: 0.2 },
+      { path: "settings: wd", b: 0.01 },
+    ],
+    same: 3,
+  });
+  configs[2] = null;
+  await controller.receive({ type: "compareRuns", runIds: [1, 2] });
+  const missing = sent.filter((m) => m.type === "comparison").pop();
+  assert.ok(missing?.type === "comparison" && /config of run 2 is not in the database/.test(missing.error ?? ""));
+  controller.dispose();
+});
+
+test("edit a run's note from the panel: the host asks and saves, then the runs are listed again", async () => {
+  const source = new MemorySource();
+  source.add({ summary: summary(1), series: [], checkpoints: [] });
+  const sent: HostToWebview[] = [];
+  const asked: [number, string, string | undefined][] = [];
+  const controller = new PanelController({ kind: "runs", runIds: [1], db: "/x.db" }, source, {
+    post: (m) => void sent.push(m),
+    saveFile: async () => undefined,
+    log: () => undefined,
+    editRun: async (runId, what, db) => {
+      asked.push([runId, what, db]);
+      source.runs.get(1)!.summary.note = "saved";
+      return true;
+    },
+  });
+  await controller.receive({ type: "ready" });
+  await controller.receive({ type: "editRun", runId: 1, what: "note" });
+  assert.deepEqual(asked, [[1, "note", "/x.db"]]);
+  const runs = sent.filter((m) => m.type === "runs").pop();
+  assert.ok(runs?.type === "runs" && runs.runs[0].summary.note === "saved");
   controller.dispose();
 });

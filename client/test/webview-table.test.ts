@@ -169,32 +169,33 @@ describe("runs table in Chromium", { skip }, () => {
     await page.locator('.vt-pin .vt-row[data-run="3"] .vt-cell.run').click({ modifiers: ["Control"] });
     assert.deepEqual(await page.evaluate(() => (window as any).__metrics.runFilter.selected()), [1, 3]);
     assert.equal(await page.locator('.vt-pin .vt-row.selected[data-run="3"]').count(), 1);
+    // The run configs as the store keeps them; the host diffs them (PanelController.compare).
+    await page.evaluate(() => {
+      const source = (window as any).__harness.source;
+      const base = { runId: 0, trial: "", env: { seed: 1 }, experiment: { name: "x" } };
+      source.configs.set(1, { ...base, runId: 1, trial: "lr=0.01", settings: { lr: 0.01, model: { depth: 2 } } });
+      source.configs.set(3, {
+        ...base,
+        runId: 3,
+        trial: "lr=0.1",
+        settings: { lr: 0.1, model: { depth: 2, dropout: 0.5 } },
+      });
+    });
     await page.locator("#compare-runs").click();
     const request = await page.evaluate(() =>
       (window as any).__harness.fromWebview.find((m: any) => m.type === "compareRuns"),
     );
     assert.deepEqual(request, { type: "compareRuns", runIds: [1, 3] });
-    await page.evaluate(() =>
-      (window as any).__harness.sendRaw({
-        type: "comparison",
-        runIds: [1, 3],
-        differences: [
-          { path: "trials.yaml: settings.lr", a: 0.01, b: 0.1 },
-          { path: "base.yaml: model.dropout", b: 0.5 },
-        ],
-        same: 12,
-      }),
-    );
     const table = page.locator(".compare-table");
     await table.waitFor();
     assert.deepEqual(await table.locator("thead th").allTextContents(), ["Setting", "lr=0.01 #0", "lr=0.1 #0"]);
     assert.deepEqual(await table.locator("tbody tr").first().locator("th, td").allTextContents(), [
-      "trials.yaml: settings.lr",
+      "settings: lr",
       "0.01",
       "0.1",
     ]);
-    assert.match((await table.locator("tbody tr").nth(1).textContent()) ?? "", /\(not set\)0\.5/);
-    assert.match((await page.locator(".compare-summary").textContent()) ?? "", /2 settings differ, 12 the same/);
+    assert.equal(await table.locator("tbody tr").nth(1).textContent(), "settings: model.dropout(not set)0.5");
+    assert.match((await page.locator(".compare-summary").textContent()) ?? "", /2 settings differ, 3 the same/);
 
     // The Experiments tree selects run 1500: the table scrolls to it and marks it.
     await page.evaluate(() => (window as any).__harness.sendRaw({ type: "selectRuns", runIds: [1500] }));

@@ -64,6 +64,8 @@ test("a new file is at the latest schema version, in WAL mode, with foreign keys
       "experiment",
       "metric_text",
       "param",
+      "run_note",
+      "run_tag",
       "series",
       "trial",
       "trial_run",

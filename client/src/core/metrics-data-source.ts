@@ -3,7 +3,15 @@
  * and the run events of runs started here: the one typed contract through which the tree and
  * the run manager feed the panel.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
+import type {
+  CheckpointRecord,
+  RunConfig,
+  RunEvent,
+  RunSummary,
+  Series,
+  SeriesKey,
+  SeriesQuery,
+} from "@expman/runtime/contracts";
 import type { PanelSelection } from "../webview/contract";
 import type { Disposable, MetricsDataSource } from "../webview/data-source";
 import type { Query } from "./tree-model";
@@ -44,6 +52,10 @@ export class QueryDataSource implements MetricsDataSource {
 
   async listCheckpoints(runId: number, db?: string): Promise<CheckpointRecord[]> {
     return this.deps.query("checkpoints.list", { db: await this.db(db), runId });
+  }
+
+  async runConfig(runId: number, db?: string): Promise<RunConfig | null> {
+    return this.deps.query("run.config", { db: await this.db(db), runId });
   }
 
   onRunEvent(listener: (event: RunEvent) => void): Disposable {

@@ -386,6 +386,8 @@ export class TreeModel {
             r.error ? `**Error:** ${escapeMd(r.error.message)}` : "",
             noCheckpoint ? `**Warning:** ${escapeMd(noCheckpoint)}` : "",
             params ? `Params: ${params}` : "",
+            r.tags?.length ? `Tags: ${r.tags.map((t) => escapeMd(t)).join(", ")}` : "",
+            r.note ? `Note: ${escapeMd(r.note)}` : "",
             metricsTable(r.finalMetrics),
           ]
             .filter(Boolean)

@@ -14,6 +14,7 @@ import { installInWorkspace } from "./install-command";
 import { newExperiment } from "./new-experiment";
 import { trialLocations } from "../core/trial-names";
 import { validateConfigDir, type ValidationResult } from "../core/validate-config";
+import { annotateRun } from "../core/annotate-run";
 
 type Node<K extends TreeNode["kind"]> = Extract<TreeNode, { kind: K }>;
 
@@ -44,6 +45,59 @@ export function registerCommands(
       return;
     }
     panels.open(selection);
+  };
+  /**
+   * Edit Note / Edit Tags, from the tree's context menu or the runs table: asks in an input box
+   * (pre-filled), writes through `expman note` / `expman tag --set`, refreshes the tree and the
+   * panels. Resolves true when something was saved.
+   */
+  const editRun = async (target: TreeNode | { runId: number; db?: string } | undefined, what: "note" | "tags") => {
+    const ref =
+      target && "kind" in target
+        ? target.kind === "run"
+          ? { runId: target.run.id, db: target.db }
+          : undefined
+        : target && typeof target.runId === "number"
+          ? { runId: target.runId, db: target.db }
+          : undefined;
+    if (!ref) {
+      void ctx.notify("info", `Right-click a run in the Experiments view to edit its ${what}.`);
+      return false;
+    }
+    const db = ref.db ?? (await databases.list())[0];
+    if (!db) return false;
+    try {
+      const run = await ctx.request("run.get", { db, runId: ref.runId });
+      if (!run) throw new Error(`run ${ref.runId} is not in ${db}`);
+      const name = `${run.trialName}-${run.repeat}`;
+      const value = await vscode.window.showInputBox({
+        title: what === "note" ? `Note on ${name}` : `Tags of ${name}`,
+        prompt:
+          what === "note"
+            ? 'What to remember about this run (empty removes the note). Find it in the runs table with note ~ "text".'
+            : "Tags separated by spaces or commas (letters, digits, _ - . / : = +). Find them with tags == name.",
+        value: what === "note" ? (run.note ?? "") : (run.tags ?? []).join(" "),
+        ignoreFocusOut: true,
+      });
+      if (value === undefined) return false;
+      const node = await ctx.checkNode();
+      await annotateRun(
+        node.path,
+        ctx.bundledRuntime(),
+        db,
+        run.id,
+        what === "note" ? { note: value } : { tags: value.split(/[\s,]+/).filter(Boolean) },
+      );
+      tree.refresh(0);
+      panels?.refreshRuns();
+      return true;
+    } catch (e) {
+      void ctx.notify(
+        "error",
+        `Could not save the ${what} of run ${ref.runId}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return false;
+    }
   };
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     vscode.commands.registerCommand(`experimentManager.${id}`, fn);
@@ -129,6 +183,8 @@ export function registerCommands(
       }
       void ctx.notify("info", "Select an experiment, trial or runs in the Experiments view to open their metrics.");
     }),
+    register("editRunNote", (target?: TreeNode | { runId: number; db?: string }) => editRun(target, "note")),
+    register("editRunTags", (target?: TreeNode | { runId: number; db?: string }) => editRun(target, "tags")),
     register("compareRuns", (node?: TreeNode, selected?: TreeNode[]) =>
       vscode.commands.executeCommand("experimentManager.openMetrics", node, selected),
     ),

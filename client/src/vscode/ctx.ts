@@ -133,6 +133,11 @@ export class Ctx implements vscode.Disposable {
     return this.nodeCheck.result;
   }
 
+  /** The runtime shipped with the extension: it speaks this build's commands (expman note, tag). */
+  bundledRuntime(): RuntimeLocation {
+    return resolveRuntime([], this.bundledModules, false);
+  }
+
   /** The runtime for a folder; the workspace's copy only in a trusted workspace. */
   runtimeFor(dir?: string): RuntimeLocation {
     const dirs = [...(dir ? [dir] : []), ...this.workspaceRoots];

@@ -6,7 +6,14 @@
  *
  * No `vscode` and no DOM here: this file is bundled into the webview.
  */
-import type { CheckpointRecord, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
+import type {
+  CheckpointRecord,
+  RunSummary,
+  Series,
+  SeriesKey,
+  SeriesQuery,
+  SettingDifference,
+} from "@expman/runtime/contracts";
 import type { NonFiniteName } from "../../../runtime/src/common/non-finite";
 
 export const METRICS_VIEW_TYPE = "experimentManager.metrics";
@@ -156,13 +163,6 @@ export interface NoticeMessage {
 export interface SelectRunsMessage {
   type: "selectRuns";
   runIds: number[];
-}
-/** One setting whose value differs between two runs: its dotted path and both values. */
-export interface SettingDifference {
-  path: string;
-  /** undefined: the run has no such setting. */
-  a?: unknown;
-  b?: unknown;
 }
 /** Answer to a CompareRequest: the settings that differ between the runs' merged configs. */
 export interface ComparisonMessage {

@@ -4,7 +4,15 @@
  * touches the database. Everything here is plain TypeScript (no `vscode`), so tests and the
  * browser harness can supply a real in-memory implementation.
  */
-import type { CheckpointRecord, RunEvent, RunSummary, Series, SeriesKey, SeriesQuery } from "@expman/runtime/contracts";
+import type {
+  CheckpointRecord,
+  RunConfig,
+  RunEvent,
+  RunSummary,
+  Series,
+  SeriesKey,
+  SeriesQuery,
+} from "@expman/runtime/contracts";
 import type { PanelSelection } from "./contract";
 
 export interface Disposable {
@@ -23,6 +31,8 @@ export interface MetricsDataSource {
   onRunEvent(listener: (event: RunEvent) => void): Disposable;
   /** Reveals a checkpoint in the experiments tree (and whatever else the extension does). */
   revealCheckpoint(target: { runId: number; checkpointId: number; path: string; db?: string }): void | Promise<void>;
+  /** The config a run used ("Compare settings"); null when the store does not know it. */
+  runConfig?(runId: number, db?: string): Promise<RunConfig | null>;
   /** Panel title for a selection; the panel falls back to a generic one. */
   describe?(selection: PanelSelection): Promise<string>;
 }

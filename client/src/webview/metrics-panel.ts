@@ -93,6 +93,14 @@ export class MetricsPanels implements vscode.Disposable {
         saveFile: (name, format, bytes) => this.saveFile(name, format, bytes),
         log: (line) => this.log(line),
         setTitle: (title) => (panel.title = title),
+        editRun: async (runId, what, db) =>
+          (await vscode.commands.executeCommand(
+            what === "note" ? "experimentManager.editRunNote" : "experimentManager.editRunTags",
+            {
+              runId,
+              db,
+            },
+          )) === true,
       },
       settings ? repairSettings(settings) : undefined,
     );
@@ -134,6 +142,17 @@ export class MetricsPanels implements vscode.Disposable {
         else if (choice === "Reveal") void vscode.commands.executeCommand("revealFileInOS", target);
       });
     return target.fsPath;
+  }
+
+  /** Runs selected in the Experiments tree: every open panel on that database selects them too. */
+  selectRuns(runIds: number[], db: string | undefined): void {
+    for (const { controller } of this.panels.values())
+      if (controller.selection.db === db || db === undefined) controller.selectRuns(runIds);
+  }
+
+  /** A run's note or tags changed: open panels list their runs again. */
+  refreshRuns(): void {
+    for (const { controller } of this.panels.values()) void controller.refreshRuns().catch(() => undefined);
   }
 
   private log(line: string): void {

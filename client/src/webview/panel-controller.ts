@@ -5,12 +5,15 @@
  * real WebviewPanel; tests wire it to a recorded transport.
  */
 import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/contracts";
+// By path: it imports nothing, so the browser harness bundles the controller without Node modules.
+import { diffRunConfigs } from "../../../runtime/src/results/settings-diff";
 import { validateWebviewMessage } from "./validate";
 import { packSeries } from "./wire";
 import {
   CONTRACT_VERSION,
   DEFAULT_SETTINGS,
   type WireSeries,
+  type ComparisonMessage,
   type HostToWebview,
   type PanelRun,
   type PanelSelection,
@@ -26,6 +29,8 @@ export interface PanelHost {
   saveFile(suggestedName: string, format: "csv" | "json" | "png", bytes: Uint8Array): Promise<string | undefined>;
   log(message: string): void;
   setTitle?(title: string): void;
+  /** Asks the user for a run's note or tags and stores them; true when something was saved. */
+  editRun?(runId: number, what: "note" | "tags", db?: string): Promise<boolean>;
 }
 
 /** Series queries in flight at once per panel (the query service answers one at a time anyway). */
@@ -165,7 +170,38 @@ export class PanelController {
       case "webviewError":
         this.host.log(`metrics webview: ${m.message}`);
         return;
+      case "editRun":
+        if (!this.host.editRun) throw new Error("editing notes and tags is not available here");
+        if (await this.host.editRun(m.runId, m.what, this.selection.db)) await this.refreshRuns();
+        return;
+      case "compareRuns":
+        this.post(await this.compare(m.runIds));
+        return;
     }
+  }
+
+  /** Lists the runs again now (a note or tags changed). */
+  async refreshRuns(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    this.post({ type: "runs", runs: await this.loadRuns() });
+  }
+
+  /** Shows runs selected elsewhere (the Experiments tree) as selected in the panel. */
+  selectRuns(runIds: number[]): void {
+    if (this.ready) this.post({ type: "selectRuns", runIds });
+  }
+
+  private async compare(runIds: [number, number]): Promise<ComparisonMessage> {
+    const none: ComparisonMessage = { type: "comparison", runIds, differences: [], same: 0 };
+    if (!this.source.runConfig) return { ...none, error: "This panel cannot read run configs." };
+    const [a, b] = await Promise.all(runIds.map((id) => this.source.runConfig!(id, this.selection.db)));
+    const missing = runIds.filter((_, i) => ![a, b][i]);
+    if (!a || !b)
+      return {
+        ...none,
+        error: `The config of run ${missing.join(" and ")} is not in the database (a run of the Python original, or from a version of expman that did not store it).`,
+      };
+    return { ...none, ...diffRunConfigs(a, b) };
   }
 
   private async loadRuns(): Promise<PanelRun[]> {

@@ -14,6 +14,8 @@ Commands:
   show <run>              one run: status, params, metrics, epochs, checkpoints, error
   export <run>            a run's metric series as CSV or JSON
   db copy <from> <to>     copy experiments between stores (SQLite file, PostgreSQL URL)
+  note <run> [text]       set (or print) a run's note
+  tag <run> [tags]        add tags to a run (--remove, --set), or print them
   registry                list registered pipelines, trackers and callbacks (--json)
   serve                   query service for the editor: JSON-RPC over stdio
   version                 the runtime's and its protocols' versions (--json)
@@ -30,6 +32,8 @@ const COMMANDS: Record<string, () => Command> = {
   show: () => require("./commands/show").showCommand,
   export: () => require("./commands/export").exportCommand,
   db: () => require("./commands/db").dbCommand,
+  note: () => require("./commands/note").noteCommand,
+  tag: () => require("./commands/note").tagCommand,
   serve: () => require("./commands/serve").serveCommand,
   version: () => require("./commands/version").versionCommand,
   // Internal (not in the usage above): one planned run, started by 'run --jobs' or Slurm.

@@ -177,6 +177,29 @@ export interface TextPoint {
   value: unknown;
 }
 
+/**
+ * The config a run used, as its experiment stored it when planned: env.yaml and experiment.yaml
+ * as read, and the run's trial settings (base.yaml merged with the trial's `settings`, a
+ * sweep's values included) and `args`.
+ */
+export interface RunConfig {
+  runId: number;
+  trial: string;
+  env: unknown;
+  experiment: unknown;
+  settings: Record<string, unknown>;
+  args?: Record<string, unknown>;
+}
+
+/** One setting whose value differs between two runs' configs: where, and both values. */
+export interface SettingDifference {
+  /** `<file>: <dotted.path>`, e.g. `settings: optimizer.lr` or `env.yaml: seed`. */
+  path: string;
+  /** Absent: that run has no such setting. */
+  a?: unknown;
+  b?: unknown;
+}
+
 /** JSON-RPC methods of `expman serve`. Params and results by method name. */
 export interface QueryMethods {
   "db.open": { params: { path: string }; result: { path: string; schemaVersion: number } };
@@ -184,6 +207,8 @@ export interface QueryMethods {
   "trials.list": { params: { db: string; experimentId: number }; result: TrialSummary[] };
   "runs.list": { params: { db: string; experimentId?: number; trialId?: number }; result: RunSummary[] };
   "run.get": { params: { db: string; runId: number }; result: RunSummary | null };
+  /** Null when the store does not know it (a run of the Python original, a file from before plans). */
+  "run.config": { params: { db: string; runId: number }; result: RunConfig | null };
   "epochs.list": { params: { db: string; runId: number }; result: EpochSummary[] };
   "series.keys": { params: { db: string; runId: number }; result: SeriesKey[] };
   "series.get": { params: { db: string } & SeriesQuery; result: Series };

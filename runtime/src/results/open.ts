@@ -13,6 +13,7 @@ export type ResultsReader = Pick<
   | "listTrials"
   | "listRuns"
   | "getRun"
+  | "runConfig"
   | "listEpochs"
   | "seriesKeys"
   | "getSeries"

@@ -4,6 +4,7 @@ import type { Database, Statement } from "better-sqlite3";
 import { TrackingDbError } from "../tracking/db/errors";
 import type {
   ArtifactRecord,
+  RunConfig,
   CheckpointRecord,
   EpochSummary,
   ExperimentSummary,
@@ -142,6 +143,11 @@ export class PythonOriginalStore {
 
   listRuns(filter: { experimentId?: number; trialId?: number } = {}): RunSummary[] {
     return this.read(() => this.runs(filter.experimentId ?? null, filter.trialId ?? null, null));
+  }
+
+  /** The original stores no config with its experiments. */
+  runConfig(_runId: number): RunConfig | null {
+    return null;
   }
 
   getRun(runId: number): RunSummary | null {

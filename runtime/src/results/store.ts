@@ -16,10 +16,12 @@ import type {
   SeriesKey,
   SeriesQuery,
   TrialSummary,
+  RunConfig,
 } from "./contract";
 import { nonFiniteName, type NonFiniteName } from "../common/non-finite";
 import type { RunStatusName, Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
+import { configOfTrial } from "./run-config";
 import { WriterLiveness, type WriterInfo } from "./stale";
 
 export { TrackingDbError } from "../tracking/db/connection";
@@ -209,6 +211,34 @@ export class ResultsStore {
         f.values[s.key] = s.last_value ?? NaN; // SQLite stores NaN as NULL
       }
     }
+    const ranges = new Map<number, Record<string, [number, number]>>();
+    for (const s of this.stmt(
+      `SELECT s.run_id, s.key, s.scope, min(c.min_value) AS lo, max(c.max_value) AS hi
+       FROM series s ${joinRun("s")} JOIN chunk c ON c.series_id = s.id
+       WHERE ${where} AND s.count > 0 GROUP BY s.id${this.schemaVersion >= 3 ? " ORDER BY s.label IS NOT NULL" : ""}`,
+    ).all(args) as { run_id: number; key: string; scope: Scope; lo: number | null; hi: number | null }[]) {
+      // The same scope as the final value (run, then epoch, then batch).
+      if (s.lo === null || s.hi === null || finals.get(s.run_id)?.rank[s.key] !== SCOPE_RANK[s.scope]) continue;
+      let f = ranges.get(s.run_id);
+      if (!f) ranges.set(s.run_id, (f = {}));
+      f[s.key] ??= [s.lo, s.hi]; // the total first, like the final value
+    }
+    const notes = new Map<number, string>();
+    const tags = new Map<number, string[]>();
+    if (this.schemaVersion >= 8) {
+      for (const n of this.stmt(`SELECT n.run_id, n.note FROM run_note n ${joinRun("n")} WHERE ${where}`).all(args) as {
+        run_id: number;
+        note: string;
+      }[])
+        notes.set(n.run_id, n.note);
+      for (const t of this.stmt(
+        `SELECT g.run_id, g.tag FROM run_tag g ${joinRun("g")} WHERE ${where} ORDER BY g.run_id, g.tag`,
+      ).all(args) as { run_id: number; tag: string }[]) {
+        const list = tags.get(t.run_id);
+        if (list) list.push(t.tag);
+        else tags.set(t.run_id, [t.tag]);
+      }
+    }
     const live = new WriterLiveness();
     return rows.map((r) => ({
       id: r.id,
@@ -230,9 +260,26 @@ export class ResultsStore {
       epochCount: r.epoch_count,
       params: params.get(r.id) ?? {},
       finalMetrics: finals.get(r.id)?.values ?? {},
+      metricRanges: ranges.get(r.id) ?? {},
+      note: notes.get(r.id) ?? "",
+      tags: tags.get(r.id) ?? [],
       error: runError(r, live),
       workspace: r.workspace,
     }));
+  }
+
+  /** The config the run used (see RunConfig); null when its experiment stored none. */
+  runConfig(runId: number): RunConfig | null {
+    return this.read(() => {
+      if (this.schemaVersion < 5) return null; // the plan's config is stored from schema 5 on
+      const row = this.stmt(
+        `SELECT r.id, t.uid AS trial_uid, t.name AS trial_name, e.uid AS experiment_uid, e.config
+         FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE r.id = ?`,
+      ).get(runId) as
+        { trial_uid: string; trial_name: string; experiment_uid: string; config: string | null } | undefined;
+      if (!row?.config) return null;
+      return configOfTrial(parseJson(row.config), row.experiment_uid, row.trial_uid, row.trial_name, runId);
+    });
   }
 
   listEpochs(runId: number): EpochSummary[] {

@@ -5,6 +5,7 @@
  * controller's unit tests.
  */
 import type {
+  RunConfig,
   CheckpointRecord,
   RunEvent,
   RunSummary,
@@ -46,6 +47,13 @@ export class MemorySource implements MetricsDataSource {
   ready: Promise<void> = Promise.resolve();
   /** Delay of every answer, ms (the query service answers over a pipe, not at once). */
   latencyMs = 0;
+  /** The configs runs used ("Compare settings"), by run id; a run without one has none stored. */
+  readonly configs = new Map<number, RunConfig>();
+
+  async runConfig(runId: number): Promise<RunConfig | null> {
+    await this.delay();
+    return this.configs.get(runId) ?? null;
+  }
 
   private async delay(): Promise<void> {
     await this.ready;

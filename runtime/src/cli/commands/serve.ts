@@ -47,6 +47,10 @@ const METHODS: MethodTable = {
     answer: (s, p) => s.listRuns({ experimentId: p.experimentId, trialId: p.trialId }),
   },
   "run.get": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.getRun(p.runId) },
+  "run.config": {
+    params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }),
+    answer: (s, p) => s.runConfig(p.runId),
+  },
   "epochs.list": {
     params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }),
     answer: (s, p) => s.listEpochs(p.runId),

@@ -128,14 +128,14 @@ export async function showCommand(argv: string[]): Promise<number> {
 export async function withRun(
   values: Record<string, any>,
   ref: string,
-  body: (reader: ReaderProcess, run: RunSummary) => Promise<number>,
+  body: (reader: ReaderProcess, run: RunSummary, file: string) => Promise<number>,
 ): Promise<number> {
   const files = locateDatabases(values);
   for (const file of files) {
     const reader = new ReaderProcess(file);
     try {
       const run = await findRun(reader, ref);
-      if (run) return await body(reader, run);
+      if (run) return await body(reader, run, file);
     } finally {
       reader.close();
     }

@@ -278,6 +278,25 @@ CREATE VIEW v_final_metric AS
   WHERE rank = 1;
 `,
   },
+  {
+    version: 8,
+    // The user's words about a run (expman note / tag, the tree, the runs table): plain tables,
+    // written apart from the tracked data (./run-notes.ts).
+    name: "run notes and tags",
+    sql: `
+CREATE TABLE run_note (
+  run_id  INTEGER PRIMARY KEY REFERENCES trial_run(id) ON DELETE CASCADE,
+  note    TEXT NOT NULL,
+  updated INTEGER NOT NULL
+);
+CREATE TABLE run_tag (
+  run_id INTEGER NOT NULL REFERENCES trial_run(id) ON DELETE CASCADE,
+  tag    TEXT NOT NULL,
+  PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tag_by_tag ON run_tag(tag);
+`,
+  },
 ];
 
 /** Tables whose `status` column is held to the RunStatus names. */

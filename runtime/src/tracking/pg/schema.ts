@@ -221,6 +221,22 @@ CREATE VIEW v_final_metric AS
   WHERE rank = 1;
 `,
   },
+  {
+    version: 8,
+    sql: `
+CREATE TABLE run_note (
+  run_id  BIGINT PRIMARY KEY REFERENCES trial_run(id) ON DELETE CASCADE,
+  note    TEXT NOT NULL,
+  updated BIGINT NOT NULL
+);
+CREATE TABLE run_tag (
+  run_id BIGINT NOT NULL REFERENCES trial_run(id) ON DELETE CASCADE,
+  tag    TEXT NOT NULL,
+  PRIMARY KEY (run_id, tag)
+);
+CREATE INDEX run_tag_by_tag ON run_tag(tag);
+`,
+  },
 ];
 
 /** The SQLite migrations without a PostgreSQL twin (empty when both stores agree). */
