@@ -2,7 +2,8 @@
  * `@expman/runtime/contracts`: what the runtime agrees on with the editor's processes. The
  * vocabulary (enums, statuses, scopes, NaN/Infinity), the config language (option schemas, the
  * built-in catalog, section keys, the validator, merge rules, name suggestions) and the wire
- * contracts (run events, results, versions). The language server and the extension bundle
+ * contracts (run events, results, versions), and the static registration index (node:fs only).
+ * The language server and the extension bundle
  * this, so it must never import better-sqlite3 or run user code (tests check the bundles).
  */
 export * from "./common/enums";
@@ -11,6 +12,8 @@ export * from "./common/errors";
 export * from "./registry/schema";
 export { closestNames, editDistance } from "./registry/suggest";
 export { unknownTypeMessage } from "./registry/registry";
+export * from "./registry/source-index";
+export * from "./registry/source-scanner";
 export { BUILTIN_TYPES, builtinDescription } from "./builtins/catalog";
 export * from "./config/sections";
 export * from "./events/contract";

@@ -139,14 +139,20 @@ describe("validateConfigSet", () => {
     const ds = validateConfigSet(
       set({
         experiment: "name: e\ndesc: d\ndescription: x\n",
-        base: `${BASE}      verbose: true\nmodel:\n  layers: 3\n`,
+        // `verbose`: the Python original's configs carry it and it ignores it too, so info only.
+        base: `${BASE}      verbose: true\n      colour: red\nmodel:\n  layers: 3\n`,
         trials: "- name: a\n  repeat: 1\n  setting: {}\n  settings: {}\n",
       }),
       registry,
     );
     assert.deepEqual(
       ds.map((d) => `${d.role} ${d.severity} ${d.code} ${d.data?.suggestion ?? ""}`),
-      ["experiment warning unknown-key desc", "base warning unknown-key ", "trials warning unknown-key settings"],
+      [
+        "experiment warning unknown-key desc",
+        "base info unknown-key ",
+        "base warning unknown-key ",
+        "trials warning unknown-key settings",
+      ],
     );
   });
 

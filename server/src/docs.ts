@@ -1,7 +1,12 @@
 /** Markdown for keys, types and metrics, shared by completion documentation and hover. */
-import { getMetricCategory, MetricCategory, type Metric, type ParamSchema } from "@expman/runtime/contracts";
+import {
+  getMetricCategory,
+  MetricCategory,
+  type Metric,
+  type ParamSchema,
+  type IndexedType,
+} from "@expman/runtime/contracts";
 import { pathToFileURL } from "node:url";
-import type { IndexedType } from "./workspace-index";
 
 export function paramDoc(key: string, p: ParamSchema): string {
   const facts: string[] = [`\`${p.type}\``];

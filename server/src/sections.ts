@@ -14,8 +14,9 @@ import {
   type ConfigRole,
   type ParamsSchema,
   type RegistryKind,
+  type IndexedType,
+  type WorkspaceIndex,
 } from "@expman/runtime/contracts";
-import type { IndexedType, WorkspaceIndex } from "./workspace-index";
 import { LIST_ITEM } from "./yaml-context";
 
 export type SectionName =

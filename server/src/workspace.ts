@@ -29,6 +29,8 @@ import {
   type ConfigFileSet,
   type ConfigRole,
   type RegistryDescription,
+  isSourceFile,
+  WorkspaceIndex,
 } from "@expman/runtime/contracts";
 import { ConfigFileClassifier, type ConfigMember } from "./config-files";
 import { quickFixes } from "./features/code-actions";
@@ -38,7 +40,6 @@ import { hoverAt } from "./features/hover";
 import { trialSymbols } from "./features/symbols";
 import type { IndexStats } from "./protocol";
 import { sectionAt, type Section } from "./sections";
-import { isSourceFile, WorkspaceIndex } from "./workspace-index";
 import { contextAt, LIST_ITEM, type CursorContext } from "./yaml-context";
 
 /** Files above this size are not parsed (the validator's limit: the CLI refuses them too). */

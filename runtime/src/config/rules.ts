@@ -23,6 +23,9 @@ import {
   TRIAL_KEYS,
 } from "./sections";
 
+/** Keys the Python original's configs carry (on trackers, callbacks, env.yaml) and it ignores itself. */
+const ORIGINAL_IGNORED_KEYS = new Set(["verbose", "logger"]);
+
 /** A registered type as the validator reads it: the description plus optional custom metrics. */
 export type ValidatedType = TypeDescription & { metrics?: readonly string[] };
 
@@ -182,6 +185,18 @@ export class Validator {
     const known = Object.keys(schema);
     for (const entry of map.entries.values()) {
       if (known.includes(entry.key) || skip.includes(entry.key)) continue;
+      if (ORIGINAL_IGNORED_KEYS.has(entry.key)) {
+        // Configs of the Python original carry these everywhere; it ignores them too. Not a mistake.
+        this.out.add(
+          entry.keyFile,
+          entry.keyStart,
+          entry.keyEnd,
+          "info",
+          "unknown-key",
+          `'${entry.key}' in ${where} has no effect: the Python original's configs carry it, and it ignores it too.`,
+        );
+        continue;
+      }
       const close = closestNames(entry.key, known, 1);
       const hint = close.length ? ` Did you mean '${close[0]}'?` : ` Known keys: ${known.join(", ")}.`;
       this.out.add(

@@ -16,6 +16,8 @@ import { parseLocated, positionAt, sourceFile } from "../config/located";
 import { expandTrials, type ExpandedTrial } from "../config/sweep";
 import { Environment } from "../env/environment";
 import { getRegistry } from "../registry/registry";
+import type { RegistryDescription } from "../registry/schema";
+import { WorkspaceIndex } from "../registry/source-index";
 import type { TrackerLike } from "../tracking/types";
 import { loadImports } from "./imports";
 import type { RunKey } from "../events/control";
@@ -72,13 +74,16 @@ export { ConfigValidationError };
  */
 export async function validateConfigDir(
   configDir: string,
+  options: ValidateOptions = {},
 ): Promise<{ diagnostics: ConfigDiagnostic[]; sources?: ConfigSources }> {
   registerBuiltins();
+  const index = staticIndex(options.sourceRoots);
+  const known = () => withStaticTypes(getRegistry().describe(), index);
   const texts = readConfigTexts(configDir);
   // First pass before loading user modules: files that cannot be parsed are reported as they
   // are (with positions), and imports are only read from a sane env.yaml.
   const fileExists = (p: string) => fs.existsSync(p);
-  const first = validateConfigSet(texts, getRegistry().describe(), { fileExists });
+  const first = validateConfigSet(texts, known(), { fileExists });
   const unreadable = first.filter(
     (d) =>
       d.severity === "error" &&
@@ -98,8 +103,33 @@ export async function validateConfigDir(
     if (error instanceof ConfigValidationError) return { diagnostics: error.diagnostics };
     throw error;
   }
-  const diagnostics = validateConfigSet(texts, getRegistry().describe(), { fileExists });
+  const diagnostics = validateConfigSet(texts, known(), { fileExists });
   return { diagnostics, sources };
+}
+
+export interface ValidateOptions {
+  /**
+   * Folders whose source files (.ts/.js/.py) are read for registrations, as the language
+   * server reads the workspace (`expman validate`): types registered there, Python classes
+   * included, are known without being imported. `expman run` leaves it out: it knows only what
+   * it loaded, since only that can run.
+   */
+  sourceRoots?: string[];
+}
+
+function staticIndex(roots: string[] | undefined): WorkspaceIndex | undefined {
+  if (!roots?.length) return undefined;
+  const index = new WorkspaceIndex(roots);
+  index.indexAll();
+  return index;
+}
+
+/** The loaded registry plus the types the static index found (a loaded type wins). */
+function withStaticTypes(loaded: RegistryDescription, index: WorkspaceIndex | undefined): RegistryDescription {
+  if (!index) return loaded;
+  const taken = new Set(loaded.types.map((t) => `${t.kind}:${t.name}`));
+  const found = index.describe().types.filter((t) => !taken.has(`${t.kind}:${t.name}`));
+  return found.length === 0 ? loaded : { ...loaded, types: [...loaded.types, ...found] };
 }
 
 /** Where the i-th `imports:` entry of env.yaml is (0-based), read from the located tree. */

@@ -1,5 +1,12 @@
 /** Completion: keys per section, `type:` names of the right kind, metrics, option values, snippets. */
-import { getTrackedMetrics, type ParamSchema, type ParamsSchema, type RegistryKind } from "@expman/runtime/contracts";
+import {
+  getTrackedMetrics,
+  type ParamSchema,
+  type ParamsSchema,
+  type RegistryKind,
+  type IndexedType,
+  type WorkspaceIndex,
+} from "@expman/runtime/contracts";
 import {
   CompletionItemKind,
   InsertTextFormat,
@@ -9,7 +16,6 @@ import {
 } from "vscode-languageserver";
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";
-import type { IndexedType, WorkspaceIndex } from "../workspace-index";
 import type { CursorContext } from "../yaml-context";
 
 export function completions(ctx: CursorContext, section: Section, index: WorkspaceIndex): CompletionItem[] {

@@ -2,7 +2,7 @@
 import { pathToFileURL } from "node:url";
 import type { Location } from "vscode-languageserver";
 import type { Section } from "../sections";
-import type { WorkspaceIndex } from "../workspace-index";
+import type { WorkspaceIndex } from "@expman/runtime/contracts";
 import type { CursorContext } from "../yaml-context";
 
 export function definitionAt(

@@ -1,9 +1,8 @@
 /** Hover: docs for keys, registered types (with their source file) and metric names. */
-import { parseMetric, type ParamSchema } from "@expman/runtime/contracts";
+import { parseMetric, type ParamSchema, type WorkspaceIndex } from "@expman/runtime/contracts";
 import { MarkupKind, type Hover } from "vscode-languageserver";
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";
-import type { WorkspaceIndex } from "../workspace-index";
 import type { CursorContext } from "../yaml-context";
 
 export function hoverAt(ctx: CursorContext, character: number, section: Section, index: WorkspaceIndex): Hover | null {

@@ -1,17 +1,15 @@
 /**
- * The registry the server knows: the runtime's built-ins plus the types found by scanning the
- * workspace's source files. Files are scanned once at start and then one by one as they change
- * (watched-file events), so a keystroke never re-reads the workspace. The description is rebuilt
- * from the per-file records only when one of them changed.
+ * The static registration index: the runtime's built-ins plus the types found by scanning a
+ * folder's source files (.ts/.js/.py, read, never run; ./source-scanner.ts). The language server
+ * and `expman validate` both use it, so they know the same types, Python-registered ones
+ * included. The server scans once at start and then file by file as they change (watched-file
+ * events), so a keystroke never re-reads the workspace. The description is rebuilt from the
+ * per-file records only when one of them changed.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  BUILTIN_TYPES,
-  type RegistryDescription,
-  type RegistryKind,
-  type TypeDescription,
-} from "@expman/runtime/contracts";
+import { BUILTIN_TYPES } from "../builtins/catalog";
+import type { RegistryDescription, RegistryKind, TypeDescription } from "./schema";
 import { scanSource, type ScanResult } from "./source-scanner";
 
 export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".py"];

@@ -7,7 +7,7 @@
  * The kind is not settled here: a class's base may live in another file, so the workspace
  * index resolves it across files from the `extends` edges this scanner records.
  */
-import type { ParamSchema, ParamsSchema, ParamType, RegistryKind } from "@expman/runtime/contracts";
+import type { ParamSchema, ParamsSchema, ParamType, RegistryKind } from "./schema";
 import { readLiteral } from "./literal";
 
 export interface ScannedClass {
