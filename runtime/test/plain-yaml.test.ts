@@ -169,3 +169,16 @@ test("random mutations of a config never make the two paths disagree", () => {
   // Both outcomes must occur, or the mutations test nothing.
   assert.ok(taken > 20 && taken < 400, `the fast reader took ${taken} of 400 mutated texts`);
 });
+
+test("an empty value followed by comment lines is left to the library (it stretches the collections over them)", () => {
+  for (const text of [
+    "a:\n  c:\n# x\nd: 2\n",
+    "a:\n  b: 1\n  c:\n\n\n# x\nd: 2\n",
+    "a:\n  c:\n  # x\nd: 2\n",
+    "a:\n  c:\n# x\n",
+  ])
+    assert.equal(agree(text), false, JSON.stringify(text));
+  // Without comments, or after a non-empty value, the fast path keeps them.
+  assert.equal(agree("a:\n  c:\n\n\nd: 2\n"), true);
+  assert.equal(agree("a:\n  b: 1\n\n# x\nd: 2\n"), true);
+});
