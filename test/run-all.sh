@@ -41,6 +41,13 @@ t=$(date +%s)
 npm run test:stress
 phase_done "stress tests" "$t"
 
+# A one-node Slurm cluster on this machine (test/services/slurm.sh installs slurm-wlm and munge
+# and starts it, idempotently), then the Slurm executor's tests against it (issue 10.2).
+echo "== Slurm: one-node cluster and the Slurm executor (npm run test:slurm)"
+t=$(date +%s)
+npm run test:slurm
+phase_done "slurm" "$t"
+
 echo "== code-server (cached in ${EXPMAN_RIG_CACHE:-$HOME/.cache/expman-rig})"
 t=$(date +%s)
 bash test/rig/install-code-server.sh

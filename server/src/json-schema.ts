@@ -7,6 +7,7 @@
 import {
   CALLBACK_ENTRY_KEYS,
   ENV_KEYS,
+  SLURM_KEYS,
   EXPERIMENT_KEYS,
   getTrackedMetrics,
   PIPELINE_KEYS,
@@ -181,6 +182,16 @@ export function buildConfigSchemas(registry: RegistryDescription): Record<Config
           items: entrySchema("tracker", registry, TRACKER_ENTRY_KEYS),
         },
         imports: { type: ["array", "null"], description: ENV_KEYS.imports.description, items: { type: "string" } },
+        slurm: {
+          type: ["object", "null"],
+          description: ENV_KEYS.slurm.description,
+          properties: {
+            ...properties(SLURM_KEYS).properties,
+            time: { type: ["string", "integer"], description: SLURM_KEYS.time.description },
+            sbatch_args: { type: "array", description: SLURM_KEYS.sbatch_args.description, items: { type: "string" } },
+          },
+          additionalProperties: false,
+        },
       },
     },
     experiment: {

@@ -9,6 +9,7 @@ import {
   EXPERIMENT_KEYS,
   PIPELINE_KEYS,
   SETTINGS_KEYS,
+  SLURM_KEYS,
   TRACKER_ENTRY_KEYS,
   TRIAL_KEYS,
   type ConfigRole,
@@ -30,6 +31,7 @@ export type SectionName =
   | "callback-entry"
   | "tracker-list"
   | "callback-list"
+  | "slurm"
   | "free";
 
 export interface Section {
@@ -74,6 +76,7 @@ export function sectionAt(input: SectionInput): Section {
     if (path.length === 1 && path[0] === "trackers") return { name: "tracker-list", keys: {}, typeKind: "tracker" };
     if (path.length === 2 && path[0] === "trackers" && path[1] === LIST_ITEM)
       return entrySection("tracker-entry", "tracker", TRACKER_ENTRY_KEYS, siblings, index);
+    if (path.length === 1 && path[0] === "slurm") return { name: "slurm", keys: SLURM_KEYS };
     return { name: "free", keys: {} };
   }
   if (role === "experiment")

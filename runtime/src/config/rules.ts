@@ -13,9 +13,11 @@ import type { ConfigDiagnostic, ConfigDiagnosticCode, ConfigSeverity } from "./d
 import { clampedRange, positionAt, type LEntry, type LMap, type LSeq, type LValue, type SourceFile } from "./located";
 import { mergeBy, type MergeShape } from "./merge";
 import { checkSweep } from "./sweep-rules";
+import { slurmTimeProblem } from "../executors/slurm-options";
 import {
   CALLBACK_ENTRY_KEYS,
   ENV_KEYS,
+  SLURM_KEYS,
   EXPERIMENT_KEYS,
   PIPELINE_KEYS,
   SETTINGS_KEYS,
@@ -353,6 +355,39 @@ export class Validator {
     if (trackers) this.checkEntryList(trackers.value, "tracker", "'trackers'", []);
     const imports = root.entries.get("imports");
     if (imports) this.checkImports(imports.value, envPath);
+    const slurm = root.entries.get("slurm");
+    if (slurm) this.checkSlurm(slurm.value);
+  }
+
+  /** The Slurm executor's options: known keys, a time Slurm takes, sbatch arguments as strings. */
+  checkSlurm(section: LValue): void {
+    if (section.kind === "scalar" && section.value === null) return;
+    if (section.kind !== "map") {
+      this.out.onValue(
+        section,
+        "error",
+        "not-a-mapping",
+        "'slurm' must be a mapping (keys such as 'partition:', 'time:').",
+      );
+      return;
+    }
+    this.checkMap(section, SLURM_KEYS, "env.yaml 'slurm'", true);
+    const time = section.entries.get("time");
+    const timeValue = time ? plain(time.value) : null;
+    const problem = timeValue === null || timeValue === undefined ? undefined : slurmTimeProblem(timeValue);
+    if (time && problem) this.out.onValue(time.value, "error", "wrong-value", `'time' ${problem}.`);
+    const args = section.entries.get("sbatch_args");
+    if (args?.value.kind === "seq") {
+      for (const item of args.value.items) {
+        if (typeof plain(item) !== "string")
+          this.out.onValue(
+            item,
+            "error",
+            "wrong-value",
+            "Each entry of 'sbatch_args' must be one sbatch argument (a string), e.g. \"--mem=4G\".",
+          );
+      }
+    }
   }
 
   checkImports(list: LValue, envPath: string): void {

@@ -43,8 +43,47 @@ export const ENV_KEYS: ParamsSchema = {
     description:
       "Run up to this many runs at once, each in its own worker process on this machine (`expman run --jobs N` overrides it).",
   },
+  executor: {
+    type: "string",
+    enum: ["local", "slurm"],
+    default: "local",
+    description:
+      "Where the runs execute: `local` (this machine; `parallel` workers) or `slurm` (one `sbatch` array job, a task per run, options under `slurm:`; `expman run` returns once submitted, `--wait` follows). `expman run --executor` overrides it.",
+  },
+  slurm: {
+    type: "object",
+    description:
+      "Options of the Slurm executor (`executor: slurm`): `partition`, `time`, `cpus_per_run`, `gpus_per_run`, `account`, `max_concurrent`, `sbatch_args`.",
+  },
   name: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
   description: { type: "string", description: "Ignored by the framework (kept for compatibility)." },
+};
+
+/** The `slurm:` section of env.yaml (executors/slurm-options.ts reads it). */
+export const SLURM_KEYS: ParamsSchema = {
+  partition: { type: "string", description: "The partition (queue) the array job goes to: `sbatch --partition`." },
+  time: {
+    type: "any",
+    description:
+      'Time limit of each run: Slurm\'s formats, e.g. `"30"` (minutes), `"1:30:00"`, `"2-00:00:00"` (`sbatch --time`). A run past it ends FAILED (TIMEOUT).',
+  },
+  cpus_per_run: { type: "integer", minimum: 1, description: "CPUs for each run: `sbatch --cpus-per-task`." },
+  gpus_per_run: {
+    type: "integer",
+    minimum: 0,
+    description: "GPUs for each run: `sbatch --gpus-per-task` (left out when 0).",
+  },
+  account: { type: "string", description: "The account charged: `sbatch --account`." },
+  max_concurrent: {
+    type: "integer",
+    minimum: 1,
+    description: "At most this many runs at once (`sbatch --array=...%N`).",
+  },
+  sbatch_args: {
+    type: "list",
+    description:
+      'Further `sbatch` arguments, each one string as on a command line (e.g. `["--mem=4G", "--qos=short"]`); passed as they are, no shell.',
+  },
 };
 
 export const EXPERIMENT_KEYS: ParamsSchema = {

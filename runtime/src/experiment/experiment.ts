@@ -52,6 +52,11 @@ export interface ExperimentOptions {
    * are kept, the others run again. Throws NothingToResumeError when there is nothing to continue.
    */
   resume?: boolean;
+  /**
+   * Checks the valid config before anything is written (an executor's commands are installed,
+   * the store it needs is configured); throwing here leaves the store untouched.
+   */
+  preflight?(sources: ConfigSources): void;
 }
 
 export interface ExperimentResult {
@@ -250,6 +255,7 @@ export class Experiment {
         ]);
       }
     }
+    options.preflight?.(sources);
     const experiment = new Experiment(dir, sources, options);
     experiment.configWarnings = diagnostics.filter((d) => d.severity === "warning");
     return experiment;

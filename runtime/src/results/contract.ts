@@ -65,6 +65,8 @@ export interface RunSummary {
   tags?: string[];
   error: { message: string; stack?: string } | null;
   workspace: string | null;
+  /** The scheduler task that runs it (Slurm: `<array job>_<index>`), when a scheduler does. */
+  jobId?: string | null;
   /** As on ExperimentSummary: a run of the Python original and what its database lacks. */
   origin?: "python-original";
   notRecorded?: string[];

@@ -52,6 +52,7 @@ interface RunRow {
   error_message: string | null;
   error_stack: string | null;
   workspace: string | null;
+  job_id: string | null;
   exp_status: string;
   pid: number | null;
   host: string | null;
@@ -110,6 +111,11 @@ export class ResultsStore {
   /** The writer's heartbeat column (schema 6), or NULL for older files. */
   private get heartbeatColumn(): string {
     return this.schemaVersion >= 6 ? "e.heartbeat" : "NULL AS heartbeat";
+  }
+
+  /** A run's scheduler task (schema 5), or NULL for older files. */
+  private get jobIdColumn(): string {
+    return this.schemaVersion >= 5 ? "r.job_id" : "NULL AS job_id";
   }
 
   get schemaVersion(): number {
@@ -181,7 +187,7 @@ export class ResultsStore {
     const args = { e: experimentId, t: trialId, r: runId };
     const rows = this.stmt(
       `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
-              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
+              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, ${this.jobIdColumn}, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
               (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
        FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
     ).all(args) as RunRow[];
@@ -265,6 +271,7 @@ export class ResultsStore {
       tags: tags.get(r.id) ?? [],
       error: runError(r, live),
       workspace: r.workspace,
+      jobId: r.job_id ?? null,
     }));
   }
 

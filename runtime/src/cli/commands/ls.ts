@@ -5,11 +5,14 @@ import { parse } from "../args";
 import { duration, num, table } from "../format";
 import { locateDatabases } from "../locate-db";
 import { displayTarget, isPostgresUrl } from "../../tracking/db/sql";
+import { clusterStatus, reconcileDbFile } from "../../executors/slurm";
 
 const USAGE = `Usage: expman ls [--db FILE | --workspace DIR | --config DIR] [--json]
 
 Lists the runs in a workspace's tracking database: id, experiment, trial, repeat, status,
-epochs, time and final metrics. A run whose process died is shown ABORTED. Each database is
+epochs, time and final metrics. A run whose process died is shown ABORTED. Runs on Slurm show
+the cluster's view (QUEUED with its reason, RUNNING) and their task; the final state of a task
+that ended without ending its run (TIMEOUT, OUT_OF_MEMORY, CANCELLED...) is written to the store. Each database is
 read in its own process with a deadline per query (EXPMAN_QUERY_TIMEOUT_MS, default 15000).`;
 
 export const DB_OPTIONS = {
@@ -29,11 +32,18 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const files = locateDatabases(values);
-  const all: (RunSummary & { db: string })[] = [];
+  const all: (RunSummary & { db: string; cluster?: { state: string; reason?: string } })[] = [];
   for (const file of files) {
+    const cluster = await reconcileDbFile(file);
     const reader = new ReaderProcess(file);
     try {
-      for (const run of await reader.call("runs.list", {})) all.push({ ...run, db: displayTarget(file) });
+      for (const run of await reader.call("runs.list", {})) {
+        const task = cluster.get(run.uid);
+        const shown = clusterStatus(task);
+        // A task the cluster still holds: its state there (the run may not have written yet).
+        if (shown && (run.status === "QUEUED" || run.status === "RUNNING")) run.status = shown.status;
+        all.push({ ...run, db: displayTarget(file), ...(task ? { cluster: { state: task.state, reason: task.reason } } : {}) });
+      }
     } finally {
       reader.close();
     }
@@ -47,12 +57,14 @@ export async function lsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const keys = ["train_loss", "val_loss", "val_acc", "test_acc"].filter((k) => all.some((r) => k in r.finalMetrics));
+  const jobs = all.some((r) => r.jobId);
   const rows = all.map((r) => [
     r.id,
     r.experimentTitle,
     r.trialName,
     r.repeat,
-    r.status,
+    r.status === "QUEUED" && r.cluster?.reason ? `QUEUED (${r.cluster.reason})` : r.status,
+    ...(jobs ? [r.jobId ?? ""] : []),
     r.epochCount,
     r.endTime ? duration(r.endTime - r.startTime) : "",
     ...keys.map((k) => num(r.finalMetrics[k])),
@@ -62,7 +74,7 @@ export async function lsCommand(argv: string[]): Promise<number> {
       `Databases: ${files.map((f) => (isPostgresUrl(f) ? displayTarget(f) : path.relative(process.cwd(), f))).join(", ")}\n`,
     );
   process.stdout.write(
-    `${table(["id", "experiment", "trial", "repeat", "status", "epochs", "time", ...keys], rows)}\n`,
+    `${table(["id", "experiment", "trial", "repeat", "status", ...(jobs ? ["slurm task"] : []), "epochs", "time", ...keys], rows)}\n`,
   );
   return 0;
 }

@@ -17,9 +17,12 @@ import { ConfigChangedError } from "../../experiment/config-diff";
 import { runWithWorkers } from "../../executors/run-local";
 import type { LocalExecutor } from "../../executors/local";
 import { closeOpenStoresFailed } from "../../tracking/db/write-store";
+import { SlurmUnavailableError } from "../../executors/slurm-cluster";
+import { EXECUTORS, type ExecutorName } from "../../executors/slurm-options";
+import { chosenExecutor, runOnSlurm, slurmPreflight } from "../run-slurm";
 
 const USAGE = `Usage: expman run <config-dir> [--only TRIAL[-REPEAT]]... [--jobs N] [--resume] [--workspace DIR]
-                  [--events fd:N|FILE] [--control fd:N] [--fail-fast] [--quiet]
+                  [--executor local|slurm] [--wait] [--events fd:N|FILE] [--control fd:N] [--fail-fast] [--quiet]
 
 Runs every trial of the experiment in <config-dir> (env.yaml, experiment.yaml, base.yaml,
 trials.yaml). The plan (trials, and every run QUEUED) is written to the store first.
@@ -31,6 +34,10 @@ trials.yaml). The plan (trials, and every run QUEUED) is written to the store fi
   --resume        continue the latest experiment of <config-dir>: runs that ended SUCCESS or
                   STOPPED are kept, the others run again (from their last checkpoint when the
                   pipeline implements resume(checkpointPath)); a changed config is refused.
+  --executor slurm  submit the runs to Slurm as one array job (sbatch; also 'executor: slurm'
+                  in env.yaml, options under 'slurm:'): returns once submitted, printing the job
+                  id; each task runs one run and writes it to the store. 'expman ls' follows them.
+  --wait          with Slurm: follow the runs until all have ended (exit 1 if one did not succeed).
   --control fd:N  read stop requests (JSON lines, events/control.ts) from that descriptor: one
                   run stops ABORTED and the experiment goes on, or the whole experiment stops.
 
@@ -51,6 +58,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       quiet: { type: "boolean", short: "q" },
       jobs: { type: "string", short: "j" },
       resume: { type: "boolean" },
+      executor: { type: "string" },
+      wait: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -62,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("run takes exactly one config folder", USAGE);
   const configDir = path.resolve(positionals[0]);
   const jobsOption = values.jobs === undefined ? undefined : parseJobs(values.jobs, "--jobs");
+  const executorFlag = parseExecutor(values.executor);
   const channel = values.events ? EventChannel.open(values.events) : undefined;
   if (channel) {
     Logger.globalListeners.push((level, message, time) =>
@@ -75,10 +85,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   // (even two within a few ms, or one after the runs) ends with 130, never by the signal.
   let experiment: Experiment | undefined;
   let workers: LocalExecutor | undefined;
+  let slurmJob: string | undefined;
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts === 1 && experiment) {
+    if (interrupts === 1 && experiment && slurmJob) {
+      experiment.abort(); // --wait stops following; the job goes on
+    } else if (interrupts === 1 && experiment) {
       process.stderr.write(
         `\n${signal}: stopping at the next epoch or batch; the active runs end ABORTED. Press Ctrl-C again to quit now.\n`,
       );
@@ -113,8 +126,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       failFast: values["fail-fast"],
       only: values.only,
       resume: values.resume,
+      preflight: (sources) => slurmPreflight(executorFlag, sources),
     });
   } catch (error) {
+    if (error instanceof SlurmUnavailableError) {
+      process.stderr.write(`expman run: ${error.message}\n`);
+      await channel?.close();
+      return 1;
+    }
     if (error instanceof NothingToResumeError) {
       process.stderr.write(`${error.message}\n`);
       channel?.send({ kind: "error", message: error.message });
@@ -160,6 +179,20 @@ export async function runCommand(argv: string[]): Promise<number> {
           ),
       )
     : undefined;
+
+  if (chosenExecutor(executorFlag, experiment.sources) === "slurm") {
+    const code = await runOnSlurm(experiment, {
+      wait: values.wait === true,
+      quiet: values.quiet === true,
+      signal: experiment.env.abortSignal,
+      onSubmitted: (job) => (slurmJob = job),
+    });
+    closeControl?.();
+    await channel?.close();
+    return code;
+  }
+  if (values.wait)
+    process.stderr.write("warning: --wait is for Slurm runs; this run is local and ends with the command.\n");
 
   const envConfig = (experiment.sources.env.value ?? {}) as Record<string, unknown>;
   const jobs = jobsOption ?? (typeof envConfig.parallel === "number" ? envConfig.parallel : undefined);
@@ -229,6 +262,13 @@ function parseJobs(value: string, what: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`${what} must be a whole number of parallel runs >= 1 (got ${JSON.stringify(value)})`, USAGE);
   return n;
+}
+
+/** `--executor`: local or slurm. */
+function parseExecutor(value: string | undefined): ExecutorName | undefined {
+  if (value === undefined) return undefined;
+  if ((EXECUTORS as readonly string[]).includes(value)) return value as ExecutorName;
+  throw new UsageError(`--executor must be one of ${EXECUTORS.join(", ")} (got ${JSON.stringify(value)})`, USAGE);
 }
 
 /** The printable lines of a config problem, or undefined when the error is something else. */

@@ -325,6 +325,16 @@ export class DBTracker extends Tracker {
     return this.store.endRunIfOpen(runUid, status, Date.now(), message);
   }
 
+  /** Each submitted run's scheduler task (Slurm: `<array job>_<index>`). */
+  setJobIds(jobs: readonly { uid: string; jobId: string }[]): void {
+    this.store.setJobIds(jobs);
+  }
+
+  /** The experiment is a scheduler's now: this process is no longer its writer (WriteStore.handOver). */
+  handOver(experimentUid: string, executor: string): void {
+    this.store.handOver(experimentUid, executor);
+  }
+
   /** Trial and experiment statuses from their runs, once none is open. */
   settle(experimentUid: string, options: { aborted?: boolean } = {}): RunStatusName | undefined {
     return this.store.settle(experimentUid, Date.now(), options);

@@ -148,6 +148,15 @@ interface Statements {
   startRun: Statement;
 }
 
+/** A run in a scheduler's hands (see WriteStore.schedulerRuns). */
+export interface SchedulerRun {
+  uid: string;
+  experimentUid: string;
+  status: RunStatusName;
+  jobId: string;
+  runIndex: number | null;
+}
+
 export interface ExperimentRow {
   title: string;
   desc: string;
@@ -552,14 +561,27 @@ export class WriteStore {
   startRun(uid: string, time: number, options: { keepData?: boolean; jobId?: string | null } = {}): void {
     const run = this.runs.get(uid) ?? this.runRow(uid, undefined, undefined, false);
     if (!run) return;
+    // A run again (a resume) drops its earlier attempt, now: the status update below may wait
+    // for the lock (another worker writing) and a flush writes buffered points before such
+    // waiting updates, so a deferred DELETE would remove this run's first new points. A planned
+    // run that never ran (every worker's, every Slurm task's) has nothing to remove.
+    const tables = ["epoch", "series", "param", "checkpoint", "artifact"];
+    const hasOld = () =>
+      tables.some(
+        (table) => this.db.prepare(`SELECT 1 FROM ${table} WHERE run_id = ? LIMIT 1`).get(run.id) !== undefined,
+      );
+    if (!options.keepData && hasOld()) {
+      this.waiting(() =>
+        this.db
+          .transaction(() => {
+            for (const table of tables) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
+          })
+          .immediate(),
+      );
+      // Owners cached for this run would resume series that no longer exist.
+      this.release(uid);
+    }
     this.flush(() => {
-      // A fresh run has nothing to remove; a run again (a resume) drops its earlier attempt.
-      if (!options.keepData) {
-        for (const table of ["epoch", "series", "param", "checkpoint", "artifact"])
-          this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(run.id);
-        // Owners cached for this run would resume series that no longer exist.
-        this.release(uid);
-      }
       this.st.startRun.run(time, process.pid, os.hostname(), options.jobId ?? null, run.id);
       this.db
         .prepare("UPDATE trial SET status = 'RUNNING', end_time = NULL WHERE id = ? AND status <> 'RUNNING'")
@@ -595,18 +617,18 @@ export class WriteStore {
   }
 
   /** Every run of an experiment with its status, in plan order. */
-  runStatuses(experimentUid: string): { uid: string; status: string }[] {
+  runStatuses(experimentUid: string): { uid: string; status: string; error: string | null }[] {
     return this.db
       .prepare(
-        "SELECT r.uid, r.status FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE e.uid = ? ORDER BY r.id",
+        "SELECT r.uid, r.status, r.error_message AS error FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE e.uid = ? ORDER BY r.id",
       )
-      .all(experimentUid) as { uid: string; status: string }[];
+      .all(experimentUid) as { uid: string; status: string; error: string | null }[];
   }
 
   /** Queues runs again (a resume): their data stays until they start (see startRun). */
   requeue(uids: string[]): void {
     const stmt = this.db.prepare(
-      "UPDATE trial_run SET status = 'QUEUED', end_time = NULL, error_message = NULL, error_stack = NULL WHERE uid = ?",
+      "UPDATE trial_run SET status = 'QUEUED', end_time = NULL, error_message = NULL, error_stack = NULL, job_id = NULL WHERE uid = ?",
     );
     this.waiting(() =>
       this.db
@@ -668,6 +690,89 @@ export class WriteStore {
         .immediate(),
     );
     return now;
+  }
+
+  // ---- a scheduler runs the plan (executors/slurm.ts) --------------------------------------
+
+  /** Each submitted run's scheduler task (Slurm: `<array job>_<index>`), once the job is accepted. */
+  setJobIds(jobs: readonly { uid: string; jobId: string }[]): void {
+    const stmt = this.db.prepare("UPDATE trial_run SET job_id = ? WHERE uid = ?");
+    this.waiting(() =>
+      this.db
+        .transaction(() => {
+          for (const j of jobs) stmt.run(j.jobId, j.uid);
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * The experiment is in a scheduler's hands now: it has no writer process of its own (pid, host
+   * and heartbeat cleared), so readers do not take this process's exit for its end, and closing
+   * here leaves it RUNNING. Its tasks write their runs; the last one (or whoever reads the
+   * scheduler's final states) settles it.
+   */
+  handOver(experimentUid: string, executor: string): void {
+    const id = this.experimentId(experimentUid, false);
+    if (id === undefined) return;
+    this.flush(() =>
+      this.db
+        .prepare("UPDATE experiment SET pid = NULL, host = NULL, heartbeat = NULL, executor = ? WHERE id = ?")
+        .run(executor, id),
+    );
+    const i = this.createdExperiments.indexOf(id);
+    if (i >= 0) this.createdExperiments.splice(i, 1);
+  }
+
+  /**
+   * Runs a scheduler holds whose end may be the scheduler's to tell: still QUEUED or RUNNING,
+   * or ended ABORTED without a message within the last day (a SIGTERM from a time limit).
+   */
+  schedulerRuns(executor: string, experimentUid?: string): SchedulerRun[] {
+    return this.db
+      .prepare(
+        `SELECT r.uid, e.uid AS experimentUid, r.status, r.job_id AS jobId, r.run_index AS runIndex
+         FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id
+         WHERE e.executor = ? AND (? IS NULL OR e.uid = ?) AND r.job_id IS NOT NULL
+           AND (r.status IN ('QUEUED','RUNNING') OR (r.status = 'ABORTED' AND r.error_message IS NULL AND r.end_time > ?))
+         ORDER BY r.id`,
+      )
+      .all(executor, experimentUid ?? null, experimentUid ?? null, Date.now() - 86_400_000) as SchedulerRun[];
+  }
+
+  /**
+   * A scheduler's final word on a run that did not end itself: ends it if it is still QUEUED or
+   * RUNNING; with `overAborted`, also one that ended itself ABORTED on the scheduler's SIGTERM
+   * (a time limit reads FAILED TIMEOUT, not stopped). Returns whether it changed the run.
+   */
+  endRunByScheduler(
+    uid: string,
+    status: RunStatusName,
+    time: number,
+    message: string,
+    options: { overAborted?: boolean } = {},
+  ): boolean {
+    const run = this.runRow(uid, undefined, undefined, false);
+    if (!run) return false;
+    const from = options.overAborted ? "('QUEUED','RUNNING','ABORTED')" : "('QUEUED','RUNNING')";
+    let changed = false;
+    this.waiting(() =>
+      this.db
+        .transaction(() => {
+          changed =
+            this.db
+              .prepare(
+                `UPDATE trial_run SET status = ?, end_time = coalesce(end_time, ?), error_message = ? WHERE id = ? AND status IN ${from}`,
+              )
+              .run(status, time, message, run.id).changes > 0;
+          if (changed)
+            this.db
+              .prepare("UPDATE epoch SET status = ?, end_time = ? WHERE run_id = ? AND status = 'RUNNING'")
+              .run(status, time, run.id);
+        })
+        .immediate(),
+    );
+    return changed;
   }
 
   /**
