@@ -42,7 +42,11 @@ export async function lsCommand(argv: string[]): Promise<number> {
         const shown = clusterStatus(task);
         // A task the cluster still holds: its state there (the run may not have written yet).
         if (shown && (run.status === "QUEUED" || run.status === "RUNNING")) run.status = shown.status;
-        all.push({ ...run, db: displayTarget(file), ...(task ? { cluster: { state: task.state, reason: task.reason } } : {}) });
+        all.push({
+          ...run,
+          db: displayTarget(file),
+          ...(task ? { cluster: { state: task.state, reason: task.reason } } : {}),
+        });
       }
     } finally {
       reader.close();
