@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import Database from "better-sqlite3";
-import { expman, toyConfig } from "../../runtime/test/helpers/cli";
+import { EXPMAN, expman, toyConfig } from "../../runtime/test/helpers/cli";
+import { cancelSlurmTask } from "../../client/src/core/slurm-cancel";
 
 // The Slurm executor on a real one-node Slurm cluster on this machine (issue 10.2):
 // `npm run test:slurm` starts it first (test/services/slurm.sh: Debian slurm-wlm + munge).
@@ -163,4 +164,90 @@ test("Slurm refusing the job: its stderr shown, exit 1, the planned runs FAILED 
     rows<{ status: string }>(c.db, "SELECT status FROM experiment").map((e) => e.status),
     ["FAILED"],
   );
+});
+
+test("scancel: a running task's run ends ABORTED (the worker ends it on Slurm's SIGTERM), a waiting task's run too; ls shows QUEUED with the cluster's reason first", async () => {
+  const c = toyConfig({
+    epochs: 60,
+    sleepMs: 250,
+    trials: "- name: s\n  repeat: 2\n  settings: {}\n",
+    env: SLURM_ENV("  max_concurrent: 1\n"),
+  });
+  const r = expman(["run", c.dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const job = jobOf(r.stdout);
+  await until("run 0 to run an epoch", () => {
+    const [first] = rows<Run>(c.db, RUNS);
+    return first.status === "RUNNING" && first.epochs >= 1 ? true : undefined;
+  });
+  // The cluster's view: task 1 waits behind the array's limit of one task at once.
+  const ls = expman(["ls", "--config", c.dir]);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.match(ls.stdout, new RegExp(`RUNNING\\s+${job}_0`));
+  assert.match(ls.stdout, new RegExp(`QUEUED \\(JobArrayTaskLimit\\)\\s+${job}_1`));
+
+  // Cancel the waiting task first (it never starts), then the running one with the extension's
+  // Stop Run code for Slurm runs (client/src/core/slurm-cancel.ts: scancel of the run's task).
+  const cancel = spawnSync("scancel", [`${job}_1`], { encoding: "utf8" });
+  assert.equal(cancel.status, 0, cancel.stderr);
+  const [running] = rows<Run>(c.db, RUNS);
+  assert.deepEqual(await cancelSlurmTask(running.job_id!), {});
+  assert.match(
+    (await cancelSlurmTask("--all")).error ?? "",
+    /not a Slurm array task id/,
+    "never an option from the store",
+  );
+  const first = await until("run 0 to end", () => {
+    const [x] = rows<Run>(c.db, RUNS);
+    return x.status === "RUNNING" ? undefined : x;
+  });
+  assert.equal(first.status, "ABORTED", "the worker ended its run on SIGTERM");
+  assert.ok(first.epochs < 60, "stopped early");
+  // Run 1 never started: only the cluster knows; ls writes it to the store.
+  await until("task 1 to leave the queue", () => {
+    const q = spawnSync("squeue", ["-h", "-r", "-j", job, "-o", "%i"], { encoding: "utf8" });
+    return q.stdout.includes(`${job}_1`) ? undefined : true;
+  });
+  assert.equal(rows<Run>(c.db, RUNS)[1].status, "QUEUED");
+  const after = expman(["ls", "--config", c.dir]);
+  assert.equal(after.code, 0, after.stderr);
+  const [r0, r1] = rows<Run>(c.db, RUNS);
+  assert.equal(r1.status, "ABORTED");
+  assert.match(r1.error_message ?? "", new RegExp(`^CANCELLED: Slurm task ${job}_1 was cancelled`));
+  assert.equal(r0.status, "ABORTED");
+  assert.match(r0.error_message ?? "", /^CANCELLED/, "the scheduler's reason is added to the run that ended itself");
+  assert.deepEqual(
+    rows<{ status: string }>(c.db, "SELECT status FROM experiment").map((e) => e.status),
+    ["ABORTED"],
+    "the experiment settled once no run was open",
+  );
+});
+
+test("a task past its time limit: FAILED with reason TIMEOUT in the store (--wait follows it and exits 1)", () => {
+  // Slurm counts time limits in minutes (0:01 rounds up to 1:00) and checks them about every
+  // 30 s; KillWait=2 in slurm.conf. So this takes 60-100 s.
+  const c = toyConfig({
+    epochs: 1000,
+    sleepMs: 500,
+    trials: "- name: t\n  repeat: 1\n  settings: {}\n",
+    env: SLURM_ENV('  time: "0:01"\n'),
+  });
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [EXPMAN, "run", c.dir, "--wait"], { encoding: "utf8", timeout: 300_000 });
+  assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+  const job = jobOf(r.stdout);
+  assert.match(r.stdout, /t\s+0\s+100\s+\S+\s+FAILED/);
+  assert.match(r.stderr, /t-0 FAILED: TIMEOUT: Slurm task \S+ ran past its time limit/);
+  const [run] = rows<Run>(c.db, RUNS);
+  assert.equal(run.status, "FAILED");
+  assert.match(
+    run.error_message ?? "",
+    new RegExp(`^TIMEOUT: Slurm task ${job}_0 ran past its time limit \\(00:01:00\\)`),
+  );
+  assert.ok(run.epochs > 10 && run.epochs < 1000, `it ran until the limit (${run.epochs} epochs)`);
+  assert.deepEqual(
+    rows<{ status: string }>(c.db, "SELECT status FROM experiment").map((e) => e.status),
+    ["FAILED"],
+  );
+  console.log(`TIMEOUT of a 1-minute task seen after ${Date.now() - t0} ms`);
 });

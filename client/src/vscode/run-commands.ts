@@ -16,6 +16,7 @@ import { configFolderOf, experimentName, isConfigFolder } from "../core/config-f
 import { pythonPipelineOf, pythonPipelineMessage, type PythonPipeline } from "../core/python-pipeline";
 import { isNodeProject } from "../core/runtime-locator";
 import { validateConfigDir } from "../core/validate-config";
+import { cancelSlurmTask } from "../core/slurm-cancel";
 import type { TreeNode } from "../core/tree-model";
 import type { Ctx } from "./ctx";
 
@@ -299,6 +300,8 @@ export class RunCommands implements vscode.Disposable {
   async stop(arg?: unknown): Promise<boolean> {
     if (!isTreeNode(arg) || arg.kind !== "run") return this.stopExperiment(arg);
     const managed = this.managedFor(arg);
+    // A run on Slurm (its task id in the store) is stopped where it runs: scancel of its task.
+    if (!managed && arg.run.jobId) return this.cancelOnSlurm(arg.run.jobId, `${arg.run.trialName}-${arg.run.repeat}`);
     if (!managed) return this.notStartedHere();
     const key = { trial: arg.run.trialName, repeat: arg.run.repeat };
     if (managed.process.stopRun(key)) {
@@ -311,6 +314,16 @@ export class RunCommands implements vscode.Disposable {
       "Stop Experiment",
     );
     return choice === "Stop Experiment" && this.ctx.runs.stop(managed.id);
+  }
+
+  private async cancelOnSlurm(task: string, label: string): Promise<boolean> {
+    const result = await cancelSlurmTask(task);
+    if (result.error) {
+      void this.ctx.notify("error", `Could not stop run ${label} on Slurm: ${result.error}`);
+      return false;
+    }
+    this.ctx.output.info(`scancel ${task}: run ${label} ends ABORTED`);
+    return true;
   }
 
   /**

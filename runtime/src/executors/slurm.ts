@@ -6,7 +6,7 @@ import type { Experiment } from "../experiment/experiment";
 import { runLabel, type PlannedRun } from "../experiment/plan";
 import { openForReading } from "../tracking/db/connection";
 import { WriteStore, type SchedulerRun } from "../tracking/db/write-store";
-import { EXPMAN_BIN } from "./local";
+import { expmanBin } from "../cli/bin-path";
 import {
   activeStatus,
   clusterView,
@@ -28,8 +28,10 @@ import { sbatchArgs, type SlurmOptions } from "./slurm-options";
  * `reconcileSlurm` (run by `--wait`, `expman ls` and the query service).
  */
 
-/** The batch script each task runs (it executes its arguments as given). */
-export const SLURM_TASK_SCRIPT = path.resolve(__dirname, "..", "..", "bin", "slurm-task.sh");
+/** The batch script each task runs (it executes its arguments as given), beside bin/expman.js. */
+export function slurmTaskScript(): string {
+  return path.join(path.dirname(expmanBin()), "slurm-task.sh");
+}
 
 export interface Submitted {
   jobId: string;
@@ -58,10 +60,10 @@ export async function submitToSlurm(experiment: Experiment, options: SlurmOption
         jobName: `expman:${experiment.title}`,
         indices: selected.map((r) => r.index),
         output: path.join(outputDir, "%A_%a.out"),
-        script: SLURM_TASK_SCRIPT,
+        script: slurmTaskScript(),
         command: [
           process.execPath,
-          EXPMAN_BIN,
+          expmanBin(),
           "worker",
           experiment.configDir,
           "--experiment",
