@@ -15,6 +15,7 @@
  */
 import os from "node:os";
 import type { Page } from "playwright-core";
+import { DEFAULT_SETTINGS } from "../../client/src/webview/contract";
 import { buildBundles, startHarnessServer } from "../webview/harness/server";
 import { openHarness, chromiumAvailable, CHROMIUM } from "../webview/harness/browser";
 
@@ -86,32 +87,23 @@ async function setup(page: Page): Promise<void> {
 }
 
 async function firstPaint(page: Page, type: "init" | "runs"): Promise<{ ms: number; cells: number; rows: number }> {
-  return page.evaluate(async (type) => {
-    const w = window as any;
-    const app = w.__metrics;
-    const runs = w.__bench.make();
-    const settings = {
-      smoothing: 0.6,
-      xAxis: "step",
-      logY: false,
-      ignoreOutliers: true,
-      filter: "",
-      hiddenRuns: [],
-      onlyDifferingParams: false,
-      sortColumn: null,
-      sortDescending: false,
-      table: { filter: "", hiddenColumns: [], pinnedColumns: [], summaries: {} },
-    };
-    const message =
-      type === "init"
-        ? { type: "init", v: 1, title: "bench", selection: { kind: "experiment", experimentId: 1 }, runs, settings }
-        : { type: "runs", runs };
-    const t0 = performance.now();
-    app.receive(message);
-    await w.__bench.nextFrame();
-    const ms = performance.now() - t0;
-    return { ms, cells: app.table.grid.cellCount(), rows: app.table.rowRunIds().length };
-  }, type);
+  return page.evaluate(
+    async ({ type, settings }) => {
+      const w = window as any;
+      const app = w.__metrics;
+      const runs = w.__bench.make();
+      const message =
+        type === "init"
+          ? { type: "init", v: 1, title: "bench", selection: { kind: "experiment", experimentId: 1 }, runs, settings }
+          : { type: "runs", runs };
+      const t0 = performance.now();
+      app.receive(message);
+      await w.__bench.nextFrame();
+      const ms = performance.now() - t0;
+      return { ms, cells: app.table.grid.cellCount(), rows: app.table.rowRunIds().length };
+    },
+    { type, settings: DEFAULT_SETTINGS },
+  );
 }
 
 async function timed(page: Page, action: string, arg: string): Promise<{ ms: number; rows: number; first: number }> {
@@ -195,6 +187,7 @@ async function main(): Promise<void> {
     // The harness's controller answers "ready"; the benchmark sends the run list itself.
     await setup(p.page);
     const cold = await firstPaint(p.page, "init");
+    if (cold.rows !== RUNS) throw new Error(`the table shows ${cold.rows} rows, not ${RUNS}: the run list was refused`);
     console.log(
       `first paint, cold: ${cold.ms.toFixed(1)} ms (${cold.rows} rows, ${cold.cells} cells in the DOM)  [target < 200 ms]`,
     );
