@@ -103,7 +103,13 @@ async function hostBundle(entry, outfile, what, { minify = false, external = [] 
 }
 
 export function buildServer({ minify = false, outfile = serverOutfile } = {}) {
-  return hostBundle(join(root, "server", "src", "server.ts"), outfile, "the language server", { minify });
+  // The validation worker (a worker thread of the server) is its own bundle beside it.
+  return hostBundle(
+    join(root, "server", "src", "validation-worker.ts"),
+    join(dirname(outfile), "validation-worker.js"),
+    "the language server's validation worker",
+    { minify },
+  ).then(() => hostBundle(join(root, "server", "src", "server.ts"), outfile, "the language server", { minify }));
 }
 
 export function buildExtension({ minify = false, outfile = extensionOutfile } = {}) {

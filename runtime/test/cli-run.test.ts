@@ -217,6 +217,33 @@ test("SIGINT: the current run ends ABORTED at the next epoch, later runs do not 
   assert.ok(epochs >= 20, `the epochs before the interrupt are kept (${epochs})`);
 });
 
+for (const gapMs of [0, 30]) {
+  test(`two Ctrl-C ${gapMs} ms apart: exit 130 (not killed by the signal), no run left RUNNING, the DB intact`, async () => {
+    const { dir, db: dbFile } = toyConfig({ epochs: 1000, sleepMs: 5 });
+    const child = spawnExpman(["run", dir]);
+    const exited = exitOf(child);
+    await waitForLine(child.stderr!, /epoch 5\//);
+    child.kill("SIGINT");
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+    child.kill("SIGINT");
+    const { code, signal } = await exited;
+    assert.deepEqual({ code, signal }, { code: 130, signal: null });
+    const conn = db(dbFile);
+    assert.equal(conn.pragma("integrity_check", { simple: true }), "ok");
+    const statuses = (conn.prepare("SELECT status FROM trial_run ORDER BY id").all() as { status: string }[]).map(
+      (r) => r.status,
+    );
+    const exp = conn.prepare("SELECT status FROM experiment").get() as { status: string };
+    const epochs = (conn.prepare("SELECT COUNT(*) AS n FROM epoch").get() as { n: number }).n;
+    conn.close();
+    // The second Ctrl-C quits at once: the runs still end ABORTED (the trackers' exit
+    // handlers), the experiment too, and the epochs flushed before it are kept.
+    assert.deepEqual(statuses, ["ABORTED", "ABORTED", "ABORTED"]);
+    assert.equal(exp.status, "ABORTED");
+    assert.ok(epochs >= 5, `the epochs before the interrupts are kept (${epochs})`);
+  });
+}
+
 test("SIGKILL: the DB stays readable, flushed epochs are intact, and the run reads back ABORTED once the process is gone", async () => {
   const { dir, db: dbFile, workspace } = toyConfig({ epochs: 1000, sleepMs: 5 });
   const child = spawnExpman(["run", dir]);

@@ -20,15 +20,20 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { indexStatsRequest, memoryRequest, registryRequest } from "./protocol";
+import { WorkerValidation } from "./off-thread";
 import { ConfigWorkspace, toPath } from "./workspace";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const workspace = new ConfigWorkspace({
-  publishDiagnostics: (params) => void connection.sendDiagnostics(params),
-  log: (message) => connection.console.log(message),
-  error: (message) => connection.console.error(message),
-});
+const workspace = new ConfigWorkspace(
+  {
+    publishDiagnostics: (params) => void connection.sendDiagnostics(params),
+    log: (message) => connection.console.log(message),
+    error: (message) => connection.console.error(message),
+  },
+  // Large config sets are validated in a worker thread (off-thread.ts), beside this bundle.
+  new WorkerValidation(path.join(__dirname, "validation-worker.js"), (message) => connection.console.log(message)),
+);
 let canWatch = false;
 let canConfigure = false;
 

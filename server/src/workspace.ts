@@ -33,6 +33,7 @@ import {
   WorkspaceIndex,
 } from "@expman/runtime/contracts";
 import { ConfigFileClassifier, type ConfigMember } from "./config-files";
+import type { ValidationOffload } from "./off-thread";
 import { quickFixes } from "./features/code-actions";
 import { completions } from "./features/completion";
 import { definitionAt } from "./features/definition";
@@ -40,10 +41,17 @@ import { hoverAt } from "./features/hover";
 import { trialSymbols } from "./features/symbols";
 import type { IndexStats } from "./protocol";
 import { sectionAt, type Section } from "./sections";
+import { WARM_UP_TRIALS, warmUpValidation } from "./warm-up";
 import { contextAt, LIST_ITEM, type CursorContext } from "./yaml-context";
 
 /** Files above this size are not parsed (the validator's limit: the CLI refuses them too). */
 const MAX_CONFIG_BYTES = YAML_LIMITS.bytes;
+/**
+ * Config sets larger than this (all their texts together) are validated in the worker thread
+ * when there is one: a cold validation of this much plain YAML takes under 100 ms of CPU, so
+ * the main thread never holds a request back longer than that behind one (issue 13.5).
+ */
+export const INLINE_VALIDATION_CHARS = 128 * 1024;
 /** `EXPMAN_LS_TRACE=1` logs how long each validation takes (benchmarks, slow-file reports). */
 const TRACE = process.env.EXPMAN_LS_TRACE === "1";
 
@@ -117,8 +125,14 @@ export class ConfigWorkspace {
   private index = new WorkspaceIndex([]);
   private roots: string[] = [];
   private indexMillis = 0;
+  /** Groups with a validation in the worker: true once newer texts made its answer stale. */
+  private readonly inFlight = new Map<string, boolean>();
 
-  constructor(private readonly host: WorkspaceHost) {}
+  constructor(
+    private readonly host: WorkspaceHost,
+    /** The worker thread for large sets (the server's); without one, all validation is inline. */
+    private readonly offload?: ValidationOffload,
+  ) {}
 
   /** Runs a handler; a bug or bad input in one request never takes the server down. */
   safe<T>(what: string, fallback: T, fn: () => T): T {
@@ -139,6 +153,7 @@ export class ConfigWorkspace {
     const count = this.safe("indexing", 0, () => this.index.indexAll());
     this.indexMillis = performance.now() - started;
     this.host.log(`[expman] indexed ${count} source files in ${this.indexMillis.toFixed(0)} ms`);
+    this.offload?.start(this.index.describe());
     // Before answering: editors send didOpen for restored files right after `initialized`.
     const warm = performance.now();
     this.warmUp();
@@ -183,6 +198,7 @@ export class ConfigWorkspace {
     if (!file) return;
     this.openByPath.delete(file);
     this.trialsCache.forget(file);
+    this.offload?.forget(file);
     this.host.publishDiagnostics({ uri, diagnostics: [] });
     const member = this.safe("classify", undefined, () => this.classifier.classify(file));
     if (member) this.scheduleValidation(member.group);
@@ -279,8 +295,18 @@ export class ConfigWorkspace {
     }
   }
 
-  /** Validates one config set now and publishes every file's problems. */
+  /**
+   * Validates one config set and publishes every file's problems: now, on this thread, or (a
+   * large set, with a worker) in the worker, while requests go on being answered here. While
+   * the worker checks a set, newer texts of it only mark that answer stale: it is dropped
+   * unpublished and the set validated again with the texts of that moment, so edits in a
+   * burst cost one more validation, not one each, and old problems never replace newer ones.
+   */
   validateGroup(group: string): void {
+    if (this.inFlight.has(group)) {
+      this.inFlight.set(group, true);
+      return;
+    }
     const started = TRACE ? performance.now() : 0;
     const cpu = TRACE ? process.cpuUsage() : undefined;
     const members = this.memberFiles(group);
@@ -300,10 +326,65 @@ export class ConfigWorkspace {
       if (text !== undefined) files[role] = { path: file, text };
     }
     if (files.env) this.indexImports(files.env.path, files.env.text);
+    const versions = new Map<string, number>();
+    for (const role of CONFIG_ROLES) {
+      const open = members[role] ? this.openByPath.get(members[role]!) : undefined;
+      if (open) versions.set(members[role]!, open.version);
+    }
+    let chars = 0;
+    for (const role of CONFIG_ROLES) chars += files[role]?.text.length ?? 0;
+    if (this.offload?.usable && chars > INLINE_VALIDATION_CHARS) {
+      this.inFlight.set(group, false);
+      this.offload.validate(files, [...this.openByPath.keys()], this.index.describe()).then(
+        (diagnostics) => {
+          const stale = this.inFlight.get(group) || this.versionsChanged(versions);
+          this.inFlight.delete(group);
+          if (stale) {
+            if (TRACE) this.host.log(`[expman] dropped a stale validation of ${group}`);
+            this.scheduleValidation(group);
+            return;
+          }
+          this.safe("publishing", undefined, () => this.publish(group, members, files, versions, diagnostics));
+          if (TRACE)
+            this.host.log(
+              `[expman] validated ${group} in the worker in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`,
+            );
+        },
+        (err: Error) => {
+          this.inFlight.delete(group);
+          this.host.error(`[expman] validation in the worker failed: ${err.message}`);
+          // Again: in a restarted worker, or here once the worker is given up.
+          this.scheduleValidation(group);
+        },
+      );
+      return;
+    }
     const diagnostics = validateConfigSet(files, this.index.describe(), {
       fileExists: (p) => this.openByPath.has(p) || (fs.existsSync(p) && fs.statSync(p).isFile()),
       trialsCache: this.trialsCache,
     });
+    this.publish(group, members, files, versions, diagnostics);
+    if (TRACE)
+      this.host.log(
+        `[expman] validated ${group} in ${(performance.now() - started).toFixed(1)} ms (${cpuMillis(cpu).toFixed(1)} ms of CPU; ${diagnostics.length} problems)`,
+      );
+  }
+
+  /** Whether an open document of a set changed (or closed) since `versions` were taken. */
+  private versionsChanged(versions: Map<string, number>): boolean {
+    for (const [file, version] of versions) if (this.openByPath.get(file)?.version !== version) return true;
+    return false;
+  }
+
+  /** Publishes a set's problems for the document versions they were found in. */
+  private publish(
+    group: string,
+    members: Partial<Record<ConfigRole, string>>,
+    files: ConfigFileSet,
+    versions: Map<string, number>,
+    diagnostics: ConfigDiagnostic[],
+  ): void {
+    const published = this.publishedByGroup.get(group) ?? new Set<string>();
     const byPath = new Map<string, Diagnostic[]>();
     for (const d of diagnostics) {
       const list = byPath.get(d.path) ?? [];
@@ -321,7 +402,7 @@ export class ConfigWorkspace {
       if (!open && problems.length === 0 && !published.has(file)) continue;
       this.host.publishDiagnostics({
         uri: open?.uri ?? pathToFileURL(file).toString(),
-        version: open?.version,
+        version: versions.get(file),
         diagnostics: problems,
       });
       now.add(file);
@@ -330,10 +411,6 @@ export class ConfigWorkspace {
     for (const file of published)
       if (!now.has(file)) this.host.publishDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
     this.publishedByGroup.set(group, now);
-    if (TRACE)
-      this.host.log(
-        `[expman] validated ${group} in ${(performance.now() - started).toFixed(1)} ms (${cpuMillis(cpu).toFixed(1)} ms of CPU; ${diagnostics.length} problems)`,
-      );
   }
 
   /**
@@ -342,19 +419,8 @@ export class ConfigWorkspace {
    */
   private warmUp(): void {
     this.safe("warm-up", undefined, () => {
-      const trial =
-        "- name: t{i}\n  repeat: 1\n  settings:\n    seed: {i}\n    pipeline:\n      type: P\n      lr: 0.1\n      callbacks:\n        - type: EarlyStopping\n          metric: val_los\n          patience: 2\n";
-      const trials = Array.from({ length: 150 }, (_, i) => trial.replace(/\{i\}/g, String(i))).join("");
-      const files: ConfigFileSet = {
-        env: { path: "/warm-up/env.yaml", text: "workspace: out\ntrackers:\n  - type: DBTracker\n    name: x.db\n" },
-        experiment: { path: "/warm-up/experiment.yaml", text: "name: w\ndesc: w\n" },
-        base: { path: "/warm-up/base.yaml", text: "pipeline:\n  type: P\n" },
-        trials: { path: "/warm-up/trials.yaml", text: trials },
-      };
-      // Through a throwaway trials cache: the trial-by-trial path a real trials.yaml takes.
-      for (let i = 0; i < 2; i++)
-        validateConfigSet(files, this.index.describe(), { trialsCache: new TrialsParseCache() });
-      const lines = trials.split("\n");
+      warmUpValidation(this.index.describe());
+      const lines = WARM_UP_TRIALS.split("\n");
       for (let i = 0; i < 50; i++) contextAt(lines, 9 + i * 11, 10);
     });
   }

@@ -45,6 +45,8 @@ export class LspClient {
   private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   private versions = new Map<string, number>();
   initializeResult: InitializeResult | undefined;
+  /** Called on every publishDiagnostics, in order (tests that check what came when). */
+  onPublish: ((p: PublishedDiagnostics) => void) | undefined;
 
   private constructor(readonly child: ChildProcess) {
     this.connection = createProtocolConnection(
@@ -53,6 +55,7 @@ export class LspClient {
     );
     this.connection.onNotification("textDocument/publishDiagnostics", (p: PublishedDiagnostics) => {
       this.diagnostics.set(p.uri, p);
+      this.onPublish?.(p);
       this.notify();
     });
     this.connection.onNotification("window/logMessage", (p: { message: string }) => {
