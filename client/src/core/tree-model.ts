@@ -17,6 +17,7 @@ import type {
   RunSummary,
   TrialSummary,
 } from "@expman/runtime/contracts";
+import { NO_CHECKPOINT_WARNING } from "@expman/runtime/contracts";
 import { runColor } from "./run-colors";
 import type { LiveRuns } from "./live-runs";
 
@@ -295,7 +296,9 @@ export class TreeModel {
   /** The status shown for a run: the live one while the database still says RUNNING. */
   runStatus(run: RunSummary): { status: RunStatusName; progress?: string; noCheckpoint?: string } {
     const live = this.live?.get(run.uid);
-    const noCheckpoint = live?.noCheckpoint;
+    // Live from the run's events, else as stored with the run (after a reload).
+    const noCheckpoint =
+      live?.noCheckpoint ?? (run.warning?.startsWith(NO_CHECKPOINT_WARNING) ? run.warning : undefined);
     if (run.status === "RUNNING" && live) {
       const progress =
         live.epoch !== null

@@ -82,7 +82,10 @@ export class CheckpointCallback extends Callback {
     const target = this.saveTarget(metrics, this.pipeline);
     if ("why" in target) {
       if (!this.warnedNoModel) {
-        this.env.logger.warning(`${NO_CHECKPOINT_WARNING}: ${target.why}`);
+        const warning = `${NO_CHECKPOINT_WARNING}: ${target.why}`;
+        this.env.logger.warning(warning);
+        // Stored with the run too: the tree and `expman show` say it after a reload.
+        this.env.trackerManager.onRunWarning(warning);
         this.warnedNoModel = true;
       }
       return false;

@@ -67,6 +67,8 @@ export interface RunSummary {
   workspace: string | null;
   /** The scheduler task that runs it (Slurm: `<array job>_<index>`), when a scheduler does. */
   jobId?: string | null;
+  /** A warning the run gave that stays with it, e.g. "no checkpoint saved: <why>" (schema 9). */
+  warning?: string;
   /** As on ExperimentSummary: a run of the Python original and what its database lacks. */
   origin?: "python-original";
   notRecorded?: string[];

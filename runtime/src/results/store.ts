@@ -57,6 +57,7 @@ interface RunRow {
   pid: number | null;
   host: string | null;
   heartbeat: number | null;
+  warning: string | null;
   epoch_count: number;
 }
 
@@ -189,6 +190,8 @@ export class ResultsStore {
       `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
               r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, ${this.jobIdColumn}, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
               (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
+              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
+              ${this.schemaVersion >= 9 ? "r.warning" : "NULL AS warning"}, (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
        FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
     ).all(args) as RunRow[];
     if (rows.length === 0) return [];
@@ -272,6 +275,7 @@ export class ResultsStore {
       error: runError(r, live),
       workspace: r.workspace,
       jobId: r.job_id ?? null,
+      ...(r.warning ? { warning: r.warning } : {}),
     }));
   }
 

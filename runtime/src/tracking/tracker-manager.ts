@@ -364,6 +364,11 @@ export class TrackerManager {
     this.fanOut("onAddArtifact", (t, ctx) => t.onAddArtifact(level, artifact, ctx));
   }
 
+  /** A warning about the current run, kept with it by trackers that store runs (DBTracker). */
+  onRunWarning(message: string): void {
+    this.fanOut("onRunWarning", (t, ctx) => t.onRunWarning?.(message, ctx));
+  }
+
   /** The lifecycle state trackers see with each event. */
   context(level: Level): LifecycleContext {
     return { ids: this.ids, level, time: Date.now(), epoch: this.epoch ?? this.lastEpoch, batch: this.batch };

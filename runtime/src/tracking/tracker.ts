@@ -26,6 +26,7 @@ export abstract class Tracker implements TrackerLike {
   logParams(_params: Record<string, unknown>, _ctx: LifecycleContext): void {}
   onCheckpoint(_checkpoint: CheckpointInfo, _ctx: LifecycleContext): void {}
   onAddArtifact(_level: Level, _artifact: ArtifactInfo, _ctx: LifecycleContext): void {}
+  onRunWarning(_message: string, _ctx: LifecycleContext): void {}
   abstract createChild(workspace: string): TrackerLike;
   flush(): void | Promise<void> {}
   close(): void | Promise<void> {}

@@ -102,6 +102,8 @@ export interface TrackerLike {
   logParams(params: Record<string, unknown>, ctx: LifecycleContext): void;
   onCheckpoint(checkpoint: CheckpointInfo, ctx: LifecycleContext): void;
   onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void;
+  /** A warning about the current run that should stay with it (e.g. "no checkpoint saved: <why>"). */
+  onRunWarning?(message: string, ctx: LifecycleContext): void;
   createChild(workspace: string): TrackerLike;
   /** Persist what is buffered (epoch ends, checkpoints, run end, exit). */
   flush(): void | Promise<void>;

@@ -52,6 +52,7 @@ export async function showCommand(argv: string[]): Promise<number> {
       );
     }
     if (run.workspace) out.push(`Workspace: ${run.workspace}`);
+    if (run.warning) out.push(`Warning: ${run.warning}`);
     if (run.error)
       out.push(
         `Error: ${run.error.message}${

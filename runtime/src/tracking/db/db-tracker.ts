@@ -263,6 +263,11 @@ export class DBTracker extends Tracker {
     });
   }
 
+  onRunWarning(message: string, ctx: LifecycleContext): void {
+    this.adopt(ctx);
+    this.store.setRunWarning(this.store.owner(ctx.ids), message);
+  }
+
   onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
     // Stored once, in the checkpoint table, by onCheckpoint.
     if (artifact.checkpoint) return;

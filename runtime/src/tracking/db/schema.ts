@@ -297,6 +297,13 @@ CREATE TABLE run_tag (
 CREATE INDEX run_tag_by_tag ON run_tag(tag);
 `,
   },
+  {
+    version: 9,
+    // A warning a run gave that readers show with it after it ended (CheckpointCallback's
+    // "no checkpoint saved: <why>"); live, the editor has it from the event stream.
+    name: "run warning",
+    sql: `ALTER TABLE trial_run ADD COLUMN warning TEXT;`,
+  },
 ];
 
 /** Tables whose `status` column is held to the RunStatus names. */

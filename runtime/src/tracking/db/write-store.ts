@@ -886,6 +886,13 @@ export class WriteStore {
     );
   }
 
+  /** The run's warning (the last one given), stored with it for readers. */
+  setRunWarning(owner: Owner, message: string): void {
+    if (owner.runId === null) return;
+    const runId = owner.runId;
+    this.flush(() => this.db.prepare("UPDATE trial_run SET warning = ? WHERE id = ?").run(message, runId));
+  }
+
   addArtifact(
     owner: Owner,
     a: {

@@ -237,6 +237,7 @@ CREATE TABLE run_tag (
 CREATE INDEX run_tag_by_tag ON run_tag(tag);
 `,
   },
+  { version: 9, sql: `ALTER TABLE trial_run ADD COLUMN warning TEXT;` },
 ];
 
 /** The SQLite migrations without a PostgreSQL twin (empty when both stores agree). */
