@@ -23,6 +23,7 @@ import type { RunStatusName, Scope } from "../common/vocabulary";
 import { BucketReducer } from "./downsample";
 import { configOfTrial } from "./run-config";
 import { WriterLiveness, type WriterInfo } from "./stale";
+import { copyIsStale } from "../tracking/db/read-copy";
 
 export { TrackingDbError } from "../tracking/db/connection";
 export { recoverStale } from "./stale";
@@ -189,8 +190,6 @@ export class ResultsStore {
     const rows = this.stmt(
       `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
               r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, ${this.jobIdColumn}, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
-              (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
-              r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
               ${this.schemaVersion >= 9 ? "r.warning" : "NULL AS warning"}, (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
        FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
     ).all(args) as RunRow[];
@@ -600,7 +599,8 @@ export class ResultsStore {
         `Tracking database ${this.file} no longer exists (deleted or moved).`,
       );
     }
-    if (ino === this.ino) return;
+    // Same file: unless this reads a private copy (read-copy.ts) and a writer went on since.
+    if (ino === this.ino && !copyIsStale(this.db, this.file)) return;
     const db = openStoreForReading(this.target, this.options);
     this.db.close();
     this.db = db;

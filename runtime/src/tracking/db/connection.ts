@@ -5,6 +5,7 @@ import { TrackingDbError } from "./errors";
 import { isBusy, lockFailure, writeFailure } from "./write-failure";
 import { WriterLiveness, type WriterInfo } from "./liveness";
 import { describeLockHolders, lockHolders } from "./lock-holders";
+import { readSource, rememberCopy } from "./read-copy";
 import { isPostgresUrl, type SqlDb } from "./sql";
 import { openPgForReading, openPgForWriting } from "../pg/open";
 import { migrate, refuseForeignDatabase, schemaVersionOf, SCHEMA_VERSION } from "./schema";
@@ -102,8 +103,28 @@ export function openForReading(file: string, options: { timeoutMs?: number } = {
     );
   }
   let db: Database | undefined;
+  // In place, or a private copy when reading in place would create or rewrite -wal/-shm (read-copy.ts).
+  let source: ReturnType<typeof readSource> | undefined;
   try {
-    db = new Sqlite(file, { readonly: true, fileMustExist: true, timeout: options.timeoutMs ?? BUSY_TIMEOUT_MS });
+    source = readSource(file);
+    db = new Sqlite(source.path, {
+      readonly: true,
+      fileMustExist: true,
+      timeout: options.timeoutMs ?? BUSY_TIMEOUT_MS,
+    });
+    if (source.stamp !== undefined) {
+      const opened = db;
+      const dispose = source.dispose;
+      const close = opened.close.bind(opened);
+      opened.close = () => {
+        try {
+          return close();
+        } finally {
+          dispose();
+        }
+      };
+      rememberCopy(opened, source.stamp);
+    }
     const version = schemaVersionOf(db);
     if (version === 0) {
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number };
@@ -126,6 +147,7 @@ export function openForReading(file: string, options: { timeoutMs?: number } = {
     return db;
   } catch (error) {
     db?.close();
+    source?.dispose();
     throw describeOpenError(file, error, "read");
   }
 }

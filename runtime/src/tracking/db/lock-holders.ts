@@ -16,8 +16,8 @@ export interface LockHolder {
   write: boolean;
 }
 
-/** Processes other than this one holding locks on `file`, its `-shm` or its `-wal`. */
-export function lockHolders(file: string): LockHolder[] {
+/** Processes other than this one (unless `includeSelf`) holding locks on `file`, its `-shm` or its `-wal`. */
+export function lockHolders(file: string, options: { includeSelf?: boolean } = {}): LockHolder[] {
   let table: string;
   try {
     table = fs.readFileSync("/proc/locks", "utf8");
@@ -39,7 +39,7 @@ export function lockHolders(file: string): LockHolder[] {
     const m = /^\d+:\s+(?:->\s+)?(\S+)\s+\S+\s+(READ|WRITE)\s+(-?\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/.exec(line);
     if (!m || !inodes.has(m[4])) continue;
     const pid = Number(m[3]);
-    if (pid <= 0 || pid === process.pid) continue;
+    if (pid <= 0 || (pid === process.pid && !options.includeSelf)) continue;
     const held = byPid.get(pid) ?? { pid, write: false, command: commandOf(pid) };
     held.write ||= m[2] === "WRITE";
     byPid.set(pid, held);
