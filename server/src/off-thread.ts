@@ -2,7 +2,8 @@
  * Validation in a worker thread (validation-worker.ts), for config sets too large to check on
  * the main thread within the server's answer budget (issue 13.5): while the worker checks a
  * huge document, the main thread keeps answering completion, hover and the rest. One worker,
- * one job at a time; the worker warms itself up when it starts. A worker that dies is started
+ * one job at a time, started by the first large set (not at initialize: its warm-up would
+ * compete with the first diagnostics of a fresh server for the CPU); it warms itself up. A worker that dies is started
  * again on the next job; after three deaths the caller validates on the main thread.
  */
 import * as fs from "node:fs";

@@ -153,7 +153,6 @@ export class ConfigWorkspace {
     const count = this.safe("indexing", 0, () => this.index.indexAll());
     this.indexMillis = performance.now() - started;
     this.host.log(`[expman] indexed ${count} source files in ${this.indexMillis.toFixed(0)} ms`);
-    this.offload?.start(this.index.describe());
     // Before answering: editors send didOpen for restored files right after `initialized`.
     const warm = performance.now();
     this.warmUp();
