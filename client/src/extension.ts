@@ -80,12 +80,16 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     }),
     vscode.languages.registerCodeLensProvider({ scheme: "file", language: "yaml" }, new ConfigCodeLens()),
     offerInstallOnMissingTypes(ctx),
-    // Live tree: run and epoch ends, checkpoints; coalesced to a few refreshes a second.
-    ctx.live.onDidChange(() => tree.refresh(400)),
+    // Live tree: run and epoch ends, checkpoints re-render that run's row only, coalesced to a
+    // few refreshes a second; new planned runs reload their experiment's rows only.
+    ctx.live.onDidChange((run) => tree.runChanged(run.uid)),
     ctx.runs.onEvent(({ event }) => {
       if (event.kind === "lifecycle" && event.level === "experiment" && event.phase === "start")
         databases.invalidate(true);
-      if (event.kind === "lifecycle" && event.level === "trial_run" && event.phase === "create") tree.refresh(200);
+      if (event.kind === "lifecycle" && event.level === "trial_run" && event.phase === "create") {
+        if (event.ids.experiment) tree.experimentChanged(event.ids.experiment);
+        else tree.refresh(200);
+      }
     }),
     ctx.onDidChangePreparing(() => tree.refresh(0)),
     ctx.runs.onDidChange((run) => {
@@ -98,10 +102,11 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
           "ABORTED",
         );
         databases.invalidate();
-        tree.refresh(100);
+        tree.rootsMayHaveChanged(100);
       }
     }),
-    databases.onDidChange(({ created }) => tree.refresh(created ? 0 : 1500)),
+    // A database written by a process not started here: only rows whose figures changed.
+    databases.onDidChange(({ created }) => (created ? tree.refresh(0) : tree.rootsMayHaveChanged(1500))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       ctx.reloadSettings();

@@ -15,10 +15,22 @@ export interface Run {
   status: string;
   error: { message: string } | null;
 }
+export interface Launch {
+  id: number;
+  uid: string;
+  title: string;
+  startTime: number;
+  status: string;
+  configDir: string | null;
+  runStatusCounts?: Record<string, number>;
+}
 export type TreeNode =
   | { kind: "starting"; id: string; name: string; managedId: number; queued: boolean }
   | { kind: "message"; id: string; label: string; detail: string; db?: string }
-  | { kind: "experiment"; id: string; db: string; experiment: { id: number; title: string; startTime: number } }
+  | { kind: "experiment"; id: string; db: string; experiment: Launch }
+  /** An experiment launched more than once from its folder: one row per launch below, newest first. */
+  | { kind: "group"; id: string; db: string; title: string; launches: Launch[] }
+  | { kind: "more"; id: string; db: string; parentId: string; shown: number; total: number }
   | { kind: "trial"; id: string; db: string }
   | { kind: "run"; id: string; db: string; run: Run }
   | { kind: "epochs" | "checkpoints"; id: string; db: string }
@@ -90,14 +102,32 @@ export async function roots(
   );
 }
 
-/** Experiment > trial > run nodes of an experiment, by title. */
+/** The launches a root row stands for: an experiment row's one, a group's all (newest first). */
+export function launchesOf(n: TreeNode): Launch[] {
+  return n.kind === "experiment" ? [n.experiment] : n.kind === "group" ? n.launches : [];
+}
+
+/** Whether a root row is the experiment `title` (one launch, or a group of launches). */
+export function isExperimentRow(n: TreeNode, title?: string): boolean {
+  return launchesOf(n).some((e) => title === undefined || e.title === title);
+}
+
+/** The newest launch of an experiment, by title, as its tree node (a group's first child). */
+export async function latestLaunch(
+  a: ExperimentManagerApi,
+  title: string,
+): Promise<Extract<TreeNode, { kind: "experiment" }> | undefined> {
+  const rows = (await a.tree.getChildren()).filter((n) => isExperimentRow(n, title));
+  const newest = rows.sort((x, y) => launchesOf(y)[0].startTime - launchesOf(x)[0].startTime)[0];
+  if (!newest) return undefined;
+  if (newest.kind === "experiment") return newest;
+  const [first] = await a.tree.getChildren(newest);
+  return first?.kind === "experiment" ? first : undefined;
+}
+
+/** Experiment > trial > run nodes of the newest launch of an experiment, by title. */
 export async function runsOf(a: ExperimentManagerApi, title: string): Promise<Extract<TreeNode, { kind: "run" }>[]> {
-  const all = await a.tree.getChildren();
-  const exp = all
-    .filter(
-      (n): n is Extract<TreeNode, { kind: "experiment" }> => n.kind === "experiment" && n.experiment.title === title,
-    )
-    .sort((x, y) => y.experiment.startTime - x.experiment.startTime)[0];
+  const exp = await latestLaunch(a, title);
   if (!exp) return [];
   const out: Extract<TreeNode, { kind: "run" }>[] = [];
   for (const trial of await a.tree.getChildren(exp)) {

@@ -15,6 +15,8 @@ import type {
   QueryMethods,
   RunStatusName,
   RunSummary,
+  TrialOrder,
+  TrialPageEntry,
   TrialSummary,
 } from "@expman/runtime/contracts";
 import { NO_CHECKPOINT_WARNING } from "@expman/runtime/contracts";
@@ -38,8 +40,23 @@ export type TreeNode =
       db?: string;
       action?: "openSettings" | "installRuntime";
     }
-  | { kind: "experiment"; id: string; db: string; dbLabel?: string; experiment: ExperimentSummary }
-  | { kind: "trial"; id: string; db: string; trial: TrialSummary }
+  /**
+   * One launch of an experiment. `launch`: it is one of several launches from the same folder,
+   * shown under their group by its date and time, `latest` when it is the newest.
+   */
+  | {
+      kind: "experiment";
+      id: string;
+      db: string;
+      dbLabel?: string;
+      experiment: ExperimentSummary;
+      launch?: { latest: boolean };
+    }
+  /** An experiment launched more than once from the same folder: its launches, newest first. */
+  | { kind: "group"; id: string; db: string; dbLabel?: string; title: string; launches: ExperimentSummary[] }
+  | { kind: "trial"; id: string; db: string; trial: TrialSummary | TrialPageEntry; order?: TrialOrder }
+  /** "Show 200 more": the next page of a long list (trials of a sweep, runs of a trial). */
+  | { kind: "more"; id: string; db: string; parentId: string; shown: number; total: number; what: "trials" | "runs" }
   | { kind: "run"; id: string; db: string; run: RunSummary }
   | { kind: "epochs"; id: string; db: string; run: RunSummary }
   | { kind: "checkpoints"; id: string; db: string; run: RunSummary }
@@ -156,6 +173,15 @@ export function mdCode(text: string): string {
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
+/**
+ * `experiment`, `.config` (runnable again from its folder), `.resumable` (the latest launch of
+ * its folder has runs a resume runs again), `.running` (Stop Experiment applies; always last).
+ */
+function experimentContext(e: ExperimentSummary, latest: boolean): string {
+  const resumable = latest && e.configDir && runsToResume(e) > 0;
+  return `experiment${e.configDir ? ".config" : ""}${resumable ? ".resumable" : ""}${e.status === "RUNNING" ? ".running" : ""}`;
+}
+
 function duration(start: number, end: number | null): string {
   if (end === null) return "";
   const ms = end - start;
@@ -166,11 +192,84 @@ export function runLabel(run: Pick<RunSummary, "trialName" | "repeat">): string 
   return `${run.trialName}-${run.repeat}`;
 }
 
+/** Rows per page of a long list; "Show more" adds as many again. */
+export const PAGE_SIZE = 200;
+
+/** A launch's date and time, as its row under the experiment's name shows it (local time, to the second). */
+export function launchLabel(startTime: number): string {
+  const d = new Date(startTime);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Runs that `expman run --resume` would run again. */
+const RESUMABLE: readonly RunStatusName[] = ["FAILED", "ABORTED", "QUEUED"];
+
+/** How many runs of a launch a resume would run again (0: nothing to resume, or it is running). */
+export function runsToResume(e: ExperimentSummary): number {
+  if (e.status === "RUNNING") return 0;
+  return RESUMABLE.reduce((n, s) => n + (e.runStatusCounts?.[s] ?? 0), 0);
+}
+
+/**
+ * Groups a database's experiments by the folder they were launched from (by title when the
+ * folder is unknown): one launch is an experiment row as before; several become one row named
+ * after the experiment with a row per launch (date and time), newest first. Rows newest first.
+ */
+export function groupLaunches(db: string, experiments: ExperimentSummary[], dbLabel?: string): TreeNode[] {
+  const groups = new Map<string, ExperimentSummary[]>();
+  for (const e of [...experiments].sort((a, b) => b.startTime - a.startTime || b.id - a.id)) {
+    const key = e.configDir ? `dir:${e.configDir}` : `title:${e.title}`;
+    const list = groups.get(key);
+    if (list) list.push(e);
+    else groups.set(key, [e]);
+  }
+  return [...groups.entries()].map(([key, launches]): TreeNode => {
+    if (launches.length === 1)
+      return { kind: "experiment", id: `${db}#e${launches[0].id}`, db, dbLabel, experiment: launches[0] };
+    return { kind: "group", id: `${db}#g${key}`, db, dbLabel, title: launches[0].title, launches };
+  });
+}
+
+/** The experiment node a command on a row means: a group stands for its latest launch. */
+export function experimentNodeOf(node: TreeNode): TreeNode {
+  if (node.kind !== "group") return node;
+  const latest = node.launches[0];
+  return { kind: "experiment", id: `${node.db}#e${latest.id}`, db: node.db, dbLabel: node.dbLabel, experiment: latest };
+}
+
+function orderText(order: TrialOrder | undefined): string {
+  if (!order || order.by === "plan") return "in the order of trials.yaml";
+  if (order.by === "status")
+    return "best first by status (succeeded, stopped, running, queued, aborted, failed), then name: no watched metric";
+  return `best first by ${order.metric.key} (${order.metric.mode}, from ${order.metric.source}), then by status`;
+}
+
+function statusCountsText(counts: Partial<Record<RunStatusName, number>> | undefined): string {
+  if (!counts) return "";
+  return (Object.entries(counts) as [RunStatusName, number][])
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${STATUS_WORDS[s] ?? s}`)
+    .join(", ");
+}
+
 export class TreeModel {
+  /** Rows shown per paged list, by the parent's node id (PAGE_SIZE until "Show more"). */
+  private readonly shown = new Map<string, number>();
+
   constructor(
     private readonly query: Query,
     private readonly live?: LiveRuns,
   ) {}
+
+  /** "Show more" on a paged list: the next page joins the rows shown under `parentId`. */
+  showMore(parentId: string): void {
+    this.shown.set(parentId, this.limit(parentId) + PAGE_SIZE);
+  }
+
+  private limit(parentId: string): number {
+    return this.shown.get(parentId) ?? PAGE_SIZE;
+  }
 
   /** Experiments of every database (newest first); a database that fails becomes an error item. */
   async roots(dbs: readonly string[], workspaceRoot?: string): Promise<TreeNode[]> {
@@ -180,16 +279,7 @@ export class TreeModel {
         const dbLabel = workspaceRoot ? path.relative(workspaceRoot, db) : db;
         try {
           const experiments = await this.query("experiments.list", { db });
-          return experiments
-            .slice()
-            .sort((a, b) => b.startTime - a.startTime)
-            .map((experiment) => ({
-              kind: "experiment",
-              id: `${db}#e${experiment.id}`,
-              db,
-              dbLabel: multi ? dbLabel : undefined,
-              experiment,
-            }));
+          return groupLaunches(db, experiments, multi ? dbLabel : undefined);
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e);
           return [
@@ -205,31 +295,49 @@ export class TreeModel {
         }
       }),
     );
-    return perDb.flat();
+    // Newest first across databases (a group by its latest launch).
+    const start = (n: TreeNode) =>
+      n.kind === "experiment" ? n.experiment.startTime : n.kind === "group" ? n.launches[0].startTime : Infinity;
+    return perDb.flat().sort((a, b) => start(b) - start(a));
   }
 
   async children(node: TreeNode): Promise<TreeNode[]> {
     switch (node.kind) {
+      case "group":
+        return node.launches.map((experiment, i) => ({
+          kind: "experiment",
+          id: `${node.db}#e${experiment.id}`,
+          db: node.db,
+          experiment,
+          launch: { latest: i === 0 },
+        }));
       case "experiment": {
-        const [trials, artifacts] = await Promise.all([
-          this.query("trials.list", { db: node.db, experimentId: node.experiment.id }),
+        const limit = this.limit(node.id);
+        const [page, artifacts] = await Promise.all([
+          this.query("trials.page", { db: node.db, experimentId: node.experiment.id, offset: 0, limit }),
           this.artifactsGroup(node, "experiment", node.experiment.title, {
             db: node.db,
             experimentId: node.experiment.id,
           }),
         ]);
-        return [
-          ...trials.map((trial): TreeNode => ({ kind: "trial", id: `${node.db}#t${trial.id}`, db: node.db, trial })),
-          ...artifacts,
-        ];
+        const trials = page.trials.map((trial): TreeNode => ({
+          kind: "trial",
+          id: `${node.db}#t${trial.id}`,
+          db: node.db,
+          trial,
+          order: page.order,
+        }));
+        return [...trials, ...this.moreNode(node, trials.length, page.total, "trials"), ...artifacts];
       }
       case "trial": {
+        const limit = this.limit(node.id);
         const [runs, artifacts] = await Promise.all([
-          this.query("runs.list", { db: node.db, trialId: node.trial.id }),
+          this.query("runs.list", { db: node.db, trialId: node.trial.id, offset: 0, limit }),
           this.artifactsGroup(node, "trial", node.trial.name, { db: node.db, trialId: node.trial.id }),
         ]);
         return [
           ...runs.map((run): TreeNode => ({ kind: "run", id: `${node.db}#r${run.id}`, db: node.db, run })),
+          ...this.moreNode(node, runs.length, Math.max(node.trial.runCount, runs.length), "runs"),
           ...artifacts,
         ];
       }
@@ -268,6 +376,12 @@ export class TreeModel {
       default:
         return [];
     }
+  }
+
+  private moreNode(parent: TreeNode, shown: number, total: number, what: "trials" | "runs"): TreeNode[] {
+    if (shown >= total) return [];
+    const db = "db" in parent ? (parent.db ?? "") : "";
+    return [{ kind: "more", id: `${parent.id}/more`, db, parentId: parent.id, shown, total, what }];
   }
 
   /**
@@ -334,35 +448,97 @@ export class TreeModel {
       case "experiment": {
         const e = node.experiment;
         const parts = [`${e.runCount} run${e.runCount === 1 ? "" : "s"}`, STATUS_WORDS[e.status] ?? e.status];
+        if (node.launch) parts.push(node.launch.latest ? "latest launch" : e.title);
+        else parts.push(launchLabel(e.startTime));
         if (node.dbLabel) parts.push(node.dbLabel);
+        const counts = statusCountsText(e.runStatusCounts);
         return {
-          label: e.title,
+          // Under its group a launch is named by when it started; the group carries the name.
+          label: node.launch ? launchLabel(e.startTime) : e.title,
           description: parts.join(" · "),
           tooltip: [
-            `**${escapeMd(e.title)}**`,
+            `**${escapeMd(e.title)}**${node.launch ? `: launch of ${escapeMd(launchLabel(e.startTime))}` : ""}`,
             e.desc ? escapeMd(e.desc) : "",
-            `${e.trialCount} trials, ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}`,
+            `${e.trialCount} trials, ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}${counts ? ` (${counts})` : ""}`,
             `Started ${new Date(e.startTime).toLocaleString()}${e.endTime ? `, took ${duration(e.startTime, e.endTime)}` : ""}`,
             e.configDir ? `Config: ${mdCode(e.configDir)}` : "",
             `Database: ${mdCode(node.db)}`,
           ]
             .filter(Boolean)
             .join("\n\n"),
-          icon: { id: "beaker", color: e.status === "FAILED" ? "testing.iconFailed" : undefined },
-          // `.config`: runnable again from its folder; `.running`: Stop Experiment applies.
-          contextValue: `experiment${e.configDir ? ".config" : ""}${e.status === "RUNNING" ? ".running" : ""}`,
+          icon: {
+            id: node.launch ? "history" : "beaker",
+            color: e.status === "FAILED" ? "testing.iconFailed" : undefined,
+          },
+          contextValue: experimentContext(e, !node.launch || node.launch.latest),
+          collapsible: node.launch?.latest ? "expanded" : "collapsed",
+        };
+      }
+      case "group": {
+        const latest = node.launches[0];
+        const parts = [
+          `${node.launches.length} launches`,
+          `latest ${STATUS_WORDS[latest.status] ?? latest.status} ${launchLabel(latest.startTime)}`,
+        ];
+        if (node.dbLabel) parts.push(node.dbLabel);
+        return {
+          label: node.title,
+          description: parts.join(" · "),
+          tooltip: [
+            `**${escapeMd(node.title)}**: launched ${node.launches.length} times${latest.configDir ? ` from ${mdCode(latest.configDir)}` : ""}`,
+            ...node.launches
+              .slice(0, 10)
+              .map(
+                (e) =>
+                  `- ${escapeMd(launchLabel(e.startTime))}: ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}`,
+              ),
+            node.launches.length > 10 ? `- … ${node.launches.length - 10} earlier` : "",
+            `Database: ${mdCode(node.db)}`,
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
+          icon: { id: "beaker", color: latest.status === "FAILED" ? "testing.iconFailed" : undefined },
+          // Commands on the group act on its latest launch (experimentNodeOf).
+          contextValue: experimentContext(latest, true),
           collapsible: "collapsed",
         };
       }
       case "trial": {
         const t = node.trial;
+        const counts = "runStatusCounts" in t ? t.runStatusCounts : undefined;
+        const best =
+          node.order?.by === "metric" && "best" in t && t.best !== null && t.best !== undefined
+            ? `best ${node.order.metric.key} ${formatValue(t.best)}`
+            : "";
+        const statusText = statusCountsText(counts);
         return {
           label: t.name,
-          description: `${t.runCount} run${t.runCount === 1 ? "" : "s"}`,
-          tooltip: `**${escapeMd(t.name)}**\n\n${t.runCount} runs${t.workspace ? `\n\nWorkspace: ${mdCode(t.workspace)}` : ""}`,
+          description: [`${t.runCount} run${t.runCount === 1 ? "" : "s"}`, best, t.runCount > 1 ? "" : statusText]
+            .filter(Boolean)
+            .join(" · "),
+          tooltip: [
+            `**${escapeMd(t.name)}**`,
+            `${t.runCount} runs${statusText ? `: ${statusText}` : ""}`,
+            best ? escapeMd(best) : "",
+            node.order && node.order.by !== "plan" ? `Trials listed ${escapeMd(orderText(node.order))}.` : "",
+            t.workspace ? `Workspace: ${mdCode(t.workspace)}` : "",
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
           icon: { id: "symbol-class" },
           contextValue: "trial",
           collapsible: "collapsed",
+        };
+      }
+      case "more": {
+        const next = Math.min(PAGE_SIZE, node.total - node.shown);
+        return {
+          label: `Show ${next} more`,
+          description: `${node.shown} of ${node.total} ${node.what}`,
+          tooltip: `${node.shown} of ${node.total} ${node.what} shown. Click to show the next ${next}.`,
+          icon: { id: "ellipsis" },
+          contextValue: "more",
+          collapsible: "none",
         };
       }
       case "run": {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { TreeNode } from "../core/tree-model";
+import { experimentNodeOf, type TreeNode } from "../core/tree-model";
 import type { MetricsPanels, PanelSelection } from "../webview/metrics-panel";
 import type { Ctx } from "./ctx";
 import type { Databases } from "./databases";
@@ -17,6 +17,10 @@ import { validateConfigDir, type ValidationResult } from "../core/validate-confi
 import { annotateRun } from "../core/annotate-run";
 
 type Node<K extends TreeNode["kind"]> = Extract<TreeNode, { kind: K }>;
+
+function isTreeNode(arg: unknown): arg is TreeNode {
+  return typeof arg === "object" && arg !== null && typeof (arg as { kind?: unknown }).kind === "string";
+}
 
 function newestFile(dir: string, filter: (name: string) => boolean): string | undefined {
   try {
@@ -99,10 +103,18 @@ export function registerCommands(
       return false;
     }
   };
+  // A command on a group row (an experiment launched several times) acts on its latest launch.
+  const launch = (arg: unknown) => (isTreeNode(arg) ? experimentNodeOf(arg) : arg);
   const register = (id: string, fn: (...args: any[]) => unknown) =>
-    vscode.commands.registerCommand(`experimentManager.${id}`, fn);
+    vscode.commands.registerCommand(
+      `experimentManager.${id}`,
+      (first?: unknown, second?: unknown, ...rest: unknown[]) =>
+        fn(launch(first), Array.isArray(second) ? second.map(launch) : second, ...rest),
+    );
   return [
     register("runExperiment", (arg?: unknown) => runs.run(arg)),
+    register("resumeExperiment", (arg?: unknown) => runs.resume(arg)),
+    register("showMore", (node?: TreeNode) => node && tree.showMore(node)),
     register("newExperiment", (name?: unknown) => newExperiment(ctx, name)),
     register("runTrial", async (arg?: unknown, trial?: unknown) => {
       if (typeof trial !== "string" || trial === "") {

@@ -75,7 +75,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   constructor(readonly extension: vscode.ExtensionContext) {
-    this.runs = new RunManager(() => this.settings.maxParallelRuns);
+    this.runs = new RunManager(() => this.settings.maxParallelExperiments);
     this.disposables.push(
       this.output,
       this.runEvents,

@@ -17,6 +17,8 @@ import { pythonPipelineOf, pythonPipelineMessage, type PythonPipeline } from "..
 import { isNodeProject } from "../core/runtime-locator";
 import { validateConfigDir } from "../core/validate-config";
 import { cancelSlurmTask } from "../core/slurm-cancel";
+import { jobsFor, runArgs } from "../core/run-args";
+import { settingsFor } from "./config";
 import type { TreeNode } from "../core/tree-model";
 import type { Ctx } from "./ctx";
 
@@ -97,7 +99,22 @@ export class RunCommands implements vscode.Disposable {
   async run(arg?: unknown, only?: string): Promise<RunCommandResult> {
     let done: (() => void) | undefined;
     try {
-      return await this.start(arg, only, (name, dir) => (done = this.ctx.beginPreparing(name, dir)));
+      return await this.start(arg, { only }, (name, dir) => (done = this.ctx.beginPreparing(name, dir)));
+    } finally {
+      done?.();
+    }
+  }
+
+  /**
+   * "Resume Experiment": `expman run <dir> --resume` continues the latest launch of the folder
+   * (its FAILED, ABORTED and never-started runs run again; SUCCESS and STOPPED ones are kept).
+   * The runtime refuses a config that changed since that launch, with the diff; that refusal
+   * is shown as such.
+   */
+  async resume(arg?: unknown): Promise<RunCommandResult> {
+    let done: (() => void) | undefined;
+    try {
+      return await this.start(arg, { resume: true }, (name, dir) => (done = this.ctx.beginPreparing(name, dir)));
     } finally {
       done?.();
     }
@@ -105,9 +122,10 @@ export class RunCommands implements vscode.Disposable {
 
   private async start(
     arg: unknown,
-    only: string | undefined,
+    mode: { only?: string; resume?: boolean },
     preparing: (name: string, dir: string) => void,
   ): Promise<RunCommandResult> {
+    const { only, resume } = mode;
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command answers at once; the button works whenever it is clicked.
       void this.ctx
@@ -127,7 +145,11 @@ export class RunCommands implements vscode.Disposable {
       );
       return { started: false, reason: "no-config" };
     }
-    const name = only ? `${experimentName(dir)} · ${only}` : experimentName(dir);
+    const name = only
+      ? `${experimentName(dir)} · ${only}`
+      : resume
+        ? `${experimentName(dir)} · resume`
+        : experimentName(dir);
     // In the tree at once ("starting…"), while the checks below run.
     preparing(name, dir);
     // Before Node, the runtime or validation: a Python pipeline cannot run here at all.
@@ -181,24 +203,24 @@ export class RunCommands implements vscode.Disposable {
       return { started: false, reason: "config-errors", errors: validation.errors };
     }
     const ch = this.channel(name);
+    const args = runArgs({
+      failFast: this.ctx.settings.failFast,
+      only,
+      resume,
+      jobs: jobsFor(dir, settingsFor(dir).maxParallelRuns),
+    });
     ch.appendLine(
-      `── ${new Date().toLocaleString()} · expman run ${dir}${only ? ` --only ${only}` : ""} (${runtime.source} runtime ${runtime.version})`,
+      `── ${new Date().toLocaleString()} · expman run ${dir}${args.length ? ` ${args.join(" ")}` : ""} (${runtime.source} runtime ${runtime.version})`,
     );
     if (this.ctx.settings.revealOutput === "always") ch.show(true);
     const run = this.ctx.runs.enqueue(
-      {
-        node,
-        runtime,
-        configDir: dir,
-        args: [...(this.ctx.settings.failFast ? ["--fail-fast"] : []), ...(only ? ["--only", only] : [])],
-        graceMs: this.ctx.settings.stopGracePeriodSeconds * 1000,
-      },
+      { node, runtime, configDir: dir, args, graceMs: this.ctx.settings.stopGracePeriodSeconds * 1000 },
       name,
     );
     if (run.state === "queued")
       void this.ctx.notify(
         "info",
-        `'${name}' is queued: ${this.ctx.runs.active().length - 1} run(s) ahead (setting experimentManager.maxParallelRuns).`,
+        `'${name}' is queued: ${this.ctx.runs.active().length - 1} experiment(s) ahead (setting experimentManager.maxParallelExperiments).`,
       );
     return { started: true, runId: run.id };
   }
@@ -400,6 +422,17 @@ export class RunCommands implements vscode.Disposable {
         "info",
         `'${run.name}' was stopped${outcome.killed ? " (killed after the grace period)" : ""}; the current run ends ABORTED.`,
       );
+      return;
+    }
+    // The runtime refused before running anything (a resume of a changed config: the diff).
+    if (!outcome.configErrors.length && outcome.exitCode === 2 && outcome.errors.length) {
+      if (this.ctx.settings.revealOutput !== "never") ch.show(true);
+      void openLog(await this.ctx.notify("error", `'${run.name}' did not start: ${outcome.errors[0]}`, "Open Log"));
+      return;
+    }
+    // Nothing to resume: said plainly, not as "finished: no runs".
+    if (outcome.exitCode === 0 && outcome.runs.length === 0 && outcome.errors.length) {
+      void this.ctx.notify("info", `'${run.name}': ${outcome.errors[0]}`);
       return;
     }
     if (outcome.configErrors.length) {

@@ -1,10 +1,13 @@
 /**
- * The Experiments view: TreeModel's nodes as VS Code tree items. Refreshes are coalesced
- * (a few a second at most) so a training run's event stream cannot flood the view.
+ * The Experiments view: TreeModel's nodes as VS Code tree items. Live changes refresh only the
+ * rows they concern (a run's row, an experiment's row; core/tree-refresh.ts), coalesced to a
+ * few a second, so a training run's event stream neither floods the view nor reloads a
+ * 10,000-run experiment; the roots are reloaded only when experiments appear or go.
  */
 import * as vscode from "vscode";
 import { NodeNotFoundError, RuntimeNotFoundError } from "../core/runtime-locator";
 import { TreeModel, type TreeNode } from "../core/tree-model";
+import { adopt, diffRoots, isRunningRow, LoadedTree } from "../core/tree-refresh";
 import type { Ctx } from "./ctx";
 import type { Databases } from "./databases";
 
@@ -14,10 +17,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   readonly model: TreeModel;
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly parents = new Map<string, TreeNode | undefined>();
-  private readonly nodes = new Map<string, TreeNode>();
+  private readonly loadedTree = new LoadedTree();
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
+  /** Runs and experiments whose rows wait for a coalesced refresh; `checkRoots`: compare the roots too. */
+  private readonly pending = { runs: new Set<string>(), experiments: new Set<string>(), checkRoots: false };
+  private pendingTimer: NodeJS.Timeout | undefined;
+  /** How many rows each kind of refresh re-rendered (the tests and the soak read it). */
+  readonly refreshCounts = { full: 0, rows: 0 };
   private readonly populated = new vscode.EventEmitter<TreeNode[]>();
   /** Fires with the root nodes each time the roots were (re)loaded. */
   readonly onDidPopulate = this.populated.event;
@@ -36,12 +43,91 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       if (this.refreshTimer) clearTimeout(this.refreshTimer);
       this.refreshTimer = undefined;
       this.lastRefresh = Date.now();
+      this.refreshCounts.full++;
       this.changed.fire(undefined);
       return;
     }
     if (this.refreshTimer) return;
     const wait = Math.max(0, delayMs - (Date.now() - this.lastRefresh));
     this.refreshTimer = setTimeout(() => this.refresh(0), wait);
+  }
+
+  /** A run's live state changed (epoch, end): its row is re-rendered within `delayMs`. */
+  runChanged(uid: string, delayMs = 400): void {
+    this.pending.runs.add(uid);
+    this.schedule(delayMs);
+  }
+
+  /** An experiment's rows below changed (its planned runs were written): its row reloads its children. */
+  experimentChanged(uid: string, delayMs = 200): void {
+    this.pending.experiments.add(uid);
+    this.schedule(delayMs);
+  }
+
+  /**
+   * Something was written that the extension has no events for (a run started elsewhere, a
+   * run that ended): the roots are read again and only rows whose figures changed, or that
+   * show a running experiment, are refreshed; a full reload only when rows came or went.
+   */
+  rootsMayHaveChanged(delayMs = 0): void {
+    this.pending.checkRoots = true;
+    this.schedule(delayMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => {
+      this.pendingTimer = undefined;
+      void this.flushPending();
+    }, delayMs);
+  }
+
+  private async flushPending(): Promise<void> {
+    const runs = [...this.pending.runs];
+    const experiments = [...this.pending.experiments];
+    const checkRoots = this.pending.checkRoots;
+    this.pending.runs.clear();
+    this.pending.experiments.clear();
+    this.pending.checkRoots = false;
+    const rows = new Map<string, TreeNode>();
+    let full = false;
+    try {
+      for (const uid of experiments) {
+        const found = this.loadedTree.experimentRows(uid);
+        // An experiment the tree has not shown yet is a new root row.
+        if (found.length === 0) full = true;
+        for (const n of found) rows.set(n.id, n);
+      }
+      for (const uid of runs) {
+        for (const row of this.loadedTree.runRows(uid)) {
+          // An ended run: read its final figures once; while it runs, the live state is enough.
+          if (this.model.runStatus(row.run).status !== "RUNNING") {
+            const fresh = await this.ctx.request("run.get", { db: row.db, runId: row.run.id }).catch(() => null);
+            if (fresh) Object.assign(row.run, fresh);
+          }
+          rows.set(row.id, row);
+        }
+      }
+      if (checkRoots && !full) {
+        const dbs = await this.databases.list();
+        const fresh = dbs.length === 0 ? [] : await this.model.roots(dbs, this.ctx.workspaceRoots[0]);
+        const shown = this.loadedTree.roots.filter((n) => n.kind !== "starting");
+        const diff = diffRoots(shown, fresh);
+        if (diff.structural) full = true;
+        for (const { old, fresh: f } of diff.changed) {
+          adopt(old, f);
+          rows.set(old.id, old);
+        }
+        for (const n of shown) if (isRunningRow(n)) rows.set(n.id, n);
+      }
+    } catch {
+      full = true;
+    }
+    if (full) return this.refresh(0);
+    for (const n of rows.values()) {
+      this.refreshCounts.rows++;
+      this.changed.fire(n);
+    }
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -71,6 +157,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
         title: "Open Settings",
         arguments: ["experimentManager.nodePath"],
       };
+    } else if (node.kind === "more") {
+      item.command = { command: "experimentManager.showMore", title: "Show More", arguments: [node] };
     } else if (node.kind === "message" && node.action === "installRuntime") {
       item.command = { command: "experimentManager.installRuntime", title: "Install Runtime" };
     }
@@ -90,10 +178,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     } catch (e) {
       children = [this.errorNode(e, node)];
     }
-    for (const c of children) {
-      this.parents.set(c.id, node);
-      this.nodes.set(c.id, c);
-    }
+    this.loadedTree.record(node, children);
     if (!node) this.populated.fire(children);
     return children;
   }
@@ -128,7 +213,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return this.parents.get(node.id);
+    return this.loadedTree.parentOf(node);
+  }
+
+  /** "Show more" on a paged list: its parent row shows the next page (only that row reloads). */
+  showMore(more: TreeNode): void {
+    if (more.kind !== "more") return;
+    this.model.showMore(more.parentId);
+    const parent = this.loadedTree.get(more.parentId);
+    if (!parent) return this.refresh(0);
+    this.refreshCounts.rows++;
+    this.changed.fire(parent);
   }
 
   private errorNode(e: unknown, parent?: TreeNode): TreeNode {
@@ -157,13 +252,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
 
   /** Every node loaded so far (the suites and reveal use it). */
   loaded(): TreeNode[] {
-    return [...this.nodes.values()];
+    return this.loadedTree.all();
   }
 
   /** Expands the path to a checkpoint and selects it. */
   async revealCheckpoint(target: { runId: number; checkpointId: number; db?: string }): Promise<boolean> {
     const roots = await this.getChildren();
-    for (const exp of roots.filter((r) => r.kind === "experiment" && (!target.db || r.db === target.db))) {
+    const launches: TreeNode[] = [];
+    for (const r of roots.filter(
+      (n) => (n.kind === "experiment" || n.kind === "group") && (!target.db || n.db === target.db),
+    ))
+      launches.push(...(r.kind === "group" ? await this.getChildren(r) : [r]));
+    for (const exp of launches) {
       for (const trial of await this.getChildren(exp)) {
         for (const run of await this.getChildren(trial)) {
           if (run.kind !== "run" || run.run.id !== target.runId) continue;
@@ -182,6 +282,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
 
   dispose(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
     this.changed.dispose();
     this.populated.dispose();
   }

@@ -24,6 +24,11 @@ export interface ExperimentSummary {
   origin?: "python-original";
   /** What that database does not record (status, repeat, end time, ...): shown as such, not invented. */
   notRecorded?: string[];
+  /**
+   * How many of its runs are in each status (as readers report them: a RUNNING run whose
+   * writer is gone counts ABORTED). Tells whether the experiment can be resumed.
+   */
+  runStatusCounts?: Partial<Record<RunStatusName, number>>;
 }
 
 export interface TrialSummary {
@@ -166,9 +171,10 @@ export interface SeriesQuery {
 
 /**
  * Version of the query protocol below (`expman serve`'s methods and their shapes); `expman
- * version --json` reports it and the extension checks it (runtime/src/version.ts).
+ * version --json` reports it and the extension checks it (runtime/src/version.ts). 2: trials.page,
+ * runs.list pages, runStatusCounts.
  */
-export const QUERY_PROTOCOL_VERSION = 1;
+export const QUERY_PROTOCOL_VERSION = 2;
 
 /** A metric value that is not a number (string, object, null), as tracked. */
 export interface TextPoint {
@@ -204,12 +210,57 @@ export interface SettingDifference {
   b?: unknown;
 }
 
+/**
+ * The metric an experiment watches, from the config it was planned with: EarlyStopping's
+ * `metric`/`mode`, or a sweep's `metric`/`mode` (or its `median_stop` rule's). `source` says
+ * which, for the tree's tooltip.
+ */
+export interface WatchedMetric {
+  key: string;
+  mode: "min" | "max";
+  source: string;
+}
+
+/**
+ * How a trials page is ordered. `metric`: best final value of the watched metric first (over
+ * the trial's runs); trials without a value follow, by status. `status`: trials with a
+ * succeeded run first, then stopped, running, queued, aborted, failed; then by name. `plan`:
+ * the order of trials.yaml (experiments that are no sweep and fit on one page).
+ */
+export type TrialOrder = { by: "metric"; metric: WatchedMetric } | { by: "status" } | { by: "plan" };
+
+/** A trial on a page of `trials.page`: its summary, its runs by status, and its best value. */
+export interface TrialPageEntry extends TrialSummary {
+  runStatusCounts: Partial<Record<RunStatusName, number>>;
+  /** Best final value of the watched metric over its runs (order `metric` only; null: none yet). */
+  best?: number | null;
+}
+
+export interface TrialPage {
+  /** Trials of the experiment in all. */
+  total: number;
+  order: TrialOrder;
+  trials: TrialPageEntry[];
+}
+
 /** JSON-RPC methods of `expman serve`. Params and results by method name. */
 export interface QueryMethods {
   "db.open": { params: { path: string }; result: { path: string; schemaVersion: number } };
   "experiments.list": { params: { db: string }; result: ExperimentSummary[] };
   "trials.list": { params: { db: string; experimentId: number }; result: TrialSummary[] };
-  "runs.list": { params: { db: string; experimentId?: number; trialId?: number }; result: RunSummary[] };
+  /** One page of an experiment's trials, best first for a sweep (TrialOrder), `limit` default 200. */
+  "trials.page": {
+    params: { db: string; experimentId: number; offset?: number; limit?: number };
+    result: TrialPage;
+  };
+  /**
+   * Runs in id order; with `limit` (and `offset`), one page of them (the tree pages a trial's
+   * runs 200 at a time).
+   */
+  "runs.list": {
+    params: { db: string; experimentId?: number; trialId?: number; offset?: number; limit?: number };
+    result: RunSummary[];
+  };
   "run.get": { params: { db: string; runId: number }; result: RunSummary | null };
   /** Null when the store does not know it (a run of the Python original, a file from before plans). */
   "run.config": { params: { db: string; runId: number }; result: RunConfig | null };

@@ -22,7 +22,8 @@ export type ResultsReader = Pick<
   | "listArtifacts"
   | "listExperimentArtifacts"
   | "listTrialArtifacts"
->;
+> &
+  Partial<Pick<ResultsStore, "trialsPage">>;
 
 /**
  * Opens a database for reading: an expman tracking database (ResultsStore), or one written by

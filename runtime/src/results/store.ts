@@ -15,6 +15,8 @@ import type {
   Series,
   SeriesKey,
   SeriesQuery,
+  TrialOrder,
+  TrialPage,
   TrialSummary,
   RunConfig,
 } from "./contract";
@@ -24,6 +26,15 @@ import { BucketReducer } from "./downsample";
 import { configOfTrial } from "./run-config";
 import { WriterLiveness, type WriterInfo } from "./stale";
 import { copyIsStale } from "../tracking/db/read-copy";
+import {
+  DEFAULT_PAGE,
+  pageOf,
+  parseStoredConfig,
+  sortTrials,
+  trialOrder,
+  type RankedTrial,
+  type TrialStats,
+} from "./trial-page";
 
 export { TrackingDbError } from "../tracking/db/connection";
 export { recoverStale } from "./stale";
@@ -92,6 +103,8 @@ export class ResultsStore {
   /** The file's inode when opened: a run with `recreate: true` replaces the file. */
   private ino: number;
   private readonly statements = new Map<string, Statement>();
+  private trialOrderCache:
+    { experimentId: number; version: number; order: TrialOrder; sorted: RankedTrial[] } | undefined;
 
   /** `timeoutMs`: how long to wait for another process's lock (default 5 s). */
   constructor(
@@ -138,6 +151,18 @@ export class ResultsStore {
                 (SELECT count(*) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = e.id) AS run_count
          FROM experiment e ORDER BY e.id`,
       ).all() as (WriterInfo & Record<string, any>)[];
+      const counts = new Map<number, Partial<Record<RunStatusName, number>>>();
+      const byId = new Map(rows.map((e) => [e.id as number, e]));
+      for (const c of this.stmt(
+        `SELECT t.experiment_id AS id, r.status, count(*) AS n FROM trial_run r JOIN trial t ON t.id = r.trial_id
+         GROUP BY t.experiment_id, r.status`,
+      ).all() as { id: number; status: string; n: number }[]) {
+        let record = counts.get(c.id);
+        if (!record) counts.set(c.id, (record = {}));
+        const writer = byId.get(c.id);
+        const status = (writer ? live.effective(c.status, writer) : c.status) as RunStatusName;
+        record[status] = (record[status] ?? 0) + c.n;
+      }
       return rows.map((e) => ({
         id: e.id,
         uid: e.uid,
@@ -150,6 +175,7 @@ export class ResultsStore {
         runCount: e.run_count,
         configDir: e.config_dir,
         workspace: e.workspace,
+        runStatusCounts: counts.get(e.id) ?? {},
       }));
     });
   }
@@ -160,40 +186,124 @@ export class ResultsStore {
         `SELECT t.*, (SELECT count(*) FROM trial_run r WHERE r.trial_id = t.id) AS run_count
          FROM trial t WHERE t.experiment_id = ? ORDER BY t.id`,
       ).all(experimentId) as Record<string, any>[];
-      return rows.map((t) => ({
-        id: t.id,
-        uid: t.uid,
-        experimentId: t.experiment_id,
-        name: t.name,
-        startTime: t.start_time,
-        endTime: t.end_time,
-        runCount: t.run_count,
-        workspace: t.workspace,
-      }));
+      return rows.map(trialSummary);
     });
   }
 
-  listRuns(filter: { experimentId?: number; trialId?: number } = {}): RunSummary[] {
-    return this.read(() => this.runs(filter.experimentId ?? null, filter.trialId ?? null, null));
+  /** Runs in id order; `limit` (with `offset`) returns one page of them. */
+  listRuns(filter: { experimentId?: number; trialId?: number; offset?: number; limit?: number } = {}): RunSummary[] {
+    return this.read(() =>
+      this.runs(filter.experimentId ?? null, filter.trialId ?? null, null, {
+        offset: filter.offset,
+        limit: filter.limit,
+      }),
+    );
+  }
+
+  /**
+   * One page of an experiment's trials in the tree's order (./trial-page.ts): per-trial status
+   * counts and the watched metric's final values come from two grouped queries, so a
+   * 10,000-run sweep answers without building 10,000 run summaries.
+   */
+  trialsPage(experimentId: number, offset = 0, limit = DEFAULT_PAGE): TrialPage {
+    return this.read(() => {
+      const experiment = this.stmt(
+        `SELECT e.status, e.pid, e.host, ${this.heartbeatColumn}, ${this.schemaVersion >= 5 ? "e.config" : "NULL AS config"} FROM experiment e WHERE e.id = ?`,
+      ).get(experimentId) as (WriterInfo & { config: string | null }) | undefined;
+      if (!experiment) throw new ResultsNotFoundError(`No experiment with id ${experimentId} in ${this.file}`);
+      // The order of a big sweep is worked out once per state of the file: "Show 200 more" and
+      // a tree refresh with nothing written since cost one page of summaries.
+      // SQLite's data_version changes when another connection commits; PostgreSQL has none
+      // (undefined): its order is worked out every time.
+      const version = this.db.pragma("data_version", { simple: true });
+      const cached = this.trialOrderCache;
+      if (typeof version === "number" && cached && cached.experimentId === experimentId && cached.version === version)
+        return pageOf(cached.sorted, cached.order, offset, limit, (ids) => this.trialSummaries(ids));
+      // Raw rows: at 10,000 trials, building objects for every row is most of the cost.
+      const names = this.stmt("SELECT id, name FROM trial WHERE experiment_id = ? ORDER BY id")
+        .raw(true)
+        .all(experimentId) as [number, string][];
+      const order = trialOrder(parseStoredConfig(experiment.config), names.length);
+      const stats = new Map<number, TrialStats>();
+      for (const [id, name] of names) stats.set(id, { id, name, runStatusCounts: {}, values: [] });
+      const live = new WriterLiveness();
+      for (const [trialId, stored, n] of this.stmt(
+        `SELECT r.trial_id, r.status, count(*) FROM trial_run r JOIN trial t ON t.id = r.trial_id
+         WHERE t.experiment_id = ? GROUP BY r.trial_id, r.status`,
+      )
+        .raw(true)
+        .all(experimentId) as [number, string, number][]) {
+        const counts = stats.get(trialId)?.runStatusCounts;
+        if (!counts) continue;
+        const status = live.effective(stored, experiment) as RunStatusName;
+        counts[status] = (counts[status] ?? 0) + n;
+      }
+      if (order.by === "metric") {
+        // A run's final value: run scope wins, then epoch, then batch (as finalMetrics).
+        const finals = new Map<number, { trial: number; rank: number; value: number }>();
+        for (const [trialId, runId, scope, value] of this.stmt(
+          `SELECT trial_id, run_id, scope, last_value FROM series
+           WHERE experiment_id = ? AND key = ? AND run_id IS NOT NULL AND count > 0${this.schemaVersion >= 3 ? " AND label IS NULL" : ""}`,
+        )
+          .raw(true)
+          .all(experimentId, order.metric.key) as [number, number, Scope, number | null][]) {
+          const rank = SCOPE_RANK[scope];
+          const current = finals.get(runId);
+          if (!current || rank < current.rank) finals.set(runId, { trial: trialId, rank, value: value ?? NaN });
+        }
+        for (const f of finals.values()) stats.get(f.trial)?.values.push(f.value);
+      }
+      const sorted = sortTrials([...stats.values()], order);
+      if (typeof version === "number") this.trialOrderCache = { experimentId, version, order, sorted };
+      return pageOf(sorted, order, offset, limit, (ids) => this.trialSummaries(ids));
+    });
+  }
+
+  private trialSummaries(ids: number[]): TrialSummary[] {
+    if (ids.length === 0) return [];
+    return (
+      this.db
+        .prepare(
+          `SELECT t.*, (SELECT count(*) FROM trial_run r WHERE r.trial_id = t.id) AS run_count
+           FROM trial t WHERE t.id IN (${ids.map(() => "?").join(",")})`,
+        )
+        .all(...ids) as Record<string, any>[]
+    ).map(trialSummary);
   }
 
   getRun(runId: number): RunSummary | null {
     return this.read(() => this.runs(null, null, runId)[0] ?? null);
   }
 
-  private runs(experimentId: number | null, trialId: number | null, runId: number | null): RunSummary[] {
+  private runs(
+    experimentId: number | null,
+    trialId: number | null,
+    runId: number | null,
+    page: { offset?: number; limit?: number } = {},
+  ): RunSummary[] {
     // CAST: PostgreSQL must know a parameter's type even where it is only tested for NULL.
-    const where =
+    let where =
       "(CAST(:e AS BIGINT) IS NULL OR t.experiment_id = :e) AND (CAST(:t AS BIGINT) IS NULL OR r.trial_id = :t) AND (CAST(:r AS BIGINT) IS NULL OR r.id = :r)";
     const joinRun = (alias: string) => `JOIN trial_run r ON r.id = ${alias}.run_id JOIN trial t ON t.id = r.trial_id`;
-    const args = { e: experimentId, t: trialId, r: runId };
+    const args: Record<string, number | null> = { e: experimentId, t: trialId, r: runId };
+    const paged = page.limit !== undefined;
     const rows = this.stmt(
       `SELECT r.id, r.uid, r.trial_id, t.experiment_id, t.name AS trial_name, e.title, r.repeat, r.seed, r.status,
               r.start_time, r.end_time, r.error_message, r.error_stack, r.workspace, ${this.jobIdColumn}, e.status AS exp_status, e.pid, e.host, ${this.heartbeatColumn},
               ${this.schemaVersion >= 9 ? "r.warning" : "NULL AS warning"}, (SELECT count(*) FROM epoch p WHERE p.run_id = r.id) AS epoch_count
-       FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id`,
-    ).all(args) as RunRow[];
+       FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id WHERE ${where} ORDER BY r.id${paged ? " LIMIT :limit OFFSET :offset" : ""}`,
+    ).all(
+      paged
+        ? { ...args, limit: Math.max(0, Math.floor(page.limit!)), offset: Math.max(0, Math.floor(page.offset ?? 0)) }
+        : args,
+    ) as RunRow[];
     if (rows.length === 0) return [];
+    if (paged) {
+      // The page is a contiguous id range of the filter: params and finals of just those runs.
+      where += " AND r.id BETWEEN :lo AND :hi";
+      args.lo = rows[0].id;
+      args.hi = rows[rows.length - 1].id;
+    }
     const params = new Map<number, Record<string, unknown>>();
     for (const p of this.stmt(
       `SELECT p.run_id, p.key, p.value FROM param p ${joinRun("p")} WHERE ${where} ORDER BY p.key`,
@@ -606,6 +716,7 @@ export class ResultsStore {
     this.db = db;
     this.ino = ino;
     this.statements.clear();
+    this.trialOrderCache = undefined;
   }
 
   private stmt(sql: string): Statement {
@@ -619,6 +730,19 @@ export class ResultsStore {
 }
 
 /** The stored error, or why a run shown ABORTED (its writer stopped) has none. */
+function trialSummary(t: Record<string, any>): TrialSummary {
+  return {
+    id: t.id,
+    uid: t.uid,
+    experimentId: t.experiment_id,
+    name: t.name,
+    startTime: t.start_time,
+    endTime: t.end_time,
+    runCount: t.run_count,
+    workspace: t.workspace,
+  };
+}
+
 function runError(r: RunRow, live: WriterLiveness): RunSummary["error"] {
   if (r.error_message !== null)
     return r.error_stack === null ? { message: r.error_message } : { message: r.error_message, stack: r.error_stack };

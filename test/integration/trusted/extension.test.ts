@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { completionLabels, waitFor, waitForDiagnostics } from "../../rig/host";
-import { api, configUri, recordTiming, roots, runsOf, type RunCommandResult } from "../shared";
+import { api, configUri, isExperimentRow, recordTiming, roots, runsOf, type RunCommandResult } from "../shared";
 
 const run = (arg: unknown) =>
   vscode.commands.executeCommand<RunCommandResult>(
@@ -106,7 +106,7 @@ describe("Experiment Manager extension (trusted)", function () {
     recordTiming("runCommandToFirstEpochMs", managed.startedAt! - t0 + (managed.firstEpochMs ?? NaN));
     assert.equal(outcome!.exitCode, 0, outcome!.stderrTail);
     await roots(a, "the quick-toy experiment in the tree", (n) =>
-      n.some((x) => x.kind === "experiment" && x.experiment.title === "quick-toy"),
+      n.some((x) => isExperimentRow(x, "quick-toy")),
     );
     const [r] = await runsOf(a, "quick-toy");
     assert.ok(r, "a run node");
@@ -217,13 +217,13 @@ describe("Experiment Manager extension (trusted)", function () {
     const nodes = await roots(
       a,
       "root items",
-      (n) => n.some((x) => x.kind === "message") && n.some((x) => x.kind === "experiment"),
+      (n) => n.some((x) => x.kind === "message") && n.some((x) => isExperimentRow(x)),
     );
     const bad = nodes.find((n) => n.kind === "message")!;
     assert.equal(bad.kind, "message");
     assert.match(bad.label, /experiment\.db: cannot open/);
     assert.ok(bad.kind === "message" && bad.db?.includes(path.join("corrupt", "artifacts")), JSON.stringify(bad));
-    assert.ok(nodes.filter((n) => n.kind === "experiment").length >= 3);
+    assert.ok(nodes.filter((n) => isExperimentRow(n)).length >= 3);
   });
 
   it("Node missing: a clear message, no crash, nothing started", async () => {
@@ -245,7 +245,7 @@ describe("Experiment Manager extension (trusted)", function () {
       await config.update("nodePath", undefined, vscode.ConfigurationTarget.Workspace);
     }
     await waitFor("the tree to work again", async () =>
-      (await a.tree.getChildren()).some((n) => n.kind === "experiment"),
+      (await a.tree.getChildren()).some((n) => isExperimentRow(n)),
     );
   });
 });

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { waitFor } from "../../rig/host";
-import { api, roots, runsOf, type RunCommandResult } from "../shared";
+import { api, isExperimentRow, roots, runsOf, type RunCommandResult } from "../shared";
 
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
@@ -90,7 +90,7 @@ describe("A new user's first experiment (trusted)", function () {
       ["SUCCESS", "SUCCESS", "SUCCESS"],
     );
     await roots(a, "rig-first in the tree", (n) =>
-      n.some((x) => x.kind === "experiment" && x.experiment.title === "rig-first"),
+      n.some((x) => isExperimentRow(x, "rig-first")),
     );
     const runs = await runsOf(a, "rig-first");
     assert.equal(runs.length, 3);

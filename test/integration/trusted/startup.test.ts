@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { waitFor } from "../../rig/host";
-import { api, configUri, recordTiming, type RunCommandResult } from "../shared";
+import { api, configUri, isExperimentRow, launchesOf, recordTiming, type RunCommandResult } from "../shared";
 
 describe("Startup figures (trusted)", function () {
   this.timeout(120_000);
@@ -20,7 +20,7 @@ describe("Startup figures (trusted)", function () {
       const roots = await a.tree.getChildren();
       samples.push(performance.now() - t0);
       assert.ok(
-        roots.some((n) => n.kind === "experiment"),
+        roots.some((n) => isExperimentRow(n)),
         "experiments listed",
       );
     }
@@ -37,12 +37,13 @@ describe("Startup figures (trusted)", function () {
     );
     let result: RunCommandResult | undefined;
     void Promise.resolve(pending).then((r) => (result = r));
-    const before = new Set((await a.tree.getChildren()).filter((n) => n.kind === "experiment").map((n) => n.id));
+    // Launches by uid: a launch of a folder run before joins that folder's row (a group).
+    const before = new Set((await a.tree.getChildren()).flatMap((n) => launchesOf(n).map((e) => e.uid)));
     await waitFor(
       "a row for the run",
       async () =>
         (await a.tree.getChildren()).some(
-          (n) => n.kind === "starting" || (n.kind === "experiment" && !before.has(n.id)),
+          (n) => n.kind === "starting" || launchesOf(n).some((e) => !before.has(e.uid)),
         ),
       30_000,
       10,
@@ -52,8 +53,8 @@ describe("Startup figures (trusted)", function () {
       "the experiment's row from its database",
       async () => {
         a.databases.invalidate();
-        return (await a.tree.getChildren()).some(
-          (n) => n.kind === "experiment" && !before.has(n.id) && n.experiment.title === "quick-toy",
+        return (await a.tree.getChildren()).some((n) =>
+          launchesOf(n).some((e) => !before.has(e.uid) && e.title === "quick-toy"),
         );
       },
       30_000,

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { QueryErrorCode, type QueryMethod, type QueryMethods, type SeriesQuery } from "../../results/contract";
-import { ResultsNotFoundError, TrackingDbError } from "../../results/store";
+import { ResultsNotFoundError, ResultsStore, TrackingDbError } from "../../results/store";
+import { DEFAULT_PAGE, pageTrials, trialOrder, trialStatsFromRuns } from "../../results/trial-page";
 import { openResults, type ResultsReader } from "../../results/open";
 import { isPostgresUrl } from "../../tracking/db/sql";
 import { isScope } from "../../common/vocabulary";
@@ -38,13 +39,30 @@ const METHODS: MethodTable = {
     params: (p) => ({ db: db(p), experimentId: num(p.experimentId, "experimentId") }),
     answer: (s, p) => s.listTrials(p.experimentId),
   },
+  "trials.page": {
+    params: (p) => ({
+      db: db(p),
+      experimentId: num(p.experimentId, "experimentId"),
+      offset: optNum(p.offset, "offset"),
+      limit: optNum(p.limit, "limit"),
+    }),
+    answer: (s, p) => trialsPageOf(s, p.experimentId, p.offset, p.limit),
+  },
   "runs.list": {
     params: (p) => ({
       db: db(p),
       experimentId: optNum(p.experimentId, "experimentId"),
       trialId: optNum(p.trialId, "trialId"),
+      offset: optNum(p.offset, "offset"),
+      limit: optNum(p.limit, "limit"),
     }),
-    answer: (s, p) => s.listRuns({ experimentId: p.experimentId, trialId: p.trialId }),
+    answer: (s, p) => {
+      const filter = { experimentId: p.experimentId, trialId: p.trialId };
+      if (p.limit === undefined) return s.listRuns(filter);
+      if (s instanceof ResultsStore) return s.listRuns({ ...filter, offset: p.offset, limit: p.limit });
+      const start = Math.max(0, Math.floor(p.offset ?? 0));
+      return s.listRuns(filter).slice(start, start + Math.max(0, Math.floor(p.limit)));
+    },
   },
   "run.get": { params: (p) => ({ db: db(p), runId: num(p.runId, "runId") }), answer: (s, p) => s.getRun(p.runId) },
   "run.config": {
@@ -104,6 +122,17 @@ const METHODS: MethodTable = {
   },
   "db.close": { params: (p) => ({ db: db(p) }), answer: () => ({ closed: true }) },
 };
+
+/** A page of trials: the store's grouped queries, or (other readers) sorted from their run lists. */
+function trialsPageOf(s: ResultsReader, experimentId: number, offset = 0, limit = DEFAULT_PAGE) {
+  if (s.trialsPage) return s.trialsPage(experimentId, offset, limit);
+  const trials = s.listTrials(experimentId);
+  const order = trialOrder(undefined, trials.length);
+  const byId = new Map(trials.map((t) => [t.id, t]));
+  return pageTrials(trialStatsFromRuns(trials, s.listRuns({ experimentId })), order, offset, limit, (ids) =>
+    ids.map((id) => byId.get(id)!),
+  );
+}
 
 /** Only the table's own entries are methods: never `toString`, `constructor`, `__proto__`. */
 function isMethod(name: unknown): name is QueryMethod {
