@@ -1,7 +1,7 @@
 /**
  * Tree at scale benchmark (issue 11.3, target: expand a 10,000-run experiment < 300 ms).
  * Measures what a user meets: from the expand request to the children returned, as tree items,
- * by the extension's real tree data provider (client/src/editor/tree-provider.ts, its TreeModel
+ * by the extension's real tree data provider (client/src/vscode/tree-provider.ts, its TreeModel
  * and QueryClient) over a real `expman serve` reading a real SQLite store of 10,000 runs written
  * by the store's own writer. Only the `vscode` module is replaced (by the few API classes the
  * provider constructs: TreeItem, EventEmitter, ThemeIcon ...): the editor itself is not running.
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const original = loader._load;
   loader._load = (request: string, parent: unknown, isMain: boolean) =>
     request === "vscode" ? stub : original(request, parent, isMain);
-  const { ExperimentsTree } = await import("../../client/src/editor/tree-provider");
+  const { ExperimentsTree } = await import("../../client/src/vscode/tree-provider");
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "expman-bench-tree-"));
   const sweepDb = path.join(tmp, "sweep.db");
