@@ -105,9 +105,7 @@ describe("Experiment Manager extension (trusted)", function () {
     const outcome = await a.runs.finished(result.runId!);
     recordTiming("runCommandToFirstEpochMs", managed.startedAt! - t0 + (managed.firstEpochMs ?? NaN));
     assert.equal(outcome!.exitCode, 0, outcome!.stderrTail);
-    await roots(a, "the quick-toy experiment in the tree", (n) =>
-      n.some((x) => isExperimentRow(x, "quick-toy")),
-    );
+    await roots(a, "the quick-toy experiment in the tree", (n) => n.some((x) => isExperimentRow(x, "quick-toy")));
     const [r] = await runsOf(a, "quick-toy");
     assert.ok(r, "a run node");
     assert.equal(r.run.status, "SUCCESS");
@@ -244,8 +242,6 @@ describe("Experiment Manager extension (trusted)", function () {
     } finally {
       await config.update("nodePath", undefined, vscode.ConfigurationTarget.Workspace);
     }
-    await waitFor("the tree to work again", async () =>
-      (await a.tree.getChildren()).some((n) => isExperimentRow(n)),
-    );
+    await waitFor("the tree to work again", async () => (await a.tree.getChildren()).some((n) => isExperimentRow(n)));
   });
 });

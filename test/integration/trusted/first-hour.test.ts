@@ -89,9 +89,7 @@ describe("A new user's first experiment (trusted)", function () {
       outcome!.runs.map((r) => r.status),
       ["SUCCESS", "SUCCESS", "SUCCESS"],
     );
-    await roots(a, "rig-first in the tree", (n) =>
-      n.some((x) => isExperimentRow(x, "rig-first")),
-    );
+    await roots(a, "rig-first in the tree", (n) => n.some((x) => isExperimentRow(x, "rig-first")));
     const runs = await runsOf(a, "rig-first");
     assert.equal(runs.length, 3);
     await vscode.commands.executeCommand("experimentManager.openMetrics", runs[0]);
