@@ -45,7 +45,11 @@ export interface Outcome {
 export interface ManagedRun {
   startedAt?: number;
   firstEpochMs?: number;
-  process: { lastProgress?: { epoch: number | null }; experimentUid?: string };
+  process: {
+    lastProgress?: { epoch: number | null };
+    experimentUid?: string;
+    seenRuns?: { trial: string; repeat: number; status: string }[];
+  };
 }
 export interface RunCommandResult {
   started: boolean;
@@ -62,7 +66,19 @@ export interface ExperimentManagerApi {
   };
   tree: {
     getChildren(node?: TreeNode): Promise<TreeNode[]>;
-    model: { present(node: TreeNode): { label: string; description?: string; tooltip: string; icon: { id: string } } };
+    model: {
+      present(node: TreeNode): {
+        label: string;
+        description?: string;
+        tooltip: string;
+        icon: { id: string };
+        contextValue: string;
+      };
+    };
+    /** The Experiments view (set once it is created). */
+    view?: vscode.TreeView<TreeNode>;
+    /** How many times the tree was reloaded whole, and how many rows were refreshed on their own. */
+    refreshCounts: { full: number; rows: number };
   };
   databases: { invalidate(): void };
   messages: readonly { severity: string; text: string }[];

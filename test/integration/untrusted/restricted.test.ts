@@ -30,4 +30,15 @@ describe("Experiment Manager extension (untrusted workspace)", function () {
     assert.equal(a.runs.all().length, 0);
     assert.ok(a.messages.some((m) => /Restricted Mode/.test(m.text) && /Trust/.test(m.text)));
   });
+
+  it("refuses Resume Experiment too (it runs the workspace's code), starting nothing", async () => {
+    const a = await api();
+    const result = (await vscode.commands.executeCommand<RunCommandResult>(
+      "experimentManager.resumeExperiment",
+      configUri("failing"),
+    )) as RunCommandResult;
+    assert.equal(result.started, false);
+    assert.equal(result.reason, "untrusted");
+    assert.equal(a.runs.all().length, 0);
+  });
 });
