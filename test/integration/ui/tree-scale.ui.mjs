@@ -83,6 +83,14 @@ const checks = [
       await toBottom(page, tree, row("400 of 450 trials"));
       assert.match(await row("400 of 450 trials").innerText(), /Show 50 more/);
       await screenshot("tree-scale-show-more");
+      // Leave the tree as the next check expects it: collapsed, scrolled to the top.
+      await page
+        .locator('.part.sidebar [aria-label="Collapse All"]')
+        .first()
+        .click({ timeout: 10_000 })
+        .catch(() => {});
+      await tree.focus().catch(() => {});
+      await page.keyboard.press("Home");
     },
   },
 ];
