@@ -73,6 +73,9 @@ export function readerSnapshot(target: string, options: { ignore?: string[]; ws?
       ...(strip(e) as object),
       trials: strip(store.listTrials(e.id)),
       artifacts: strip(store.listExperimentArtifacts(e.id)),
+      // The tree's pages: trials in their order, and a page of runs (ids aside, the same runs).
+      trialsPage: strip(store.trialsPage(e.id, 0, 1)),
+      runsPage: store.listRuns({ experimentId: e.id, offset: 1, limit: 1 }).map((r) => [r.trialName, r.repeat]),
       runs: store.listRuns({ experimentId: e.id }).map((r) => ({
         ...(strip(r) as object),
         epochs: strip(store.listEpochs(r.id)),
