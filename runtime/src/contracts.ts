@@ -22,5 +22,11 @@ export * from "./version";
 export * from "./results/contract";
 export * from "./config/validate";
 export * from "./config/sweep";
-export { sweepSummaries, settingPaths, type SweepSummary } from "./config/sweep-rules";
+export {
+  sweepSummaries,
+  settingEntries,
+  settingPaths,
+  type SettingPath,
+  type SweepSummary,
+} from "./config/sweep-rules";
 export { deepMergeConfigs, insertValue, multiply, deepClone, isPlainObject } from "./config/merge";

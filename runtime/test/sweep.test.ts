@@ -324,8 +324,8 @@ describe("sweep validation", () => {
     const text =
       "- name: a\n  repeat: 2\n  settings: {}\n- name: g\n  repeat: 3\n  sweep:\n    params: { x: [1, 2], y: [1, 2, 3] }\n- name: bad\n  repeat: 1\n  sweep:\n    method: random\n";
     assert.deepEqual(sweepSummaries("/t.yaml", text), [
-      { name: "g", line: 5, trials: 6, runs: 18 },
-      { name: "bad", line: 9 },
+      { name: "g", line: 5, repeat: 3, trials: 6, runs: 18 },
+      { name: "bad", line: 9, repeat: 1 },
     ]);
   });
 

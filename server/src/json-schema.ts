@@ -148,12 +148,12 @@ function sweepSchema(): JsonSchema {
     required: ["params"],
     additionalProperties: false,
     properties: {
-      method: { enum: [...SWEEP_METHODS], description: SWEEP_KEYS.method },
-      samples: { type: "integer", minimum: 1, description: SWEEP_KEYS.samples },
-      seed: { type: "integer", description: SWEEP_KEYS.seed },
+      method: { enum: [...SWEEP_METHODS], description: SWEEP_KEYS.method.description },
+      samples: { type: "integer", minimum: 1, description: SWEEP_KEYS.samples.description },
+      seed: { type: "integer", description: SWEEP_KEYS.seed.description },
       params: {
         type: "object",
-        description: SWEEP_KEYS.params,
+        description: SWEEP_KEYS.params.description,
         minProperties: 1,
         additionalProperties: { anyOf: [values, ...SWEEP_DISTRIBUTION_NAMES.map(distribution)] },
       },

@@ -10,6 +10,8 @@ import {
   PIPELINE_KEYS,
   SETTINGS_KEYS,
   SLURM_KEYS,
+  SWEEP_DISTRIBUTION_KEYS,
+  SWEEP_KEYS,
   TRACKER_ENTRY_KEYS,
   TRIAL_KEYS,
   type ConfigRole,
@@ -32,6 +34,9 @@ export type SectionName =
   | "tracker-list"
   | "callback-list"
   | "slurm"
+  | "sweep"
+  | "sweep-params"
+  | "sweep-distribution"
   | "free";
 
 export interface Section {
@@ -83,6 +88,13 @@ export function sectionAt(input: SectionInput): Section {
     return path.length === 0 ? { name: "experiment", keys: EXPERIMENT_KEYS } : { name: "free", keys: {} };
   if (role === "trials" && path.length === 0) return { name: "trials-root", keys: {} };
   if (role === "trials" && path.length === 1 && path[0] === LIST_ITEM) return { name: "trial", keys: TRIAL_KEYS };
+  if (role === "trials" && path[0] === LIST_ITEM && path[1] === "sweep") {
+    // `sweep:` > `params:` > `<settings path>:` > `{ loguniform: [...] }` (features/sweep.ts).
+    if (path.length === 2) return { name: "sweep", keys: SWEEP_KEYS, pipeline };
+    if (path.length === 3 && path[2] === "params") return { name: "sweep-params", keys: {}, pipeline };
+    if (path.length === 4 && path[2] === "params") return { name: "sweep-distribution", keys: SWEEP_DISTRIBUTION_KEYS };
+    return { name: "free", keys: {} };
+  }
   if (settingsPath) {
     if (settingsPath.length === 0) return { name: "settings", keys: SETTINGS_KEYS, pipeline };
     if (settingsPath.length === 1 && settingsPath[0] === "pipeline") {

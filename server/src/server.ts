@@ -56,6 +56,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: "expman-language-server", version: "0.1.0" },
   };
@@ -131,6 +132,7 @@ connection.onHover((params) => workspace.hover(params.textDocument.uri, params.p
 connection.onDefinition((params) => workspace.definition(params.textDocument.uri, params.position));
 connection.onCodeAction((params) => workspace.codeActions(params.textDocument.uri, params.context.diagnostics));
 connection.onDocumentSymbol((params) => workspace.symbols(params.textDocument.uri));
+connection.onCodeLens((params) => workspace.codeLenses(params.textDocument.uri));
 
 /** The registry the server sees (built-ins and scanned workspace types), for the extension. */
 connection.onRequest(registryRequest, () => workspace.describe());

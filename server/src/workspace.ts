@@ -11,6 +11,7 @@ import {
   DiagnosticSeverity,
   FileChangeType,
   type CodeAction,
+  type CodeLens,
   type CompletionItem,
   type Diagnostic,
   type DocumentSymbol,
@@ -20,7 +21,10 @@ import {
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CONFIG_ROLES,
+  deepMergeConfigs,
+  isPlainObject,
   readConfigValue,
+  settingEntries,
   resolveImport,
   TrialsParseCache,
   validateConfigSet,
@@ -31,6 +35,7 @@ import {
   type RegistryDescription,
   isSourceFile,
   WorkspaceIndex,
+  type SettingPath,
 } from "@expman/runtime/contracts";
 import { ConfigFileClassifier, type ConfigMember } from "./config-files";
 import type { ValidationOffload } from "./off-thread";
@@ -38,6 +43,7 @@ import { quickFixes } from "./features/code-actions";
 import { completions } from "./features/completion";
 import { definitionAt } from "./features/definition";
 import { hoverAt } from "./features/hover";
+import { sweepLenses } from "./features/sweep";
 import { trialSymbols } from "./features/symbols";
 import type { IndexStats } from "./protocol";
 import { sectionAt, type Section } from "./sections";
@@ -73,6 +79,8 @@ interface Located {
   member: ConfigMember;
   ctx: CursorContext;
   section: Section;
+  /** Inside a trial's `sweep: params:`, the settings paths it may vary. */
+  sweepPaths?: SettingPath[];
 }
 
 /** CPU time (user + system) since `since`: what a validation costs, apart from the machine's load. */
@@ -447,7 +455,29 @@ export class ConfigWorkspace {
       basePipelineType: member.role === "trials" ? this.basePipelineType(member.group) : undefined,
       enclosingPipelineType: enclosingPipelineType(member.role, lines, line),
     });
-    return { character, member, ctx, section };
+    const sweepPaths = section.name === "sweep-params" ? this.sweepPaths(member.group, file, lines, line) : undefined;
+    return { character, member, ctx, section, sweepPaths };
+  }
+
+  /**
+   * The settings paths a sweep of the trial at `line` may vary: base.yaml merged with that
+   * trial's own `settings` (its lines read alone, so the rest of the file may be mid-edit),
+   * plus the declared parameters of the pipeline in effect.
+   */
+  private sweepPaths(group: string, file: string, lines: string[], line: number): SettingPath[] {
+    const baseFile = this.classifier.memberPath(group, "base", (p) => this.openByPath.has(p));
+    const baseText = baseFile ? this.textOf(baseFile) : undefined;
+    const base = baseFile && baseText !== undefined ? readConfigValue("base", baseFile, baseText) : undefined;
+    let from = line;
+    while (from > 0 && !lines[from].startsWith("-")) from--;
+    let to = line + 1;
+    while (to < lines.length && !lines[to].startsWith("-")) to++;
+    const trial = readConfigValue("trials", file, lines.slice(from, to).join("\n"));
+    const entry = Array.isArray(trial) && isPlainObject(trial[0]) ? trial[0] : undefined;
+    const merged = deepMergeConfigs(base, entry?.settings);
+    const type = isPlainObject(merged.pipeline) ? merged.pipeline.type : undefined;
+    const pipeline = typeof type === "string" ? this.index.find("pipeline", type) : undefined;
+    return settingEntries(merged, pipeline?.params);
   }
 
   private basePipelineType(group: string): string | undefined {
@@ -466,7 +496,7 @@ export class ConfigWorkspace {
   completion(uri: string, position: Position): CompletionItem[] {
     return this.safe("completion", [], () => {
       const at = this.locate(uri, position);
-      return at ? completions(at.ctx, at.section, this.index) : [];
+      return at ? completions(at.ctx, at.section, this.index, at.sweepPaths) : [];
     });
   }
 
@@ -486,6 +516,16 @@ export class ConfigWorkspace {
 
   codeActions(uri: string, diagnostics: Diagnostic[]): CodeAction[] {
     return this.safe("code actions", [], () => quickFixes(uri, diagnostics));
+  }
+
+  /** On trials.yaml: a lens on each `sweep:` with the trials and runs it plans (features/sweep.ts). */
+  codeLenses(uri: string): CodeLens[] {
+    return this.safe("code lenses", [], () => {
+      const doc = this.openByUri.get(uri);
+      const file = toPath(uri);
+      if (!doc || !file || doc.getText().length > MAX_CONFIG_BYTES) return [];
+      return this.classifier.classify(file)?.role === "trials" ? sweepLenses(file, doc.getText()) : [];
+    });
   }
 
   symbols(uri: string): DocumentSymbol[] {

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type {
   CodeAction,
+  CodeLens,
   CompletionItem,
   CompletionList,
   Diagnostic,
@@ -323,6 +324,32 @@ describe("language server on a TypeScript workspace", () => {
     );
     // Under a trial's settings.pipeline: the base pipeline's declared parameters.
     assert.ok(settingsKeys.includes("epochs") && settingsKeys.includes("type"), settingsKeys.join());
+    await client.change(uri, ws.read("configs/exp/trials.yaml"));
+  });
+
+  it("sweeps: a CodeLens with the planned runs, problems on the node, completion of paths and distributions", async () => {
+    const uri = uriOf(cfg("trials.yaml"));
+    assert.deepEqual(client.initializeResult?.capabilities.codeLensProvider, { resolveProvider: false });
+    const text =
+      "- name: grid\n  repeat: 2\n  sweep:\n    params:\n      pipeline.lr: [0.1, 0.01, 0.001]\n      pipeline.epochs: { int: [1, 2] }\n      \n";
+    const v = await client.change(uri, text);
+    assert.deepEqual(await client.diagnosticsFor(uri, v), []);
+    const lenses = await client.request<CodeLens[]>("textDocument/codeLens", { textDocument: { uri } });
+    assert.deepEqual(
+      lenses.map((l) => [l.range.start.line, l.command?.title]),
+      [[2, "Sweep 'grid': 6 trials × 2 repeats = 12 runs · this file plans 12 runs"]],
+    );
+    const paths = labels(
+      await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 6, character: 6 } }),
+    );
+    assert.ok(paths.includes("pipeline.callbacks.0.patience") && paths.includes("pipeline.optimizer"), paths.join());
+    const bad = text.replace("{ int: [1, 2] }", "{ int: [2, 1] }");
+    const d = await client.diagnosticsFor(uri, await client.change(uri, bad));
+    assert.deepEqual(
+      d.map((x) => [x.range.start.line, x.code]),
+      [[5, "bad-sweep"]],
+    );
+    assert.match(msg(d[0]), /low \(2\) is greater than high \(1\); write \[1, 2\]/);
     await client.change(uri, ws.read("configs/exp/trials.yaml"));
   });
 

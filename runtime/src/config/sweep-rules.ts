@@ -5,33 +5,48 @@
  * `settings`) and the pipeline's declared parameters. Pure: no I/O, no state between calls.
  */
 import { closestNames } from "../registry/suggest";
+import { isPlainObject } from "./merge";
 import type { ParamsSchema } from "../registry/schema";
 import { parseLocated, positionAt, sourceFile, toPlain, type LValue } from "./located";
 import { plain, type Validator } from "./rules";
 import { SETTINGS_KEYS } from "./sections";
 import { parseSweep, type SettingCheck, type Sweep, type SweepProblem } from "./sweep";
 
+/** A settings path a sweep may name, with its value in the merged settings (absent for a declared parameter). */
+export interface SettingPath {
+  path: string;
+  value?: unknown;
+  /** A mapping (a sweep usually varies the values below it). */
+  isMap: boolean;
+}
+
 /**
  * Every settings path a sweep may name: the merged settings' keys at any depth (list items by
- * index), `seed`, and the pipeline's declared parameters. With `leavesOnly`, the paths of values
- * rather than of mappings (what a sweep usually varies; completion offers these first).
+ * index), `seed`, and the pipeline's declared parameters. Plain values in, so the validator
+ * (located values, `toPlain`) and the editor's completion (texts read as they are) share it.
  */
-export function settingPaths(
-  merged: LValue | undefined,
-  pipelineParams: ParamsSchema | undefined,
-  leavesOnly = false,
-): string[] {
-  const out = new Set<string>();
-  const walk = (node: LValue, prefix: string, depth: number) => {
-    if (prefix && (!leavesOnly || node.kind !== "map")) out.add(prefix);
+export function settingEntries(merged: unknown, pipelineParams: ParamsSchema | undefined): SettingPath[] {
+  const out = new Map<string, SettingPath>();
+  const walk = (node: unknown, prefix: string, depth: number) => {
+    const isMap = isPlainObject(node);
+    if (prefix) out.set(prefix, { path: prefix, value: node, isMap });
     if (depth > 12) return;
-    if (node.kind === "map") for (const [k, e] of node.entries) walk(e.value, prefix ? `${prefix}.${k}` : k, depth + 1);
-    else if (node.kind === "seq") node.items.forEach((item, i) => walk(item, `${prefix}.${i}`, depth + 1));
+    if (isMap) for (const [k, v] of Object.entries(node)) walk(v, prefix ? `${prefix}.${k}` : k, depth + 1);
+    else if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${prefix}.${i}`, depth + 1));
   };
-  if (merged) walk(merged, "", 0);
-  for (const key of Object.keys(SETTINGS_KEYS)) if (!leavesOnly || key !== "pipeline") out.add(key);
-  for (const key of Object.keys(pipelineParams ?? {})) out.add(`pipeline.${key}`);
-  return [...out];
+  walk(merged, "", 0);
+  for (const key of Object.keys(SETTINGS_KEYS))
+    if (!out.has(key)) out.set(key, { path: key, isMap: SETTINGS_KEYS[key].type === "object" });
+  for (const key of Object.keys(pipelineParams ?? {}))
+    if (!out.has(`pipeline.${key}`)) out.set(`pipeline.${key}`, { path: `pipeline.${key}`, isMap: false });
+  return [...out.values()];
+}
+
+/** The paths of values (not of mappings) a sweep may name: what a typo is compared with. */
+export function settingPaths(merged: unknown, pipelineParams: ParamsSchema | undefined): string[] {
+  return settingEntries(merged, pipelineParams)
+    .filter((e) => !e.isMap)
+    .map((e) => e.path);
 }
 
 /** The setting the user most likely meant by an unknown path: a close one, or one with the same last key. */
@@ -70,7 +85,7 @@ export function settingCheck(merged: LValue | undefined, pipelineParams: ParamsS
         };
       }
       if (!next) {
-        const close = closestSetting(path, settingPaths(merged, pipelineParams, true));
+        const close = closestSetting(path, settingPaths(merged ? toPlain(merged) : undefined, pipelineParams));
         const hint = close ? ` Did you mean '${close}'?` : "";
         const missing = node?.kind === "seq" ? `has no item ${seg}` : `has no key '${seg}'`;
         return {
@@ -147,6 +162,8 @@ export interface SweepSummary {
   name: string;
   /** 0-based line of its `sweep:` key. */
   line: number;
+  /** The entry's `repeat`, when it is a whole number >= 0. */
+  repeat?: number;
   /** Trials it expands to, and runs (trials x repeat); undefined when the sweep has a problem. */
   trials?: number;
   runs?: number;
@@ -171,6 +188,7 @@ export function sweepSummaries(path: string, text: string): SweepSummary[] {
     out.push({
       name: typeof name === "string" ? name : "",
       line: positionAt(sweep.keyFile, sweep.keyStart).line,
+      ...(repeats !== undefined ? { repeat: repeats } : {}),
       ...(parsed && repeats !== undefined ? { trials: parsed.size, runs: parsed.size * repeats } : {}),
     });
   }

@@ -32,6 +32,7 @@
  * says exactly what it ran and the same file gives the same trials on any machine.
  */
 import { MAX_NAME_LENGTH } from "../common/names";
+import type { ParamsSchema } from "../registry/schema";
 import { SeededRandom } from "../common/random";
 import { deepClone, deepMergeConfigs, isPlainObject } from "./merge";
 
@@ -51,13 +52,42 @@ export const SWEEP_DISTRIBUTIONS = {
 export type SweepDistributionName = keyof typeof SWEEP_DISTRIBUTIONS;
 export const SWEEP_DISTRIBUTION_NAMES = Object.keys(SWEEP_DISTRIBUTIONS) as SweepDistributionName[];
 
-/** The keys of a `sweep:` mapping, with what each does (docs, completion, unknown-key checks). */
-export const SWEEP_KEYS = {
-  method: "`grid` (every combination of the listed values) or `random` (`samples` draws).",
-  params: "Dotted settings paths (`optimizer.lr`, `pipeline.hidden`) and the values or distribution of each.",
-  samples: "How many trials a random sweep draws (required for `method: random`).",
-  seed: "Seed of a random sweep: the same seed gives the same trials (0 when absent).",
-} as const;
+/** The keys of a `sweep:` mapping (docs, completion, hover; the rules are in parseSweep). */
+export const SWEEP_KEYS: ParamsSchema = {
+  method: {
+    type: "string",
+    enum: SWEEP_METHODS,
+    default: "grid",
+    description: "`grid` (every combination of the listed values, the default) or `random` (`samples` draws).",
+  },
+  params: {
+    type: "object",
+    required: true,
+    description:
+      "The settings to vary, by dotted path (`optimizer.lr`, `pipeline.hidden`), each with a list of values or one distribution: `{ choice: [...] }`, `{ uniform: [low, high] }`, `{ loguniform: [low, high] }`, `{ int: [low, high] }`.",
+  },
+  samples: {
+    type: "integer",
+    minimum: 1,
+    description: "How many trials a random sweep draws (required for `method: random`).",
+  },
+  seed: {
+    type: "integer",
+    default: 0,
+    description: "Seed of a random sweep: the same seed gives the same trials on any machine.",
+  },
+};
+
+/** The distributions as keys of a parameter's mapping (completion and hover). */
+export const SWEEP_DISTRIBUTION_KEYS: ParamsSchema = Object.fromEntries(
+  SWEEP_DISTRIBUTION_NAMES.map((name) => [
+    name,
+    {
+      type: "list",
+      description: `\`${name}: ${SWEEP_DISTRIBUTIONS[name].args}\`: ${SWEEP_DISTRIBUTIONS[name].description}`,
+    },
+  ]),
+);
 
 /** Largest number of trials one sweep may expand to: a typo (a grid of 10^9) must not hang. */
 export const MAX_SWEEP_TRIALS = 100_000;

@@ -6,6 +6,7 @@ import {
   type RegistryKind,
   type IndexedType,
   type WorkspaceIndex,
+  type SettingPath,
 } from "@expman/runtime/contracts";
 import {
   CompletionItemKind,
@@ -17,13 +18,21 @@ import {
 import { metricDoc, paramDoc, typeDoc } from "../docs";
 import type { Section } from "../sections";
 import type { CursorContext } from "../yaml-context";
+import { NEW_SWEEP_SNIPPET, sweepKeyCompletions, sweepValueCompletions } from "./sweep";
 
-export function completions(ctx: CursorContext, section: Section, index: WorkspaceIndex): CompletionItem[] {
+/** `sweepPaths`: the settings paths a `sweep:` of the cursor's trial may vary (features/sweep.ts). */
+export function completions(
+  ctx: CursorContext,
+  section: Section,
+  index: WorkspaceIndex,
+  sweepPaths: readonly SettingPath[] = [],
+): CompletionItem[] {
   const range: Range = {
     start: { line: ctx.line, character: ctx.tokenStart },
     end: { line: ctx.line, character: ctx.tokenEnd },
   };
-  if (ctx.inKey) return keyCompletions(ctx, section, index, range);
+  if (ctx.inKey)
+    return sweepKeyCompletions(ctx, section, sweepPaths, range) ?? keyCompletions(ctx, section, index, range);
   return valueCompletions(ctx, section, index, range);
 }
 
@@ -36,6 +45,13 @@ function keyCompletions(ctx: CursorContext, section: Section, index: WorkspaceIn
         "New trial",
         "- name: ${1:trial}\n  repeat: ${2:1}\n  settings:\n    $0",
         "A trial entry: name, repeat and settings (overrides of base.yaml).",
+        ctx,
+        range,
+      ),
+      snippet(
+        "New sweep",
+        NEW_SWEEP_SNIPPET,
+        "A sweep entry: one trial per grid point or random draw of the settings under `params`.",
         ctx,
         range,
       ),
@@ -136,6 +152,8 @@ function valueCompletions(ctx: CursorContext, section: Section, index: Workspace
 }
 
 function valueItems(ctx: CursorContext, section: Section, index: WorkspaceIndex, range: Range): CompletionItem[] {
+  const sweep = sweepValueCompletions(ctx, section, range);
+  if (sweep) return sweep;
   const key = ctx.key;
   if (!key) return [];
   if (key === "type" && section.typeKind) {
