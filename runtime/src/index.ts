@@ -17,6 +17,7 @@ export type { MetricDict } from "./pipeline/pipeline";
 export { Callback } from "./pipeline/callback";
 export { EarlyStopping, readMetric } from "./callbacks/early-stopping";
 export { CheckpointCallback } from "./callbacks/checkpoint";
+export { MedianStop, median } from "./callbacks/median-stop";
 export type { CheckpointHook } from "./callbacks/checkpoint";
 export { MetricsTracker } from "./callbacks/metrics-tracker";
 export { LogTracker } from "./tracking/log-tracker";

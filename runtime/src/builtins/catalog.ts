@@ -122,6 +122,33 @@ const PERFORMANCE_TRACKER: ParamsSchema = {
   output_file: { type: "string", description: "Ignored (accepted for compatibility with the original's configs)." },
 };
 
+const MEDIAN_STOP: ParamsSchema = {
+  metric: {
+    type: "metric",
+    default: "val_loss",
+    description:
+      "The epoch metric compared with the peers' (a Metric name such as `val_loss`, or a custom metric name).",
+  },
+  mode: {
+    type: "string",
+    default: "min",
+    enum: ["min", "max"],
+    description: "`min` for losses (a higher value is worse), `max` for accuracies.",
+  },
+  warmup_epochs: {
+    type: "integer",
+    default: 1,
+    minimum: 0,
+    description: "Epochs 0 to warmup_epochs - 1 are never judged: early epochs say little.",
+  },
+  min_finished: {
+    type: "integer",
+    default: 3,
+    minimum: 1,
+    description: "Finished runs that must have a value at an epoch before a run is judged there.",
+  },
+};
+
 const EARLY_STOPPING: ParamsSchema = {
   metric: {
     type: "metric",
@@ -212,6 +239,15 @@ export const BUILTIN_TYPES: readonly TypeDescription[] = [
     closed: true,
     params: EARLY_STOPPING,
     description: "Stops training when a metric has not improved for `patience` epochs.",
+  },
+  {
+    name: "MedianStop",
+    kind: "callback",
+    builtin: true,
+    closed: true,
+    params: MEDIAN_STOP,
+    description:
+      "Early termination for sweeps: stops a run whose metric at epoch k is worse than the median of the finished runs of the same experiment at k (read from the store), after a warm-up. The run reads STOPPED with the reason.",
   },
   {
     name: "CheckpointCallback",

@@ -13,6 +13,7 @@ const MODULES: Record<string, () => RegistrableClass> = {
   MLflowTracker: () => require("../tracking/plugins/mlflow/mlflow-tracker").MLflowTracker,
   PerformanceTracker: () => require("../tracking/plugins/performance/performance-tracker").PerformanceTracker,
   EarlyStopping: () => require("../callbacks/early-stopping").EarlyStopping,
+  MedianStop: () => require("../callbacks/median-stop").MedianStop,
   CheckpointCallback: () => require("../callbacks/checkpoint").CheckpointCallback,
   MetricsTracker: () => require("../callbacks/metrics-tracker").MetricsTracker,
 };

@@ -118,6 +118,8 @@ export class Trial {
           ? RunStatus.SUCCESS
           : pipeline.runStatus;
       error = pipeline.runError;
+      // A callback's reason for an early stop is kept where a failure's message goes.
+      if (status === RunStatus.STOPPED && !error && pipeline.stopReason) error = { message: pipeline.stopReason };
     } catch (e) {
       status = (e as Error)?.name === "RunAborted" ? RunStatus.ABORTED : RunStatus.FAILED;
       error = status === RunStatus.FAILED ? toErrorInfo(e) : undefined;

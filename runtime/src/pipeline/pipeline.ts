@@ -75,6 +75,11 @@ export class Pipeline {
    * it (`if (this.stopRequested) break;`) can still evaluate after training. The run ends STOPPED.
    */
   stopRequested = false;
+  /**
+   * Why training was stopped early, when a callback says so (MedianStop does): stored as the
+   * STOPPED run's message, shown by `expman show`.
+   */
+  stopReason: string | undefined;
 
   constructor(env: Environment) {
     this.env = env;
@@ -155,6 +160,7 @@ export class Pipeline {
     this.runStatus = RunStatus.RUNNING;
     this.runError = undefined;
     this.stopRequested = false;
+    this.stopReason = undefined;
     log.info("Starting pipeline execution");
 
     const finish = (status: RunStatus, value: unknown, error?: unknown): MaybePromise<unknown> => {

@@ -55,7 +55,7 @@ export async function showCommand(argv: string[]): Promise<number> {
     if (run.warning) out.push(`Warning: ${run.warning}`);
     if (run.error)
       out.push(
-        `Error: ${run.error.message}${
+        `${run.status === "STOPPED" ? "Stopped" : "Error"}: ${run.error.message}${
           run.error.stack
             ? `\n${run.error.stack
                 .split("\n")
