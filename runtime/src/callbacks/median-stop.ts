@@ -1,10 +1,11 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { Metric, parseMetric } from "../common/enums";
 import { builtinDescription } from "../builtins/catalog";
 import type { Environment } from "../env/environment";
 import { Callback } from "../pipeline/callback";
 import type { MetricDict } from "../pipeline/pipeline";
-import { DBTracker } from "../tracking/db/db-tracker";
+import { isPostgresUrl } from "../tracking/db/sql";
+import type { DBTracker } from "../tracking/db/db-tracker";
 import { readMetric } from "./early-stopping";
 import { readOptions } from "./options";
 
@@ -75,29 +76,51 @@ export class MedianStop extends Callback {
 
   /** The peers' values of the metric at `epoch`: finished runs of this experiment, this run excluded. */
   peerValues(epoch: number): number[] | undefined {
-    if (!this.query) {
-      const store = this.env.trackerManager.trackers.find((t): t is DBTracker => t instanceof DBTracker);
-      if (!store) {
-        if (!this.warned) {
-          this.warned = true;
-          this.env.logger.warning("MedianStop: no DBTracker in env.yaml, so no peers to compare with; it never stops.");
+    if (this.warned) return undefined;
+    try {
+      if (!this.query) {
+        // By name, not instanceof: the DBTracker module (and better-sqlite3) loads only when used.
+        const store = this.env.trackerManager.trackers.find(
+          (t): t is DBTracker => t.constructor.name === "DBTracker" && typeof (t as DBTracker).path === "string",
+        );
+        if (!store || isPostgresUrl(store.path)) {
+          this.warnOnce(
+            store
+              ? "its store is PostgreSQL, which it does not read yet; it never stops"
+              : "no DBTracker in env.yaml, so no peers to compare with; it never stops",
+          );
+          return undefined;
         }
-        return undefined;
+        // Loaded here, not at import: importing the runtime loads no native module.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Sqlite = require("better-sqlite3") as typeof Database;
+        this.db = new Sqlite(store.path, { readonly: true, fileMustExist: true });
+        this.db.pragma("busy_timeout = 5000");
+        this.query = this.db.prepare(
+          `SELECT m.value AS value FROM epoch_metric m
+             JOIN trial_run r ON r.id = m.run_id
+             JOIN trial t ON t.id = r.trial_id
+             JOIN experiment e ON e.id = t.experiment_id
+           WHERE e.uid = ? AND r.uid <> ? AND r.status IN ('SUCCESS', 'STOPPED')
+             AND m.epoch = ? AND m.key = ? AND m.value IS NOT NULL`,
+        );
       }
-      this.db = new Database(store.path, { readonly: true, fileMustExist: true });
-      this.db.pragma("busy_timeout = 5000");
-      this.query = this.db.prepare(
-        `SELECT m.value AS value FROM epoch_metric m
-           JOIN trial_run r ON r.id = m.run_id
-           JOIN trial t ON t.id = r.trial_id
-           JOIN experiment e ON e.id = t.experiment_id
-         WHERE e.uid = ? AND r.uid <> ? AND r.status IN ('SUCCESS', 'STOPPED')
-           AND m.epoch = ? AND m.key = ? AND m.value IS NOT NULL`,
-      );
+      const ids = this.env.trackerManager.ids;
+      const rows = this.query.all(ids.experiment ?? "", ids.run ?? "", epoch, String(this.metric)) as {
+        value: number;
+      }[];
+      return rows.map((r) => r.value).filter((v) => Number.isFinite(v));
+    } catch (error) {
+      // Reading the peers must never fail the run: say why once and go on without stopping.
+      this.warnOnce(`cannot read the peers from the store (${(error as Error).message}); it never stops`);
+      return undefined;
     }
-    const ids = this.env.trackerManager.ids;
-    const rows = this.query.all(ids.experiment ?? "", ids.run ?? "", epoch, String(this.metric)) as { value: number }[];
-    return rows.map((r) => r.value).filter((v) => Number.isFinite(v));
+  }
+
+  private warnOnce(why: string): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.env.logger.warning(`MedianStop: ${why}.`);
   }
 
   override onEpochEnd(epochIdx: number, metrics: MetricDict): boolean {
