@@ -79,10 +79,10 @@ export class MedianStop extends Callback {
     if (this.warned) return undefined;
     try {
       if (!this.query) {
-        // By name, not instanceof: the DBTracker module (and better-sqlite3) loads only when used.
-        const store = this.env.trackerManager.trackers.find(
-          (t): t is DBTracker => t.constructor.name === "DBTracker" && typeof (t as DBTracker).path === "string",
-        );
+        // Required here, not imported: the DBTracker module (and better-sqlite3) loads only when used.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { DBTracker: Db } = require("../tracking/db/db-tracker") as { DBTracker: typeof DBTracker };
+        const store = this.env.trackerManager.trackers.find((t): t is DBTracker => t instanceof Db);
         if (!store || isPostgresUrl(store.path)) {
           this.warnOnce(
             store
