@@ -14,6 +14,8 @@ export interface Run {
   repeat: number;
   status: string;
   error: { message: string } | null;
+  /** What the run warned about, as stored with it (e.g. `no checkpoint saved: <why>`). */
+  warning?: string | null;
 }
 export interface Launch {
   id: number;

@@ -13,15 +13,24 @@ class ToyModel {
   }
 }
 
+/** A model CheckpointCallback cannot save: no save(path), and JSON refuses its cycle. */
+function unsaveableModel(): object {
+  const model: { w: number; self?: object } = { w: 1 };
+  model.self = model;
+  return model;
+}
+
 abstract class ToyBase extends Pipeline {
   static params: ParamsSchema = {
     epochs: { type: "integer", default: 3, minimum: 1, description: "Epochs to train." },
     delay_ms: { type: "integer", default: 0, minimum: 0, description: "Sleep per epoch (ms)." },
     fail_at: { type: "integer", default: -1, description: "Throw in this epoch (-1: never)." },
+    unsaveable: { type: "boolean", default: false, description: "Track a model with neither save() nor JSON form." },
   };
   model = new ToyModel();
   delay = 0;
   failAt = -1;
+  unsaveable = false;
 
   @Pipeline.runWrapper
   async run(config: Record<string, any>) {
@@ -29,6 +38,7 @@ abstract class ToyBase extends Pipeline {
     const epochs: number = p.epochs ?? 3;
     this.delay = p.delay_ms ?? 0;
     this.failAt = p.fail_at ?? -1;
+    this.unsaveable = p.unsaveable === true;
     this.env.trackerManager.logParams({ epochs, lr: config.lr ?? 0.1 });
     for (let e = 0; e < epochs; e++) {
       await this.runEpoch(e, this.model);
@@ -45,7 +55,7 @@ abstract class ToyBase extends Pipeline {
     model.w *= 0.5;
     this.epochMetrics[Metric.TRAIN_LOSS] = model.w;
     this.epochMetrics[Metric.VAL_ACC] = 1 - model.w / 2;
-    this.epochMetrics[Metric.NETWORK] = model;
+    this.epochMetrics[Metric.NETWORK] = this.unsaveable ? unsaveableModel() : model;
     return RunStatus.SUCCESS;
   }
 }
