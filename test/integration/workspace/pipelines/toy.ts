@@ -14,8 +14,8 @@ class ToyModel {
 }
 
 /** A model CheckpointCallback cannot save: no save(path), and JSON refuses its cycle. */
-function unsaveableModel(): object {
-  const model: { w: number; self?: object } = { w: 1 };
+function unsaveableModel(): ToyModel {
+  const model = { w: 1 } as ToyModel & { self?: object };
   model.self = model;
   return model;
 }
@@ -30,7 +30,6 @@ abstract class ToyBase extends Pipeline {
   model = new ToyModel();
   delay = 0;
   failAt = -1;
-  unsaveable = false;
 
   @Pipeline.runWrapper
   async run(config: Record<string, any>) {
@@ -38,7 +37,9 @@ abstract class ToyBase extends Pipeline {
     const epochs: number = p.epochs ?? 3;
     this.delay = p.delay_ms ?? 0;
     this.failAt = p.fail_at ?? -1;
-    this.unsaveable = p.unsaveable === true;
+    // Neither the tracked model nor the pipeline's `model` can be saved: CheckpointCallback has
+    // no way left and must say so.
+    if (p.unsaveable === true) this.model = unsaveableModel();
     this.env.trackerManager.logParams({ epochs, lr: config.lr ?? 0.1 });
     for (let e = 0; e < epochs; e++) {
       await this.runEpoch(e, this.model);
@@ -55,7 +56,7 @@ abstract class ToyBase extends Pipeline {
     model.w *= 0.5;
     this.epochMetrics[Metric.TRAIN_LOSS] = model.w;
     this.epochMetrics[Metric.VAL_ACC] = 1 - model.w / 2;
-    this.epochMetrics[Metric.NETWORK] = this.unsaveable ? unsaveableModel() : model;
+    this.epochMetrics[Metric.NETWORK] = model;
     return RunStatus.SUCCESS;
   }
 }
