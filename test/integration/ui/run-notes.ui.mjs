@@ -4,6 +4,7 @@
 // tree and the table re-rendering: every element is looked up afresh, and clicks are retried
 // until the state they should cause reads back.
 import assert from "node:assert/strict";
+import { expandNewestLaunch } from "./launches.mjs";
 
 const EXPERIMENT = "curve-toy";
 const PANEL_TITLE = `Metrics: ${EXPERIMENT}`;
@@ -59,7 +60,7 @@ async function check({ page, ui, screenshot }) {
 
   // The tree: experiment > trial > run; Edit Note from the run's context menu.
   await ui.openViewContainer(page, "Experiments");
-  await ui.expandTreeItem(page, EXPERIMENT, { timeout: 60_000 });
+  await expandNewestLaunch(page, ui, EXPERIMENT, "fast");
   await ui.expandTreeItem(page, "fast");
   await ui.waitForTreeItem(page, RUN);
   const noteInput = page.locator(".quick-input-widget input");

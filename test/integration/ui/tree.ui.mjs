@@ -1,5 +1,6 @@
 // Playwright checks on the workbench after the trusted suites ran the fixture experiments.
 import assert from "node:assert/strict";
+import { expandNewestLaunch } from "./launches.mjs";
 
 const checks = [
   {
@@ -7,19 +8,7 @@ const checks = [
     async run({ page, ui, screenshot }) {
       await ui.openViewContainer(page, "Experiments");
       await ui.waitForTreeItem(page, "quick-toy");
-      await ui.expandTreeItem(page, "quick-toy");
-      // quick-toy ran more than once: its row groups the launches (date and time), the newest
-      // open; open it here if a collapse left it shut.
-      const shown = await ui
-        .waitForTreeItem(page, "only", { timeout: 10_000 })
-        .then(() => true)
-        .catch(() => false);
-      if (!shown) {
-        const labels = await ui.visibleTreeLabels(page);
-        const launch = labels.slice(labels.indexOf("quick-toy") + 1).find((l) => /^\d{4}-\d\d-\d\d \d\d:/.test(l));
-        if (launch) await ui.expandTreeItem(page, launch);
-      }
-      await ui.waitForTreeItem(page, "only");
+      await expandNewestLaunch(page, ui, "quick-toy", "only");
       await ui.expandTreeItem(page, "only");
       const run = await ui.waitForTreeItem(page, "only-0");
       assert.match(await run.innerText(), /succeeded/);
