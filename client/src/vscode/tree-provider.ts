@@ -113,7 +113,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
         const fresh = dbs.length === 0 ? [] : await this.model.roots(dbs, this.ctx.workspaceRoots[0]);
         const shown = this.loadedTree.roots.filter((n) => n.kind !== "starting");
         const diff = diffRoots(shown, fresh);
-        if (diff.structural) full = true;
+        // A "starting…" row comes or goes (a run started, or its experiment is listed now): rows move.
+        const startingIds = (nodes: TreeNode[]) => nodes.map((n) => n.id).join("\n");
+        const startingShown = this.loadedTree.roots.filter((n) => n.kind === "starting");
+        if (diff.structural || startingIds(startingShown) !== startingIds(this.starting(fresh))) full = true;
         for (const { old, fresh: f } of diff.changed) {
           adopt(old, f);
           rows.set(old.id, old);
@@ -189,7 +192,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
    * as soon as its database has it.
    */
   private starting(roots: TreeNode[]): TreeNode[] {
-    const known = new Set(roots.flatMap((r) => (r.kind === "experiment" ? [r.experiment.uid] : [])));
+    // An experiment is listed as its own row or, run from the same folder before, as a launch of a group row.
+    const known = new Set(
+      roots.flatMap((r) =>
+        r.kind === "experiment" ? [r.experiment.uid] : r.kind === "group" ? r.launches.map((l) => l.uid) : [],
+      ),
+    );
     const preparing: TreeNode[] = [...this.ctx.preparing].map(([id, p]) => ({
       kind: "starting",
       id: `preparing/${id}`,
