@@ -176,7 +176,14 @@ export async function followSlurm(
   const stores = dbFiles.map((f) => new WriteStore(f));
   try {
     for (;;) {
-      for (const store of stores) await reconcileSlurm(store, experimentUid);
+      // A run its worker ended ABORTED on Slurm's SIGTERM (a time limit, scancel) is not over
+      // while the cluster still holds its task: the scheduler's final state (TIMEOUT ...) comes
+      // after, and replaces it.
+      const heldByCluster = new Set<string>();
+      for (const store of stores) {
+        const result = await reconcileSlurm(store, experimentUid);
+        for (const r of result.runs) if (clusterStatus(r.cluster)) heldByCluster.add(r.uid);
+      }
       const now = statuses(stores[0], experimentUid);
       for (const [uid, s] of now) {
         if (!labels.has(uid) || seen.get(uid) === s.status) continue;
@@ -185,7 +192,7 @@ export async function followSlurm(
       }
       const open = [...labels.keys()].filter((uid) => {
         const s = now.get(uid)?.status;
-        return s === undefined || s === "QUEUED" || s === "RUNNING";
+        return s === undefined || s === "QUEUED" || s === "RUNNING" || heldByCluster.has(uid);
       });
       if (open.length === 0 || options.signal?.aborted) return now;
       await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
