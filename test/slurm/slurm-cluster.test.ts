@@ -209,9 +209,14 @@ test("scancel: a running task's run ends ABORTED (the worker ends it on Slurm's 
     return q.stdout.includes(`${job}_1`) ? undefined : true;
   });
   assert.equal(rows<Run>(c.db, RUNS)[1].status, "QUEUED");
-  const after = expman(["ls", "--config", c.dir]);
-  assert.equal(after.code, 0, after.stderr);
-  const [r0, r1] = rows<Run>(c.db, RUNS);
+  // Each ls reconciles with the cluster; the cancelled running task's final state comes once
+  // Slurm has finished killing it (KillWait), so look again until it is there.
+  const [r0, r1] = await until("the scheduler's final state of both tasks", () => {
+    const after = expman(["ls", "--config", c.dir]);
+    assert.equal(after.code, 0, after.stderr);
+    const now = rows<Run>(c.db, RUNS);
+    return /^CANCELLED/.test(now[0].error_message ?? "") ? now : undefined;
+  });
   assert.equal(r1.status, "ABORTED");
   assert.match(r1.error_message ?? "", new RegExp(`^CANCELLED: Slurm task ${job}_1 was cancelled`));
   assert.equal(r0.status, "ABORTED");
