@@ -1,3 +1,4 @@
+import { READ_TABLES } from "../db/connection";
 import { TrackingDbError } from "../db/errors";
 import { SCHEMA_VERSION } from "../db/schema";
 import { maskUrl } from "../db/sql";
@@ -8,21 +9,6 @@ import { migratePg, pgSchemaVersion } from "./schema";
  * Opening a PostgreSQL tracking store. Every failure names the URL (password masked) and says
  * what to do; nothing is written before the connection, the login and the schema check pass.
  */
-
-/** Tables readers query (as in ../db/connection.ts READ_TABLES). */
-const READ_TABLES = [
-  "experiment",
-  "trial",
-  "trial_run",
-  "epoch",
-  "series",
-  "chunk",
-  "epoch_metric",
-  "metric_text",
-  "param",
-  "checkpoint",
-  "artifact",
-];
 
 export function openPgForWriting(url: string, options: { recreate?: boolean } = {}): PgDb {
   const shown = maskUrl(url);
