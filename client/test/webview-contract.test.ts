@@ -142,3 +142,44 @@ test("selection keys ignore run order and duplicates; colours are stable per run
   assert.notDeepEqual(runColor(1).dash, runColor(7).dash);
   assert.equal(runColor(0).cssVar, "--vscode-charts-blue");
 });
+
+test("run lists: every malformed field of a run or its series keys is still refused and named", () => {
+  // The webview checks a run list without building path strings first (10,000 runs): a run that
+  // fails that quick check goes through the detailed one, which must name the field.
+  const key = { key: "loss", scope: "epoch", count: 3, minStep: 0, maxStep: 2, custom: false };
+  const good = {
+    summary: summary(1, {
+      finalMetrics: { acc: 0.9 },
+      metricRanges: { acc: [0.1, 0.9] },
+      note: "n",
+      tags: ["a"],
+    }),
+    keys: [key, { ...key, metric: "loss", label: "cls0" }],
+  };
+  const runs = (run: unknown) => ({ type: "runs", runs: [{ summary: summary(2), keys: [] }, run] });
+  assert.equal(validateHostMessage(runs(good)).ok, true);
+  const s = good.summary as unknown as Record<string, unknown>;
+  const cases: [unknown, RegExp][] = [
+    [{ ...good, summary: { ...s, id: 1.5 } }, /runs\.runs\[1\]\.summary\.id: expected an integer/],
+    [{ ...good, summary: { ...s, repeat: "0" } }, /summary\.repeat: expected an integer/],
+    [{ ...good, summary: { ...s, status: 3 } }, /summary\.status: expected a string/],
+    [{ ...good, summary: { ...s, startTime: null } }, /summary\.startTime: expected a number/],
+    [{ ...good, summary: { ...s, endTime: "x" } }, /summary\.endTime: expected a number/],
+    [{ ...good, summary: { ...s, params: [] } }, /summary\.params: expected an object, got array/],
+    [{ ...good, summary: { ...s, finalMetrics: { acc: "0.9" } } }, /summary\.finalMetrics\.acc: expected a number/],
+    [{ ...good, summary: { ...s, metricRanges: { acc: [1] } } }, /metricRanges\.acc: expected \[min, max\]/],
+    [{ ...good, summary: { ...s, metricRanges: { acc: [1, "2"] } } }, /metricRanges\.acc\[1\]: expected a number/],
+    [{ ...good, summary: { ...s, note: 5 } }, /summary\.note: expected a string/],
+    [{ ...good, summary: { ...s, tags: ["a", 1] } }, /summary\.tags\[1\]: expected a string/],
+    [{ ...good, summary: null }, /summary: expected an object, got null/],
+    [{ ...good, keys: [{ ...key, scope: "global" }] }, /keys\[0\]\.scope: expected "batch"/],
+    [{ ...good, keys: [{ ...key, count: 1.5 }] }, /keys\[0\]\.count: expected an integer/],
+    [{ ...good, keys: [key, { ...key, label: "x" }] }, /keys\[1\]: a per-label series needs both/],
+    [{ ...good, keys: {} }, /keys: expected an array/],
+  ];
+  for (const [run, re] of cases) {
+    const r = validateHostMessage(runs(run));
+    assert.equal(r.ok, false, JSON.stringify(run));
+    if (!r.ok) assert.match(r.error, re);
+  }
+});

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { alignRuns } from "../src/logic/align";
 import { outlierBounds, quantile, valueBounds } from "../src/logic/outliers";
 import { fileSafe, toCsv, toJson } from "../src/logic/export";
-import { compareValues, differingParams, formatNumber, metricGroup, sortOrder, tableColumns } from "../src/logic/table";
+import {
+  compareValues,
+  differingParams,
+  formatNumber,
+  metricGroup,
+  sortOrder,
+  tableColumns,
+  type Column,
+} from "../src/logic/table";
 import { xColumn, xValue, stepRange } from "../src/logic/axes";
 import { SeriesData } from "../src/logic/series-store";
 import { summary } from "../../test/webview/harness/memory-source";
@@ -134,6 +142,61 @@ test("table: columns, only differing params, sorting with missing values last", 
   assert.ok(compareValues(1, "a") < 0);
   assert.equal(formatNumber(0.000012345), "1.2345e-5");
   assert.equal(formatNumber(0.123456789), "0.123457");
+});
+
+test("sorting by precomputed ranks gives the order of the value comparison, both ways, ties in listing order", () => {
+  // The reference: a comparator sort over compareValues, missing values (undefined, null, NaN)
+  // last in both directions, ties by listing order.
+  const missing = (v: unknown) => v === undefined || v === null || (typeof v === "number" && Number.isNaN(v));
+  const reference = (values: unknown[], descending: boolean) =>
+    values
+      .map((_, i) => i)
+      .sort((i, j) => {
+        const a = values[i];
+        const b = values[j];
+        if (missing(a) || missing(b)) return missing(a) === missing(b) ? i - j : missing(a) ? 1 : -1;
+        const c = compareValues(a, b);
+        return (descending ? -c : c) || i - j;
+      });
+  let seed = 3;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const pool: unknown[] = [
+    0,
+    -0,
+    1,
+    1,
+    2.5,
+    -3,
+    1e-9,
+    Infinity,
+    -Infinity,
+    NaN,
+    null,
+    undefined,
+    "run9",
+    "run10",
+    "run10",
+    "01",
+    "1",
+    "a",
+    "B",
+    "b",
+    "ä",
+    "SUCCESS",
+    "FAILED",
+    true,
+    false,
+    { x: 1 },
+    [1, 2],
+  ];
+  for (let trial = 0; trial < 40; trial++) {
+    const n = 1 + Math.floor(rnd() * 60);
+    const values = Array.from({ length: n }, () => pool[Math.floor(rnd() * pool.length)]);
+    const runs = values.map((v, i) => summary(i + 1, { params: { v } as Record<string, unknown> }));
+    const column: Column = { id: "param:v", label: "v", kind: "param", get: (r) => r.params.v };
+    for (const descending of [false, true])
+      assert.deepEqual(sortOrder(runs, column, descending), reference(values, descending), JSON.stringify(values));
+  }
 });
 
 test("metric groups: train/val/test by key parts, custom keys apart", () => {

@@ -21,14 +21,19 @@ export function runLabel(r: RunSummary): string {
   return `${r.trialName} #${r.repeat}`;
 }
 
+/** Equal as JSON (NaN and ±Infinity all read null there), without stringifying plain values. */
 function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  if (ta === typeof b && ta !== "object") return ta === "number" && !Number.isFinite(a) && !Number.isFinite(b);
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Param keys whose values are not the same in every run (a missing value counts as different). */
 export function differingParams(runs: RunSummary[]): Set<string> {
   const keys = new Set<string>();
-  for (const r of runs) for (const k of Object.keys(r.params ?? {})) keys.add(k);
+  // for-in, not Object.keys: no array per run (10,000 runs list their params here).
+  for (const r of runs) for (const k in r.params) keys.add(k);
   const out = new Set<string>();
   for (const k of keys) {
     const first = runs[0]?.params?.[k];
@@ -131,20 +136,76 @@ export function compareValues(a: unknown, b: unknown): number {
 }
 
 /**
+ * Sort keys of a column's values, computed once: every value gets an integer rank in
+ * compareValues order (numbers, then strings naturally, equal values the same rank), and
+ * missing values (undefined, null, NaN) get `MISSING`. Sorting 10,000 runs by these compares
+ * integers; only the distinct strings meet the collator (a run name or a status column has a
+ * few dozen), so a sort by name costs what a sort by a number costs.
+ */
+export interface SortRanks {
+  ranks: Float64Array;
+  /** Rank of a missing value: above every real rank. */
+  missing: number;
+}
+
+export function sortRanks(values: readonly unknown[]): SortRanks {
+  const numbers = new Set<number>();
+  const strings = new Set<string>();
+  const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  for (const v of values) {
+    if (v === undefined || v === null || (typeof v === "number" && Number.isNaN(v))) continue;
+    if (typeof v === "number") numbers.add(v);
+    else strings.add(text(v));
+  }
+  const numRank = new Map<number, number>();
+  const sortedNumbers = Float64Array.from(numbers).sort();
+  let rank = -1;
+  for (let i = 0; i < sortedNumbers.length; i++) {
+    if (i === 0 || sortedNumbers[i] !== sortedNumbers[i - 1]) rank++;
+    numRank.set(sortedNumbers[i], rank);
+  }
+  const strRank = new Map<string, number>();
+  const sortedStrings = [...strings].sort(collator.compare);
+  for (let i = 0; i < sortedStrings.length; i++) {
+    // Strings the collator calls equal ("01" and "1" with numeric order) share a rank: they tie.
+    if (i === 0 || collator.compare(sortedStrings[i - 1], sortedStrings[i]) !== 0) rank++;
+    strRank.set(sortedStrings[i], rank);
+  }
+  const missing = rank + 1;
+  const ranks = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === undefined || v === null || (typeof v === "number" && Number.isNaN(v))) ranks[i] = missing;
+    else ranks[i] = typeof v === "number" ? numRank.get(v)! : strRank.get(text(v))!;
+  }
+  return { ranks, missing };
+}
+
+/**
+ * Row order from sort keys: indices, missing values last whichever the direction, ties in
+ * listing order. Each row becomes one number (rank x rows + index, exact below 2^53), so the
+ * sort is a typed-array sort without a comparator.
+ */
+export function orderByRanks({ ranks, missing }: SortRanks, descending: boolean): number[] {
+  const n = ranks.length;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = ranks[i];
+    packed[i] = (descending && r !== missing ? missing - 1 - r : r) * n + i;
+  }
+  packed.sort();
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = packed[i] % n;
+  return order;
+}
+
+/**
  * Row order for a column: indices into `runs`, missing values last whichever the direction,
  * ties in listing order. Values are read once per run (a 10,000-run sort reads 10,000).
  */
 export function sortOrder(runs: readonly RunSummary[], column: Column | undefined, descending: boolean): number[] {
-  const order = runs.map((_, i) => i);
-  if (!column) return order;
-  const values = runs.map((r) => column.get(r));
-  const missing = values.map((v) => v === undefined || v === null || (typeof v === "number" && Number.isNaN(v)));
-  order.sort((i, j) => {
-    if (missing[i] || missing[j]) return missing[i] === missing[j] ? i - j : missing[i] ? 1 : -1;
-    const c = compareValues(values[i], values[j]);
-    return (descending ? -c : c) || i - j;
-  });
-  return order;
+  if (!column) return runs.map((_, i) => i);
+  return orderByRanks(sortRanks(runs.map((r) => column.get(r))), descending);
 }
 
 export function formatCell(v: unknown): string {

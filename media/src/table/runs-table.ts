@@ -18,7 +18,15 @@ import {
 } from "../../../client/src/webview/contract";
 import type { RunFilter } from "../logic/run-filter";
 import { applyFilter, layoutColumns } from "../logic/runs-view";
-import { formatCell, runLabel, sortOrder, tableColumns, type Column } from "../logic/table";
+import {
+  formatCell,
+  orderByRanks,
+  runLabel,
+  sortRanks,
+  tableColumns,
+  type Column,
+  type SortRanks,
+} from "../logic/table";
 import { el } from "../ui/dom";
 import type { RunStyle } from "../ui/theme";
 import { renderComparison } from "./compare";
@@ -67,6 +75,8 @@ export class RunsTable {
   /** Every run's index in sort order; the rows are its visible ones. */
   private sorted: number[] = [];
   private sortKey = "";
+  /** Sort keys of the sorted column, kept while the runs and columns stay (a reversal reuses them). */
+  private ranks: { column: Column; ranks: SortRanks } | undefined;
   private columnsKey = "";
   private layoutKey = "";
   private appliedFilter = "";
@@ -191,6 +201,7 @@ export class RunsTable {
     const runsChanged = runs.length !== this.runs.length || runs.some((r, i) => r !== this.runs[i]);
     if (runsChanged) {
       this.runs = runs;
+      this.ranks = undefined;
       this.indexById = new Map(runs.map((r, i) => [r.id, i]));
       this.sortKey = "";
     }
@@ -248,7 +259,12 @@ export class RunsTable {
     const sortCol = this.all.find((c) => c.id === s.sortColumn);
     const key = `${sortCol?.id ?? ""}|${s.sortDescending}`;
     if (key !== this.sortKey) {
-      this.sorted = sortOrder(this.runs, sortCol, s.sortDescending);
+      if (!sortCol) this.sorted = this.runs.map((_, i) => i);
+      else {
+        if (this.ranks?.column !== sortCol)
+          this.ranks = { column: sortCol, ranks: sortRanks(this.runs.map((r) => sortCol.get(r))) };
+        this.sorted = orderByRanks(this.ranks.ranks, s.sortDescending);
+      }
       this.sortKey = key;
     }
     const f = this.ctx.runFilter;
