@@ -21,6 +21,16 @@ export * from "./events/control";
 export * from "./version";
 export * from "./results/contract";
 export * from "./config/validate";
+export {
+  parseLocated,
+  sourceFile,
+  type LMap,
+  type LSeq,
+  type LScalar,
+  type LValue,
+  type ParsedText,
+} from "./config/located";
+export { readPlainBlock } from "./config/plain-yaml";
 export * from "./config/sweep";
 export {
   sweepSummaries,

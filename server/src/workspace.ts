@@ -48,7 +48,7 @@ import { trialSymbols } from "./features/symbols";
 import type { IndexStats } from "./protocol";
 import { sectionAt, type Section } from "./sections";
 import { WARM_UP_TRIALS, warmUpValidation } from "./warm-up";
-import { contextAt, LIST_ITEM, type CursorContext } from "./yaml-context";
+import { contextAt, type CursorContext } from "./yaml-context";
 
 /** Files above this size are not parsed (the validator's limit: the CLI refuses them too). */
 const MAX_CONFIG_BYTES = YAML_LIMITS.bytes;
@@ -447,13 +447,15 @@ export class ConfigWorkspace {
     if (!(line >= 0 && line < lines.length)) return undefined;
     const character = Math.max(0, Math.min(position.character, lines[line].length));
     const ctx = contextAt(lines, line, character);
+    if (!ctx.placed) return undefined;
+    const role = member.role;
     const section = sectionAt({
-      role: member.role,
+      role,
       path: ctx.path,
       siblings: ctx.siblings,
       index: this.index,
-      basePipelineType: member.role === "trials" ? this.basePipelineType(member.group) : undefined,
-      enclosingPipelineType: enclosingPipelineType(member.role, lines, line),
+      basePipelineType: role === "trials" ? this.basePipelineType(member.group) : undefined,
+      enclosingPipelineType: role === "trials" || role === "base" ? ctx.pipelineType : undefined,
     });
     const sweepPaths = section.name === "sweep-params" ? this.sweepPaths(member.group, file, lines, line) : undefined;
     return { character, member, ctx, section, sweepPaths };
@@ -536,26 +538,4 @@ export class ConfigWorkspace {
       return this.classifier.classify(file)?.role === "trials" ? trialSymbols(doc) : [];
     });
   }
-}
-
-/** The `pipeline.type` written in the cursor's trial (trials.yaml) or in base.yaml itself. */
-function enclosingPipelineType(role: ConfigRole, lines: string[], line: number): string | undefined {
-  if (role !== "trials" && role !== "base") return undefined;
-  let from = 0;
-  let to = lines.length;
-  const want = role === "trials" ? [LIST_ITEM, "settings", "pipeline"] : ["pipeline"];
-  if (role === "trials") {
-    from = line;
-    while (from > 0 && !lines[from].startsWith("-")) from--;
-    to = line + 1;
-    while (to < lines.length && !lines[to].startsWith("-")) to++;
-  } else if (lines.length > 5000) return undefined;
-  for (let i = from; i < to; i++) {
-    const m = /^(\s*)(?:-\s+)?type\s*:\s*(\S.*)$/.exec(lines[i]);
-    if (!m) continue;
-    const ctx = contextAt(lines, i, lines[i].indexOf("type"));
-    if (ctx.path.length === want.length && ctx.path.every((p, k) => p === want[k]))
-      return m[2].replace(/\s+#.*$/, "").trim();
-  }
-  return undefined;
 }

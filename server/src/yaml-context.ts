@@ -1,8 +1,28 @@
 /**
- * Where the cursor is in a block-style YAML file, read from indentation rather than from a
- * parse tree: while the user types, the file is usually invalid YAML, and completion must still
- * know that `  pa|` under `- type: EarlyStopping` is an option key of a callback entry.
+ * Where the cursor is in a config file: the path of keys from the document's root to the
+ * mapping it is in, the keys already written there, and the pipeline type in effect.
+ *
+ * The structure comes from the located tree that the validator reads (`parseLocated` of
+ * runtime/src/config: the fast plain reader, or the yaml library), so completion, hover and
+ * diagnostics agree on what a text means. Only the cursor's own line is read by hand
+ * (`shapeOf`): while the user types it is usually not YAML yet (`  pa|` under
+ * `- type: EarlyStopping`), so it is rewritten to what it is becoming before the parse: a key
+ * at the same column (a placeholder key for a word without its colon, or a blank line), or a
+ * plain value, and the tree then says where that key sits.
+ *
+ * Only the top-level block around the cursor is parsed (one trial of a trials.yaml, one
+ * top-level key of a mapping): a 5,000-line trials.yaml costs one trial's parse per request,
+ * and a mid-edit mistake in another trial changes nothing here.
  */
+import {
+  parseLocated,
+  readPlainBlock,
+  sourceFile,
+  YAML_LIMITS,
+  type LMap,
+  type LValue,
+  type ParsedText,
+} from "@expman/runtime/contracts";
 
 /** A path segment: a mapping key, or LIST_ITEM for "an element of a list". */
 export const LIST_ITEM = "[]";
@@ -23,6 +43,7 @@ export interface LineShape {
   blank: boolean;
 }
 
+/** The shape of one line, read by hand: the cursor's line is usually not YAML yet. */
 export function shapeOf(line: string): LineShape {
   const m = /^(\s*)((?:-(?:\s+|$))*)/.exec(line)!;
   const dashes: number[] = [];
@@ -58,6 +79,8 @@ export function shapeOf(line: string): LineShape {
 }
 
 function valueEndOf(line: string, start: number): number {
+  // `key: # note`: a comment, no value.
+  if (line[start] === "#") return start;
   let end = line.length;
   const hash = line.indexOf(" #", start);
   if (hash >= 0) end = hash;
@@ -78,9 +101,38 @@ export interface CursorContext {
   tokenEnd: number;
   /** Column of keys in the cursor's mapping. */
   keyCol: number;
-  /** Keys (with their scalar values) already in the cursor's mapping. */
+  /** Keys (with their scalar values as written) already in the cursor's mapping. */
   siblings: Map<string, string>;
+  /**
+   * Whether the tree placed the cursor. It does not when no reading of the cursor's line fits
+   * the lines around it (a key indented deeper than any mapping there can hold): then there is
+   * nothing sure to offer, and `path` is empty.
+   */
+  placed: boolean;
+  /**
+   * The `pipeline.type` written in the cursor's block: its trial's `settings.pipeline.type`
+   * (trials.yaml), or `pipeline.type` (base.yaml), as written.
+   */
+  pipelineType?: string;
 }
+
+/** The key written for a word without its colon, or on a blank line, while the tree is read. */
+const CURSOR_KEY = "__expman_cursor__";
+/** Values kept as written when the cursor line is rewritten: they decide what the next lines are. */
+const STRUCTURAL_VALUE = /^(?:[|>][0-9+-]*|&\S+)?$/;
+/**
+ * A block this many lines long is parsed only up to this many lines after the cursor: keys
+ * further down the cursor's mapping are not listed as siblings (a hand-written mapping is never
+ * that long), and a request on a generated 40,000-key file does not parse all of it.
+ */
+const LINES_AFTER_CURSOR = 2000;
+/**
+ * A block longer than this (a generated file) is read by the fast plain reader only: the yaml
+ * library, which takes any text the plain reader leaves (a duplicate key), needs seconds for a
+ * megabyte, and a cursor request must not hold the server that long. Past the plain subset
+ * such a block gets no cursor help.
+ */
+const LIBRARY_MAX_LINES = 4000;
 
 /** The context at (line, character) of `text`; `lines` may be given when already split. */
 export function contextAt(text: string | string[], line: number, character: number): CursorContext {
@@ -117,51 +169,205 @@ export function contextAt(text: string | string[], line: number, character: numb
   }
   // The column of keys in the cursor's mapping: on a blank line, where the cursor is.
   const keyCol = shape.blank && shape.dashes.length === 0 ? Math.min(character, current.length) : shape.contentCol;
-
-  const path: string[] = [];
-  for (let i = 0; i < shape.dashes.length; i++) path.push(LIST_ITEM);
-  let limit = shape.dashes.length > 0 ? shape.dashes[0] : keyCol;
-  let limitFromDash = shape.dashes.length > 0;
-  const siblings = new Map<string, string>();
-  // A line that starts a list item starts a new mapping: keys above belong to other items.
-  let inOwnMapping = shape.dashes.length === 0;
-  const noteSibling = (s: LineShape) => {
-    if (s.key !== undefined && !siblings.has(s.key)) siblings.set(s.key, s.value);
+  const context: CursorContext = {
+    path: [],
+    inKey,
+    key,
+    line,
+    shape,
+    tokenStart,
+    tokenEnd,
+    keyCol,
+    siblings: new Map(),
+    placed: false,
   };
-  if (!inKey || shape.key !== undefined) noteSibling(shape);
 
-  for (let i = line - 1; i >= 0 && (limit > 0 || limitFromDash || inOwnMapping); i--) {
-    // Inside a top-level list only a column-0 key can still be a parent: skip the rest cheaply
-    // (a 5,000-line trials.yaml is scanned on every completion request).
-    if (limit === 0 && !inOwnMapping && (lines[i].startsWith(" ") || lines[i].startsWith("-"))) continue;
-    const s = shapeOf(lines[i]);
-    if (s.blank) continue;
-    // Still inside the cursor's mapping: collect its keys.
-    if (inOwnMapping && s.contentCol === keyCol && s.key !== undefined) noteSibling(s);
-    if (s.key !== undefined && (limitFromDash ? s.contentCol <= limit : s.contentCol < limit)) {
-      if (s.value === "" || s.value === "|" || s.value === ">" || s.value.startsWith("&")) {
-        path.unshift(s.key);
-        limit = s.contentCol;
-        limitFromDash = false;
-        inOwnMapping = false;
+  const listRoot = isListRoot(lines);
+  const topLevel = keyCol === 0 && shape.dashes.length === 0;
+  if (topLevel && listRoot) {
+    // At the top level of a list (a new trial): no mapping, no keys around.
+    if (shape.key !== undefined) context.siblings.set(shape.key, shape.value);
+    context.placed = true;
+    return context;
+  }
+  const { from, to } = blockAround(lines, line, listRoot, topLevel);
+  const window = lines.slice(from, to);
+  let lineStart = 0;
+  // Where a mistake of the cursor's line may be reported: blank lines before it too.
+  let checkFrom = 0;
+  for (let i = from; i < line; i++) {
+    if (window[i - from].trim() !== "") checkFrom = lineStart + window[i - from].length + 1;
+    lineStart += window[i - from].length + 1;
+  }
+  const parse = (text: string): ParsedText => {
+    const file = sourceFile("base", "", text, from);
+    if (window.length <= LIBRARY_MAX_LINES) return parseLocated(file);
+    return { root: readPlainBlock(file, YAML_LIMITS.depth), problems: [] };
+  };
+  // Problems from the cursor's line on, in the block as the user wrote it (read only if needed).
+  let problemsBefore: number | undefined;
+  const problemsFromLine = (text: string) => parse(text).problems.filter((p) => p.start >= checkFrom).length;
+  // The cursor's line as it will read once typed; the first reading the tree can place wins.
+  // Last, the block up to the cursor's line only: a key typed in the middle of a list ends
+  // the list, and the lines after it no longer fit (its keys below are then not listed).
+  const readings = readableLines(current, shape, inKey, keyCol);
+  for (const [cut, candidate] of [
+    ...readings.map((r) => [false, r] as const),
+    ...readings.map((r) => [true, r] as const),
+  ]) {
+    window[line - from] = candidate.text;
+    const parsed = parse((cut ? window.slice(0, line - from + 1) : window).join("\n"));
+    const text = parsed.root?.file.text ?? "";
+    const lineEnd = lineStart + candidate.text.length;
+    if (!parsed.root) continue;
+    // A reading that adds a mistake is not what the user is writing: the library would guess
+    // past it (a key after a list, at the list's column, becomes a key of the root).
+    const after = parsed.problems.filter((p) => p.start >= checkFrom).length;
+    if (after > 0) {
+      if (cut) continue;
+      if (problemsBefore === undefined) {
+        const original = [...window];
+        original[line - from] = current;
+        problemsBefore = problemsFromLine(original.join("\n"));
+      }
+      if (after > problemsBefore || parsed.problems.some((p) => p.start >= checkFrom && p.start <= lineEnd)) continue;
+    }
+    const target = lineStart + candidate.col;
+    const found = find(parsed.root, target, []);
+    if (!found) continue;
+    // On the cursor's line, the value the user is typing, not its stand-in.
+    const valueText = (v: LValue, keyEnd: number) =>
+      v.start >= lineStart && v.start <= lineEnd ? shape.value : writtenValue(text, keyEnd, v);
+    if (candidate.newItem) {
+      // A word or blank line at the column of a list's dashes: the cursor is in the list.
+      context.path = found.path.slice(0, -1);
+    } else {
+      context.path = found.path;
+      for (const entry of found.map?.entries.values() ?? []) {
+        if (entry.key === CURSOR_KEY) continue;
+        context.siblings.set(entry.key, entry.keyStart === target ? shape.value : valueText(entry.value, entry.keyEnd));
       }
     }
-    for (let d = s.dashes.length - 1; d >= 0; d--) {
-      if (s.dashes[d] < limit) {
-        path.unshift(LIST_ITEM);
-        limit = s.dashes[d];
-        limitFromDash = true;
-        inOwnMapping = false;
+    const pipeline = pipelineTypeNode(parsed.root);
+    if (pipeline) context.pipelineType = valueText(pipeline, pipeline.keyEnd ?? pipeline.start);
+    context.placed = true;
+    return context;
+  }
+  if (topLevel) {
+    // A column-0 key is a key of the root whatever the lines around say: its keys as written.
+    const original = [...window];
+    original[line - from] = current;
+    const root = parse(original.join("\n")).root;
+    if (root?.kind === "map")
+      for (const e of root.entries.values())
+        context.siblings.set(e.key, writtenValue(root.file.text, e.keyEnd, e.value));
+    if (shape.key !== undefined) context.siblings.set(shape.key, shape.value);
+    context.placed = true;
+  }
+  return context;
+}
+
+/** A value as written on its key's line (`[8, 16]` too); "" for a block below its key. */
+function writtenValue(text: string, keyEnd: number, v: LValue): string {
+  if (text.slice(keyEnd, v.start).includes("\n")) return "";
+  const written = text.slice(v.start, v.end);
+  const newline = written.indexOf("\n");
+  if (newline < 0) return written;
+  return v.kind === "scalar" ? written.slice(0, newline) : "";
+}
+
+interface Reading {
+  text: string;
+  /** The column its key (or list value) starts at. */
+  col: number;
+  /** Written as a new list item, although the user wrote no dash. */
+  newItem?: boolean;
+}
+
+/** The ways the cursor's line may read once typed, most likely first. */
+function readableLines(current: string, shape: LineShape, inKey: boolean, keyCol: number): Reading[] {
+  const prefix = (upTo: number) => {
+    const p = current.slice(0, upTo);
+    return p.endsWith("-") ? `${p} ` : p;
+  };
+  if (shape.key !== undefined) {
+    const value = STRUCTURAL_VALUE.test(shape.value) ? shape.value : "_";
+    return [{ text: `${current.slice(0, shape.keyEnd)}:${value ? ` ${value}` : ""}`, col: shape.keyStart! }];
+  }
+  if (!inKey) {
+    // A list element's value (`- ./module.ts`).
+    const p = prefix(shape.contentCol);
+    return [{ text: `${p}_`, col: p.length }];
+  }
+  if (shape.dashes.length > 0) {
+    const p = prefix(shape.contentCol);
+    return [{ text: `${p}${CURSOR_KEY}:`, col: p.length }];
+  }
+  const p = " ".repeat(keyCol);
+  return [
+    { text: `${p}${CURSOR_KEY}:`, col: keyCol },
+    { text: `${p}- ${CURSOR_KEY}:`, col: keyCol + 2, newItem: true },
+  ];
+}
+
+/** Whether the document's first content line starts a list (trials.yaml). */
+function isListRoot(lines: string[]): boolean {
+  for (const l of lines) {
+    const t = l.trimStart();
+    if (t === "" || t.startsWith("#")) continue;
+    return /^-(?:\s|$)/.test(t);
+  }
+  return false;
+}
+
+/**
+ * The top-level block holding `line`: from the line that starts it (a `- ` item at column 0
+ * in a list, a key at column 0 in a mapping) to the next one. The whole document when the
+ * cursor itself is at the top level of a mapping, or when it holds document markers.
+ */
+function blockAround(
+  lines: string[],
+  line: number,
+  listRoot: boolean,
+  topLevel: boolean,
+): { from: number; to: number } {
+  const whole = { from: 0, to: lines.length };
+  if (topLevel) return whole;
+  const starts = (l: string) => (listRoot ? /^-(?:\s|$)/.test(l) : /^[^\s#-]/.test(l) && !/^(?:---|\.\.\.)/.test(l));
+  let from = line;
+  while (from > 0 && !starts(lines[from])) from--;
+  let to = line + 1;
+  while (to < lines.length && to - line <= LINES_AFTER_CURSOR && !starts(lines[to])) to++;
+  return { from, to };
+}
+
+/** The path to the mapping whose key starts at `target`, or to the list item value there. */
+function find(node: LValue, target: number, path: string[]): { path: string[]; map?: LMap } | undefined {
+  if (node.kind === "map") {
+    for (const entry of node.entries.values()) {
+      if (entry.keyStart === target) return { path, map: node };
+      const v = entry.value;
+      if (v.kind !== "scalar" && v.start <= target && target <= v.end) {
+        const found = find(v, target, [...path, entry.key]);
+        if (found) return found;
       }
     }
-    if (s.dashes.length === 0 && s.contentCol < limit && s.key === undefined) inOwnMapping = false;
+  } else if (node.kind === "seq") {
+    for (const item of node.items) {
+      if (item.kind === "scalar") {
+        if (item.start === target) return { path: [...path, LIST_ITEM] };
+      } else if (item.start <= target && target <= item.end) {
+        const found = find(item, target, [...path, LIST_ITEM]);
+        if (found) return found;
+      }
+    }
   }
-  // Keys after the cursor in the same mapping count too (no duplicate completions, the `type`).
-  for (let i = line + 1; i < lines.length; i++) {
-    const s = shapeOf(lines[i]);
-    if (s.blank) continue;
-    if (s.contentCol < keyCol || (s.dashes.length > 0 && s.dashes[0] < keyCol)) break;
-    if (s.contentCol === keyCol && s.key !== undefined) noteSibling(s);
-  }
-  return { path, inKey, key, line, shape, tokenStart, tokenEnd, keyCol, siblings };
+  return undefined;
+}
+
+/** `settings.pipeline.type` of the block's trial (a list), or `pipeline.type` (a mapping). */
+function pipelineTypeNode(root: LValue): LValue | undefined {
+  const entry = (v: LValue | undefined, k: string) => (v?.kind === "map" ? v.entries.get(k)?.value : undefined);
+  if (root.kind === "seq") return entry(entry(entry(root.items[0], "settings"), "pipeline"), "type");
+  return entry(entry(root, "pipeline"), "type");
 }
