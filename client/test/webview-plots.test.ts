@@ -221,6 +221,32 @@ describe("metrics webview: compare plots in Chromium", { skip }, () => {
     await page.mouse.up();
     await settle(page);
     assert.equal(await shown(), "5", "the five runs of the better trial by val_acc");
+    // Moves that arrive within one frame are applied once, at the last position: three moves
+    // dispatched in one task, from a range keeping every run to one keeping the better five.
+    await page.mouse.move(0, 0); // the real pointer off the plot: only these events move the brush
+    const coalesced = await page.evaluate(async () => {
+      const pc = (window as any).__metrics.compare.parallel;
+      const c = pc.canvas as HTMLCanvasElement;
+      pc.brush(3, null); // (the runs table above grows back: the plot moves down)
+      const r = c.getBoundingClientRect();
+      const x = r.left + 48 + (r.width - 48 - 64); // the val_acc axis
+      const at = (type: string, y: number) =>
+        c.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: r.top + y, buttons: 1, bubbles: true }));
+      const before = pc.stats.brushes;
+      at("pointerdown", 20);
+      at("pointermove", 270); // the whole axis
+      at("pointermove", 200);
+      at("pointermove", 80); // the top part only
+      const now = { applied: pc.stats.brushes - before, shown: c.dataset.shownRuns };
+      await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+      const later = { applied: pc.stats.brushes - before, shown: c.dataset.shownRuns };
+      at("pointerup", 80);
+      return { now, later };
+    });
+    assert.deepEqual(coalesced.now, { applied: 0, shown: "10" }, "nothing applied before the frame");
+    assert.deepEqual(coalesced.later, { applied: 1, shown: "5" }, "one brush, at the last position");
+    await settle(page);
+    assert.equal(await shown(), "5");
     await page.click("#clear-brushes");
     await settle(page);
     assert.equal(await shown(), "10");

@@ -164,7 +164,8 @@ export class MetricsApp {
     this.runFilter.subscribe((change) => {
       if (!change.visible) return;
       this.compare.redraw();
-      for (const c of this.charts.values()) c.dirty = true;
+      // A brush flips a few runs: only the charts that draw one of them are rebuilt.
+      for (const c of this.charts.values()) if (!change.changed || this.drawsAny(c, change.changed)) c.dirty = true;
       this.scheduleRender();
     });
     // A theme switch changes the CSS variables: rebuild the charts with the new colours.
@@ -451,6 +452,14 @@ export class MetricsApp {
       labelRun++;
     }
     return out;
+  }
+
+  /** Whether a chart has a series of any of these runs (so their visibility changes what it draws). */
+  private drawsAny(chart: MetricChart, runIds: readonly number[]): boolean {
+    for (const id of runIds)
+      if (this.store.get(id, chart.scope, chart.key) || this.store.labelled(id, chart.scope, chart.key).length)
+        return true;
+    return false;
   }
 
   /** Colour slot of a label in a chart: labels keep their colour as runs and labels come and go. */

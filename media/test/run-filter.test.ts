@@ -38,7 +38,7 @@ test("run filter: listeners hear what changed and who changed it, and nothing fo
   f.toggle(3, "plot");
   assert.deepEqual(seen, [
     { visible: true, selected: false, origin: "runs" },
-    { visible: true, selected: false, origin: "table" },
+    { visible: true, selected: false, origin: "table", changed: [3] },
     { visible: false, selected: true, origin: "table" },
     { visible: false, selected: true, origin: "plot" },
   ]);
@@ -73,4 +73,20 @@ test("run filter: a throwing listener does not keep the others from being told",
   off();
   assert.throws(() => f.setRuns([1, 2]), /boom/);
   assert.equal(told, 1);
+});
+
+test("run filter: a filter change names exactly the runs whose visibility flipped", () => {
+  const f = new RunFilter();
+  f.setRuns([1, 2, 3, 4, 5, 6]);
+  const seen = recorder(f);
+  f.setFilter("table", [1, 2, 3, 4]);
+  f.setFilter("brush", [2, 3, 4, 5, 6]); // 1 leaves; 5 and 6 stay hidden by the table
+  f.setFilter("table", null); // 5 and 6 come back; 1 stays out (the brush)
+  f.setFilter("brush", [3, 4, 5, 6, 1]);
+  f.clearFilters();
+  assert.deepEqual(
+    seen.map((c) => c.changed),
+    [[5, 6], [1], [5, 6], [1, 2], [2]],
+  );
+  assert.deepEqual(f.visible(), [1, 2, 3, 4, 5, 6]);
 });

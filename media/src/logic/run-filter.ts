@@ -23,6 +23,11 @@ export interface RunFilterChange {
   /** The set of selected runs changed. */
   selected: boolean;
   origin: ChangeOrigin;
+  /**
+   * When a filter changed (not the run list): the runs whose visibility flipped, so a view can
+   * redraw only what shows one of them. Absent: treat every run as changed.
+   */
+  changed?: readonly RunId[];
 }
 
 export type RunFilterListener = (change: RunFilterChange) => void;
@@ -70,9 +75,7 @@ export class RunFilter {
       if (before && sameSet(before, next)) return;
       this.filters.set(source, next);
     }
-    const was = this.visibleSet;
-    this.recompute();
-    if (!sameSet(was, this.visibleSet)) this.emit({ visible: true, selected: false, origin });
+    this.refilter(origin);
   }
 
   /** The filter a source set, if any. */
@@ -88,9 +91,17 @@ export class RunFilter {
   clearFilters(origin: ChangeOrigin = "clear"): void {
     if (this.filters.size === 0) return;
     this.filters.clear();
+    this.refilter(origin);
+  }
+
+  /** Recomputes the visible runs after a filter change; tells the listeners which flipped. */
+  private refilter(origin: ChangeOrigin): void {
     const was = this.visibleSet;
     this.recompute();
-    if (!sameSet(was, this.visibleSet)) this.emit({ visible: true, selected: false, origin });
+    const now = this.visibleSet;
+    const changed: RunId[] = [];
+    for (const id of this.order) if (was.has(id) !== now.has(id)) changed.push(id);
+    if (changed.length) this.emit({ visible: true, selected: false, origin, changed });
   }
 
   /** Replaces the selection (unknown ids ignored). */

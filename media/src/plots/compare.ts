@@ -45,6 +45,8 @@ export class ComparePanel {
   private params: string[] = [];
   private frame = 0;
   private rebuild = true;
+  /** The parallel coordinates drew themselves for the latest brush: the next frame skips them. */
+  private parallelFresh = false;
 
   constructor(private readonly ctx: CompareContext) {
     this.parallel = new ParallelView({
@@ -53,7 +55,8 @@ export class ComparePanel {
       theme: () => ctx.theme(),
       onBrush: (kept) => {
         this.clear.disabled = kept === null;
-        ctx.onBrush(kept);
+        ctx.onBrush(kept); // the panel's listeners call redraw() for the scatter in here
+        this.parallelFresh = true; // the brush redraws the plot itself, right after this
       },
     });
     this.scatter = new ScatterView({
@@ -103,6 +106,7 @@ export class ComparePanel {
 
   /** Only who is shown changed (a filter, a hidden run): redraw with the same axes. */
   redraw(): void {
+    this.parallelFresh = false;
     this.schedule();
   }
 
@@ -118,11 +122,14 @@ export class ComparePanel {
   render(): void {
     if (!this.root.open) return;
     const width = Math.max(300, this.root.clientWidth - 8);
+    let fresh = this.parallelFresh && this.parallel.drawnWidth === Math.max(200, Math.floor(width));
+    this.parallelFresh = false;
     if (this.rebuild) {
       this.rebuild = false;
+      fresh = false;
       this.build();
     }
-    this.parallel.draw(width);
+    if (!fresh) this.parallel.draw(width);
     this.scatter.draw(width);
   }
 

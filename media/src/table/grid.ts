@@ -29,6 +29,12 @@ export interface GridCell {
 
 export interface GridSource {
   rowCount(): number;
+  /**
+   * Rows the grid's height is sized for (default: rowCount). The runs table sizes for every
+   * run, so filtering (a brush being dragged) does not shrink the table and move what is
+   * below it, the plot under the pointer included.
+   */
+  sizingRowCount?(): number;
   cell(row: number, column: GridColumn): GridCell;
   /** Class of a whole row (selected, status). */
   rowClass(row: number): string;
@@ -253,7 +259,7 @@ export class VirtualGrid {
     const t0 = performance.now();
     const rows = this.source.rowCount();
     const height = rows * ROW_HEIGHT;
-    const sizeKey = `${this.totalWidth}x${height}x${this.pinnedWidth}`;
+    const sizeKey = `${this.totalWidth}x${height}x${this.pinnedWidth}x${this.source.sizingRowCount?.() ?? rows}`;
     if (this.body.dataset.size !== sizeKey) {
       this.body.dataset.size = sizeKey;
       this.body.style.width = `${this.totalWidth}px`;
@@ -263,7 +269,8 @@ export class VirtualGrid {
       this.bodyPin.style.height = `${height}px`;
       this.root.setAttribute("aria-rowcount", String(rows + 1));
       // As tall as its rows (plus room for a horizontal scrollbar), up to a screenful of them.
-      this.root.style.height = `${Math.min(height + HEADER_HEIGHT + 16, MAX_HEIGHT)}px`;
+      const sizing = (this.source.sizingRowCount?.() ?? rows) * ROW_HEIGHT;
+      this.root.style.height = `${Math.min(Math.max(height, sizing) + HEADER_HEIGHT + 16, MAX_HEIGHT)}px`;
     }
     const scrollTop = this.root.scrollTop;
     const scrollLeft = this.root.scrollLeft;

@@ -143,6 +143,7 @@ export class RunsTable {
     this.grid = new VirtualGrid(
       {
         rowCount: () => this.rows.length,
+        sizingRowCount: () => this.runs.length,
         cell: (row, c) => this.cell(row, c),
         rowClass: (row) => this.rowClass(row),
         rowId: (row) => String(this.runAt(row).id),
