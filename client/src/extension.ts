@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
         await tree.revealCheckpoint(target);
       },
     });
-    panels = new MetricsPanels(context.extensionUri, source, ctx.output);
+    panels = new MetricsPanels(context.extensionUri, source, ctx.output, context.workspaceState);
     context.subscriptions.push(panels, panels.registerSerializer());
   } catch (e) {
     ctx.output.error(`metrics panel unavailable: ${e instanceof Error ? e.message : String(e)}`);

@@ -16,48 +16,51 @@ let server: HarnessServer;
 let browser: Browser;
 
 /** 2 trials x 5 repeats; lr differs per trial; loss series 300 steps; test_acc at run scope. */
-async function openSweep(extra: string = "") {
+async function openSweep(extra: string = "", settings?: unknown) {
   const hp = await newHarnessPage(browser.context, server.url);
-  await hp.page.evaluate((extra) => {
-    const h = (window as any).__harness;
-    const runs = [];
-    let id = 0;
-    for (const [t, lr] of [
-      [0, 0.1],
-      [1, 0.001],
-    ] as const)
-      for (let rep = 0; rep < 5; rep++) {
-        id++;
-        const loss = h.syntheticSeries("train/loss", 300, { seed: id });
-        // Repeats of a trial differ by a constant offset: the band is their spread.
-        for (let i = 0; i < loss.values.length; i++)
-          loss.values[i] = (t === 0 ? 1 : 3) + rep * 0.25 + Math.sin(i / 30) * 0.1;
-        const acc = 0.5 + t * 0.3 + rep * 0.01;
-        const testAcc = h.syntheticSeries("test_acc", 1, { scope: "run", seed: id });
-        testAcc.values[0] = acc;
-        runs.push({
-          summary: h.summary(id, {
-            trialId: 100 + t,
-            trialName: `lr=${lr}`,
-            repeat: rep,
-            params: { lr, hidden: 32, seed: rep },
-            finalMetrics: { val_acc: acc, test_acc: acc, "train/loss": (t === 0 ? 1 : 3) + rep * 0.25 },
-          }),
-          series: [loss, testAcc],
-          checkpoints: [],
-        });
+  await hp.page.evaluate(
+    ([extra, settings]) => {
+      const h = (window as any).__harness;
+      const runs = [];
+      let id = 0;
+      for (const [t, lr] of [
+        [0, 0.1],
+        [1, 0.001],
+      ] as const)
+        for (let rep = 0; rep < 5; rep++) {
+          id++;
+          const loss = h.syntheticSeries("train/loss", 300, { seed: id });
+          // Repeats of a trial differ by a constant offset: the band is their spread.
+          for (let i = 0; i < loss.values.length; i++)
+            loss.values[i] = (t === 0 ? 1 : 3) + rep * 0.25 + Math.sin(i / 30) * 0.1;
+          const acc = 0.5 + t * 0.3 + rep * 0.01;
+          const testAcc = h.syntheticSeries("test_acc", 1, { scope: "run", seed: id });
+          testAcc.values[0] = acc;
+          runs.push({
+            summary: h.summary(id, {
+              trialId: 100 + t,
+              trialName: `lr=${lr}`,
+              repeat: rep,
+              params: { lr, hidden: 32, seed: rep },
+              finalMetrics: { val_acc: acc, test_acc: acc, "train/loss": (t === 0 ? 1 : 3) + rep * 0.25 },
+            }),
+            series: [loss, testAcc],
+            checkpoints: [],
+          });
+        }
+      if (extra === "labels") {
+        const s = h.syntheticSeries("acc/cat", 20, { scope: "epoch", seed: 1 });
+        runs[0].series.push({ ...s, metric: "acc", label: "cat" });
+        const d = h.syntheticSeries("acc/dog", 20, { scope: "epoch", seed: 2 });
+        for (let i = 0; i < d.values.length; i++) d.values[i] = 0.2;
+        runs[0].series.push({ ...d, metric: "acc", label: "dog" });
+        // A metric literally named "acc/cat" (no label) is another chart.
+        runs[0].series.push(h.syntheticSeries("acc/cat", 20, { scope: "epoch", seed: 3 }));
       }
-    if (extra === "labels") {
-      const s = h.syntheticSeries("acc/cat", 20, { scope: "epoch", seed: 1 });
-      runs[0].series.push({ ...s, metric: "acc", label: "cat" });
-      const d = h.syntheticSeries("acc/dog", 20, { scope: "epoch", seed: 2 });
-      for (let i = 0; i < d.values.length; i++) d.values[i] = 0.2;
-      runs[0].series.push({ ...d, metric: "acc", label: "dog" });
-      // A metric literally named "acc/cat" (no label) is another chart.
-      runs[0].series.push(h.syntheticSeries("acc/cat", 20, { scope: "epoch", seed: 3 }));
-    }
-    h.start({ kind: "experiment", experimentId: 1 }, runs);
-  }, extra);
+      h.start({ kind: "experiment", experimentId: 1 }, runs, { settings });
+    },
+    [extra, settings] as const,
+  );
   await hp.page.waitForFunction(
     () => ((window as any).__metrics.chartState().find((c: any) => c.id === "batch:train/loss")?.drawnPoints ?? 0) > 0,
     undefined,
@@ -252,6 +255,60 @@ describe("metrics webview: compare plots in Chromium", { skip }, () => {
     assert.equal(await shown(), "10");
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  test("compare choices, grouping and band come back when the panel is opened again", async () => {
+    const first = await openSweep();
+    const change = (selector: string, value: string | boolean) =>
+      first.page.evaluate(
+        ([selector, value]) => {
+          const e = document.querySelector(selector) as HTMLInputElement | HTMLSelectElement;
+          if (typeof value === "boolean") (e as HTMLInputElement).checked = value;
+          else e.value = value;
+          e.dispatchEvent(new Event("change"));
+        },
+        [selector, value] as const,
+      );
+    // As a user does it: drop the val_acc axis, test_acc's best value, another scatter metric,
+    // grouped by trial with a ±1 std band.
+    await change('[aria-label="Axis for val_acc"]', false);
+    await change('[aria-label="test_acc: last or best value"]', "best");
+    await change("#scatter-y", "train/loss");
+    await change("#group-by", "trial");
+    await change("#band", "std");
+    await settle(first.page);
+    const axes = () => first.page.evaluate(() => (window as any).__metrics.compare.parallel.canvas.dataset.axes);
+    assert.equal(await axes(), "param:lr,param:seed,metric:test_acc");
+    // What the extension holds (and keeps in the workspace state when the panel closes).
+    const saved = await first.page.evaluate(() => (window as any).__harness.controller.settings);
+    assert.deepEqual(saved.compare, {
+      metrics: [{ key: "test_acc", pick: "best", direction: "max" }],
+      scatterX: "lr",
+      scatterY: "train/loss",
+    });
+    assert.equal(saved.groupBy, "trial");
+    assert.equal(saved.band, "std");
+    await first.page.close();
+
+    const again = await openSweep("", saved);
+    const state = await again.page.evaluate(() => ({
+      axes: (window as any).__metrics.compare.parallel.canvas.dataset.axes,
+      valAcc: (document.querySelector('[aria-label="Axis for val_acc"]') as HTMLInputElement).checked,
+      pick: (document.querySelector('[aria-label="test_acc: last or best value"]') as HTMLSelectElement).value,
+      scatterY: (document.getElementById("scatter-y") as HTMLSelectElement).value,
+      groupBy: (document.getElementById("group-by") as HTMLSelectElement).value,
+      band: (document.getElementById("band") as HTMLSelectElement).value,
+    }));
+    assert.deepEqual(state, {
+      axes: "param:lr,param:seed,metric:test_acc",
+      valAcc: false,
+      pick: "best",
+      scatterY: "train/loss",
+      groupBy: "trial",
+      band: "std",
+    });
+    assert.deepEqual(again.errors, []);
+    await again.page.close();
   });
 
   test("per-label metrics: one chart per metric, a line per label with a legend; live points keep their label", async () => {

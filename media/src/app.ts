@@ -124,6 +124,8 @@ export class MetricsApp {
       theme: chartTheme,
       metricValue: (run, choice) => this.metricValue(run.id, choice, run.finalMetrics),
       onBrush: (kept) => this.onBrush(kept),
+      settings: () => this.settings.compare,
+      change: (compare) => this.changeSettings({ compare }),
     });
     this.legend = el("div", { class: "legend", role: "group", "aria-label": "Runs shown in the charts" });
     this.chartsRoot = el("div", { class: "charts" });
@@ -205,6 +207,7 @@ export class MetricsApp {
         this.heading.textContent = m.title;
         document.title = m.title;
         this.toolbar.sync();
+        this.compare.sync();
         this.setRuns(m.runs);
         this.persist(false);
         return;

@@ -45,6 +45,23 @@ export interface PanelSettings {
   band: "minmax" | "std";
   /** Draw each run of a group too (faint), not only the mean and band. */
   showGroupRuns: boolean;
+  /** The compare plots' choices (media/src/plots/compare.ts). */
+  compare: CompareSettings;
+}
+
+/** A metric axis of the parallel coordinates: its last or best value, and which way is better. */
+export interface CompareMetric {
+  key: string;
+  pick: "last" | "best";
+  direction: "min" | "max";
+}
+
+export interface CompareSettings {
+  /** The metric axes in order; null until the user chooses (the panel then offers val/test metrics). */
+  metrics: CompareMetric[] | null;
+  /** The scatter's parameter (x) and metric (y); "" for the first one offered. */
+  scatterX: string;
+  scatterY: string;
 }
 
 /** How a metric column reads a run's series: its last value, its min or max, or the best of them. */
@@ -76,6 +93,7 @@ export const DEFAULT_SETTINGS: PanelSettings = {
   groupBy: "none",
   band: "minmax",
   showGroupRuns: false,
+  compare: { metrics: null, scatterX: "", scatterY: "" },
 };
 
 /** What the webview saves with vscode.setState; the serializer hands it back after reload. */

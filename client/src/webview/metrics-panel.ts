@@ -5,7 +5,7 @@
  * is the only one of the panel that imports `vscode`.
  *
  * Usage from the extension's activate():
- *   const metrics = new MetricsPanels(context.extensionUri, dataSource, output);
+ *   const metrics = new MetricsPanels(context.extensionUri, dataSource, output, context.workspaceState);
  *   context.subscriptions.push(metrics, metrics.registerSerializer());
  *   metrics.open({ kind: "runs", runIds: [7, 9], db });
  */
@@ -16,6 +16,7 @@ import { selectionKey } from "./wire";
 import type { MetricsDataSource } from "./data-source";
 import { panelHtml } from "./html";
 import { PanelController, defaultTitle } from "./panel-controller";
+import { PanelMemory, type SettingsMemento } from "./panel-memory";
 
 export type { MetricsDataSource } from "./data-source";
 export type { PanelSelection } from "./contract";
@@ -28,12 +29,17 @@ const FILTERS: Record<"csv" | "json" | "png", Record<string, string[]>> = {
 
 export class MetricsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: PanelController }>();
+  /** Settings of closed panels, by selection: a reopened panel shows what it showed. */
+  private readonly memory: PanelMemory | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly source: MetricsDataSource,
     private readonly output?: { appendLine(line: string): void },
-  ) {}
+    workspaceState?: SettingsMemento,
+  ) {
+    this.memory = workspaceState ? new PanelMemory(workspaceState) : undefined;
+  }
 
   /** Opens the panel of a selection, or reveals it when it is already open. */
   open(selection: PanelSelection, column: vscode.ViewColumn = vscode.ViewColumn.Active): vscode.WebviewPanel {
@@ -49,7 +55,7 @@ export class MetricsPanels implements vscode.Disposable {
       column,
       this.webviewOptions(),
     );
-    this.attach(panel, selection);
+    this.attach(panel, selection, this.memory?.recall(selection));
     return panel;
   }
 
@@ -93,6 +99,7 @@ export class MetricsPanels implements vscode.Disposable {
         saveFile: (name, format, bytes) => this.saveFile(name, format, bytes),
         log: (line) => this.log(line),
         setTitle: (title) => (panel.title = title),
+        saveSettings: (s) => void this.memory?.remember(selection, s),
         editRun: async (runId, what, db) =>
           (await vscode.commands.executeCommand(
             what === "note" ? "experimentManager.editRunNote" : "experimentManager.editRunTags",

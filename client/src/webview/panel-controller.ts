@@ -29,6 +29,8 @@ export interface PanelHost {
   saveFile(suggestedName: string, format: "csv" | "json" | "png", bytes: Uint8Array): Promise<string | undefined>;
   log(message: string): void;
   setTitle?(title: string): void;
+  /** The webview's settings changed: remember them for the next time this selection opens. */
+  saveSettings?(settings: PanelSettings): void;
   /** Asks the user for a run's note or tags and stores them; true when something was saved. */
   editRun?(runId: number, what: "note" | "tags", db?: string): Promise<boolean>;
 }
@@ -152,6 +154,7 @@ export class PanelController {
       }
       case "state":
         this.settings = m.settings;
+        this.host.saveSettings?.(m.settings);
         return;
       case "export": {
         const bytes = m.format === "png" ? base64ToBytes(m.content) : new TextEncoder().encode(m.content);

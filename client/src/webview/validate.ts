@@ -302,7 +302,21 @@ export function checkSettings(v: unknown, path = "settings"): PanelSettings {
     throw new Invalid(`${path}.groupBy: "none", "trial" or "param:<name>", got ${JSON.stringify(group)}`);
   oneOf(m.band, `${path}.band`, ["minmax", "std"] as const);
   bool(m.showGroupRuns, `${path}.showGroupRuns`);
+  checkCompareSettings(m.compare, `${path}.compare`);
   return m as unknown as PanelSettings;
+}
+
+function checkCompareSettings(v: unknown, path: string): void {
+  const m = obj(v, path);
+  if (m.metrics !== null)
+    arr(m.metrics, `${path}.metrics`).forEach((x, i) => {
+      const c = obj(x, `${path}.metrics[${i}]`);
+      str(c.key, `${path}.metrics[${i}].key`);
+      oneOf(c.pick, `${path}.metrics[${i}].pick`, ["last", "best"] as const);
+      oneOf(c.direction, `${path}.metrics[${i}].direction`, ["min", "max"] as const);
+    });
+  str(m.scatterX, `${path}.scatterX`);
+  str(m.scatterY, `${path}.scatterY`);
 }
 
 function checkTableSettings(v: unknown, path: string): void {

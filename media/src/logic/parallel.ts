@@ -4,15 +4,15 @@
  * (0 = bottom, 1 = top), which runs a set of brushes keeps, and when an axis reads better on a
  * log scale. Pure: no DOM; the canvases in media/src/plots draw what this computes.
  */
+import type { CompareMetric } from "../../../client/src/webview/contract";
 import type { RunSummary } from "@expman/runtime/contracts";
 import { differingParams } from "./table";
 
-/** A final metric per run: its last value or its best (lowest or highest) value. */
-export interface MetricChoice {
-  key: string;
-  pick: "last" | "best";
-  direction: "min" | "max";
-}
+/**
+ * A final metric per run: its last value or its best (lowest or highest) value. The panel
+ * contract's type: the choices are saved with the panel's settings.
+ */
+export type MetricChoice = CompareMetric;
 
 export type AxisScale = "linear" | "log" | "category";
 

@@ -6,6 +6,7 @@
  * runs, their data or the filter change.
  */
 import type { RunSummary } from "@expman/runtime/contracts";
+import type { CompareSettings } from "../../../client/src/webview/contract";
 import {
   buildParallel,
   defaultDirection,
@@ -27,6 +28,9 @@ export interface CompareContext {
   metricValue(run: RunSummary, choice: MetricChoice): number;
   /** Runs the brushes keep (null: no brush). */
   onBrush(kept: number[] | null): void;
+  /** The choices as saved with the panel's settings (kept across a reopen). */
+  settings(): CompareSettings;
+  change(next: CompareSettings): void;
 }
 
 /** Metric axes chosen when the panel opens: validation and test metrics first. */
@@ -40,7 +44,8 @@ export class ComparePanel {
   private readonly scatterX: HTMLSelectElement;
   private readonly scatterY: HTMLSelectElement;
   private readonly clear: HTMLButtonElement;
-  private choices: MetricChoice[] | undefined;
+  /** The metric axes offered before the user chooses (val/test metrics first). */
+  private defaults: MetricChoice[] | undefined;
   private keys: string[] = [];
   private params: string[] = [];
   private frame = 0;
@@ -67,7 +72,11 @@ export class ComparePanel {
     this.metricsBox = el("div", { class: "compare-metrics", role: "group", "aria-label": "Metric axes" });
     this.scatterX = el("select", { id: "scatter-x", "aria-label": "Scatter: parameter on x" });
     this.scatterY = el("select", { id: "scatter-y", "aria-label": "Scatter: metric on y" });
-    for (const s of [this.scatterX, this.scatterY]) s.addEventListener("change", () => this.invalidate());
+    for (const s of [this.scatterX, this.scatterY])
+      s.addEventListener("change", () => {
+        this.save({ scatterX: this.scatterX.value, scatterY: this.scatterY.value });
+        this.invalidate();
+      });
     this.clear = el(
       "button",
       { type: "button", id: "clear-brushes", title: "Remove every brush of the parallel coordinates" },
@@ -135,7 +144,7 @@ export class ComparePanel {
 
   /** The metric axes shown (for tests; the UI sets them through the checkboxes). */
   setMetrics(choices: MetricChoice[]): void {
-    this.choices = choices;
+    this.save({ metrics: choices });
     this.renderMetricChoice();
     this.invalidate();
   }
@@ -144,18 +153,30 @@ export class ComparePanel {
     return this.choices ?? [];
   }
 
+  /** The settings arrived or were restored: show their choices. */
+  sync(): void {
+    this.renderMetricChoice();
+    this.invalidate();
+  }
+
+  /** The user's metric axes, or the default ones until they choose. */
+  private get choices(): MetricChoice[] | undefined {
+    return this.ctx.settings().metrics ?? this.defaults;
+  }
+
+  private save(patch: Partial<CompareSettings>): void {
+    this.ctx.change({ ...this.ctx.settings(), ...patch });
+  }
+
   private build(): void {
     const runs = this.ctx.runs();
     const keys = metricKeys(runs);
     const params = varyingParams(runs);
-    if (!this.choices) {
-      if (keys.length === 0) this.choices = undefined;
-      else {
-        const preferred = [...keys.filter((k) => /^(val|test)/i.test(k)), ...keys];
-        this.choices = [...new Set(preferred)]
-          .slice(0, DEFAULT_METRICS)
-          .map((key) => ({ key, pick: "last", direction: defaultDirection(key) }));
-      }
+    if (!this.defaults && keys.length) {
+      const preferred = [...keys.filter((k) => /^(val|test)/i.test(k)), ...keys];
+      this.defaults = [...new Set(preferred)]
+        .slice(0, DEFAULT_METRICS)
+        .map((key) => ({ key, pick: "last", direction: defaultDirection(key) }));
     }
     if (keys.join("\u0000") !== this.keys.join("\u0000")) {
       this.keys = keys;
@@ -166,6 +187,9 @@ export class ComparePanel {
       fillSelect(this.scatterX, params);
       fillSelect(this.scatterY, keys);
     }
+    const saved = this.ctx.settings();
+    if (params.includes(saved.scatterX)) this.scatterX.value = saved.scatterX;
+    if (keys.includes(saved.scatterY)) this.scatterY.value = saved.scatterY;
     const choices = (this.choices ?? []).filter((c) => keys.includes(c.key));
     const data = buildParallel(runs, params, choices, (r, c) => this.ctx.metricValue(r, c));
     this.parallel.setData(data);
@@ -215,7 +239,7 @@ export class ComparePanel {
           pick: pick.value === "best" ? "best" : "last",
           direction: dir.value === "min" ? "min" : "max",
         };
-        this.choices = box.checked ? [...rest, next] : rest;
+        this.save({ metrics: box.checked ? [...rest, next] : rest });
         this.invalidate();
       };
       for (const input of [box, pick, dir]) input.addEventListener("change", apply);

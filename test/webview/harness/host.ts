@@ -6,7 +6,7 @@
  * in-memory data source that reduces series the way the query service does.
  */
 import type { RunEvent, Scope } from "@expman/runtime/contracts";
-import type { HostToWebview, PanelSelection, WebviewToHost } from "../../../client/src/webview/contract";
+import type { HostToWebview, PanelSelection, PanelSettings, WebviewToHost } from "../../../client/src/webview/contract";
 import { selectionKey } from "../../../client/src/webview/wire";
 import { PanelController } from "../../../client/src/webview/panel-controller";
 import { MemorySource, summary, syntheticSeries, type StoredRun } from "./memory-source";
@@ -20,7 +20,8 @@ export interface Harness {
   logs: string[];
   state: unknown;
   /** Loads runs and opens the panel on `selection`. */
-  start(selection: PanelSelection, runs: StoredRun[], options?: { flushMs?: number }): void;
+  /** `settings`: what the extension restores (a panel opened again, or after a reload). */
+  start(selection: PanelSelection, runs: StoredRun[], options?: { flushMs?: number; settings?: PanelSettings }): void;
   /** Sends a raw message to the webview, bypassing the controller (bad-input tests). */
   sendRaw(message: unknown): void;
   emit(event: RunEvent): void;
@@ -129,7 +130,7 @@ const harness: Harness = {
         },
         log: (line) => harness.logs.push(line),
       },
-      undefined,
+      options.settings,
       options.flushMs ?? 100,
     );
     document.body.dataset.selection = selectionKey(selection);
