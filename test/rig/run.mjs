@@ -390,7 +390,17 @@ function printSummary(fatal) {
     const dur = tc.durationMs !== undefined ? ` (${tc.durationMs} ms)` : "";
     console.log(`  ${mark} ${tc.title}${dur}`);
     if (tc.state === "failed" && tc.error) {
-      const detail = (tc.error.stack ?? tc.error.message ?? "").split("\n").slice(0, 8).join("\n        ");
+      // The whole message (a failing UI check puts what the screen held in it), then the
+      // first frames of the stack.
+      const message = String(tc.error.message ?? "")
+        .split("\n")
+        .slice(0, 80);
+      const frames = String(tc.error.stack ?? "")
+        .split("\n")
+        .filter((l) => /^\s+at /.test(l))
+        .slice(0, 5)
+        .map((l) => l.trim());
+      const detail = [...message, ...frames].join("\n        ");
       console.log(`        ${detail}`);
     }
   }

@@ -40,18 +40,101 @@ export async function visibleTreeLabels(page) {
   return page.locator('.part.sidebar .monaco-list-row[role="treeitem"] .monaco-icon-label .label-name').allInnerTexts();
 }
 
-/** Runs a command by its palette title (e.g. "Rig Stand-in: Run") through the command palette. */
-export async function runCommandFromPalette(page, title, { timeout = 15_000 } = {}) {
-  await page.keyboard.press("F1");
+/**
+ * The side bar's tree rows as one line each ("label [level, expanded]"), top to bottom: put
+ * in a failing check's message, so a CI log shows what the tree held when it failed.
+ */
+export async function describeTreeRows(page) {
+  const rows = await page
+    .$$eval('.part.sidebar .monaco-list-row[role="treeitem"]', (els) =>
+      els
+        .map((el) => ({
+          label: el.querySelector(".label-name")?.textContent ?? "",
+          description: el.querySelector(".label-description")?.textContent ?? "",
+          level: el.getAttribute("aria-level"),
+          expanded: el.getAttribute("aria-expanded"),
+          top: el.getBoundingClientRect().top,
+        }))
+        .sort((a, b) => a.top - b.top),
+    )
+    .catch(() => []);
+  if (rows.length === 0) return "(no tree rows in the side bar)";
+  return rows
+    .map(
+      (r) =>
+        `${"  ".repeat(Math.max(0, Number(r.level) - 1))}${r.label} ${r.description ? `(${r.description}) ` : ""}[level ${r.level}, expanded ${r.expanded}]`,
+    )
+    .join("\n");
+}
+
+/**
+ * Gives the keyboard back to the workbench. A webview (the metrics panel) keeps the keyboard in
+ * its iframe after a check clicked in it, and keys pressed there may never reach the
+ * workbench's keybindings (F1, Ctrl+P): blurring the focused element of the top document moves
+ * the focus out of the iframe.
+ */
+async function focusWorkbench(page) {
+  // eslint-disable-next-line no-undef -- runs in the page
+  await page.evaluate(() => document.activeElement?.blur?.()).catch(() => {});
+}
+
+/**
+ * Opens the quick input with `key` (F1: commands, Control+P: files), types `query` and clicks
+ * the first row `pick` accepts; retried from scratch until the widget closed on that click.
+ * Clicked rather than Enter: Enter takes whichever row has focus, which can still be a
+ * "recently used" entry while the filter settles.
+ */
+async function quickPick(page, key, query, pick, { timeout }) {
+  const deadline = Date.now() + timeout;
   const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout });
-  await input.fill(`>${title}`);
-  const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: title }).first();
-  await row.waitFor({ state: "visible", timeout });
-  // Click the matching row rather than pressing Enter: Enter takes whichever row has focus,
-  // which can still be a "recently used" entry while the filter settles.
-  await row.click();
-  await input.waitFor({ state: "hidden", timeout });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (attempt > 1) await page.keyboard.press("Escape");
+      await focusWorkbench(page);
+      await page.keyboard.press(key);
+      await input.waitFor({ state: "visible", timeout: 5_000 });
+      await input.fill(query, { timeout: 5_000 });
+      const row = pick(page.locator(".quick-input-widget .monaco-list-row")).first();
+      await row.waitFor({ state: "visible", timeout: 10_000 });
+      await row.click({ timeout: 5_000 });
+      await input.waitFor({ state: "hidden", timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`quick input "${query}" (${key}): ${err?.message ?? err}`, { cause: err });
+    }
+  }
+}
+
+/** Runs a command by its palette title (e.g. "Rig Stand-in: Run") through the command palette. */
+export async function runCommandFromPalette(page, title, { timeout = 30_000 } = {}) {
+  await quickPick(page, "F1", `>${title}`, (rows) => rows.filter({ hasText: title }), { timeout });
+}
+
+/**
+ * Opens a workspace file by its path relative to the workspace (`configs/slow/trials.yaml`)
+ * through Quick Open. Several files share a name (every config folder has a trials.yaml, and
+ * recently opened ones rank first), so the row must show both the name and its folder.
+ */
+export async function openFile(page, relativePath, { timeout = 60_000 } = {}) {
+  const slash = relativePath.lastIndexOf("/");
+  const base = relativePath.slice(slash + 1);
+  const folder = relativePath.slice(0, Math.max(0, slash));
+  await quickPick(
+    page,
+    "Control+P",
+    relativePath,
+    (rows) => (folder ? rows.filter({ hasText: base }).filter({ hasText: folder }) : rows.filter({ hasText: base })),
+    { timeout },
+  );
+}
+
+/** Opens a config folder's trials.yaml and clicks its "Run Experiment" CodeLens. */
+export async function runFromCodeLens(page, configFolder, { timeout = 60_000 } = {}) {
+  await openFile(page, `${configFolder}/trials.yaml`, { timeout });
+  const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
+  await lens.waitFor({ state: "visible", timeout: 30_000 });
+  await lens.click();
 }
 
 /** Texts of the notification toasts currently shown. */
@@ -64,28 +147,42 @@ export async function notificationTexts(page) {
  * The row is looked up afresh on every try: the tree is a virtual list that reuses its row
  * elements and re-renders when the extension refreshes it (a run ending, a database change),
  * so an element handle taken before a click can point at another item by the time we look.
+ * A row whose children are loading (its twistie spins; slow under load) is waited for, never
+ * clicked again: a second click would collapse it before it ever reads as expanded.
  */
 export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
   const deadline = Date.now() + timeout;
   const row = await waitForTreeItem(page, label, { timeout });
+  const state = () =>
+    treeItem(page, label)
+      .first()
+      .evaluate(
+        (el) => ({
+          expanded: el.getAttribute("aria-expanded"),
+          loading: /loading/.test(el.querySelector(".monaco-tl-twistie")?.className ?? ""),
+        }),
+        undefined,
+        { timeout: 5_000 },
+      )
+      .catch(() => ({ expanded: null, loading: false, missing: true }));
   for (;;) {
-    const expanded = await treeItem(page, label)
-      .first()
-      .getAttribute("aria-expanded", { timeout: 5_000 })
-      .catch(() => null);
-    if (expanded === "true" || expanded === null) return row;
-    if (Date.now() > deadline) throw new Error(`tree row "${label}" did not expand within ${timeout} ms`);
-    await treeItem(page, label)
-      .first()
-      .click({ timeout: 5_000 })
-      .catch(() => {});
-    const settleUntil = Date.now() + 2_000;
-    while (Date.now() < settleUntil) {
-      const now = await treeItem(page, label)
+    const before = await state();
+    if (before.expanded === "true" || (before.expanded === null && !before.missing)) return row;
+    if (Date.now() > deadline)
+      throw new Error(
+        `tree row "${label}" did not expand within ${timeout} ms; the tree:\n${await describeTreeRows(page)}`,
+      );
+    if (!before.loading && !before.missing)
+      await treeItem(page, label)
         .first()
-        .getAttribute("aria-expanded", { timeout: 1_000 })
-        .catch(() => null);
-      if (now === "true") return row;
+        .click({ timeout: 5_000 })
+        .catch(() => {});
+    // Settles for 2 s, or for as long as the children load.
+    const settleUntil = Date.now() + 2_000;
+    for (;;) {
+      const now = await state();
+      if (now.expanded === "true") return row;
+      if (Date.now() > deadline || (Date.now() > settleUntil && !now.loading)) break;
       await page.waitForTimeout(100);
     }
   }

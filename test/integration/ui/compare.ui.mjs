@@ -79,20 +79,7 @@ const checks = [
 async function check({ page, ui, screenshot }) {
   await ui.runCommandFromPalette(page, "View: Close All Editors");
   await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
-  await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: 15_000 });
-  await input.fill("configs/repeats/trials.yaml");
-  const row = page
-    .locator(".quick-input-widget .monaco-list-row")
-    .filter({ hasText: "trials.yaml" })
-    .filter({ hasText: "configs/repeats" })
-    .first();
-  await row.waitFor({ state: "visible", timeout: 15_000 });
-  await row.click();
-  const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-  await lens.waitFor({ state: "visible", timeout: 30_000 });
-  await lens.click();
+  await ui.runFromCodeLens(page, "configs/repeats");
 
   const toast = page
     .locator(".notifications-toasts .notification-list-item")
@@ -194,7 +181,12 @@ async function check({ page, ui, screenshot }) {
     () => frame.locator("#clear-brushes").click({ timeout: 2_000 }),
     async () => (await shownRuns()) === "6",
   );
-  assert.equal((await chartState(frame, CHART)).summary.match(/points drawn/g)?.length, 6);
+  // The chart redraws on the next frames after the count is shown: wait for it to draw all six.
+  await until(
+    "every run drawn again after the brush was cleared",
+    () => settle(frame),
+    async () => (await chartState(frame, CHART)).summary.match(/points drawn/g)?.length === 6,
+  );
 }
 
 export default checks;

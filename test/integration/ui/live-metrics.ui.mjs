@@ -90,16 +90,7 @@ const checks = [
 async function check({ page, ui, screenshot }) {
   await ui.runCommandFromPalette(page, "View: Close All Editors");
   await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
-  await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: 15_000 });
-  await input.fill("configs/live/trials.yaml");
-  const row = page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "configs/live" }).first();
-  await row.waitFor({ state: "visible", timeout: 15_000 });
-  await row.click();
-  const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-  await lens.waitFor({ state: "visible", timeout: 30_000 });
-  await lens.click();
+  await ui.runFromCodeLens(page, "configs/live");
 
   // Open the panel on the experiment while it runs, from its tree item's context menu.
   await ui.openViewContainer(page, "Experiments");

@@ -93,21 +93,7 @@ const checks = [
         .catch(() => page.keyboard.press("Escape")); // not listed when hidden
       await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
       // Run the fixture from its config file's CodeLens, as a user would.
-      await page.keyboard.press("Control+P");
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor({ state: "visible", timeout: 15_000 });
-      await input.fill("configs/curve/trials.yaml");
-      // Several trials.yaml exist (and recently opened ones rank first): pick curve's by its folder.
-      const row = page
-        .locator(".quick-input-widget .monaco-list-row")
-        .filter({ hasText: "trials.yaml" })
-        .filter({ hasText: "configs/curve" })
-        .first();
-      await row.waitFor({ state: "visible", timeout: 15_000 });
-      await row.click();
-      const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-      await lens.waitFor({ state: "visible", timeout: 30_000 });
-      await lens.click();
+      await ui.runFromCodeLens(page, "configs/curve");
 
       // The run-finished notification offers Open Metrics.
       const toast = page

@@ -43,14 +43,7 @@ async function until(what, attempt, done, timeout = 30_000) {
 async function check({ page, ui, screenshot }) {
   await ui.runCommandFromPalette(page, "View: Close All Editors");
   await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
-  await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: 15_000 });
-  await input.fill("configs/curve/trials.yaml");
-  await page.locator(".quick-input-widget .monaco-list-row").filter({ hasText: "configs/curve" }).first().click();
-  const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-  await lens.waitFor({ state: "visible", timeout: 30_000 });
-  await lens.click();
+  await ui.runFromCodeLens(page, "configs/curve");
   await page
     .locator(".notifications-toasts .notification-list-item")
     .filter({ hasText: `'${EXPERIMENT}' finished` })

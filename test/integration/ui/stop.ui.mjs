@@ -8,20 +8,7 @@ export default [
     name: "clicking a run's status bar item stops the experiment",
     async run({ page, ui, screenshot }) {
       await ui.runCommandFromPalette(page, "Notifications: Clear All Notifications");
-      await page.keyboard.press("Control+P");
-      const input = page.locator(".quick-input-widget input");
-      await input.waitFor({ state: "visible", timeout: 15_000 });
-      await input.fill("configs/slow/trials.yaml");
-      const row = page
-        .locator(".quick-input-widget .monaco-list-row")
-        .filter({ hasText: "trials.yaml" })
-        .filter({ hasText: "configs/slow" })
-        .first();
-      await row.waitFor({ state: "visible", timeout: 15_000 });
-      await row.click();
-      const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-      await lens.waitFor({ state: "visible", timeout: 30_000 });
-      await lens.click();
+      await ui.runFromCodeLens(page, "configs/slow");
 
       const item = page
         .locator(".statusbar-item")

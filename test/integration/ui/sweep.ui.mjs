@@ -11,11 +11,11 @@ const POINTS = TRIALS.map((t) => t.slice("grid[".length, -1));
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Retries `action` until `done()` holds (checked for `settleMs` after each try), up to `timeout`. */
-async function until(what, done, action, { timeout = 60_000, settleMs = 4_000 } = {}) {
+async function until(what, done, action, { timeout = 60_000, settleMs = 4_000, describe } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}${describe ? `\n${await describe()}` : ""}`);
     await action().catch(() => undefined);
     const settle = Date.now() + settleMs;
     while (Date.now() < settle) {
@@ -42,17 +42,7 @@ export default [
         "configs/sweep/trials.yaml open with its sweep lens",
         () => visible(planned),
         async () => {
-          await page.keyboard.press("Control+P");
-          const input = page.locator(".quick-input-widget input");
-          await input.waitFor({ state: "visible", timeout: 15_000 });
-          await input.fill("configs/sweep/trials.yaml");
-          const row = page
-            .locator(".quick-input-widget .monaco-list-row")
-            .filter({ hasText: "trials.yaml" })
-            .filter({ hasText: "configs/sweep" })
-            .first();
-          await row.waitFor({ state: "visible", timeout: 15_000 });
-          await row.click();
+          await ui.openFile(page, "configs/sweep/trials.yaml");
         },
         { timeout: 90_000, settleMs: 15_000 },
       );
@@ -123,7 +113,7 @@ export default [
           );
           if (group) await ui.expandTreeItem(page, group);
         },
-        { timeout: 90_000, settleMs: 3_000 },
+        { timeout: 90_000, settleMs: 3_000, describe: () => ui.describeTreeRows(page) },
       );
       for (const point of POINTS.slice(0, 2)) {
         const trialRow = (await ui.visibleTreeLabels(page)).find((l) => l.includes(point) && !/-\d+$/.test(l));

@@ -25,18 +25,8 @@ const checks = [
 
 export const configEditor = {
   name: "a config file shows the Run Experiment CodeLens and editor-title button",
-  async run({ page, screenshot }) {
-    await page.keyboard.press("Control+P");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor({ state: "visible", timeout: 15_000 });
-    await input.fill("configs/quick/trials.yaml");
-    const row = page
-      .locator(".quick-input-widget .monaco-list-row")
-      .filter({ hasText: "trials.yaml" })
-      .filter({ hasText: "configs/quick" })
-      .first();
-    await row.waitFor({ state: "visible", timeout: 15_000 });
-    await row.click();
+  async run({ page, ui, screenshot }) {
+    await ui.openFile(page, "configs/quick/trials.yaml");
     await page
       .locator(".codelens-decoration")
       .filter({ hasText: "Run Experiment" })
