@@ -10,6 +10,8 @@ import { describe, it, test } from "node:test";
 import Database from "better-sqlite3";
 import { MedianStop, median } from "../src/callbacks/median-stop";
 import { expman, pipelineModule, toyConfig } from "./helpers/cli";
+import { freshPgStore } from "./helpers/pg";
+import { PgDb } from "../src/tracking/pg/pg-db";
 
 // val_loss falls each epoch and is higher for a larger lr: with lr 0.5 the run is the worst.
 const CURVE_PIPELINE = pipelineModule(`
@@ -34,8 +36,11 @@ Curve.prototype.runEpoch = Pipeline.epochWrapper(Curve.prototype.runEpoch);
 register("Curve")(Curve);
 `);
 
-function config(callback: string, lrs: number[]) {
+function config(callback: string, lrs: number[], pgUrl?: string) {
   const cfg = toyConfig({
+    env: pgUrl
+      ? `workspace: ../ws\nimports:\n  - ./toy.js\ntrackers:\n  - type: DBTracker\n    url: "${pgUrl}"\n`
+      : undefined,
     base: `seed: 1\nlr: 0.1\npipeline:\n  type: Curve\n  epochs: 5\n  callbacks:\n${callback}`,
     trials: `- name: s\n  repeat: 1\n  sweep:\n    params:\n      lr: [${lrs.join(", ")}]\n`,
   });
@@ -44,16 +49,22 @@ function config(callback: string, lrs: number[]) {
 }
 
 type Row = { trial: string; status: string; error_message: string | null; epochs: number };
-function rows(db: string): Row[] {
-  const conn = new Database(db, { readonly: true });
+const ROWS = `SELECT t.name AS trial, r.status, r.error_message,
+    (SELECT count(*) FROM epoch e WHERE e.run_id = r.id) AS epochs
+  FROM trial_run r JOIN trial t ON t.id = r.trial_id ORDER BY r.run_index`;
+/** The runs of a SQLite file or of a PostgreSQL store (its URL). */
+function rows(target: string): Row[] {
+  if (target.startsWith("postgresql://")) {
+    const conn = new PgDb(target);
+    try {
+      return (conn.query(ROWS).rows as Row[]).map((r) => ({ ...r, epochs: Number(r.epochs) }));
+    } finally {
+      conn.close();
+    }
+  }
+  const conn = new Database(target, { readonly: true });
   try {
-    return conn
-      .prepare(
-        `SELECT t.name AS trial, r.status, r.error_message,
-           (SELECT count(*) FROM epoch e WHERE e.run_id = r.id) AS epochs
-         FROM trial_run r JOIN trial t ON t.id = r.trial_id ORDER BY r.run_index`,
-      )
-      .all() as Row[];
+    return conn.prepare(ROWS).all() as Row[];
   } finally {
     conn.close();
   }
@@ -73,37 +84,44 @@ describe("median", () => {
   });
 });
 
-test("a sweep with MedianStop: the worst run stops after the warm-up once enough peers finished; the reason is stored and shown", () => {
-  const cfg = config(
-    "    - type: MedianStop\n      metric: val_loss\n      warmup_epochs: 2\n      min_finished: 3\n",
-    [0.01, 0.02, 0.03, 0.5, 0.015],
-  );
-  const v = expman(["validate", cfg.dir]);
-  assert.equal(v.code, 0, v.stdout + v.stderr);
-  const r = expman(["run", cfg.dir]);
-  assert.equal(r.code, 0, r.stderr);
-  const got = rows(cfg.db);
-  assert.deepEqual(
-    got.map((x) => [x.trial, x.status, x.epochs]),
-    [
-      ["s[lr=0.01]", "SUCCESS", 5],
-      ["s[lr=0.02]", "SUCCESS", 5], // one peer: too few to judge
-      ["s[lr=0.03]", "SUCCESS", 5], // two peers: too few (min_finished 3)
-      ["s[lr=0.5]", "STOPPED", 3], // epochs 0, 1 warm up; at epoch 2 it is worse than the median of 3
-      ["s[lr=0.015]", "SUCCESS", 5], // better than the median of its 4 peers at every epoch
-    ],
-  );
-  const stopped = got[3];
-  assert.equal(
-    stopped.error_message,
-    "median_stop: val_loss 1 at epoch 2 is worse than the median 0.36 of 3 finished runs (mode min)",
-  );
-  assert.equal(got[0].error_message, null);
-  const show = expman(["show", "s[lr=0.5]-0", "--config", cfg.dir]);
-  assert.equal(show.code, 0, show.stderr);
-  assert.match(show.stdout, /Status: STOPPED/);
-  assert.match(show.stdout, /Stopped: median_stop: val_loss 1 at epoch 2 is worse than the median 0\.36 of 3/);
-});
+for (const backend of ["SQLite", "PostgreSQL"] as const)
+  test(`a sweep with MedianStop (${backend} store): the worst run stops after the warm-up once enough peers finished; the reason is stored and shown`, () => {
+    const pg = backend === "PostgreSQL" ? freshPgStore("median") : undefined;
+    try {
+      const cfg = config(
+        "    - type: MedianStop\n      metric: val_loss\n      warmup_epochs: 2\n      min_finished: 3\n",
+        [0.01, 0.02, 0.03, 0.5, 0.015],
+        pg?.url,
+      );
+      const v = expman(["validate", cfg.dir]);
+      assert.equal(v.code, 0, v.stdout + v.stderr);
+      const r = expman(["run", cfg.dir]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = rows(pg?.url ?? cfg.db);
+      assert.deepEqual(
+        got.map((x) => [x.trial, x.status, x.epochs]),
+        [
+          ["s[lr=0.01]", "SUCCESS", 5],
+          ["s[lr=0.02]", "SUCCESS", 5], // one peer: too few to judge
+          ["s[lr=0.03]", "SUCCESS", 5], // two peers: too few (min_finished 3)
+          ["s[lr=0.5]", "STOPPED", 3], // epochs 0, 1 warm up; at epoch 2 it is worse than the median of 3
+          ["s[lr=0.015]", "SUCCESS", 5], // better than the median of its 4 peers at every epoch
+        ],
+      );
+      const stopped = got[3];
+      assert.equal(
+        stopped.error_message,
+        "median_stop: val_loss 1 at epoch 2 is worse than the median 0.36 of 3 finished runs (mode min)",
+      );
+      assert.equal(got[0].error_message, null);
+      const show = expman(["show", "s[lr=0.5]-0", "--config", cfg.dir]);
+      assert.equal(show.code, 0, show.stderr);
+      assert.match(show.stdout, /Status: STOPPED/);
+      assert.match(show.stdout, /Stopped: median_stop: val_loss 1 at epoch 2 is worse than the median 0\.36 of 3/);
+    } finally {
+      pg?.drop();
+    }
+  });
 
 test("MedianStop with mode max on a custom metric, and without enough finished peers it never stops", () => {
   const max = config(

@@ -1,10 +1,9 @@
-import type Database from "better-sqlite3";
 import { Metric, parseMetric } from "../common/enums";
 import { builtinDescription } from "../builtins/catalog";
 import type { Environment } from "../env/environment";
 import { Callback } from "../pipeline/callback";
 import type { MetricDict } from "../pipeline/pipeline";
-import { isPostgresUrl } from "../tracking/db/sql";
+import type { SqlStatement } from "../tracking/db/sql";
 import type { DBTracker } from "../tracking/db/db-tracker";
 import { readMetric } from "./early-stopping";
 import { readOptions } from "./options";
@@ -29,8 +28,9 @@ export function median(values: readonly number[]): number {
  * The median stopping rule (as Vizier and Optuna's MedianPruner describe it): a run whose
  * metric at epoch k is worse than the median of the finished runs of the same experiment at
  * epoch k stops, after `warmup_epochs` and once `min_finished` peers have a value there. Peers
- * are read from the experiment's store (its DBTracker's SQLite file, read-only, WAL: the writers
- * go on), so it works the same for runs in this process and in parallel workers. "Finished"
+ * are read from the experiment's store through its DBTracker's connection (SQLite or PostgreSQL,
+ * one SQL interface), so it works the same for runs in this process, in parallel workers and
+ * in Slurm tasks on other nodes. "Finished"
  * is a run that ended SUCCESS or STOPPED (one stopped by this rule has its epochs up to the
  * stop). The run ends STOPPED with the reason stored as its message (`expman show`).
  */
@@ -39,8 +39,7 @@ export class MedianStop extends Callback {
   readonly mode: "min" | "max";
   readonly warmupEpochs: number;
   readonly minFinished: number;
-  private db: Database.Database | undefined;
-  private query: Database.Statement | undefined;
+  private query: SqlStatement | undefined;
   private warned = false;
   /** Why this callback stopped the run, if it did. */
   reason: string | undefined;
@@ -83,20 +82,13 @@ export class MedianStop extends Callback {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { DBTracker: Db } = require("../tracking/db/db-tracker") as { DBTracker: typeof DBTracker };
         const store = this.env.trackerManager.trackers.find((t): t is DBTracker => t instanceof Db);
-        if (!store || isPostgresUrl(store.path)) {
-          this.warnOnce(
-            store
-              ? "its store is PostgreSQL, which it does not read yet; it never stops"
-              : "no DBTracker in env.yaml, so no peers to compare with; it never stops",
-          );
+        if (!store) {
+          this.warnOnce("no DBTracker in env.yaml, so no peers to compare with; it never stops");
           return undefined;
         }
-        // Loaded here, not at import: importing the runtime loads no native module.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Sqlite = require("better-sqlite3") as typeof Database;
-        this.db = new Sqlite(store.path, { readonly: true, fileMustExist: true });
-        this.db.pragma("busy_timeout = 5000");
-        this.query = this.db.prepare(
+        // The writer's own connection: committed rows of every process (SQLite WAL readers do
+        // not wait for writers; a PostgreSQL read is one statement outside the writer's transactions).
+        this.query = store.connection.prepare(
           `SELECT m.value AS value FROM epoch_metric m
              JOIN trial_run r ON r.id = m.run_id
              JOIN trial t ON t.id = r.trial_id
@@ -139,8 +131,7 @@ export class MedianStop extends Callback {
   }
 
   override onEnd(): void {
-    this.db?.close();
-    this.db = undefined;
+    // The connection is the DBTracker's: only the statement is dropped.
     this.query = undefined;
   }
 }

@@ -51,7 +51,8 @@ export async function runOnSlurm(
   options: { wait: boolean; quiet: boolean; signal?: AbortSignal; onSubmitted?(jobId: string): void },
 ): Promise<number> {
   const env = experiment.sources.env.value as Record<string, unknown>;
-  const dbFiles = experiment.stores.map((s) => s.path);
+  // The stores' real targets: a PostgreSQL URL's password is masked in `path`.
+  const dbFiles = experiment.stores.map((s) => s.target);
   const runs = experiment.selected;
   let submitted;
   try {

@@ -4,7 +4,7 @@ import { Level, RunStatus } from "../common/enums";
 import type { RunStatusName } from "../common/vocabulary";
 import type { Experiment } from "../experiment/experiment";
 import { runLabel, type PlannedRun } from "../experiment/plan";
-import { openForReading } from "../tracking/db/connection";
+import { openStoreForReading } from "../tracking/db/connection";
 import { WriteStore, type SchedulerRun } from "../tracking/db/write-store";
 import { expmanBin } from "../cli/bin-path";
 import {
@@ -207,36 +207,38 @@ function statuses(store: WriteStore, experimentUid: string): Map<string, { statu
 }
 
 /**
- * For readers (`expman ls`, the query service): when a database holds Slurm runs still open,
+ * For readers (`expman ls`, the query service): when a store holds Slurm runs still open,
  * writes what the cluster knows of them (reconcileSlurm) and returns the cluster's view of each
- * run by uid. A database without such runs is only read, never opened for writing.
+ * run by uid (`tasks`) and whether any was open. A store without such runs is only read, never
+ * opened for writing.
  */
-export async function reconcileDbFile(file: string): Promise<Map<string, TaskState>> {
-  const states = new Map<string, TaskState>();
+export async function reconcileDbFile(file: string): Promise<{ tasks: Map<string, TaskState>; open: boolean }> {
+  const tasks = new Map<string, TaskState>();
   // Without Slurm's commands here (a laptop reading a copied database) there is no one to ask.
-  if (!findOnPath("squeue") || !hasOpenSchedulerRuns(file)) return states;
+  if (!findOnPath("squeue") || !hasOpenSchedulerRuns(file)) return { tasks, open: false };
   const store = new WriteStore(file);
   try {
     const result = await reconcileSlurm(store);
-    for (const r of result.runs) if (r.cluster) states.set(r.uid, r.cluster);
+    for (const r of result.runs) if (r.cluster) tasks.set(r.uid, r.cluster);
   } finally {
     store.close();
   }
-  return states;
+  return { tasks, open: true };
 }
 
 function hasOpenSchedulerRuns(file: string): boolean {
   let db;
   try {
-    db = openForReading(file);
+    db = openStoreForReading(file);
     const row = db
       .prepare(
         `SELECT count(*) AS n FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id
          WHERE e.executor = 'slurm' AND r.job_id IS NOT NULL
            AND (r.status IN ('QUEUED','RUNNING') OR (r.status = 'ABORTED' AND r.error_message IS NULL AND r.end_time > ?))`,
       )
-      .get(Date.now() - 86_400_000) as { n: number };
-    return row.n > 0;
+      .get(Date.now() - 86_400_000) as { n: number | string };
+    // PostgreSQL's count is a bigint, which pg gives as a string.
+    return Number(row.n) > 0;
   } catch {
     // An older schema (no executor/job_id columns) or an unreadable file: nothing of Slurm's here.
     return false;

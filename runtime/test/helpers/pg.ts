@@ -67,7 +67,17 @@ export function freshPgStore(label = "t"): { url: string; drop: () => void } {
     drop: () => {
       const db = new PgDb(base);
       try {
-        db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        // A process that just ended (a killed Slurm task, a reader) may still hold locks for a
+        // moment: the server then picks the DROP as a deadlock's victim. Try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== "40P01" || attempt >= 5) throw error;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200 * attempt);
+          }
+        }
       } finally {
         db.close();
       }

@@ -5,7 +5,9 @@ import { parse } from "../args";
 import { duration, num, table } from "../format";
 import { locateDatabases } from "../locate-db";
 import { displayTarget, isPostgresUrl } from "../../tracking/db/sql";
-import { clusterStatus, reconcileDbFile } from "../../executors/slurm";
+import { clusterStatus } from "../../executors/slurm";
+import type { TaskState } from "../../executors/slurm-cluster";
+import { RECONCILE_METHOD, type ReconcileAnswer } from "../../executors/cluster-watch";
 
 const USAGE = `Usage: expman ls [--db FILE | --workspace DIR | --config DIR] [--json]
 
@@ -34,9 +36,18 @@ export async function lsCommand(argv: string[]): Promise<number> {
   const files = locateDatabases(values);
   const all: (RunSummary & { db: string; cluster?: { state: string; reason?: string } })[] = [];
   for (const file of files) {
-    const cluster = await reconcileDbFile(file);
     const reader = new ReaderProcess(file);
     try {
+      // The reader writes what the cluster knows of open Slurm runs first (behind its deadline).
+      const cluster = new Map<string, TaskState>();
+      try {
+        const found = (await reader.send(RECONCILE_METHOD, { db: file })) as ReconcileAnswer;
+        for (const { uid, ...task } of found.tasks) cluster.set(uid, task);
+      } catch (error) {
+        process.stderr.write(
+          `expman ls: could not ask the cluster about ${displayTarget(file)}'s Slurm runs: ${(error as Error).message}\n`,
+        );
+      }
       for (const run of await reader.call("runs.list", {})) {
         const task = cluster.get(run.uid);
         const shown = clusterStatus(task);

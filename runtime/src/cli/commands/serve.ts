@@ -8,6 +8,16 @@ import { isPostgresUrl } from "../../tracking/db/sql";
 import { isScope } from "../../common/vocabulary";
 import { parse } from "../args";
 import { QueryFailure, queryTimeoutMs, READY_NOTIFICATION, ReaderProcess } from "../reader-process";
+import { ClusterWatch, RECONCILE_METHOD, reconcileAnswer } from "../../executors/cluster-watch";
+
+/** Methods whose answers show run statuses: the cluster's word is brought into the store first. */
+const SHOWS_STATUS: ReadonlySet<QueryMethod> = new Set([
+  "experiments.list",
+  "trials.list",
+  "trials.page",
+  "runs.list",
+  "run.get",
+]);
 
 const USAGE = `Usage: expman serve [--timeout MS]
 
@@ -229,7 +239,19 @@ export class QueryService {
 export class QueryRouter {
   private readonly readers = new Map<string, ReaderProcess>();
 
-  constructor(private readonly timeoutMs: number = queryTimeoutMs()) {}
+  constructor(
+    private readonly timeoutMs: number = queryTimeoutMs(),
+    /** Runs on Slurm: what only the cluster knows reaches the store before statuses are read. */
+    private readonly cluster = new ClusterWatch({
+      reconcile: (file) => this.reader(file).send(RECONCILE_METHOD, { db: file }) as Promise<{ open: boolean }>,
+    }),
+  ) {}
+
+  private reader(file: string): ReaderProcess {
+    let reader = this.readers.get(file);
+    if (!reader) this.readers.set(file, (reader = new ReaderProcess(file, this.timeoutMs)));
+    return reader;
+  }
 
   async handle(message: unknown): Promise<object | undefined> {
     if (Array.isArray(message)) return batch(await Promise.all(message.map((m) => this.handleOne(m))));
@@ -249,9 +271,8 @@ export class QueryRouter {
         this.readers.delete(file);
         result = { closed: Boolean(reader) };
       } else {
-        let reader = this.readers.get(file);
-        if (!reader) this.readers.set(file, (reader = new ReaderProcess(file, this.timeoutMs)));
-        result = await reader.send(method, checked);
+        if (SHOWS_STATUS.has(method)) await this.cluster.before(file);
+        result = await this.reader(file).send(method, checked);
       }
       return id === undefined ? undefined : { jsonrpc: "2.0", id, result: result ?? null };
     } catch (error) {
@@ -345,13 +366,34 @@ export async function serveCommand(argv: string[]): Promise<number> {
       write({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
       continue;
     }
-    const answered = Promise.resolve(service.handle(message)).then(write);
+    const answered = Promise.resolve(
+      values.direct && isReconcile(message) ? answerReconcile(message) : service.handle(message),
+    ).then(write);
     inFlight.add(answered);
     void answered.finally(() => inFlight.delete(answered));
   }
   await Promise.all(inFlight);
   service.close();
   return 0;
+}
+
+/** RECONCILE_METHOD, which only a reader process answers (its service sends it; see cluster-watch.ts). */
+function isReconcile(message: unknown): message is Request & { params: { db: string } } {
+  const m = message as Request | null;
+  return (
+    !!m &&
+    typeof m === "object" &&
+    m.method === RECONCILE_METHOD &&
+    typeof (m.params as { db?: unknown } | undefined)?.db === "string"
+  );
+}
+
+async function answerReconcile(message: Request & { params: { db: string } }): Promise<Response> {
+  try {
+    return { jsonrpc: "2.0", id: message.id ?? null, result: await reconcileAnswer(storeKey(message.params.db)) };
+  } catch (error) {
+    return { jsonrpc: "2.0", id: message.id ?? null, error: toRpcError(error) };
+  }
 }
 
 /** A store's key: the absolute path of a SQLite file, or the PostgreSQL URL as given. */

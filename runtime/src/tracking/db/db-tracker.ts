@@ -7,7 +7,7 @@ import type { Environment } from "../../env/environment";
 import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
-import { isPostgresUrl } from "./sql";
+import { isPostgresUrl, type SqlDb } from "./sql";
 import {
   DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_RECONNECT_TIMEOUT_MS,
@@ -56,8 +56,13 @@ const ARTIFACT_LEVEL: Partial<Record<Level, string>> = {
  * (`ctx.ids`), so `track()` knows which run a point belongs to.
  */
 export class DBTracker extends Tracker {
-  /** The database file. */
+  /** The database file, or the PostgreSQL URL with its password masked: what messages show. */
   readonly path: string;
+  /**
+   * Where the store is, to open it again (a SQLite file, or the PostgreSQL URL WITH its
+   * password): for processes that follow it (`expman run --wait` on Slurm). Never shown.
+   */
+  readonly target: string;
   private readonly store: WriteStore;
   private readonly root: boolean;
   /** The environment folder this tracker was made for (the base class keeps `<ws>/artifacts`). */
@@ -65,12 +70,17 @@ export class DBTracker extends Tracker {
   private ids: LifecycleIds;
   private cachedOwner: Owner | undefined;
 
-  constructor(workspace: string, options: DBTrackerOptions = {}, shared?: { store: WriteStore; ids: LifecycleIds }) {
+  constructor(
+    workspace: string,
+    options: DBTrackerOptions = {},
+    shared?: { store: WriteStore; ids: LifecycleIds; target: string },
+  ) {
     super(workspace);
     this.envWorkspace = path.resolve(workspace);
     if (shared) {
       this.store = shared.store;
       this.ids = shared.ids;
+      this.target = shared.target;
       this.root = false;
     } else {
       // The original's default file name.
@@ -93,7 +103,8 @@ export class DBTracker extends Tracker {
           `DBTracker 'lock_timeout' must be a number of seconds >= 0 (got ${JSON.stringify(options.lock_timeout)}).`,
         );
       }
-      this.store = new WriteStore(url ?? childPath(artifactsDirOf(workspace), name, "DBTracker name"), {
+      this.target = url ?? childPath(artifactsDirOf(workspace), name, "DBTracker name");
+      this.store = new WriteStore(this.target, {
         recreate: options.recreate === true,
         flushIntervalMs: interval * 1000,
         lockTimeoutMs: lockTimeout * 1000,
@@ -119,7 +130,7 @@ export class DBTracker extends Tracker {
   }
 
   createChild(workspace: string): DBTracker {
-    return new DBTracker(workspace, {}, { store: this.store, ids: this.ids });
+    return new DBTracker(workspace, {}, { store: this.store, ids: this.ids, target: this.target });
   }
 
   // ---- metrics (the hot path) ----------------------------------------------------------------
@@ -347,6 +358,14 @@ export class DBTracker extends Tracker {
 
   flush(): void {
     this.store.flush();
+  }
+
+  /**
+   * The store's open connection, for callbacks that read other runs (MedianStop's peers): one
+   * SQL interface over SQLite and PostgreSQL alike (./sql.ts). Reads only; committed rows.
+   */
+  get connection(): SqlDb {
+    return this.store.db;
   }
 
   /** The root closes the file (flushing first); children only flush, the connection is shared. */

@@ -5,6 +5,9 @@
  *
  * - `?` and `:name` placeholders become `$1..$n` (named ones get their order in `names`);
  * - `ifnull(` becomes `coalesce(`; `IS ?` becomes `IS NOT DISTINCT FROM ?`; `INSERT OR IGNORE` an `ON CONFLICT DO NOTHING`;
+ * - `? IS NULL` (an optional filter, `(? IS NULL OR e.uid = ?)`) gets a type, `?::text IS NULL`:
+ *   PostgreSQL cannot infer one for a parameter that is only tested for NULL and refuses the statement;
+ * - a camelCase alias (`r.job_id AS jobId`) is quoted: PostgreSQL folds unquoted names to lower case;
  * - `INSERT OR REPLACE INTO param` the upsert on param's unique (owner, key) index;
  * - `json_each(?)` of an id list becomes `json_array_elements_text(?::json)` cast to bigint;
  * - an INSERT into a table with an `id` key returns it (better-sqlite3's lastInsertRowid);
@@ -37,6 +40,9 @@ export function toPostgres(sql: string): TranslatedSql {
   text = text.replace(/\bifnull\(/gi, "coalesce(");
   // SQLite's `x IS ?` (equal, or both NULL) is PostgreSQL's IS NOT DISTINCT FROM.
   text = text.replace(/\bIS \?/g, "IS NOT DISTINCT FROM ?");
+  // Parameters go as text, so any value (a uid, a number) tests for NULL the same way cast to text.
+  text = text.replace(/\?(\s+IS\s+(?:NOT\s+)?NULL)\b/gi, "?::text$1");
+  text = text.replace(/\bAS ([a-z][a-z0-9]*[A-Z]\w*)\b/g, 'AS "$1"');
   text = text.replace(
     /\(SELECT value FROM json_each\(\?\)\)/gi,
     "(SELECT value::bigint FROM json_array_elements_text(?::json))",
