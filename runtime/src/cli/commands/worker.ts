@@ -84,9 +84,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
   });
   process.on("disconnect", () => experiment.abort());
 
+  // The signal listeners stay until the process ends: a signal after the run (while its result
+  // is sent) only makes the second one quit at once, never ends the process by the signal.
   const result = await experiment.runPlanned(index);
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
   if (process.send && process.connected) {
     const message: FromWorker = { kind: "result", result: { ...result, returned: undefined } };
     await new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
