@@ -238,6 +238,31 @@ test(
   },
 );
 
+test("a second Ctrl-C while the stopped run is still ending: the runs that never started end ABORTED, none left QUEUED", async () => {
+  // The run takes a second to end after it stops (end_sleep_ms): the second Ctrl-C lands there,
+  // before the run loop would end the runs it never started.
+  const { dir, db: dbFile } = toyConfig({
+    base: "seed: 100\npipeline:\n  type: Toy\n  epochs: 1000\n  sleep_ms: 5\n  end_sleep_ms: 1000\n",
+  });
+  const child = spawnExpman(["run", dir]);
+  const exited = exitOf(child);
+  await waitForLine(child.stderr!, /epoch 5\//);
+  const stopping = waitForLine(child.stderr!, /stopping at the next epoch/);
+  child.kill("SIGINT");
+  await stopping;
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill("SIGINT");
+  assert.deepEqual(await exited, { code: 130, signal: null });
+  const conn = db(dbFile);
+  const runs = conn.prepare("SELECT status, error_message FROM trial_run ORDER BY id").all();
+  conn.close();
+  assert.deepEqual(runs, [
+    { status: "ABORTED", error_message: null },
+    { status: "ABORTED", error_message: "not started: the experiment was stopped" },
+    { status: "ABORTED", error_message: "not started: the experiment was stopped" },
+  ]);
+});
+
 test("Ctrl-C at start-up, before the CLI's own handler is there, gives exit 130, not death by SIGINT", async () => {
   // A test preload holds the bin script's require of the runtime bundle: the signal lands after
   // the bin script's first line and before any command code (the old start-up gap).

@@ -439,6 +439,16 @@ export class Experiment {
     );
   }
 
+  /**
+   * The process quits at once (a second Ctrl-C): the selected runs that never began in this
+   * process end ABORTED in the store now, since the run loop that would have ended them does
+   * not get there. Runs under way are ended ABORTED by the stores' exit hook.
+   */
+  endUnstartedNow(): void {
+    const begun = this.selected.filter((run) => this.runStops.hasBegun({ trial: run.trial.name, repeat: run.repeat }));
+    this.endUnstarted(this.selected, begun, "ABORTED");
+  }
+
   /** Ends, in the store, selected runs this process never started. */
   endUnstarted(selected: PlannedRun[], results: { uid: string }[], status: "ABORTED" | "SKIPPED"): void {
     const done = new Set(results.map((r) => r.uid));

@@ -11,6 +11,8 @@ const keyOf = (run: RunKey) => `${run.repeat}\u0000${run.trial}`;
 export class RunStops {
   private readonly requested = new Set<string>();
   private readonly active = new Map<string, AbortController>();
+  /** Every run that began in this process, ended or not. */
+  private readonly begun = new Set<string>();
 
   constructor(private readonly experiment: AbortSignal) {}
 
@@ -18,6 +20,7 @@ export class RunStops {
   begin(run: RunKey): AbortSignal {
     const controller = new AbortController();
     const key = keyOf(run);
+    this.begun.add(key);
     // The experiment's reason is passed on: a fatal tracker error fails the run with it.
     const abort = () => controller.abort(this.experiment.reason);
     if (this.experiment.aborted) controller.abort(this.experiment.reason);
@@ -46,6 +49,11 @@ export class RunStops {
     }
     this.requested.add(keyOf(run));
     return "pending";
+  }
+
+  /** Whether this run began in this process (it may have ended since). */
+  hasBegun(run: RunKey): boolean {
+    return this.begun.has(keyOf(run));
   }
 
   /** Whether this run was stopped on its own (not as part of the whole experiment). */

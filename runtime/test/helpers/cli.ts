@@ -27,7 +27,8 @@ export function pipelineModule(body: string): string {
 }
 
 /**
- * A configurable training pipeline for CLI tests: `epochs`, `sleep_ms` per epoch, `fail_in`
+ * A configurable training pipeline for CLI tests: `epochs`, `sleep_ms` per epoch, `end_sleep_ms`
+ * once its epochs end (or an abort stopped them), `fail_in`
  * (throw in that epoch), `kill_in` / `exit_in` (the process SIGKILLs itself / exits 3 there), metrics from a deterministic curve, the model saved as JSON.
  */
 export const TOY_PIPELINE = pipelineModule(`
@@ -38,10 +39,14 @@ class Toy extends Pipeline {
     const p = config.pipeline;
     this.model = new ToyModel();
     this.env.trackerManager.logParams({ epochs: p.epochs, lr: config.lr ?? 0.1, arg: this.env.args.custom_arg ?? null, seed: this.env.seed });
-    for (let e = 0; e < p.epochs; e++) {
-      await this.runEpoch(e, this.model);
-      if (this.stopRequested) break;
-      if (p.sleep_ms) await new Promise((r) => setTimeout(r, p.sleep_ms));
+    try {
+      for (let e = 0; e < p.epochs; e++) {
+        await this.runEpoch(e, this.model);
+        if (this.stopRequested) break;
+        if (p.sleep_ms) await new Promise((r) => setTimeout(r, p.sleep_ms));
+      }
+    } finally {
+      if (p.end_sleep_ms) await new Promise((r) => setTimeout(r, p.end_sleep_ms));
     }
     this.runMetrics[Metric.TEST_ACC] = 0.9;
     this.runMetrics[Metric.NETWORK] = this.model;

@@ -98,6 +98,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       experiment.abort();
     } else {
       workers?.killAll();
+      // In this process, runs that never began are ended now (none is left QUEUED); a worker's
+      // run is its own, and reads ABORTED once its process is gone.
+      if (!workers) {
+        try {
+          experiment?.endUnstartedNow();
+        } catch {
+          // The store cannot be written now: the experiment's end (exit hook) still says ABORTED.
+        }
+      }
       // Leave now. Buffered points are flushed by the trackers' exit handlers; a run left
       // RUNNING is stored ABORTED by them (or shown ABORTED by readers once its heartbeat stops).
       process.exit(130);
