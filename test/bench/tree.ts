@@ -12,6 +12,10 @@
  *      then "Show 200 more";
  *   2. one trial of 10,000 runs (seeds): expand the trial (first 200 runs).
  *
+ * Beside each wall-clock figure, the CPU time it took (Linux schedstat, nanoseconds, every
+ * thread): the query service's and this process's (the provider's). Under load the wall figure
+ * is mostly waiting for a core; the CPU times are what a quiet machine would add up to.
+ *
  *   node build.mjs runtime && npx tsx test/bench/tree.ts
  * Prints figures and the load average; asserts nothing.
  */
@@ -35,6 +39,27 @@ const runtime: RuntimeLocation = {
   nodePath: path.join(root, "node_modules"),
 };
 const now = () => performance.now();
+
+/**
+ * CPU time of a process, every thread, and of its child processes (ms), from /proc: the query
+ * service runs each database's queries in a reader process of its own. Undefined without /proc.
+ */
+function cpuMs(pid: number | undefined, children = true): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ms = 0;
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const dir = `/proc/${pid}/task/${task}`;
+      ms += Number(fs.readFileSync(`${dir}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+      if (!children) continue;
+      for (const child of fs.readFileSync(`${dir}/children`, "utf8").split(" ").filter(Boolean))
+        ms += cpuMs(Number(child)) ?? 0;
+    }
+    return ms;
+  } catch {
+    return undefined;
+  }
+}
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () =>
@@ -126,11 +151,21 @@ async function main(): Promise<void> {
       { list: async () => [db] } as unknown as ConstructorParameters<typeof ExperimentsTree>[1],
     );
   /** Expand: children from the provider, each turned into its tree item (what the view renders). */
+  const servePid = () => (client as unknown as { child?: { pid?: number } }).child?.pid;
   const expand = async (tree: InstanceType<typeof ExperimentsTree>, node: TreeNode) => {
+    const serve0 = cpuMs(servePid());
+    const self0 = cpuMs(process.pid, false);
     const t0 = now();
     const children = await tree.getChildren(node);
     for (const c of children) tree.getTreeItem(c);
-    return { ms: now() - t0, children };
+    const ms = now() - t0;
+    const serve1 = cpuMs(servePid());
+    const self1 = cpuMs(process.pid, false);
+    const cpu =
+      serve0 !== undefined && serve1 !== undefined && self0 !== undefined && self1 !== undefined
+        ? `CPU: query service and its reader ${f(serve1 - serve0)}, provider ${f(self1 - self0)}`
+        : "CPU: not measurable here";
+    return { ms, children, cpu };
   };
 
   try {
@@ -144,16 +179,21 @@ async function main(): Promise<void> {
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await expand(tree, exp)).ms);
     const written: number[] = [];
+    let writtenCpu = "";
     for (let i = 0; i < 3; i++) {
       // Another connection commits: the service works the order out again.
       const w = new Database(sweepDb);
       w.prepare("UPDATE experiment SET desc = ? WHERE id = 1").run(`bench ${i}`);
       w.close();
-      written.push((await expand(tree, exp)).ms);
+      const r = await expand(tree, exp);
+      written.push(r.ms);
+      writtenCpu = r.cpu;
     }
     console.log(`   cold (first expand):                     ${f(cold.ms)}   (${items} rows)   target < 300 ms`);
+    console.log(`     its ${cold.cpu}`);
     console.log(`   warm, nothing written (median of 5):     ${f(median(warm))}`);
     console.log(`   warm after a write (median of 3):        ${f(median(written))}`);
+    console.log(`     the last one's ${writtenCpu}`);
     const more = cold.children.find((c) => c.kind === "more");
     if (more) {
       t = now();
