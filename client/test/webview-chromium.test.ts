@@ -6,25 +6,16 @@
  * in-memory data source answer. Checks read the canvas pixels and the charts' state.
  * A screenshot is saved to test/artifacts/webview-harness.png.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import {
-  chromiumAvailable,
-  launch,
-  newHarnessPage,
-  type Browser,
-  type HarnessPage,
-} from "../../test/webview/harness/browser";
+import { chromiumSkip, useWebviewHarness, type HarnessPage } from "../../test/webview/harness/chromium-page";
 
 const ARTIFACTS = join(__dirname, "../../test/artifacts");
-const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
 
-let server: HarnessServer;
-let browser: Browser;
+let harness: ReturnType<typeof useWebviewHarness>;
 
 /** Colour of runs 1..3 in the harness theme (runColor: orange, green, red). */
 const RUN_RGB: Record<number, [number, number, number]> = {
@@ -39,7 +30,7 @@ async function open(
   selection: unknown = { kind: "experiment", experimentId: 1 },
   options: { reduce?: boolean } = {},
 ): Promise<HarnessPage> {
-  const hp = await newHarnessPage(browser.context, server.url);
+  const hp = await harness.newPage();
   await hp.page.evaluate(
     ({ scenario, args, selection, reduce }) => {
       const h = (window as any).__harness;
@@ -109,16 +100,8 @@ async function notices(page: Page): Promise<string> {
   );
 }
 
-describe("metrics webview in Chromium", { skip }, () => {
-  before(async () => {
-    await buildBundles();
-    server = await startHarnessServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
+  harness = useWebviewHarness();
 
   test("series are drawn in each run's colour, markers and table shown, no CSP or script errors; screenshot saved", async () => {
     const { page, errors } = await open("standard");
@@ -425,7 +408,7 @@ describe("metrics webview in Chromium", { skip }, () => {
   });
 
   test("readable at a narrow width: nothing overflows the page, the chart fits", async () => {
-    const hp = await newHarnessPage(browser.context, server.url);
+    const hp = await harness.newPage();
     await hp.page.setViewportSize({ width: 360, height: 800 });
     await hp.page.evaluate(() => {
       const h = (window as any).__harness;
@@ -445,7 +428,7 @@ describe("metrics webview in Chromium", { skip }, () => {
   });
 
   test("many metric keys: only charts on screen are drawn; scrolling draws the others", async () => {
-    const hp = await newHarnessPage(browser.context, server.url);
+    const hp = await harness.newPage();
     await hp.page.evaluate(() => {
       const h = (window as any).__harness;
       const series = Array.from({ length: 60 }, (_, k) =>

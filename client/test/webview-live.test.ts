@@ -8,17 +8,14 @@
  * series can be listed (and fetched) while other runs already hold points. Only the VS Code
  * host API is faked (test/webview/harness/host.ts).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import { chromiumAvailable, launch, newHarnessPage, type Browser } from "../../test/webview/harness/browser";
+import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
 
-const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
 const EXPERIMENT = { kind: "experiment", experimentId: 1 };
 
-let server: HarnessServer;
-let browser: Browser;
+let harness: ReturnType<typeof useWebviewHarness>;
 
 interface Held {
   id: string;
@@ -124,19 +121,11 @@ async function liveExperiment(page: Page, runs: number, epochs: number, batches:
   );
 }
 
-describe("metrics webview through a live experiment (Chromium)", { skip }, () => {
-  before(async () => {
-    await buildBundles();
-    server = await startHarnessServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe("metrics webview through a live experiment (Chromium)", { skip: chromiumSkip }, () => {
+  harness = useWebviewHarness();
 
   test("a panel open through a multi-run experiment ends identical to one opened afterwards; no chart collapses", async () => {
-    const live = await newHarnessPage(browser.context, server.url);
+    const live = await harness.newPage();
     await live.page.evaluate((selection) => {
       const h = (window as any).__harness;
       h.source.latencyMs = 40;
@@ -169,7 +158,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
       })),
     );
 
-    const later = await newHarnessPage(browser.context, server.url);
+    const later = await harness.newPage();
     await later.page.evaluate(
       ({ selection, stored }) => {
         const h = (window as any).__harness;
@@ -226,7 +215,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip }, () =>
   });
 
   test("the runs table follows a run while it is running, not only when it ends", async () => {
-    const { page, errors } = await newHarnessPage(browser.context, server.url);
+    const { page, errors } = await harness.newPage();
     await page.evaluate((selection) => {
       const h = (window as any).__harness;
       h.start(selection, [], { flushMs: 100 });

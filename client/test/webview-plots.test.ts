@@ -5,19 +5,16 @@
  * repeats grouped to a mean with a band, parallel coordinates with brushing that filters the
  * charts, the scatter's log axis, run-level metrics as bars, per-label metrics in one chart.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import { chromiumAvailable, launch, newHarnessPage, type Browser } from "../../test/webview/harness/browser";
+import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
 
-const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
-let server: HarnessServer;
-let browser: Browser;
+let harness: ReturnType<typeof useWebviewHarness>;
 
 /** 2 trials x 5 repeats; lr differs per trial; loss series 300 steps; test_acc at run scope. */
 async function openSweep(extra: string = "", settings?: unknown) {
-  const hp = await newHarnessPage(browser.context, server.url);
+  const hp = await harness.newPage();
   await hp.page.evaluate(
     ([extra, settings]) => {
       const h = (window as any).__harness;
@@ -123,16 +120,8 @@ async function summaryOf(page: Page, chart: string): Promise<string> {
   }, chart);
 }
 
-describe("metrics webview: compare plots in Chromium", { skip }, () => {
-  before(async () => {
-    await buildBundles();
-    server = await startHarnessServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, () => {
+  harness = useWebviewHarness();
 
   test("group by trial: a mean line with a band per trial; ±1 std is narrower than min-max; single runs on request", async () => {
     const { page, errors } = await openSweep();

@@ -13,21 +13,18 @@
  * controller together. The Experiments tree is not in this page (it lives in the extension
  * host, which the harness has no part of). Figures are printed as `soak:` lines.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { CDPSession, Page } from "playwright-core";
-import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import { chromiumAvailable, launch, newHarnessPage, type Browser } from "../../test/webview/harness/browser";
+import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
 
-const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
 const RUNS = 10;
 const POINTS = 100_000;
 const EVENT = 5_000;
 /** Heap a further run may add: its row, legend entry, bucket records, aligned columns. */
 const PER_RUN_BYTES = 200 * 1024;
 
-let server: HarnessServer;
-let browser: Browser;
+let harness: ReturnType<typeof useWebviewHarness>;
 
 /** V8 heap used after a full collection, and the bytes of the typed arrays holding points (outside it). */
 async function heap(page: Page, cdp: CDPSession): Promise<{ used: number; data: number }> {
@@ -93,19 +90,11 @@ async function streamRun(page: Page, run: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
 }
 
-describe("metrics panel soak (Chromium)", { skip }, () => {
-  before(async () => {
-    await buildBundles();
-    server = await startHarnessServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe("metrics panel soak (Chromium)", { skip: chromiumSkip }, () => {
+  harness = useWebviewHarness();
 
   test("10 runs x 100,000 points streamed at full speed: panel equals the source point for point; heap beyond the data stays flat", async () => {
-    const { page, errors } = await newHarnessPage(browser.context, server.url);
+    const { page, errors } = await harness.newPage();
     const cdp = await page.context().newCDPSession(page);
     await page.evaluate(() => {
       const h = (window as any).__harness;

@@ -4,17 +4,14 @@
  * errors, sorting, columns (pin, hide, min/max summary), selection shared with the plots and the
  * tree, and the comparison of two runs.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { buildBundles, startHarnessServer, type HarnessServer } from "../../test/webview/harness/server";
-import { chromiumAvailable, launch, newHarnessPage, type Browser } from "../../test/webview/harness/browser";
+import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
 
-const skip = chromiumAvailable() ? false : "Chromium not installed at /usr/bin/chromium";
 const RUNS = 2000;
 
-let server: HarnessServer;
-let browser: Browser;
+let harness: ReturnType<typeof useWebviewHarness>;
 
 /** The data set, the same on both sides: params and metrics are functions of the run id. */
 function lrOf(id: number): number {
@@ -25,7 +22,7 @@ function accOf(id: number): number {
 }
 
 async function open(): Promise<Page> {
-  const { page } = await newHarnessPage(browser.context, server.url);
+  const { page } = await harness.newPage();
   await page.evaluate(
     ({ runs, lrs, accs }) => {
       const h = (window as any).__harness;
@@ -71,16 +68,8 @@ async function rowIds(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as any).__metrics.table.rowRunIds());
 }
 
-describe("runs table in Chromium", { skip }, () => {
-  before(async () => {
-    await buildBundles();
-    server = await startHarnessServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+describe("runs table in Chromium", { skip: chromiumSkip }, () => {
+  harness = useWebviewHarness();
 
   test("2,000 runs: only a screenful of cells in the DOM, also after scrolling to the end", async () => {
     const page = await open();

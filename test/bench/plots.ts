@@ -12,21 +12,13 @@
  * with the load average (2 shared cores: figures under load are upper bounds).
  * Run: npx tsx test/bench/plots.ts
  */
-import os from "node:os";
-import { buildBundles, startHarnessServer } from "../webview/harness/server";
-import { openHarness, chromiumAvailable, CHROMIUM } from "../webview/harness/browser";
+import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
+import { loadAverage } from "./figures";
 
 const RUNS = 1000;
 const REPEATS = 10;
 const POINTS = 100_000;
 const WARM = 15;
-
-function load(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ");
-}
 
 function summary(xs: number[]): string {
   const [cold, ...warm] = xs;
@@ -36,16 +28,11 @@ function summary(xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  if (!chromiumAvailable()) {
-    console.log(`Chromium not found at ${CHROMIUM}`);
-    process.exit(1);
-  }
-  await buildBundles();
-  const server = await startHarnessServer();
+  const harness = await startBenchHarness();
   try {
-    console.log(`compare plots benchmark: Chromium ${CHROMIUM}, headless, 1200x900; load average ${load()}`);
+    console.log(`compare plots benchmark: Chromium ${CHROMIUM}, headless, 1200x900; load average ${loadAverage()}`);
     {
-      const p = await openHarness(server.url);
+      const p = await harness.openFresh();
       const r = await p.page.evaluate(
         async ({ runs, warm }) => {
           const w = window as any;
@@ -190,7 +177,7 @@ async function main(): Promise<void> {
       await p.close();
     }
     {
-      const p = await openHarness(server.url);
+      const p = await harness.openFresh();
       const r = await p.page.evaluate(
         async ({ repeats, points, warm }) => {
           const w = window as any;
@@ -239,9 +226,9 @@ async function main(): Promise<void> {
       if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
       await p.close();
     }
-    console.log(`load average after: ${load()}`);
+    console.log(`load average after: ${loadAverage()}`);
   } finally {
-    await server.close();
+    await harness.close();
   }
 }
 

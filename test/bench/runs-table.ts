@@ -13,29 +13,14 @@
  *  4. cells in the DOM (virtualisation: a screenful, not 10,000 x 35).
  * Run: npx tsx test/bench/runs-table.ts
  */
-import os from "node:os";
 import type { Page } from "playwright-core";
 import { DEFAULT_SETTINGS } from "../../client/src/webview/contract";
-import { buildBundles, startHarnessServer } from "../webview/harness/server";
-import { openHarness, chromiumAvailable, CHROMIUM } from "../webview/harness/browser";
+import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
+import { loadAverage, stats } from "./figures";
 
 const RUNS = 10_000;
 const PARAMS = 20;
 const METRICS = 10;
-
-function stats(xs: number[]): string {
-  if (xs.length === 0) return "no samples";
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
-  return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
-}
-
-function load(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ");
-}
 
 /** Installs the data set and helpers in the page. */
 async function setup(page: Page): Promise<void> {
@@ -172,18 +157,13 @@ async function scroll(page: Page, axis: "y" | "x"): Promise<{ frames: number[]; 
 }
 
 async function main(): Promise<void> {
-  if (!chromiumAvailable()) {
-    console.log(`Chromium not found at ${CHROMIUM}; set CHROMIUM_PATH.`);
-    process.exit(1);
-  }
-  await buildBundles();
-  const server = await startHarnessServer();
-  const p = await openHarness(server.url);
+  const harness = await startBenchHarness();
+  const p = await harness.openFresh();
   try {
     console.log(
       `runs table benchmark: Chromium ${CHROMIUM}, headless, 1200x900; ${RUNS.toLocaleString("en")} runs, ${PARAMS + 1} params, ${METRICS} metrics`,
     );
-    console.log(`load average ${load()} (2 cores shared)`);
+    console.log(`load average ${loadAverage()} (2 cores shared)`);
     // The harness's controller answers "ready"; the benchmark sends the run list itself.
     await setup(p.page);
     const cold = await firstPaint(p.page, "init");
@@ -223,11 +203,11 @@ async function main(): Promise<void> {
       );
       console.log(`  grid work per frame: ${stats(r.work)}; at most ${r.cells} cells in the DOM`);
     }
-    console.log(`load average ${load()}`);
+    console.log(`load average ${loadAverage()}`);
     if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
   } finally {
     await p.close();
-    await server.close();
+    await harness.close();
   }
 }
 

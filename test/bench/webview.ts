@@ -12,22 +12,14 @@
  *     max and p99 per held size (target: no frame over 100 ms at any size).
  * Run: npx tsx test/bench/webview.ts   (BENCH_ONLY=live: phases 3 and 4 only)
  */
-import { buildBundles, startHarnessServer } from "../webview/harness/server";
-import { openHarness, chromiumAvailable, CHROMIUM } from "../webview/harness/browser";
+import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
+import { loadAverage, stats } from "./figures";
 import type { Page } from "playwright-core";
-import os from "node:os";
 
 const RUNS = 10;
 const POINTS = 1_000_000;
 const FILL_TO = 1_200_000;
 const FILL_PER_TICK = 10_000;
-
-function stats(xs: number[]): string {
-  if (xs.length === 0) return "no samples";
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
-  return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms (n=${s.length})`;
-}
 
 /** Opens a fresh page, loads 10 runs x 1 M points and returns the time to first draw. */
 async function firstDraw(page: Page, reduce: boolean): Promise<{ ms: number; drawn: number; chartPoints: number }> {
@@ -303,23 +295,13 @@ function bySize(samples: [number, number][]): string[] {
 }
 
 async function main(): Promise<void> {
-  if (!chromiumAvailable()) {
-    console.log(`Chromium not found at ${CHROMIUM}; set CHROMIUM_PATH.`);
-    process.exit(1);
-  }
-  await buildBundles();
-  const server = await startHarnessServer();
+  const harness = await startBenchHarness();
   try {
     console.log(`metrics webview benchmark: Chromium ${CHROMIUM}, headless, 1200x900, ${RUNS} runs`);
     const only = process.env.BENCH_ONLY;
-    console.log(
-      `load average ${os
-        .loadavg()
-        .map((x) => x.toFixed(2))
-        .join(" ")} (2 cores shared)`,
-    );
+    console.log(`load average ${loadAverage()} (2 cores shared)`);
     for (const reduce of only ? [] : [false, true]) {
-      const p = await openHarness(server.url);
+      const p = await harness.openFresh();
       try {
         const r = await firstDraw(p.page, reduce);
         console.log(
@@ -336,7 +318,7 @@ async function main(): Promise<void> {
       }
     }
     for (const initial of only === "fill" ? [] : [100_000, 1_000_000]) {
-      const p = await openHarness(server.url);
+      const p = await harness.openFresh();
       try {
         const trace = await startTrace(p.page);
         const r = await liveFrames(p.page, initial);
@@ -357,7 +339,7 @@ async function main(): Promise<void> {
       }
     }
     {
-      const p = await openHarness(server.url);
+      const p = await harness.openFresh();
       try {
         const trace = await startTrace(p.page);
         const r = await fillFrames(p.page, FILL_TO, FILL_PER_TICK);
@@ -385,19 +367,14 @@ async function main(): Promise<void> {
           );
           for (const line of bySize(held)) console.log(`    ${line}`);
         }
-        console.log(
-          `  load average after: ${os
-            .loadavg()
-            .map((x) => x.toFixed(2))
-            .join(" ")}`,
-        );
+        console.log(`  load average after: ${loadAverage()}`);
         if (p.errors.length) console.log(`page errors: ${p.errors.join(" | ")}`);
       } finally {
         await p.close();
       }
     }
   } finally {
-    await server.close();
+    await harness.close();
   }
 }
 
