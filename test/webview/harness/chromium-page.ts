@@ -4,12 +4,17 @@
  * (server.ts), Debian's Chromium launched through playwright-core (browser.ts), harness pages
  * opened with their console errors collected, and all of it torn down again.
  *
+ * Each harness builds the bundles into a temporary folder of its own and removes it on close.
+ *
  * - Tests: `describe(name, { skip: chromiumSkip }, () => { const harness = useWebviewHarness(); ... })`
  *   registers the before/after hooks; the suite's tests share one browser (`harness.newPage()`).
  * - Benchmarks: `const harness = await startWebviewHarness()` (exits with a message where
  *   Chromium is missing); `harness.openFresh()` gives a page in a browser of its own, so each
  *   scenario's cold figures start from a fresh process; `harness.close()` at the end.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before } from "node:test";
 import { buildBundles, startHarnessServer, type HarnessServer } from "./server";
 import { chromiumAvailable, CHROMIUM, launch, newHarnessPage, openHarness, type Browser } from "./browser";
@@ -39,25 +44,30 @@ export interface WebviewHarness {
  * `newPage()` opens pages in.
  */
 export async function startWebviewHarness(options: { sharedBrowser?: boolean } = {}): Promise<WebviewHarness> {
-  await buildBundles();
-  const server: HarnessServer = await startHarnessServer();
+  const dist = mkdtempSync(join(tmpdir(), "expman-harness-"));
+  let server: HarnessServer | undefined;
   let browser: Browser | undefined;
   try {
+    await buildBundles(dist);
+    server = await startHarnessServer(dist);
     if (options.sharedBrowser) browser = await launch();
   } catch (e) {
-    await server.close();
+    await server?.close();
+    rmSync(dist, { recursive: true, force: true });
     throw e;
   }
+  const started = server;
   return {
-    url: server.url,
+    url: started.url,
     newPage: () => {
       if (!browser) throw new Error("this harness was started without a shared browser: use openFresh()");
-      return newHarnessPage(browser.context, server.url);
+      return newHarnessPage(browser.context, started.url);
     },
-    openFresh: (viewport) => openHarness(server.url, viewport),
+    openFresh: (viewport) => openHarness(started.url, viewport),
     close: async () => {
       await browser?.close();
-      await server.close();
+      await started.close();
+      rmSync(dist, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Serves the harness page on 127.0.0.1: the panel's real HTML (client/src/webview/html.ts, same
  * CSP and nonce scheme, cspSource = this origin) with the harness host script placed before the
- * bundled webview script (built with build.mjs's webview options). Builds both bundles first.
+ * bundled webview script (built with build.mjs's webview options into a folder of its own).
  */
 import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -11,20 +11,20 @@ import * as esbuild from "esbuild";
 import { makeNonce, panelHtml } from "../../../client/src/webview/html";
 
 const ROOT = resolve(__dirname, "../../..");
-const HARNESS_DIST = join(ROOT, "test/webview/harness/dist");
 
 /**
- * Builds the webview with build.mjs's options into the harness's own folder (so a
- * concurrent `node build.mjs media` cannot swap files under a running test) and the host.
+ * Builds the webview with build.mjs's options and the harness host into `outdir`: a folder of
+ * the caller's own, so neither `node build.mjs media` nor another suite building at the same
+ * time (the unit runner runs test files in parallel) can rewrite a bundle a page is loading.
  */
-export async function buildBundles(): Promise<void> {
+export async function buildBundles(outdir: string): Promise<void> {
   const { webviewBuildOptions } = (await import(pathToFileURL(join(ROOT, "build.mjs")).href)) as {
     webviewBuildOptions(outdir: string): esbuild.BuildOptions;
   };
-  await esbuild.build(webviewBuildOptions(join(HARNESS_DIST, "media")));
+  await esbuild.build(webviewBuildOptions(join(outdir, "media")));
   await esbuild.build({
     entryPoints: { host: join(ROOT, "test/webview/harness/host.ts") },
-    outdir: HARNESS_DIST,
+    outdir,
     bundle: true,
     format: "iife",
     platform: "browser",
@@ -41,7 +41,8 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-export async function startHarnessServer(): Promise<HarnessServer> {
+/** Serves the page and the bundles that buildBundles(`dist`) wrote. */
+export async function startHarnessServer(dist: string): Promise<HarnessServer> {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     try {
@@ -71,7 +72,8 @@ export async function startHarnessServer(): Promise<HarnessServer> {
         return;
       }
       const map: [string, string][] = [
-        ["/media/dist/", join(HARNESS_DIST, "media")],
+        ["/media/dist/", join(dist, "media")],
+        ["/harness/dist/", dist],
         ["/harness/", join(ROOT, "test/webview/harness")],
       ];
       for (const [prefix, dir] of map) {
