@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseLocated, parseWithLibrary, sourceFile, YAML_LIMITS, type LValue } from "../src/config/located";
 import { readPlainBlock } from "../src/config/plain-yaml";
+import { trialsYaml } from "./helpers/trials-yaml";
 
 const REPO = join(__dirname, "..", "..");
 
@@ -49,28 +50,6 @@ function yamlFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function trialsText(lines: number): string {
-  const out: string[] = [];
-  for (let i = 0; out.length < lines; i++) {
-    out.push(
-      `- name: trial-${i}`,
-      `  repeat: ${1 + (i % 3)}`,
-      `  desc: "sweep point ${i}"  # quoted`,
-      "  settings:",
-      `    seed: ${i}`,
-      "    pipeline:",
-      `      lr: ${(0.001 * (1 + (i % 10))).toFixed(3)}`,
-      `      epochs: ${5 + (i % 5)}`,
-      "      callbacks:",
-      "        - type: EarlyStopping",
-      `          metric: ${i % 2 ? "val_loss" : "val_acc"}`,
-      `          patience: ${2 + (i % 4)} # comment`,
-      "",
-    );
-  }
-  return `${out.slice(0, lines).join("\n")}\n`;
-}
-
 test("the repository's YAML files read the same on both paths", () => {
   let taken = 0;
   const files = yamlFiles(REPO);
@@ -81,7 +60,7 @@ test("the repository's YAML files read the same on both paths", () => {
 });
 
 test("a generated 5,000-line trials file reads the same on both paths", () => {
-  assert.equal(agree(trialsText(5000)), true);
+  assert.equal(agree(trialsYaml(5000, { annotated: true })), true);
 });
 
 test("edge cases: values, nulls, nesting, same-column lists, comments, end of text", () => {
@@ -149,7 +128,7 @@ test("edge cases: values, nulls, nesting, same-column lists, comments, end of te
 });
 
 test("random mutations of a config never make the two paths disagree", () => {
-  const base = trialsText(60);
+  const base = trialsYaml(60, { annotated: true });
   const pieces = [" ", "\n", "-", ":", "#", "'", '"', "a", "1", "  ", "- ", ": ", "[", "\n  ", "~", ".5", "x:"];
   let seed = 12345;
   const rand = (n: number) => {

@@ -9,56 +9,21 @@
  * Run: npx tsx test/bench/server.ts
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { indexStatsRequest, registryRequest } from "../../server/src/protocol";
 import { manyKeys } from "../../runtime/test/helpers/hostile-yaml";
+import { trialsYaml } from "../../runtime/test/helpers/trials-yaml";
+import { copyFixture } from "../../server/test/helpers/fixtures";
 import { LspClient, serverBundle } from "../../server/test/helpers/lsp-client";
+import { loadAverage } from "./figures";
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
-
-function trialsText(lines: number, variant = 0): string {
-  const out: string[] = [];
-  for (let i = 0; out.length < lines; i++) {
-    out.push(
-      `- name: trial-${i}${variant ? `-v${variant}` : ""}`,
-      `  repeat: ${1 + (i % 3)}`,
-      `  desc: sweep point ${i}`,
-      "  settings:",
-      `    seed: ${i}`,
-      "    pipeline:",
-      `      lr: ${(0.001 * (1 + (i % 10))).toFixed(3)}`,
-      `      epochs: ${5 + (i % 5)}`,
-      "      callbacks:",
-      "        - type: EarlyStopping",
-      `          metric: ${i % 2 ? "val_loss" : "val_acc"}`,
-      `          patience: ${2 + (i % 4)}`,
-    );
-  }
-  return `${out.slice(0, lines).join("\n")}\n`;
-}
-
-function makeConfigWorkspace(): string {
-  const root = mkdtempSync(join(tmpdir(), "expman-bench-ls-"));
-  mkdirSync(join(root, "src"));
-  mkdirSync(join(root, "configs"));
-  writeFileSync(
-    join(root, "src", "train.ts"),
-    'import { register, Pipeline } from "@expman/runtime";\n@register("Train")\nexport class Train extends Pipeline {\n  static params = { lr: { type: "number" }, epochs: { type: "integer", required: true } };\n}\n',
-  );
-  writeFileSync(
-    join(root, "configs", "env.yaml"),
-    "workspace: out\ntrackers:\n  - type: LogTracker\nimports:\n  - ../src/train.ts\n",
-  );
-  writeFileSync(join(root, "configs", "experiment.yaml"), "name: bench\ndesc: benchmark\n");
-  writeFileSync(join(root, "configs", "base.yaml"), "pipeline:\n  type: Train\n  epochs: 3\n");
-  return root;
-}
 
 function makeSourceWorkspace(files: number): string {
   const root = mkdtempSync(join(tmpdir(), "expman-bench-index-"));
@@ -92,9 +57,10 @@ function makeSourceWorkspace(files: number): string {
 
 async function main(): Promise<void> {
   await serverBundle();
-  const root = makeConfigWorkspace();
+  const fixture = copyFixture("bench");
+  const root = fixture.root;
   const trialsFile = join(root, "configs", "trials.yaml");
-  const text = trialsText(5000);
+  const text = trialsYaml(5000);
   writeFileSync(trialsFile, text);
   console.log(`trials.yaml: ${text.split("\n").length - 1} lines, ${(text.length / 1024).toFixed(0)} KB`);
 
@@ -121,7 +87,7 @@ async function main(): Promise<void> {
     };
     const cold = await openOnce(text);
     const warm: number[] = [];
-    for (let round = 1; round <= 8; round++) warm.push(await openOnce(trialsText(5000, round)));
+    for (let round = 1; round <= 8; round++) warm.push(await openOnce(trialsYaml(5000, { variant: round })));
     const reopened: number[] = [];
     for (let round = 0; round < 5; round++) reopened.push(await openOnce(text));
     console.log(
@@ -206,16 +172,14 @@ async function main(): Promise<void> {
     console.log(
       `requests during validation of a 40,000-key base.yaml (${(huge.length / 1024).toFixed(0)} KB, 30 edits in 10 bursts): ` +
         `${answers.length} answered, p50 ${ms(percentile(answers, 50))}, max ${ms(Math.max(...answers))} (target < 1 s); ` +
-        `${arrived}; load ${loadavg()
-          .map((l) => l.toFixed(1))
-          .join(" ")}`,
+        `${arrived}; load ${loadAverage()}`,
     );
     await client.close(hugeUri);
     console.log(client.logs.filter((l) => /warmed up|indexed/.test(l)).join("\n"));
     if (process.env.EXPMAN_LS_TRACE === "1") console.log(client.logs.join("\n"));
   } finally {
     await client.stop();
-    rmSync(root, { recursive: true, force: true });
+    fixture.dispose();
   }
 
   // Indexing: initialize (which scans the workspace) on 2,000 source files.

@@ -1,6 +1,7 @@
 /**
- * A real LSP client for tests and the benchmark: builds the server bundle, starts it as its own
- * process over stdio and speaks the protocol through vscode-languageserver-protocol.
+ * The one real LSP client of the tests and the benchmarks: builds the server bundle, starts it
+ * (or another language server, for comparison) as its own process over stdio and speaks the
+ * protocol through vscode-languageserver-protocol.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -38,6 +39,23 @@ interface PublishedDiagnostics {
   diagnostics: Diagnostic[];
 }
 
+export interface StartOptions {
+  initializationOptions?: unknown;
+  /** Offer client-side file watching (the server then registers watchers); default true. */
+  watch?: boolean;
+  /** Node flags before the bundle (e.g. --max-old-space-size). */
+  nodeArgs?: string[];
+  /** Another server's command line instead of the bundle (e.g. yaml-language-server). */
+  command?: string[];
+  /** Added to the environment of the server process. */
+  env?: Record<string, string>;
+  /**
+   * When given (also as null), the client offers workspace/configuration, answers every item
+   * with this value and, when it is not null, sends it as workspace/didChangeConfiguration.
+   */
+  configuration?: unknown;
+}
+
 export class LspClient {
   readonly connection: ProtocolConnection;
   readonly diagnostics = new Map<string, PublishedDiagnostics>();
@@ -48,7 +66,10 @@ export class LspClient {
   /** Called on every publishDiagnostics, in order (tests that check what came when). */
   onPublish: ((p: PublishedDiagnostics) => void) | undefined;
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    configuration: unknown,
+  ) {
     this.connection = createProtocolConnection(
       new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
@@ -62,27 +83,32 @@ export class LspClient {
       this.logs.push(p.message);
     });
     this.connection.onRequest("client/registerCapability", () => null);
-    this.connection.onRequest("workspace/configuration", (p: { items: unknown[] }) => p.items.map(() => null));
+    this.connection.onRequest("workspace/configuration", (p: { items: unknown[] }) =>
+      p.items.map(() => configuration ?? null),
+    );
     this.connection.listen();
   }
 
-  static async start(
-    root: string,
-    options: { initializationOptions?: unknown; watch?: boolean; nodeArgs?: string[] } = {},
-  ): Promise<LspClient> {
-    const bundle = await serverBundle();
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bundle, "--stdio"], {
+  static async start(root: string, options: StartOptions = {}): Promise<LspClient> {
+    const command = options.command ?? [process.execPath, ...(options.nodeArgs ?? []), await serverBundle(), "--stdio"];
+    const child = spawn(command[0], command.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
+      env: options.env ? { ...process.env, ...options.env } : process.env,
     });
     child.stderr!.on("data", () => undefined);
-    const client = new LspClient(child);
+    const configures = "configuration" in options;
+    const client = new LspClient(child, configures ? options.configuration : null);
     client.initializeResult = await client.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: uriOf(root),
       workspaceFolders: [{ uri: uriOf(root), name: "ws" }],
       initializationOptions: options.initializationOptions,
       capabilities: {
-        workspace: { didChangeWatchedFiles: { dynamicRegistration: options.watch !== false }, configuration: false },
+        workspace: {
+          didChangeWatchedFiles: { dynamicRegistration: options.watch !== false },
+          configuration: configures,
+          ...(configures ? { didChangeConfiguration: { dynamicRegistration: true } } : {}),
+        },
         textDocument: {
           publishDiagnostics: { versionSupport: true },
           completion: { completionItem: { snippetSupport: true } },
@@ -90,6 +116,10 @@ export class LspClient {
       },
     });
     await client.connection.sendNotification("initialized", {});
+    if (configures && options.configuration)
+      await client.connection.sendNotification("workspace/didChangeConfiguration", {
+        settings: options.configuration,
+      });
     return client;
   }
 
