@@ -76,17 +76,27 @@ function noise(i: number): number {
 
 /**
  * A noisy, decaying loss logged per batch (and accuracy per epoch): a curve worth charting,
- * for the metrics panel check (zoom and smoothing must change what is drawn).
+ * for the metrics panel check (zoom and smoothing must change what is drawn). With
+ * `seed_spread` s, a run's loss lies s * (1 + seed % 3) higher and its accuracy a tenth of
+ * that lower: the repeats of a trial differ, so the panel's group-by-trial band has a width
+ * (test/integration/ui/compare.ui.mjs, configs/repeats).
  */
 @register("CurvePipeline")
 export class CurvePipeline extends Pipeline {
   static params: ParamsSchema = {
     epochs: { type: "integer", default: 10, minimum: 1, description: "Epochs to train." },
     batches: { type: "integer", default: 30, minimum: 1, description: "Batches per epoch." },
+    seed_spread: {
+      type: "number",
+      default: 0,
+      minimum: 0,
+      description: "Loss offset s * (1 + seed % 3): the repeats of a trial differ.",
+    },
   };
   private rate = 0.1;
   private batches = 30;
   private step = 0;
+  private level = 0;
 
   static override fromConfig(_config: Record<string, any>, env: Environment): CurvePipeline {
     return new CurvePipeline(env);
@@ -98,6 +108,7 @@ export class CurvePipeline extends Pipeline {
     const epochs: number = p.epochs ?? 10;
     this.batches = p.batches ?? 30;
     this.rate = config.lr ?? 0.1;
+    this.level = (p.seed_spread ?? 0) * (1 + (this.env.seed % 3));
     this.env.trackerManager.logParams({ epochs, batches: this.batches, lr: this.rate });
     for (let e = 0; e < epochs; e++) await this.runEpoch(e);
     return { status: "completed" };
@@ -106,14 +117,15 @@ export class CurvePipeline extends Pipeline {
   @Pipeline.epochWrapper
   async runEpoch(epochIdx: number) {
     for (let b = 0; b < this.batches; b++) await this.runBatch(b);
-    this.epochMetrics[Metric.VAL_ACC] = 1 - Math.exp(-this.rate * (epochIdx + 1)) / 2;
+    this.epochMetrics[Metric.VAL_ACC] = 1 - Math.exp(-this.rate * (epochIdx + 1)) / 2 - this.level / 10;
     return RunStatus.SUCCESS;
   }
 
   @Pipeline.batchWrapper
   async runBatch(_batchIdx: number) {
     const t = this.step++ / this.batches;
-    this.batchMetrics[Metric.TRAIN_LOSS] = Math.exp(-this.rate * 3 * t) + 0.25 * noise(this.step * (this.rate > 0.15 ? 7 : 3));
+    this.batchMetrics[Metric.TRAIN_LOSS] =
+      Math.exp(-this.rate * 3 * t) + this.level + 0.25 * noise(this.step * (this.rate > 0.15 ? 7 : 3));
     return RunStatus.SUCCESS;
   }
 }
@@ -137,53 +149,6 @@ export class LiveCurvePipeline extends CurvePipeline {
     const t = this.liveStep++;
     this.batchMetrics[Metric.TRAIN_LOSS] = Math.exp(-t / 60) + 0.2 * noise(t * 5);
     this.runMetrics[Metric.TEST_LOSS] = Math.exp(-t / 60);
-    return RunStatus.SUCCESS;
-  }
-}
-
-/**
- * A short noisy loss whose level depends on the run's seed: the repeats of a trial differ, so
- * the metrics panel's group-by-trial band has a width (test/integration/ui/compare.ui.mjs).
- */
-@register("RepeatsCurvePipeline")
-export class RepeatsCurvePipeline extends Pipeline {
-  static params: ParamsSchema = {
-    epochs: { type: "integer", default: 3, minimum: 1, description: "Epochs to train." },
-    batches: { type: "integer", default: 20, minimum: 1, description: "Batches per epoch." },
-  };
-  private rate = 0.1;
-  private batches = 20;
-  private step = 0;
-  private offset = 0;
-
-  static override fromConfig(_config: Record<string, any>, env: Environment): RepeatsCurvePipeline {
-    return new RepeatsCurvePipeline(env);
-  }
-
-  @Pipeline.runWrapper
-  async run(config: Record<string, any>) {
-    const p = config.pipeline ?? {};
-    const epochs: number = p.epochs ?? 3;
-    this.batches = p.batches ?? 20;
-    this.rate = config.lr ?? 0.1;
-    this.offset = 0.3 * (this.env.seed % 3);
-    this.env.trackerManager.logParams({ epochs, batches: this.batches, lr: this.rate });
-    for (let e = 0; e < epochs; e++) await this.runEpoch(e);
-    return { status: "completed" };
-  }
-
-  @Pipeline.epochWrapper
-  async runEpoch(epochIdx: number) {
-    for (let b = 0; b < this.batches; b++) await this.runBatch(b);
-    this.epochMetrics[Metric.VAL_ACC] = 1 - Math.exp(-this.rate * (epochIdx + 1)) / 2 - 0.02 * (this.env.seed % 3);
-    return RunStatus.SUCCESS;
-  }
-
-  @Pipeline.batchWrapper
-  async runBatch(_batchIdx: number) {
-    const t = this.step++;
-    this.batchMetrics[Metric.TRAIN_LOSS] =
-      Math.exp((-this.rate * t) / 10) + this.offset + 0.05 * noise(t + this.env.seed * 101);
     return RunStatus.SUCCESS;
   }
 }
