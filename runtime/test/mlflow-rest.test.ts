@@ -3,10 +3,9 @@
  * REST API 2.0 and rejects any request that does not match the API reference (method, path,
  * content type, field names and types, log-batch limits).
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
-import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -14,6 +13,7 @@ import { Level, Metric, RunStatus } from "../src/common/enums";
 import { TrackerManager } from "../src/tracking/tracker-manager";
 import { MLflowTracker } from "../src/tracking/plugins/mlflow/mlflow-tracker";
 import { BATCH_LIMITS, splitBatches } from "../src/tracking/plugins/mlflow/rest-store";
+import { tempDirs } from "./helpers/env";
 
 type Json = Record<string, unknown>;
 interface Recorded {
@@ -211,13 +211,7 @@ class FakeMlflowServer {
   }
 }
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-rest-"));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("mlflow-rest-");
 
 function runExperiment(manager: TrackerManager, ws: string, batches = 3) {
   manager.onCreate(Level.EXPERIMENT, { name: "exp", description: "about" });

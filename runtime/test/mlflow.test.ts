@@ -1,21 +1,16 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Level, Metric, RunStatus } from "../src/common/enums";
 import { TrackerManager } from "../src/tracking/tracker-manager";
 import { MLflowTracker } from "../src/tracking/plugins/mlflow/mlflow-tracker";
 import { dumpMetaYaml, mlflowKey, parseMetaYaml, pythonFloat } from "../src/tracking/plugins/mlflow/mlflow-format";
+import { tempDirs } from "./helpers/env";
+import { RecordingTracker } from "./helpers/recording-tracker";
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-test-"));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("mlflow-test-");
 const read = (...p: string[]) => fs.readFileSync(path.join(...p), "utf8");
 const ls = (...p: string[]) => fs.readdirSync(path.join(...p)).sort();
 /** Run folders of an experiment folder (not meta.yaml, not tags/). */
@@ -392,30 +387,16 @@ test("an unwritable store: a clear error at first use, reported once; the run an
     const reports: string[] = [];
     const manager = new TrackerManager(ws, { report: (m) => reports.push(m) });
     manager.addTracker(tracker, "MLflowTracker");
-    const seen: string[] = [];
-    manager.addTracker(
-      {
-        workspace: ws,
-        track: (p) => seen.push(p.key),
-        onCreate() {},
-        onStart() {},
-        onEnd() {},
-        logParams() {},
-        onCheckpoint() {},
-        onAddArtifact() {},
-        createChild() {
-          return this;
-        },
-        flush() {},
-        close() {},
-      },
-      "Other",
-    );
+    const other = new RecordingTracker(ws);
+    manager.addTracker(other, "Other");
     runExperiment(manager, ws);
     await manager.close();
     assert.equal(reports.length, 1, reports.join("\n"));
     assert.match(reports[0], /MLflowTracker cannot create its file store at .*mlruns.*Make the folder writable/);
-    assert.ok(seen.includes("test_acc"), "the other tracker saw the whole experiment");
+    assert.ok(
+      other.points.some((p) => p.key === "test_acc"),
+      "the other tracker saw the whole experiment",
+    );
   }
 });
 

@@ -1,7 +1,6 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Level, Metric, RunStatus } from "../src/common/enums";
 import { TrackerManager } from "../src/tracking/tracker-manager";
@@ -9,14 +8,10 @@ import type { MetricPoint, TrackerLike } from "../src/tracking/types";
 import { PerformanceTracker } from "../src/tracking/plugins/performance/performance-tracker";
 import { GpuMonitor } from "../src/tracking/plugins/performance/gpu-monitor";
 import type { Snapshot } from "../src/tracking/plugins/performance/system-sampler";
+import { tempDirs } from "./helpers/env";
+import { RecordingTracker } from "./helpers/recording-tracker";
 
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "perf-test-"));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("perf-test-");
 const readJson = (...p: string[]) => JSON.parse(fs.readFileSync(path.join(...p), "utf8"));
 
 function snapshot(over: Partial<Snapshot> = {}): Snapshot {
@@ -294,25 +289,8 @@ test("options are checked with clear messages; an unwritable folder is reported 
   const reports: string[] = [];
   const manager = new TrackerManager(bad, { report: (m) => reports.push(m) });
   manager.addTracker(new PerformanceTracker(bad, { test_mode: true }), "PerformanceTracker");
-  const seen: string[] = [];
-  manager.addTracker(
-    {
-      workspace: bad,
-      track: (p) => seen.push(p.key),
-      onCreate() {},
-      onStart() {},
-      onEnd() {},
-      logParams() {},
-      onCheckpoint() {},
-      onAddArtifact() {},
-      createChild() {
-        return this;
-      },
-      flush() {},
-      close() {},
-    },
-    "Other",
-  );
+  const other = new RecordingTracker(bad);
+  manager.addTracker(other, "Other");
   manager.onCreate(Level.EXPERIMENT, "x");
   manager.onStart(Level.EXPERIMENT);
   manager.track(Metric.CUSTOM, ["a", 1]);
@@ -323,5 +301,8 @@ test("options are checked with clear messages; an unwritable folder is reported 
     reports[0],
     /PerformanceTracker cannot write .*level_creation_experiment\.json.*Make the folder writable/,
   );
-  assert.deepEqual(seen, ["a"]);
+  assert.deepEqual(
+    other.points.map((p) => p.key),
+    ["a"],
+  );
 });

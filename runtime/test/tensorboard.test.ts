@@ -1,4 +1,4 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -17,15 +17,10 @@ import {
   readEvents,
   type DecodedEvent,
 } from "./fixtures/tensorboard/event-reader";
+import { tempDirs } from "./helpers/env";
 
 const FIXTURES = path.join(__dirname, "fixtures", "tensorboard");
-const made: string[] = [];
-const tmp = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-test-"));
-  made.push(dir);
-  return dir;
-};
-after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("tb-test-");
 
 // ---- CRC-32C ---------------------------------------------------------------------------------
 

@@ -23,18 +23,13 @@ import { TrackerManager } from "../../runtime/src/tracking/tracker-manager";
 import { DBTracker } from "../../runtime/src/tracking/db/db-tracker";
 import { QueryClient } from "../../client/src/core/query-client";
 import { RunProcess } from "../../client/src/core/run-process";
-import { checkNode, type RuntimeLocation } from "../../client/src/core/runtime-locator";
+import { checkNode } from "../../client/src/core/runtime-locator";
 import { TreeModel, type TreeNode } from "../../client/src/core/tree-model";
 import { validateConfigDir } from "../../client/src/core/validate-config";
+import { repoRoot, repoRuntime } from "../../client/test/helpers";
 
-const root = path.resolve(__dirname, "..", "..");
-const runtime: RuntimeLocation = {
-  cli: path.join(root, "runtime", "bin", "expman.js"),
-  packageDir: path.join(root, "runtime"),
-  source: "workspace",
-  version: "repo",
-  nodePath: path.join(root, "node_modules"),
-};
+const root = repoRoot;
+const runtime = repoRuntime;
 const node = process.execPath;
 const now = () => performance.now();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -27,17 +27,10 @@ import Database from "better-sqlite3";
 import { writeBigExperiment } from "../../runtime/test/helpers/big-store";
 import { LiveRuns } from "../../client/src/core/live-runs";
 import { QueryClient } from "../../client/src/core/query-client";
-import type { RuntimeLocation } from "../../client/src/core/runtime-locator";
 import type { TreeNode } from "../../client/src/core/tree-model";
+import { repoRuntime } from "../../client/test/helpers";
 
-const root = path.resolve(__dirname, "..", "..");
-const runtime: RuntimeLocation = {
-  cli: path.join(root, "runtime", "bin", "expman.js"),
-  packageDir: path.join(root, "runtime"),
-  source: "workspace",
-  version: "repo",
-  nodePath: path.join(root, "node_modules"),
-};
+const runtime = repoRuntime;
 const now = () => performance.now();
 
 /**

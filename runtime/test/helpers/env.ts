@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { after } from "node:test";
 import { Environment } from "../../src/env/environment";
 import { Level } from "../../src/common/enums";
 import { TrackerManager } from "../../src/tracking/tracker-manager";
@@ -8,6 +9,17 @@ import { RecordingTracker } from "./recording-tracker";
 
 export function tempDir(prefix = "expman-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A maker of temp folders, all removed after the calling test file's tests. */
+export function tempDirs(prefix: string): () => string {
+  const made: string[] = [];
+  after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  return () => {
+    const dir = tempDir(prefix);
+    made.push(dir);
+    return dir;
+  };
 }
 
 /**
