@@ -590,7 +590,7 @@ test("a run's buffers are released at its end; points tracked afterwards continu
   run.onEnd(Level.EPOCH);
   for (const v of [10, 11, 12]) run.track(Metric.TEST_ACC, v);
   run.onEnd(Level.TRIAL_RUN, { status: RunStatus.SUCCESS });
-  const owners = (tracker as unknown as { store: { owners: Map<string, unknown> } }).store.owners;
+  const owners = (tracker as unknown as { store: { rows: { owners: Map<string, unknown> } } }).store.rows.owners;
   assert.equal(owners.has(run.ids.run!), false, "the ended run's owner is released");
 
   // Late points (after the run ended) go on where the file left off.

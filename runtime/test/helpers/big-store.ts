@@ -38,7 +38,7 @@ export function writeBigExperiment(file: string, options: BigStoreOptions): { ex
   const epochs = options.epochs ?? 2;
   const status = options.status ?? ((i: number) => (i % 10 === 9 ? "FAILED" : "SUCCESS"));
   try {
-    store.createExperiment(experimentUid, {
+    store.rows.createExperiment(experimentUid, {
       title: options.title ?? "big-sweep",
       desc: "",
       configDir: options.configDir ?? null,
@@ -72,15 +72,15 @@ export function writeBigExperiment(file: string, options: BigStoreOptions): { ex
       // A QUEUED run never started: it stays as the plan wrote it.
       if (s !== "QUEUED") {
         store.startRun(run.uid, time);
-        const owner = store.owner({ experiment: experimentUid, trial: run.trialUid, run: run.uid });
+        const owner = store.rows.owner({ experiment: experimentUid, trial: run.trialUid, run: run.uid });
         const loss = owner.series("val_loss", "epoch", false);
         const acc = owner.series("val_acc", "epoch", false);
         for (let e = 0; e < epochs; e++) {
           loss.append(e, finalLoss(run.index) + (epochs - 1 - e) * 0.1, time + e);
           acc.append(e, 1 - finalLoss(run.index), time + e);
         }
-        store.markDirty(loss);
-        store.markDirty(acc);
+        store.points.markDirty(loss);
+        store.points.markDirty(acc);
         store.endRun(run.uid, owner, { status: s, time: time + epochs });
       }
     }

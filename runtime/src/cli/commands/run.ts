@@ -16,7 +16,7 @@ import { NothingToResumeError } from "../../experiment/resume";
 import { ConfigChangedError } from "../../experiment/config-diff";
 import { runWithWorkers } from "../../executors/run-local";
 import type { LocalExecutor } from "../../executors/local";
-import { closeOpenStoresFailed } from "../../tracking/db/write-store";
+import { closeOpenStoresFailed } from "../../tracking/db/open-stores";
 import { SlurmUnavailableError } from "../../executors/slurm-cluster";
 import { EXECUTORS, type ExecutorName } from "../../executors/slurm-options";
 import { chosenExecutor, runOnSlurm, slurmPreflight } from "../run-slurm";

@@ -8,14 +8,10 @@ import { Tracker, artifactsDirOf } from "../tracker";
 import type { ArtifactInfo, CheckpointInfo, LevelInfo, LifecycleContext, LifecycleIds, MetricPoint } from "../types";
 import { numericValue, checkpointMetricsJson, safeJson } from "./values";
 import { isPostgresUrl, type SqlDb } from "./sql";
-import {
-  DEFAULT_LOCK_TIMEOUT_MS,
-  DEFAULT_RECONNECT_TIMEOUT_MS,
-  WriteStore,
-  type EndInfo,
-  type Owner,
-  type PlanRows,
-} from "./write-store";
+import { WriteStore, type EndInfo } from "./write-store";
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_RECONNECT_TIMEOUT_MS } from "./write-gate";
+import type { Owner } from "./run-owner";
+import type { PlanRows } from "./plan-rows";
 
 export interface DBTrackerOptions {
   /** File name under `<root workspace>/artifacts/`. */
@@ -144,17 +140,16 @@ export class DBTracker extends Tracker {
     const raw = point.value;
     const value = typeof raw === "number" ? raw : numericValue(raw);
     if (value === undefined) {
-      store.addText(series, point.step, point.epoch, point.batch, point.time, raw);
+      store.points.addText(series, point.step, point.epoch, point.batch, point.time, raw);
       return;
     }
-    if (series.append(point.step ?? NaN, value, point.time)) store.pendingChunks++;
-    if (!series.dirty) store.markDirty(series);
+    store.points.append(series, point.step ?? NaN, value, point.time);
     // epoch_metric holds one value per (run, epoch, key): the metrics' totals. Per-label values
     // stay in their label's series (a label's joined key can be a total's name).
     if (point.scope === "epoch" && point.epoch !== null && owner.runId !== null && series.label === null) {
-      store.addEpochValue(owner.runId, point.epoch, point.key, value, point.step, point.time);
+      store.points.addEpochValue(owner.runId, point.epoch, point.key, value, point.step, point.time);
     }
-    if (point.time >= store.nextFlushAt || store.pendingChunks >= store.flushAtChunks) store.flush();
+    store.flushWhenDue(point.time);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -218,7 +213,7 @@ export class DBTracker extends Tracker {
     switch (level) {
       case Level.EXPERIMENT:
         if (!ids.experiment) throw new Error("DBTracker: onCreate(EXPERIMENT) without an experiment id.");
-        this.store.createExperiment(ids.experiment, {
+        this.store.rows.createExperiment(ids.experiment, {
           title: stringOr(info.name, ""),
           desc: stringOr(info.description ?? info.desc, ""),
           configDir: stringOr(info.configDir, null),
@@ -229,7 +224,7 @@ export class DBTracker extends Tracker {
       case Level.TRIAL:
         if (!ids.trial || !ids.experiment)
           throw new Error("DBTracker: a trial needs its experiment first (onCreate(EXPERIMENT)).");
-        this.store.createTrial(
+        this.store.rows.createTrial(
           ids.trial,
           ids.experiment,
           stringOr(info.name ?? info.trial_name, ""),
@@ -240,7 +235,7 @@ export class DBTracker extends Tracker {
       case Level.TRIAL_RUN:
         if (!ids.run || !ids.trial || !ids.experiment)
           throw new Error("DBTracker: a trial run needs its experiment and trial first.");
-        this.store.createRun(ids.run, ids.trial, ids.experiment, {
+        this.store.rows.createRun(ids.run, ids.trial, ids.experiment, {
           repeat: typeof info.repeat === "number" ? info.repeat : 0,
           seed: typeof info.seed === "number" ? info.seed : null,
           workspace: stringOr(info.workspace, this.envWorkspace),
@@ -258,12 +253,12 @@ export class DBTracker extends Tracker {
 
   logParams(params: Record<string, unknown>, ctx: LifecycleContext): void {
     this.adopt(ctx);
-    this.store.logParams(this.store.owner(ctx.ids), params);
+    this.store.logParams(this.store.rows.owner(ctx.ids), params);
   }
 
   onCheckpoint(checkpoint: CheckpointInfo, ctx: LifecycleContext): void {
     this.adopt(ctx);
-    this.store.addCheckpoint(this.store.owner(ctx.ids), {
+    this.store.addCheckpoint(this.store.rows.owner(ctx.ids), {
       epoch: checkpoint.epoch,
       step: checkpoint.step,
       // Resolved now: a relative path means relative to the process's current folder.
@@ -276,7 +271,7 @@ export class DBTracker extends Tracker {
 
   onRunWarning(message: string, ctx: LifecycleContext): void {
     this.adopt(ctx);
-    this.store.setRunWarning(this.store.owner(ctx.ids), message);
+    this.store.setRunWarning(this.store.rows.owner(ctx.ids), message);
   }
 
   onAddArtifact(level: Level, artifact: ArtifactInfo, ctx: LifecycleContext): void {
@@ -293,7 +288,7 @@ export class DBTracker extends Tracker {
           ? { experiment: ids.experiment, trial: ids.trial }
           : ids;
     const inEpoch = level === Level.EPOCH || level === Level.BATCH;
-    this.store.addArtifact(this.store.owner(ownerIds), {
+    this.store.addArtifact(this.store.rows.owner(ownerIds), {
       level: levelName,
       epoch: inEpoch ? ctx.epoch : null,
       batch: level === Level.BATCH ? ctx.batch : null,
@@ -385,7 +380,7 @@ export class DBTracker extends Tracker {
   }
 
   private resolveOwner(): Owner {
-    const owner = this.store.owner(this.ids);
+    const owner = this.store.rows.owner(this.ids);
     this.cachedOwner = owner;
     return owner;
   }

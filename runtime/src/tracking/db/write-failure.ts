@@ -6,7 +6,7 @@ import { isPostgresUrl } from "./sql";
 
 /**
  * What a writer does when SQLite refuses a write. A lock held by another process is waited
- * out without blocking training (./write-store.ts retries); anything else (a full disk, an I/O
+ * out without blocking training (./write-gate.ts retries); anything else (a full disk, an I/O
  * error, a read-only file or mount, corrupt pages) cannot get better by retrying: the store
  * fails for good with one of these errors, naming the file and the cause.
  */
