@@ -5,6 +5,7 @@ import { Level, Metric, RunStatus } from "../src/common/enums";
 import { registerBuiltins } from "../src/builtins/register-builtins";
 import { TrackerManager } from "../src/tracking/tracker-manager";
 import { ResultsStore } from "../src/results/store";
+import { openStoreForReading } from "../src/tracking/db/connection";
 import { MIGRATIONS, SCHEMA_VERSION } from "../src/tracking/db/schema";
 import { missingPgMigrations, PG_MIGRATIONS } from "../src/tracking/pg/schema";
 import { BACKENDS, makeStore, readerSnapshot, type StoreUnderTest } from "./helpers/store-backends";
@@ -102,6 +103,34 @@ test("the same experiment tracked into SQLite and into PostgreSQL reads back ide
     const [sqlite, pg] = snaps as Record<string, any>[][];
     assert.equal(sqlite.length, 1);
     assert.equal(sqlite[0].runs.length, 3);
+    assert.deepEqual(pg, sqlite);
+  } finally {
+    for (const s of stores) s.dispose();
+  }
+});
+
+test("the SQL views (one definition, ../db/views.ts) read the same rows in SQLite and PostgreSQL", async () => {
+  const queries = [
+    "SELECT experiment, trial, repeat, seed, status, error_message FROM v_run ORDER BY trial, repeat",
+    "SELECT trial, repeat, epoch, key, value, step FROM v_epoch_metric ORDER BY trial, repeat, epoch, key",
+    `SELECT v.trial, v.repeat, f.key, f.value, f.step, f.scope FROM v_final_metric f JOIN v_run v ON v.run_id = f.run_id
+     ORDER BY v.trial, v.repeat, f.key`,
+  ];
+  const stores = BACKENDS.map((b) => makeStore(b, "views"));
+  try {
+    const results = [];
+    for (const store of stores) {
+      await trackExperiment(store);
+      const db = openStoreForReading(store.target);
+      try {
+        results.push(queries.map((q) => db.prepare(q).all()));
+      } finally {
+        db.close();
+      }
+    }
+    const [sqlite, pg] = results;
+    assert.equal(sqlite[0].length, 3, "v_run: the three runs");
+    assert.ok(sqlite[1].length > 0 && sqlite[2].length > 0, "epoch and final values");
     assert.deepEqual(pg, sqlite);
   } finally {
     for (const s of stores) s.dispose();

@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import { isPostgres, type SqlDb } from "./sql";
 import { RUN_STATUS_NAMES, SCOPES } from "../../common/vocabulary";
 import { TrackingDbError } from "./errors";
+import { EPOCH_METRIC_VIEW, finalMetricView, RUN_VIEW } from "./views";
 
 /**
  * The tracking database schema and its forward migrations. `PRAGMA user_version` holds the
@@ -27,7 +28,7 @@ import { TrackingDbError } from "./errors";
  * - `metric_text`: values that are not numbers (strings, objects, null), as JSON. Booleans are
  *   stored as numbers 0/1 in the series.
  * - `param`, `checkpoint`, `artifact`: owned by an experiment, and optionally a trial and a run.
- * - Views for SQL readers: `v_run`, `v_epoch_metric`, `v_final_metric`.
+ * - Views for SQL readers: `v_run`, `v_epoch_metric`, `v_final_metric` (./views.ts, shared with PostgreSQL).
  */
 
 /** Points per chunk row. */
@@ -207,23 +208,11 @@ CREATE TABLE artifact (
 );
 CREATE INDEX artifact_by_run ON artifact(run_id);
 
-CREATE VIEW v_run AS
-  SELECT r.id AS run_id, r.uid AS run_uid, e.id AS experiment_id, e.title AS experiment, t.id AS trial_id,
-         t.name AS trial, r.repeat, r.seed, r.status, r.start_time, r.end_time, r.error_message
-  FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id;
+${RUN_VIEW}
 
-CREATE VIEW v_epoch_metric AS
-  SELECT v.experiment_id, v.experiment, v.trial_id, v.trial, v.run_id, v.repeat, m.epoch, m.key,
-         m.value, m.step, m.time
-  FROM epoch_metric m JOIN v_run v ON v.run_id = m.run_id;
+${EPOCH_METRIC_VIEW}
 
-CREATE VIEW v_final_metric AS
-  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
-    SELECT s.*, row_number() OVER (
-      PARTITION BY s.run_id, s.key
-      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END) AS rank
-    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0)
-  WHERE rank = 1;
+${finalMetricView("sqlite", false)}
 `,
   },
   {
@@ -269,13 +258,7 @@ ALTER TABLE experiment ADD COLUMN executor TEXT;
 DROP INDEX series_by_owner_key;
 CREATE UNIQUE INDEX series_by_owner_key ON series(experiment_id, ifnull(trial_id, 0), ifnull(run_id, 0), key, scope, label IS NOT NULL, ifnull(label, ''));
 DROP VIEW v_final_metric;
-CREATE VIEW v_final_metric AS
-  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
-    SELECT s.*, row_number() OVER (
-      PARTITION BY s.run_id, s.key
-      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END, s.label IS NOT NULL) AS rank
-    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0)
-  WHERE rank = 1;
+${finalMetricView("sqlite", true)}
 `,
   },
   {

@@ -1,11 +1,12 @@
 import { RUN_STATUS_NAMES, SCOPES } from "../../common/vocabulary";
 import { MIGRATIONS, SCHEMA_VERSION } from "../db/schema";
+import { EPOCH_METRIC_VIEW, finalMetricView, RUN_VIEW } from "../db/views";
 import type { PgDb } from "./pg-db";
 
 /**
  * The tracking schema in PostgreSQL: the same tables, columns and versions as the SQLite one
  * (../db/schema.ts), in PostgreSQL's types (BIGINT ids and times, DOUBLE PRECISION, BYTEA chunk
- * blobs). The version lives in `expman_schema`; each migration runs in its own transaction
+ * blobs); the views are ../db/views.ts's, with PostgreSQL's one difference. The version lives in `expman_schema`; each migration runs in its own transaction
  * under an advisory lock, so writers starting together migrate once.
  *
  * Every SQLite migration has its PostgreSQL twin with the same version (checked at load and
@@ -174,21 +175,9 @@ CREATE TABLE artifact (
   meta          TEXT
 );
 CREATE INDEX artifact_by_run ON artifact(run_id);
-CREATE VIEW v_run AS
-  SELECT r.id AS run_id, r.uid AS run_uid, e.id AS experiment_id, e.title AS experiment, t.id AS trial_id,
-         t.name AS trial, r.repeat, r.seed, r.status, r.start_time, r.end_time, r.error_message
-  FROM trial_run r JOIN trial t ON t.id = r.trial_id JOIN experiment e ON e.id = t.experiment_id;
-CREATE VIEW v_epoch_metric AS
-  SELECT v.experiment_id, v.experiment, v.trial_id, v.trial, v.run_id, v.repeat, m.epoch, m.key,
-         m.value, m.step, m.time
-  FROM epoch_metric m JOIN v_run v ON v.run_id = m.run_id;
-CREATE VIEW v_final_metric AS
-  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
-    SELECT s.*, row_number() OVER (
-      PARTITION BY s.run_id, s.key
-      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END) AS rank
-    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0) ranked
-  WHERE rank = 1;
+${RUN_VIEW}
+${EPOCH_METRIC_VIEW}
+${finalMetricView("postgresql", false)}
 `,
   },
   { version: 2, sql: `ALTER TABLE chunk ADD COLUMN enc BIGINT NOT NULL DEFAULT 0;` },
@@ -212,13 +201,7 @@ ALTER TABLE experiment ADD COLUMN executor TEXT;
 DROP INDEX series_by_owner_key;
 CREATE UNIQUE INDEX series_by_owner_key ON series(experiment_id, coalesce(trial_id, 0), coalesce(run_id, 0), key, scope, (label IS NOT NULL), coalesce(label, ''));
 DROP VIEW v_final_metric;
-CREATE VIEW v_final_metric AS
-  SELECT run_id, key, last_value AS value, last_step AS step, scope FROM (
-    SELECT s.*, row_number() OVER (
-      PARTITION BY s.run_id, s.key
-      ORDER BY CASE s.scope WHEN 'run' THEN 0 WHEN 'epoch' THEN 1 ELSE 2 END, s.label IS NOT NULL) AS rank
-    FROM series s WHERE s.run_id IS NOT NULL AND s.count > 0) ranked
-  WHERE rank = 1;
+${finalMetricView("postgresql", true)}
 `,
   },
   {
