@@ -89,6 +89,28 @@ register("Flaky")(Flaky);
   assert.match(row.exp_error ?? "", /Flaky.*flaky tracker lost a point/);
 });
 
+// The coordinator's own tracker failing (here at the experiment's start, which only it announces):
+// the experiment ends the same way whether its runs ran inline or in worker processes.
+for (const mode of [[], ["--jobs", "2"]]) {
+  test(`a tracker failing in the coordinator (${mode.join(" ") || "inline"}): exit 1, the experiment stored FAILED naming it`, () => {
+    const tracker = `
+class StartFails extends rt.Tracker {
+  createChild() { return this; }
+  onStart(level) { if (level === rt.Level.EXPERIMENT) throw new Error("cannot announce the experiment"); }
+}
+register("StartFails")(StartFails);
+`;
+    const { dir, db } = badConfig(EPOCHS.replace("%BODY%", "") + tracker, "  - type: StartFails\n");
+    const r = expman(["run", dir, ...mode]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /error: tracker failure: StartFails.*cannot announce the experiment/);
+    const row = storedRun(db);
+    assert.equal(row.status, "SUCCESS", "the run itself trained fine");
+    assert.equal(row.exp_status, "FAILED");
+    assert.match(row.exp_error ?? "", /Tracker failure: StartFails.*cannot announce the experiment/);
+  });
+}
+
 test("a database with corrupt pages: exit 1 naming the file as damaged, not SUCCESS having tracked nothing", () => {
   const cfg = badConfig(
     EPOCHS.replace(

@@ -114,18 +114,5 @@ export async function runWithWorkers(experiment: Experiment, options: RunLocalOp
   const all = await executor.run(selected, ended);
   experiment.env.abortSignal?.removeEventListener("abort", onAbort);
 
-  experiment.endUnstarted(selected, all, experiment.aborted ? "ABORTED" : "SKIPPED");
-  const ordered = all.sort((a, b) => a.index - b.index);
-  const status = experimentStatus(ordered, experiment.aborted);
-  tm.onEnd(Level.EXPERIMENT, { status, settle: true });
-  await tm.close();
-  experiment.env.close();
-  return {
-    title: experiment.title,
-    workspace: experiment.env.workspace,
-    status,
-    runs: ordered,
-    durationMs: Date.now() - started,
-    trackerFailures: tm.failureSummary(),
-  };
+  return experiment.finish(all, started);
 }

@@ -379,23 +379,35 @@ export class Experiment {
       experimentError = toErrorInfo(error);
       this.env.logger.error(`Experiment failed: ${experimentError.message}`);
     }
-    if (!experimentError && this.failure) experimentError = toErrorInfo(this.failure);
-    if (!experimentError && tm.hadFailures) {
-      experimentError = { message: `Tracker failure: ${tm.failureSummary().join("; ")}` };
-    }
-    this.endUnstarted(selected, results, this.aborted && !this.failure ? "ABORTED" : "SKIPPED");
-    const status = experimentStatus(results, this.aborted && !this.failure, experimentError);
-    tm.onEnd(Level.EXPERIMENT, { status, error: experimentError, settle: true });
+    return this.finish(results, started, experimentError);
+  }
+
+  /**
+   * The experiment's end, however its runs were executed (here, or by worker processes): runs
+   * it never started end ABORTED (stopped) or SKIPPED (fail_fast, a store that failed); its
+   * status follows from the runs and from an error of its own (a crash, a failed store, a
+   * tracker failure); the store settles it from its runs; the trackers and environment close.
+   */
+  async finish(results: TrialRunResult[], started: number, error?: ErrorInfo): Promise<ExperimentResult> {
+    const tm = this.env.trackerManager;
+    if (!error && this.failure) error = toErrorInfo(this.failure);
+    if (!error && tm.hadFailures) error = { message: `Tracker failure: ${tm.failureSummary().join("; ")}` };
+    const aborted = this.aborted && !this.failure;
+    this.endUnstarted(results, aborted ? "ABORTED" : "SKIPPED");
+    // Workers end in any order; the result lists runs in plan order.
+    const runs = [...results].sort((a, b) => a.index - b.index);
+    const status = experimentStatus(runs, aborted, error);
+    tm.onEnd(Level.EXPERIMENT, { status, error, settle: true });
     await tm.close();
     this.env.close();
     return {
       title: this.title,
       workspace: this.env.workspace,
       status,
-      runs: results,
+      runs,
       durationMs: Date.now() - started,
       trackerFailures: tm.failureSummary(),
-      error: experimentError,
+      error,
     };
   }
 
@@ -450,11 +462,11 @@ export class Experiment {
   }
 
   /** Ends, in the store, selected runs this process never started. */
-  endUnstarted(selected: PlannedRun[], results: { uid: string }[], status: "ABORTED" | "SKIPPED"): void {
+  private endUnstarted(results: { uid: string }[], status: "ABORTED" | "SKIPPED"): void {
     const done = new Set(results.map((r) => r.uid));
     const why =
       status === "ABORTED" ? "not started: the experiment was stopped" : "not started: fail_fast after a failed run";
-    for (const run of selected) {
+    for (const run of this.selected) {
       if (done.has(run.uid)) continue;
       for (const store of this.stores) store.endRunIfOpen(run.uid, status, why);
     }
