@@ -458,7 +458,7 @@ export class Experiment {
    */
   endUnstartedNow(): void {
     const begun = this.selected.filter((run) => this.runStops.hasBegun({ trial: run.trial.name, repeat: run.repeat }));
-    this.endUnstarted(this.selected, begun, "ABORTED");
+    this.endUnstarted(begun, "ABORTED");
   }
 
   /** Ends, in the store, selected runs this process never started. */
