@@ -25,8 +25,10 @@ export default tseslint.config(
     // Some files already carry disable comments for rules this set leaves off; they stay.
     linterOptions: { reportUnusedDisableDirectives: "off" },
     rules: {
-      // `any` stays allowed where a value crosses an untyped boundary (JSON, user pipelines).
-      "@typescript-eslint/no-explicit-any": "off",
+      // A value from an untyped boundary (JSON, SQL rows, user pipelines) is `unknown` and
+      // narrowed, or given its type where it is read. The rare true need (a test poking a
+      // private) takes a commented eslint-disable-next-line.
+      "@typescript-eslint/no-explicit-any": "error",
       // The runtime loads better-sqlite3, plugins and user code lazily with require(), so that
       // importing it stays native-free and fast; CommonJS entry points use require too.
       "@typescript-eslint/no-require-imports": "off",
@@ -40,6 +42,11 @@ export default tseslint.config(
       // A status or exit code starts at its failure value before a try, on purpose.
       "no-useless-assignment": "off",
     },
+  },
+  {
+    // Tests still to be converted (issue 14: sources first, then tests folder by folder).
+    files: ["client/test/**", "runtime/test/**", "test/**"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
     files: ["**/*.js", "**/*.cjs"],

@@ -2,6 +2,13 @@ import { Metric, Pipeline, RunStatus, register, type Environment, type ParamsSch
 import { loadIris, type Split } from "./iris-data";
 import { Mlp } from "./mlp";
 
+/** The settings this pipeline reads (base.yaml merged with the trial's `settings`). */
+type IrisSettings = {
+  pipeline?: { epochs?: number; batch_size?: number; hidden?: number };
+  optimizer?: { lr?: number; momentum?: number };
+  lr_scheduler?: { step_size?: number; gamma?: number };
+};
+
 /**
  * Trains a one-hidden-layer MLP on the Iris data set, for real: mini-batch SGD with momentum
  * and a step learning-rate schedule. Shows the three wrappers (run, epoch, batch), standard
@@ -29,12 +36,12 @@ export class IrisMlp extends Pipeline {
   private batchSize = 16;
   private epochTotals = { loss: 0, correct: 0, seen: 0, gradNorm: 0, batches: 0 };
 
-  static override fromConfig(_config: Record<string, any>, env: Environment): IrisMlp {
+  static override fromConfig(_config: Record<string, unknown>, env: Environment): IrisMlp {
     return new IrisMlp(env);
   }
 
   @Pipeline.runWrapper
-  async run(config: Record<string, any>) {
+  async run(config: IrisSettings) {
     const p = config.pipeline ?? {};
     const epochs: number = p.epochs ?? 60;
     this.batchSize = p.batch_size ?? 16;

@@ -105,11 +105,17 @@ export function registerCommands(
   };
   // A command on a group row (an experiment launched several times) acts on its latest launch.
   const launch = (arg: unknown) => (isTreeNode(arg) ? experimentNodeOf(arg) : arg);
-  const register = (id: string, fn: (...args: any[]) => unknown) =>
+  // VS Code passes whatever a command was invoked with (a tree node, a URI, a test's argument):
+  // each handler declares what it expects and checks what it must (`never[]` admits any handler).
+  const register = (id: string, fn: (...args: never[]) => unknown) =>
     vscode.commands.registerCommand(
       `experimentManager.${id}`,
       (first?: unknown, second?: unknown, ...rest: unknown[]) =>
-        fn(launch(first), Array.isArray(second) ? second.map(launch) : second, ...rest),
+        (fn as (...args: unknown[]) => unknown)(
+          launch(first),
+          Array.isArray(second) ? second.map(launch) : second,
+          ...rest,
+        ),
     );
   return [
     register("runExperiment", (arg?: unknown) => runs.run(arg)),

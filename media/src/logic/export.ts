@@ -4,11 +4,12 @@
  * the metric's scope: a key logged per batch and per epoch (train_loss) is two series, which
  * must not read as one. Cells go through the runtime's csvCell (quoting, no formulas).
  */
+import type { Scope } from "../../../runtime/src/common/vocabulary";
 import { csvRow } from "../../../runtime/src/results/csv";
 
 export interface ExportSeries {
   key: string;
-  scope: "batch" | "epoch" | "run";
+  scope: Scope;
   runId: number;
   runName: string;
   /** The host reduced this series; `totalPoints` is its size in the database. */

@@ -45,7 +45,11 @@ export class CheckpointCallback extends Callback {
   }
 
   static override fromConfig(config: Record<string, unknown>, env: Environment): CheckpointCallback {
-    const o = readOptions("CheckpointCallback", builtinDescription("CheckpointCallback").params!, config);
+    const o = readOptions<{ interval: number }>(
+      "CheckpointCallback",
+      builtinDescription("CheckpointCallback").params!,
+      config,
+    );
     return new CheckpointCallback(env, o.interval);
   }
 

@@ -59,7 +59,13 @@ export class EarlyStopping extends Callback {
   }
 
   static override fromConfig(config: Record<string, unknown>, env: Environment): EarlyStopping {
-    const o = readOptions("EarlyStopping", builtinDescription("EarlyStopping").params!, config);
+    const o = readOptions<{
+      metric: string;
+      patience: number;
+      min_delta_percent?: number;
+      min_delta?: number;
+      mode: EarlyStoppingMode;
+    }>("EarlyStopping", builtinDescription("EarlyStopping").params!, config);
     return new EarlyStopping(env, {
       metric: o.metric,
       patience: o.patience,

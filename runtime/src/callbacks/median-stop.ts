@@ -60,7 +60,11 @@ export class MedianStop extends Callback {
   }
 
   static override fromConfig(config: Record<string, unknown>, env: Environment): MedianStop {
-    const o = readOptions("MedianStop", builtinDescription("MedianStop").params!, config);
+    const o = readOptions<{ metric: string; mode: "min" | "max"; warmup_epochs: number; min_finished: number }>(
+      "MedianStop",
+      builtinDescription("MedianStop").params!,
+      config,
+    );
     return new MedianStop(env, {
       metric: o.metric,
       mode: o.mode,

@@ -5,12 +5,12 @@ import { checkParamValue, type ParamsSchema } from "../registry/schema";
  * unknown keys rejected with a message naming the type and option (config files are checked
  * with positions before a run starts; this guards programmatic use).
  */
-export function readOptions(
+export function readOptions<T extends Record<string, unknown>>(
   typeName: string,
   schema: ParamsSchema,
   config: Record<string, unknown>,
-): Record<string, any> {
-  const out: Record<string, any> = {};
+): T {
+  const out: Record<string, unknown> = {};
   for (const [key, param] of Object.entries(schema)) {
     const value = config[key];
     const problem = checkParamValue(param, value);
@@ -24,5 +24,6 @@ export function readOptions(
       );
     }
   }
-  return out;
+  // Every option was just checked against the schema, which `T` (the caller's) describes.
+  return out as T;
 }

@@ -11,14 +11,15 @@ export class UsageError extends Error {
   }
 }
 
-export interface ParsedArgs {
-  values: Record<string, any>;
-  positionals: string[];
-}
+type Options = NonNullable<ParseArgsConfig["options"]>;
+/** The command line's values typed from its options (`--jobs` a string, `--json` a boolean). */
+export type ParsedArgs<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, usage: string): ParsedArgs {
+export function parse<const O extends Options>(argv: string[], options: O, usage: string): ParsedArgs<O> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as ParsedArgs;
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message, usage);
   }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { DEFAULT_DB_NAME } from "../builtins/catalog";
+import { isPlainObject } from "../config/merge";
 import { resolveWorkspace } from "../env/environment";
 import { isPostgresUrl } from "../tracking/db/sql";
 
@@ -22,9 +23,10 @@ export function locateDatabases(options: { db?: string; workspace?: string; conf
   if (options.config) {
     const dir = path.resolve(options.config);
     const envFile = path.join(dir, "env.yaml");
-    let env: Record<string, any>;
+    let env: Record<string, unknown>;
     try {
-      env = parse(fs.readFileSync(envFile, "utf8")) ?? {};
+      const read: unknown = parse(fs.readFileSync(envFile, "utf8"));
+      env = isPlainObject(read) ? read : {};
     } catch (error) {
       throw new Error(`Cannot read ${envFile}: ${(error as Error).message}`, { cause: error });
     }

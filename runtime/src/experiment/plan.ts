@@ -16,7 +16,7 @@ export interface PlannedTrial {
   uid: string;
   repeats: number;
   /** base.yaml merged with the trial's `settings`. */
-  settings: Record<string, any>;
+  settings: Record<string, unknown>;
   args?: Record<string, unknown>;
   /** For a trial of a sweep: the trials.yaml entry's name, the point's index and its values. */
   sweep?: ExpandedTrial["sweep"];
@@ -46,7 +46,7 @@ export function buildPlan(
   const trials: PlannedTrial[] = [];
   const runs: PlannedRun[] = [];
   trialEntries.forEach((entry, t) => {
-    const settings = deepMergeConfigs(base, entry.settings) as Record<string, any>;
+    const settings = deepMergeConfigs(base, entry.settings);
     const trial: PlannedTrial = {
       index: t,
       name: String(entry.name),

@@ -3,6 +3,7 @@ import { toErrorInfo, type ErrorInfo } from "../common/errors";
 import type { Environment } from "../env/environment";
 import type { Callback } from "../pipeline/callback";
 import type { Pipeline } from "../pipeline/pipeline";
+import { isPlainObject } from "../config/merge";
 import { getRegistry } from "../registry/registry";
 import type { RunStops } from "./run-stops";
 import type { PlannedRun, PlannedTrial } from "./plan";
@@ -89,7 +90,7 @@ export class Trial {
     const abortSignal = this.spec.stops?.begin(runKey);
     const runEnv = this.env.createChild(`${name}-${i}`, { level: Level.TRIAL_RUN, seed, abortSignal });
     const tm = runEnv.trackerManager;
-    const epochs = settings.pipeline?.epochs;
+    const epochs = isPlainObject(settings.pipeline) ? settings.pipeline.epochs : undefined;
     const resumeFrom = this.spec.resumeFrom?.get(run.index);
     const info = {
       uid: run.uid,
@@ -148,10 +149,11 @@ export class Trial {
   private createPipeline(env: Environment): Pipeline {
     const settings = this.spec.trial.settings;
     const registry = getRegistry();
-    const type = String(settings.pipeline?.type);
+    const pipelineSettings = isPlainObject(settings.pipeline) ? settings.pipeline : {};
+    const type = String(pipelineSettings.type);
     const cls = registry.get("pipeline", type) as unknown as PipelineClass;
     const pipeline = cls.fromConfig(settings, env);
-    const callbacks = Array.isArray(settings.pipeline?.callbacks) ? settings.pipeline.callbacks : [];
+    const callbacks = Array.isArray(pipelineSettings.callbacks) ? pipelineSettings.callbacks : [];
     if (callbacks.length === 0) env.logger.info("No callbacks found in configuration");
     for (const entry of callbacks as Record<string, unknown>[]) {
       const cbCls = registry.get("callback", String(entry.type)) as unknown as CallbackClass;

@@ -91,7 +91,7 @@ export class Pipeline {
   /** Built from the merged trial settings. Override to read your parameters. */
   static fromConfig(
     this: new (env: Environment) => Pipeline,
-    _config: Record<string, any>,
+    _config: Record<string, unknown>,
     env: Environment,
   ): Pipeline {
     return new this(env);
@@ -103,7 +103,7 @@ export class Pipeline {
     this.env.logger.info(`Registered callback: ${callback.constructor.name}`);
   }
 
-  run(_config: Record<string, any>): unknown {
+  run(_config: Record<string, unknown>): unknown {
     throw new Error(`${this.constructor.name} does not implement run(config).`);
   }
 

@@ -5,7 +5,8 @@ import { REGISTRY_KINDS } from "./schema";
 
 /** A class the registry can hold: pipelines, trackers and callbacks carry their kind statically. */
 export interface RegistrableClass {
-  new (...args: any[]): any;
+  /** Any constructor: each kind's base class says how it is built (`fromConfig`). */
+  new (...args: never[]): unknown;
   /** Set by the Pipeline, Tracker and Callback base classes and inherited by subclasses. */
   readonly registryKind?: RegistryKind;
   /** An optional declared parameter schema (`static params = {...}`). */

@@ -102,7 +102,14 @@ export class PythonOriginalStore {
                 (SELECT count(*) FROM TRIAL t WHERE t.experiment_id = e.id) AS trial_count,
                 (SELECT count(*) FROM TRIAL_RUN r JOIN TRIAL t ON t.id = r.trial_id WHERE t.experiment_id = e.id) AS run_count
          FROM EXPERIMENT e ORDER BY e.id`,
-        ).all() as Record<string, any>[]
+        ).all() as {
+          id: number;
+          title: string;
+          description: string | null;
+          start_time: string | null;
+          trial_count: number;
+          run_count: number;
+        }[]
       ).map((e) => ({
         id: e.id,
         uid: `python-original:${this.file}:experiment:${e.id}`,
@@ -127,7 +134,13 @@ export class PythonOriginalStore {
         this.stmt(
           `SELECT t.id, t.name, t.experiment_id, t.start_time, (SELECT count(*) FROM TRIAL_RUN r WHERE r.trial_id = t.id) AS run_count
          FROM TRIAL t WHERE t.experiment_id = ? ORDER BY t.id`,
-        ).all(experimentId) as Record<string, any>[]
+        ).all(experimentId) as {
+          id: number;
+          name: string;
+          experiment_id: number;
+          start_time: string | null;
+          run_count: number;
+        }[]
       ).map((t) => ({
         id: t.id,
         uid: `python-original:${this.file}:trial:${t.id}`,
@@ -162,7 +175,16 @@ export class PythonOriginalStore {
        FROM TRIAL_RUN r JOIN TRIAL t ON t.id = r.trial_id JOIN EXPERIMENT e ON e.id = t.experiment_id
        WHERE (:e IS NULL OR t.experiment_id = :e) AND (:t IS NULL OR r.trial_id = :t) AND (:r IS NULL OR r.id = :r)
        ORDER BY r.id`,
-    ).all({ e: experimentId, t: trialId, r: runId }) as Record<string, any>[];
+    ).all({ e: experimentId, t: trialId, r: runId }) as {
+      id: number;
+      trial_id: number;
+      experiment_id: number;
+      trial_name: string;
+      title: string;
+      start_time: string | null;
+      epoch_count: number;
+      ordinal: number;
+    }[];
     return rows.map((r) => {
       const finals: Record<string, number> = {};
       const rank: Record<string, number> = {};

@@ -49,6 +49,58 @@ export class ResultsNotFoundError extends Error {
   }
 }
 
+// Rows as the queries below select them (SQLite and PostgreSQL columns alike).
+interface ExperimentRow extends WriterInfo {
+  id: number;
+  uid: string;
+  title: string;
+  desc: string;
+  start_time: number;
+  end_time: number | null;
+  config_dir: string | null;
+  workspace: string | null;
+  trial_count: number;
+  run_count: number;
+}
+interface TrialRow {
+  id: number;
+  uid: string;
+  experiment_id: number;
+  name: string;
+  start_time: number;
+  end_time: number | null;
+  workspace: string | null;
+  run_count: number;
+}
+interface EpochRow {
+  run_id: number;
+  idx: number;
+  start_time: number;
+  end_time: number | null;
+  status: string;
+  batch_count: number;
+}
+interface CheckpointRow {
+  id: number;
+  run_id: number;
+  epoch: number | null;
+  path: string;
+  final: number;
+  time: number;
+  metrics: string;
+}
+interface ArtifactRow {
+  id: number;
+  level: ArtifactRecord["level"];
+  experiment_id: number;
+  trial_id: number;
+  run_id: number;
+  epoch: number | null;
+  type: string;
+  path: string;
+  time: number;
+}
+
 interface RunRow {
   id: number;
   uid: string;
@@ -150,9 +202,9 @@ export class ResultsStore {
         `SELECT e.*, (SELECT count(*) FROM trial t WHERE t.experiment_id = e.id) AS trial_count,
                 (SELECT count(*) FROM trial_run r JOIN trial t ON t.id = r.trial_id WHERE t.experiment_id = e.id) AS run_count
          FROM experiment e ORDER BY e.id`,
-      ).all() as (WriterInfo & Record<string, any>)[];
+      ).all() as ExperimentRow[];
       const counts = new Map<number, Partial<Record<RunStatusName, number>>>();
-      const byId = new Map(rows.map((e) => [e.id as number, e]));
+      const byId = new Map(rows.map((e) => [e.id, e]));
       for (const c of this.stmt(
         `SELECT t.experiment_id AS id, r.status, count(*) AS n FROM trial_run r JOIN trial t ON t.id = r.trial_id
          GROUP BY t.experiment_id, r.status`,
@@ -185,7 +237,7 @@ export class ResultsStore {
       const rows = this.stmt(
         `SELECT t.*, (SELECT count(*) FROM trial_run r WHERE r.trial_id = t.id) AS run_count
          FROM trial t WHERE t.experiment_id = ? ORDER BY t.id`,
-      ).all(experimentId) as Record<string, any>[];
+      ).all(experimentId) as TrialRow[];
       return rows.map(trialSummary);
     });
   }
@@ -267,7 +319,7 @@ export class ResultsStore {
           `SELECT t.*, (SELECT count(*) FROM trial_run r WHERE r.trial_id = t.id) AS run_count
            FROM trial t WHERE t.id IN (${ids.map(() => "?").join(",")})`,
         )
-        .all(...ids) as Record<string, any>[]
+        .all(...ids) as TrialRow[]
     ).map(trialSummary);
   }
 
@@ -418,7 +470,7 @@ export class ResultsStore {
         if (!record) metrics.set(m.epoch, (record = {}));
         record[m.key] = m.value ?? NaN;
       }
-      const rows = this.stmt("SELECT * FROM epoch WHERE run_id = ? ORDER BY idx").all(runId) as Record<string, any>[];
+      const rows = this.stmt("SELECT * FROM epoch WHERE run_id = ? ORDER BY idx").all(runId) as EpochRow[];
       return rows.map((p) => ({
         runId: p.run_id,
         idx: p.idx,
@@ -616,18 +668,18 @@ export class ResultsStore {
 
   listCheckpoints(runId: number): CheckpointRecord[] {
     return this.read(() =>
-      (
-        this.stmt("SELECT * FROM checkpoint WHERE run_id = ? ORDER BY time, id").all(runId) as Record<string, any>[]
-      ).map((c) => ({
-        id: c.id,
-        runId: c.run_id,
-        epoch: c.epoch,
-        path: c.path,
-        final: c.final === 1,
-        time: c.time,
-        metrics: (parseJson(c.metrics) ?? {}) as Record<string, number | string>,
-        exists: fs.existsSync(c.path),
-      })),
+      (this.stmt("SELECT * FROM checkpoint WHERE run_id = ? ORDER BY time, id").all(runId) as CheckpointRow[]).map(
+        (c) => ({
+          id: c.id,
+          runId: c.run_id,
+          epoch: c.epoch,
+          path: c.path,
+          final: c.final === 1,
+          time: c.time,
+          metrics: (parseJson(c.metrics) ?? {}) as Record<string, number | string>,
+          exists: fs.existsSync(c.path),
+        }),
+      ),
     );
   }
 
@@ -651,7 +703,7 @@ export class ResultsStore {
 
   private artifacts(sql: string, id: number): ArtifactRecord[] {
     return this.read(() =>
-      (this.stmt(sql).all(id) as Record<string, any>[]).map((a) => ({
+      (this.stmt(sql).all(id) as ArtifactRow[]).map((a) => ({
         id: a.id,
         level: a.level,
         ownerId: a.level === "experiment" ? a.experiment_id : a.level === "trial" ? a.trial_id : a.run_id,
@@ -730,7 +782,7 @@ export class ResultsStore {
 }
 
 /** The stored error, or why a run shown ABORTED (its writer stopped) has none. */
-function trialSummary(t: Record<string, any>): TrialSummary {
+function trialSummary(t: TrialRow): TrialSummary {
   return {
     id: t.id,
     uid: t.uid,

@@ -59,6 +59,6 @@ export function closeAll(children: Iterable<{ close(): unknown }>): unknown {
 
 /** How a registered tracker class is built from its env.yaml entry. */
 export interface TrackerClass {
-  new (...args: any[]): TrackerLike;
+  new (workspace: string, config: Record<string, unknown>): TrackerLike;
   fromConfig(config: Record<string, unknown>, workspace: string, env?: Environment): TrackerLike;
 }

@@ -127,7 +127,7 @@ export async function showCommand(argv: string[]): Promise<number> {
  * id, or `<trial>-<repeat>` in the newest experiment).
  */
 export async function withRun(
-  values: Record<string, any>,
+  values: Parameters<typeof locateDatabases>[0],
   ref: string,
   body: (reader: ReaderProcess, run: RunSummary, file: string) => Promise<number>,
 ): Promise<number> {

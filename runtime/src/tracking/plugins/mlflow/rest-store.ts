@@ -79,7 +79,9 @@ export class MlflowRestStore implements MlflowBackend {
       handle.id = await this.findExperiment(name);
       if (handle.id === undefined) {
         const tags = description ? [{ key: "mlflow.note.content", value: description }] : undefined;
-        const created = await this.call("POST", "experiments/create", { name, tags }, ["RESOURCE_ALREADY_EXISTS"]);
+        const created = await this.call<{ experiment_id?: string }>("POST", "experiments/create", { name, tags }, [
+          "RESOURCE_ALREADY_EXISTS",
+        ]);
         handle.id = created ? String(created.experiment_id) : await this.findExperiment(name);
       } else if (description) {
         await this.call("POST", "experiments/set-experiment-tag", {
@@ -117,7 +119,9 @@ export class MlflowRestStore implements MlflowBackend {
         start_time: options.startTime,
         tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
       };
-      const response = await this.call("POST", "runs/create", body);
+      const response = await this.call<{
+        run?: { info?: { run_id?: string; run_uuid?: string; artifact_uri?: string } };
+      }>("POST", "runs/create", body);
       const id = response?.run?.info?.run_id ?? response?.run?.info?.run_uuid;
       if (typeof id !== "string")
         throw new Error(`runs/create answered without run.info.run_id: ${JSON.stringify(response).slice(0, 200)}`);
@@ -253,7 +257,7 @@ export class MlflowRestStore implements MlflowBackend {
   }
 
   private async findExperiment(name: string): Promise<string | undefined> {
-    const found = await this.call(
+    const found = await this.call<{ experiment?: { experiment_id?: string } }>(
       "GET",
       `experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
       undefined,
@@ -267,13 +271,28 @@ export class MlflowRestStore implements MlflowBackend {
    * One REST call, retried on network errors, 429 and 5xx. Error codes listed in `tolerated`
    * resolve to undefined instead of failing.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private call(method: "GET" | "POST", endpoint: string, body?: unknown, tolerated: string[] = []): Promise<any> {
+  /**
+   * One MLflow REST call; `T` is the part of the answer the caller reads (MLflow's documented
+   * response), every field optional: the caller checks what it uses. Undefined when tolerated.
+   */
+  private async call<T>(
+    method: "GET" | "POST",
+    endpoint: string,
+    body?: unknown,
+    tolerated: string[] = [],
+  ): Promise<T | undefined> {
     const url = `${this.base}/api/2.0/mlflow/${endpoint}`;
-    return this.request(method, url, body === undefined ? undefined : JSON.stringify(body), {}, endpoint, tolerated);
+    const answer = await this.request(
+      method,
+      url,
+      body === undefined ? undefined : JSON.stringify(body),
+      {},
+      endpoint,
+      tolerated,
+    );
+    return answer as T | undefined;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private async request(
     method: string,
     url: string,
@@ -281,7 +300,7 @@ export class MlflowRestStore implements MlflowBackend {
     headers: Record<string, string>,
     label = url,
     tolerated: string[] = [],
-  ): Promise<any> {
+  ): Promise<unknown> {
     if (Date.now() < this.unreachableUntil) throw new Error(`skipped: ${this.base} was unreachable moments ago`);
     for (let attempt = 0; ; attempt++) {
       let response: Response;
