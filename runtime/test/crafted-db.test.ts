@@ -50,7 +50,7 @@ test("serve: a crafted file answers an error for its requests; a healthy file in
   services.push(s);
   const bad = await s.ask("runs.list", { db: crafted });
   assert.equal(bad.error?.code, -32002);
-  assert.match(bad.error.message, /'experiment' is a view, not a table/);
+  assert.match(bad.error?.message ?? "", /'experiment' is a view, not a table/);
   const ok = await s.ask("runs.list", { db: good });
   assert.equal(ok.result?.length, 1);
   s.stop();
@@ -72,8 +72,8 @@ test("serve: only the method table's own methods; JSON-RPC batches answered as b
   ]);
   const answers = await s.raw(batch, [101, 102, 103]);
   const byId = new Map(answers.map((a) => [a.id, a]));
-  assert.equal(byId.get(101).result.length, 1);
-  assert.equal(byId.get(102).error.code, -32601);
-  assert.equal(byId.get(103).error.code, -32602);
+  assert.equal((byId.get(101)?.result as unknown[]).length, 1);
+  assert.equal(byId.get(102)?.error?.code, -32601);
+  assert.equal(byId.get(103)?.error?.code, -32602);
   s.stop();
 });

@@ -17,10 +17,17 @@ const WRITER = path.join(__dirname, "fixtures", "db", "crash-writer.ts");
 const FLUSHED_EPOCHS = 3;
 const BATCHES = 2500;
 
+/** A line the crash writer prints (fixtures/db/crash-writer.ts). */
+interface WriterMessage {
+  phase: string;
+  flushedBatchPoints?: number;
+  trackedBatchPoints?: number;
+}
+
 interface Child {
-  messages: Record<string, any>[];
+  messages: WriterMessage[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  waitFor(phase: string): Promise<Record<string, any>>;
+  waitFor(phase: string): Promise<WriterMessage>;
   kill(signal: NodeJS.Signals): void;
   stderr(): string;
 }
@@ -30,8 +37,8 @@ function startWriter(workspace: string, mode: string, flushInterval = 3600): Chi
     stdio: ["ignore", "pipe", "pipe"],
     cwd: path.join(__dirname, ".."),
   });
-  const messages: Record<string, any>[] = [];
-  const waiters: { phase: string; resolve: (m: Record<string, any>) => void }[] = [];
+  const messages: WriterMessage[] = [];
+  const waiters: { phase: string; resolve: (m: WriterMessage) => void }[] = [];
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => {
@@ -40,7 +47,7 @@ function startWriter(workspace: string, mode: string, flushInterval = 3600): Chi
     while ((nl = out.indexOf("\n")) >= 0) {
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
-      const m = JSON.parse(line) as Record<string, any>;
+      const m = JSON.parse(line) as WriterMessage;
       messages.push(m);
       for (const w of waiters.filter((x) => x.phase === m.phase)) w.resolve(m);
     }

@@ -14,7 +14,7 @@ import { ResultsStore } from "../src/results/store";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "db-tracker-"));
 
-function rows<T = Record<string, any>>(file: string, sql: string, ...args: unknown[]): T[] {
+function rows<T = Record<string, unknown>>(file: string, sql: string, ...args: unknown[]): T[] {
   const db = new Database(file, { readonly: true });
   try {
     return db.prepare(sql).all(...args) as T[];
@@ -147,7 +147,10 @@ test("a full hierarchy through a real TrackerManager: rows, statuses, no orphans
     assert.deepEqual(db.pragma("foreign_key_check"), []);
     assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
 
-    const [experiment] = db.prepare("SELECT * FROM experiment").all() as Record<string, any>[];
+    const [experiment] = db.prepare("SELECT * FROM experiment").all() as ({
+      start_time: number;
+      end_time: number;
+    } & Record<string, unknown>)[];
     assert.equal(experiment.title, "mnist");
     assert.equal(experiment.desc, "a small sweep");
     assert.equal(experiment.config_dir, "/configs/mnist");
@@ -184,7 +187,7 @@ test("a full hierarchy through a real TrackerManager: rows, statuses, no orphans
     // Epoch rows exist exactly for the epochs run; batches are counted, not rows.
     const epochs = db
       .prepare("SELECT run_id, idx, status, batch_count FROM epoch ORDER BY run_id, idx")
-      .all() as Record<string, any>[];
+      .all() as Record<string, unknown>[];
     assert.deepEqual(
       epochs.map((e) => [e.run_id, e.idx, e.status, e.batch_count]),
       [
@@ -241,7 +244,7 @@ test("a full hierarchy through a real TrackerManager: rows, statuses, no orphans
 
     const params = db.prepare("SELECT run_id, trial_id, key, value FROM param ORDER BY id").all() as Record<
       string,
-      any
+      unknown
     >[];
     assert.deepEqual(params[0], { run_id: null, trial_id: null, key: "suite", value: '"unit"' });
     assert.deepEqual(
@@ -282,7 +285,7 @@ test("a full hierarchy through a real TrackerManager: rows, statuses, no orphans
 
     const artifacts = db
       .prepare("SELECT level, experiment_id, trial_id, run_id, epoch, type FROM artifact ORDER BY id")
-      .all() as Record<string, any>[];
+      .all() as Record<string, unknown>[];
     assert.deepEqual(artifacts[0], {
       level: "experiment",
       experiment_id: 1,

@@ -14,19 +14,20 @@ import { DBTracker } from "../src/tracking/db/db-tracker";
 import { ResultsStore } from "../src/results/store";
 import { openResults } from "../src/results/open";
 import { QueryService } from "../src/cli/commands/serve";
+import type { QueryMethod, QueryMethods } from "../src/results/contract";
 import { dbRun } from "./helpers/db";
 import { expman } from "./helpers/cli";
 import { tempDir } from "./helpers/env";
 
 const SCHEMA = fs.readFileSync(path.join(__dirname, "fixtures", "python-original", "schema.sql"), "utf8");
 
-function rpc(service: QueryService, method: string, params: object): any {
+function rpc<M extends QueryMethod>(service: QueryService, method: M, params: object): QueryMethods[M]["result"] {
   const answer = service.handle({ jsonrpc: "2.0", id: 1, method, params }) as {
     result?: unknown;
     error?: { message: string };
   };
   if (answer.error) throw new Error(answer.error.message);
-  return answer.result;
+  return answer.result as QueryMethods[M]["result"];
 }
 
 /** CSV rows of `expman export` as objects by header (no quoted cells in these tests). */

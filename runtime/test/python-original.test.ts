@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { openResults } from "../src/results/open";
 import { PythonOriginalStore } from "../src/results/python-original";
 import { QueryService } from "../src/cli/commands/serve";
+import type { QueryMethod, QueryMethods } from "../src/results/contract";
 import { REPO, expman } from "./helpers/cli";
 import { tempDir } from "./helpers/env";
 
@@ -286,8 +287,8 @@ test("an original database made here: per-label values as one series per label, 
 
   // The query service answers the same, with per-label keys for the panel.
   const service = new QueryService();
-  const call = (method: string, params: object) =>
-    service.handle({ jsonrpc: "2.0", id: 1, method, params }) as { result?: any; error?: any };
+  const call = <M extends QueryMethod>(method: M, params: object) =>
+    service.handle({ jsonrpc: "2.0", id: 1, method, params }) as { result: QueryMethods[M]["result"] };
   assert.equal(call("experiments.list", { db: file }).result[0].origin, "python-original");
   assert.equal(
     call("series.get", { db: file, runId: runs[1].id, key: "confusion/dog" }).result.values.join(","),

@@ -29,17 +29,17 @@ test("serve: a query past its deadline answers DB_TIMEOUT for that file only; th
   const s = serve(["--timeout", "1000"]);
   services.push(s);
   // Warm the healthy reader first so that its answer does not wait on a process start.
-  assert.equal((await s.ask("runs.list", { db: good })).result.length, 1);
+  assert.equal((await s.ask("runs.list", { db: good })).result?.length, 1);
   const hanging = s.ask("runs.list", { db: slowDb });
   const meanwhile = await s.ask("series.get", { db: good, runId: 1, key: "train_loss" });
   assert.deepEqual(meanwhile.result?.values, [0.5], "the healthy file answered while the slow one was busy");
   const timedOut = await hanging;
   assert.equal(timedOut.error?.code, -32003, JSON.stringify(timedOut));
   assert.match(
-    timedOut.error.message,
+    timedOut.error?.message ?? "",
     /did not finish within 1000 ms.*slow\.db|slow\.db.*did not finish within 1000 ms/,
   );
-  assert.equal((await s.ask("runs.list", { db: good })).result.length, 1);
+  assert.equal((await s.ask("runs.list", { db: good })).result?.length, 1);
   // The slow file gets a fresh reader: a cheap query on it answers.
   const again = await s.ask("series.keys", { db: slowDb, runId: 1 });
   assert.equal(again.result?.length, 1, JSON.stringify(again));

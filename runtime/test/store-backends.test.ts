@@ -100,7 +100,7 @@ test("the same experiment tracked into SQLite and into PostgreSQL reads back ide
         readerSnapshot(store.target, { ignore: ["uid", "startTime", "endTime", "time", "times"], ws: store.ws }),
       );
     }
-    const [sqlite, pg] = snaps as Record<string, any>[][];
+    const [sqlite, pg] = snaps as { runs: unknown[] }[][];
     assert.equal(sqlite.length, 1);
     assert.equal(sqlite[0].runs.length, 3);
     assert.deepEqual(pg, sqlite);

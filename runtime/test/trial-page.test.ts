@@ -40,7 +40,7 @@ test("a 300-trial sweep: pages of 200 best first by val_loss, the second page th
     const failed = all.reduce((n, t) => n + (t.runStatusCounts.FAILED ?? 0), 0);
     assert.equal(failed, 60);
     // The experiment row says the same.
-    const [experiment] = (await s.ask("experiments.list", { db })).result;
+    const [experiment] = (await s.ask("experiments.list", { db })).result!;
     assert.deepEqual(experiment.runStatusCounts, { SUCCESS: 540, FAILED: 60 });
     // Runs of the trial in pages: the same runs as the whole list, in id order.
     const whole = (await s.ask("runs.list", { db, experimentId: 1 })).result as { id: number }[];

@@ -4,6 +4,12 @@
 import * as fs from "node:fs";
 import { Metric, Pipeline, RunStatus, register, type Environment, type ParamsSchema } from "@expman/runtime";
 
+/** The settings these fixture pipelines read (base.yaml merged with the trial's `settings`). */
+type ToySettings = {
+  lr?: number;
+  pipeline?: { epochs?: number; delay_ms?: number; fail_at?: number; unsaveable?: boolean; batches?: number };
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class ToyModel {
@@ -32,7 +38,7 @@ abstract class ToyBase extends Pipeline {
   failAt = -1;
 
   @Pipeline.runWrapper
-  async run(config: Record<string, any>) {
+  async run(config: ToySettings) {
     const p = config.pipeline ?? {};
     const epochs: number = p.epochs ?? 3;
     this.delay = p.delay_ms ?? 0;
@@ -63,7 +69,7 @@ abstract class ToyBase extends Pipeline {
 
 @register("ToyPipeline")
 export class ToyPipeline extends ToyBase {
-  static override fromConfig(_config: Record<string, any>, env: Environment): ToyPipeline {
+  static override fromConfig(_config: Record<string, unknown>, env: Environment): ToyPipeline {
     return new ToyPipeline(env);
   }
 }
@@ -98,12 +104,12 @@ export class CurvePipeline extends Pipeline {
   private step = 0;
   private level = 0;
 
-  static override fromConfig(_config: Record<string, any>, env: Environment): CurvePipeline {
+  static override fromConfig(_config: Record<string, unknown>, env: Environment): CurvePipeline {
     return new CurvePipeline(env);
   }
 
   @Pipeline.runWrapper
-  async run(config: Record<string, any>) {
+  async run(config: ToySettings) {
     const p = config.pipeline ?? {};
     const epochs: number = p.epochs ?? 10;
     this.batches = p.batches ?? 30;
@@ -139,7 +145,7 @@ export class CurvePipeline extends Pipeline {
 export class LiveCurvePipeline extends CurvePipeline {
   private liveStep = 0;
 
-  static override fromConfig(_config: Record<string, any>, env: Environment): LiveCurvePipeline {
+  static override fromConfig(_config: Record<string, unknown>, env: Environment): LiveCurvePipeline {
     return new LiveCurvePipeline(env);
   }
 
