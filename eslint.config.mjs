@@ -44,11 +44,6 @@ export default tseslint.config(
     },
   },
   {
-    // The browser-side tests and benchmarks of the webview are still to be converted (issue 14).
-    files: ["client/test/**", "test/bench/**"],
-    rules: { "@typescript-eslint/no-explicit-any": "off" },
-  },
-  {
     files: ["**/*.js", "**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
   },

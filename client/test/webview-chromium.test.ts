@@ -12,6 +12,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { chromiumSkip, useWebviewHarness, type HarnessPage } from "../../test/webview/harness/chromium-page";
+import type { TestWindow } from "../../test/webview/harness/page";
+import type { PanelSelection } from "../../client/src/webview/contract";
 
 const ARTIFACTS = join(__dirname, "../../test/artifacts");
 
@@ -27,15 +29,15 @@ const RUN_RGB: Record<number, [number, number, number]> = {
 async function open(
   scenario: string,
   args: unknown[] = [],
-  selection: unknown = { kind: "experiment", experimentId: 1 },
+  selection: PanelSelection = { kind: "experiment", experimentId: 1 },
   options: { reduce?: boolean } = {},
 ): Promise<HarnessPage> {
   const hp = await harness.newPage();
   await hp.page.evaluate(
     ({ scenario, args, selection, reduce }) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       if (reduce === false) h.source.reduce = false;
-      h.start(selection, h.scenarios[scenario](...args));
+      h.start(selection, h.scenarios[scenario as keyof typeof h.scenarios](...(args as [number])));
     },
     { scenario, args, selection, reduce: options.reduce },
   );
@@ -44,7 +46,7 @@ async function open(
 
 async function waitDrawn(page: Page, chart: string): Promise<void> {
   await page.waitForFunction(
-    (id) => ((window as any).__metrics.chartState().find((c: any) => c.id === id)?.drawnPoints ?? 0) > 0,
+    (id) => ((window as unknown as TestWindow).__metrics.chartState().find((c) => c.id === id)?.drawnPoints ?? 0) > 0,
     chart,
     { timeout: 20_000 },
   );
@@ -62,7 +64,7 @@ async function settle(page: Page): Promise<void> {
 async function colourCounts(page: Page, chart: string): Promise<Record<number, number>> {
   return page.evaluate(
     ({ chart, colours }) => {
-      const c = (window as any).__metrics.chart(chart).canvas as HTMLCanvasElement;
+      const c = (window as unknown as TestWindow).__metrics.chart(chart)!.canvas as HTMLCanvasElement;
       const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       const out: Record<number, number> = {};
       for (const [id, [r, g, b]] of Object.entries(colours) as [string, number[]][]) {
@@ -86,7 +88,7 @@ async function colourCounts(page: Page, chart: string): Promise<Record<number, n
 
 async function canvasHash(page: Page, chart: string): Promise<string> {
   return page.evaluate((chart) => {
-    const c = (window as any).__metrics.chart(chart).canvas as HTMLCanvasElement;
+    const c = (window as unknown as TestWindow).__metrics.chart(chart)!.canvas as HTMLCanvasElement;
     const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
     let h = 2166136261;
     for (let i = 0; i < d.length; i += 4) h = Math.imul(h ^ (d[i] + d[i + 1] * 3 + d[i + 2] * 7), 16777619);
@@ -133,7 +135,9 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
     await settle(page);
-    const zoomed = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed);
+    const zoomed = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.zoomed,
+    );
     assert.ok(zoomed && zoomed[0] > 1000 && zoomed[1] < 4000, `zoomed to ${zoomed}`);
     assert.notEqual(await canvasHash(page, "batch:train/loss"), before);
     // The accessible summary and data attributes follow the zoom.
@@ -146,15 +150,21 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     );
     await over.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
     await settle(page);
-    assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
+    assert.equal(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.zoomed),
+      null,
+    );
     assert.equal(await canvasHash(page, "batch:train/loss"), before);
     await page.locator('[data-chart="batch:train/loss"]').focus();
     await page.keyboard.press("+");
     await settle(page);
-    assert.ok(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed));
+    assert.ok(await page.evaluate(() => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.zoomed));
     await page.keyboard.press("Escape");
     await settle(page);
-    assert.equal(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), null);
+    assert.equal(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.zoomed),
+      null,
+    );
     await page.close();
   });
 
@@ -170,10 +180,13 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await settle(page);
     const smooth = await colourCounts(page, "batch:train/loss");
     for (const id of [1, 2, 3]) assert.ok(smooth[id] < raw[id] * 0.8, `run ${id}: ${raw[id]} -> ${smooth[id]} pixels`);
-    const state = await page.evaluate(() => (window as any).__harness.state);
+    const state = (await page.evaluate(() => (window as unknown as TestWindow).__harness.state)) as {
+      settings: { smoothing: number };
+      selection: unknown;
+    };
     assert.equal(state.settings.smoothing, 0.99);
     assert.deepEqual(state.selection, { kind: "experiment", experimentId: 1 });
-    const hostSettings = await page.evaluate(() => (window as any).__harness.controller.settings);
+    const hostSettings = await page.evaluate(() => (window as unknown as TestWindow).__harness.controller!.settings);
     assert.equal(hostSettings.smoothing, 0.99);
     await page.close();
   });
@@ -200,17 +213,23 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
   test("x axis by relative and wall time, log-scale y: each redraws with the right range", async () => {
     const { page, errors } = await open("standard", [1000]);
     await waitDrawn(page, "batch:train/loss");
-    const step = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
+    const step = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.xRange,
+    );
     assert.deepEqual(step, [0, 999]);
     await page.locator("#x-axis").selectOption("relative");
     await settle(page);
     // 1,000 points 10 ms apart from the run's start: about 10 seconds.
-    const rel = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
-    assert.ok(Math.abs(rel[0]) < 1e-9 && Math.abs(rel[1] - 9.99) < 1e-6, JSON.stringify(rel));
+    const rel = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.xRange,
+    );
+    assert.ok(Math.abs(rel![0]) < 1e-9 && Math.abs(rel![1] - 9.99) < 1e-6, JSON.stringify(rel));
     await page.locator("#x-axis").selectOption("wall");
     await settle(page);
-    const wall = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
-    assert.ok(Math.abs(wall[0] - 1_700_000_000) < 1e-3, JSON.stringify(wall));
+    const wall = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.xRange,
+    );
+    assert.ok(Math.abs(wall![0] - 1_700_000_000) < 1e-3, JSON.stringify(wall));
     const before = await canvasHash(page, "batch:train/loss");
     await page.locator("#log-y").check();
     await settle(page);
@@ -226,7 +245,7 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await waitDrawn(page, "batch:train/loss");
     const blue = async () =>
       page.evaluate(() => {
-        const c = (window as any).__metrics.chart("batch:train/loss").canvas as HTMLCanvasElement;
+        const c = (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.canvas as HTMLCanvasElement;
         const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 0; i < d.length; i += 4) if (d[i] < 30 && d[i + 1] < 30 && d[i + 2] > 220 && d[i + 3] > 200) n++;
@@ -250,10 +269,10 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await markers.nth(0).click();
     await markers.nth(2).focus();
     await page.keyboard.press("Enter");
-    await page.waitForFunction(() => (window as any).__harness.source.revealed.length === 2);
-    const revealed = await page.evaluate(() => (window as any).__harness.source.revealed);
+    await page.waitForFunction(() => (window as unknown as TestWindow).__harness.source.revealed.length === 2);
+    const revealed = await page.evaluate(() => (window as unknown as TestWindow).__harness.source.revealed);
     assert.deepEqual(
-      revealed.map((r: any) => r.path),
+      revealed.map((r) => r.path),
       ["/ws/ck/run1/epoch20.pt", "/ws/ck/run3/epoch20.pt"],
     );
     await page.close();
@@ -265,11 +284,11 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     const emit = (from: number, count: number) =>
       page.evaluate(
         ({ from, count }) => {
-          const h = (window as any).__harness;
+          const h = (window as unknown as TestWindow).__harness;
           for (const id of [1, 2, 3]) {
             const points = Array.from({ length: count }, (_, k) => ({
               key: "train/loss",
-              scope: "batch",
+              scope: "batch" as const,
               step: from + k,
               value: 0.5 + Math.sin(from + k) * 0.1,
               time: Date.now(),
@@ -281,36 +300,50 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
             t: Date.now(),
             kind: "metrics",
             ids: { run: "run-1" },
-            points: [{ key: "custom/new_key", scope: "batch", step: 1, value: 3, time: Date.now() }],
+            points: [{ key: "custom/new_key", scope: "batch" as const, step: 1, value: 3, time: Date.now() }],
           });
         },
         { from, count },
       );
     await emit(1000, 500);
     await page.waitForFunction(() => {
-      const app = (window as any).__metrics;
-      return app.chart("batch:train/loss").canvas && app.chartState().some((c: any) => c.id === "batch:custom/new_key");
+      const app = (window as unknown as TestWindow).__metrics;
+      return app.chart("batch:train/loss")!.canvas && app.chartState().some((c) => c.id === "batch:custom/new_key");
     });
-    await page.waitForFunction(() => (window as any).__harness.toWebview.some((m: any) => m.type === "append"));
+    await page.waitForFunction(() =>
+      (window as unknown as TestWindow).__harness.toWebview.some((m) => m.type === "append"),
+    );
     await settle(page);
     const maxX = await page.evaluate(() => {
-      const app = (window as any).__metrics;
-      return app.chart("batch:train/loss").canvas && (app as any).store.get(1, "batch", "train/loss").length;
+      const app = (window as unknown as TestWindow).__metrics;
+      return app.chart("batch:train/loss")!.canvas && app.store.get(1, "batch", "train/loss")?.length;
     });
     assert.equal(maxX, 1500, "run 1 holds the 500 appended points");
-    const range = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange);
-    assert.equal(range[1], 1499, "the x axis follows the newest step");
+    const range = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.xRange,
+    );
+    assert.equal(range![1], 1499, "the x axis follows the newest step");
     const appends = await page.evaluate(
-      () => (window as any).__harness.toWebview.filter((m: any) => m.type === "append").length,
+      () => (window as unknown as TestWindow).__harness.toWebview.filter((m) => m.type === "append").length,
     );
     assert.ok(appends <= 3, `coalesced into few messages (${appends})`);
     // Zoom, then more live points: the zoom range stays.
-    await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").setZoom([100, 200]));
+    await page.evaluate(() =>
+      (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.setZoom([100, 200]),
+    );
     await emit(1500, 100);
-    await page.waitForFunction(() => (window as any).__metrics.store.get(1, "batch", "train/loss").length === 1600);
+    await page.waitForFunction(
+      () => (window as unknown as TestWindow).__metrics.store.get(1, "batch", "train/loss")?.length === 1600,
+    );
     await settle(page);
-    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").zoomed), [100, 200]);
-    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").xRange), [100, 200]);
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.zoomed),
+      [100, 200],
+    );
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.xRange),
+      [100, 200],
+    );
     await page.close();
   });
 
@@ -325,14 +358,14 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     const single = await colourCounts(page, "epoch:val/acc");
     assert.ok(single[3] > 4, `the single point is drawn as a dot: ${JSON.stringify(single)}`);
     await page.evaluate(() =>
-      (window as any).__harness.sendRaw({
+      (window as unknown as TestWindow).__harness.sendRaw({
         type: "series",
         requestId: 1,
         series: [
           {
             runId: 1,
             key: "x",
-            scope: "batch",
+            scope: "batch" as const,
             steps: [1, "two"],
             values: [1, 2],
             times: [0, 0],
@@ -343,7 +376,9 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
         errors: [],
       }),
     );
-    await page.waitForFunction(() => (window as any).__harness.fromWebview.some((m: any) => m.type === "webviewError"));
+    await page.waitForFunction(() =>
+      (window as unknown as TestWindow).__harness.fromWebview.some((m) => m.type === "webviewError"),
+    );
     assert.match(
       await notices(page),
       /Ignored a message from the extension: series.series\[0\].steps\[1\]: expected a number, got string/,
@@ -360,7 +395,7 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
   test("a 10-million-point series sent whole is drawn faithfully (its spike survives) and the panel stays responsive", async () => {
     const { page, errors } = await open("huge", [10_000_000], { kind: "runs", runIds: [1] }, { reduce: false });
     await waitDrawn(page, "batch:train/loss");
-    const state = await page.evaluate(() => (window as any).__metrics.chartState()[0]);
+    const state = await page.evaluate(() => (window as unknown as TestWindow).__metrics.chartState()[0]);
     assert.ok(state.drawnPoints < 10_000, `reduced for drawing: ${state.drawnPoints}`);
     // The spike (value 10x the curve) reaches the top: ignore outliers off shows the whole
     // range, smoothing 0 draws the raw series in full colour.
@@ -369,7 +404,7 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await page.keyboard.press("Home");
     await settle(page);
     const topRows = await page.evaluate(() => {
-      const c = (window as any).__metrics.chart("batch:train/loss").canvas as HTMLCanvasElement;
+      const c = (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.canvas as HTMLCanvasElement;
       const ctx = c.getContext("2d")!;
       const h = c.height;
       let found = 0;
@@ -391,19 +426,21 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
   test("a big series reduced by the host: zooming re-fetches that range at full detail", async () => {
     const { page } = await open("huge", [1_000_000], { kind: "runs", runIds: [1] });
     await waitDrawn(page, "batch:train/loss");
-    const first = await page.evaluate(() => (window as any).__harness.source.queries.slice());
+    const first = await page.evaluate(() => (window as unknown as TestWindow).__harness.source.queries.slice());
     assert.deepEqual(first, [{ runId: 1, key: "train/loss", scope: "batch", buckets: 2000 }]);
     assert.match(await notices(page), /1000000 points, reduced for display/);
-    await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").setZoom([500_000, 501_000]));
-    await page.waitForFunction(() => (window as any).__harness.source.queries.length === 2);
-    const zoomQuery = await page.evaluate(() => (window as any).__harness.source.queries[1]);
+    await page.evaluate(() =>
+      (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.setZoom([500_000, 501_000]),
+    );
+    await page.waitForFunction(() => (window as unknown as TestWindow).__harness.source.queries.length === 2);
+    const zoomQuery = await page.evaluate(() => (window as unknown as TestWindow).__harness.source.queries[1]);
     assert.equal(zoomQuery.buckets, 2000);
     assert.ok(
-      zoomQuery.minStep <= 500_000 && zoomQuery.maxStep >= 501_000 && zoomQuery.maxStep < 510_000,
+      zoomQuery.minStep! <= 500_000 && zoomQuery.maxStep! >= 501_000 && zoomQuery.maxStep! < 510_000,
       JSON.stringify(zoomQuery),
     );
     // The detail has every point of the range (1,001 steps plus neighbours), not the overview's few.
-    await page.waitForFunction(() => (window as any).__metrics.chartState()[0].drawnPoints >= 1001);
+    await page.waitForFunction(() => (window as unknown as TestWindow).__metrics.chartState()[0].drawnPoints >= 1001);
     await page.close();
   });
 
@@ -411,7 +448,7 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     const hp = await harness.newPage();
     await hp.page.setViewportSize({ width: 360, height: 800 });
     await hp.page.evaluate(() => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       h.start({ kind: "experiment", experimentId: 1 }, h.scenarios.standard(500));
     });
     await waitDrawn(hp.page, "batch:train/loss");
@@ -430,7 +467,7 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
   test("many metric keys: only charts on screen are drawn; scrolling draws the others", async () => {
     const hp = await harness.newPage();
     await hp.page.evaluate(() => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       const series = Array.from({ length: 60 }, (_, k) =>
         h.syntheticSeries(`custom/metric_${String(k).padStart(2, "0")}`, 2000, { seed: k + 1, custom: true }),
       );
@@ -438,7 +475,9 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     });
     await waitDrawn(hp.page, "batch:custom/metric_00");
     const drawn = async () =>
-      hp.page.evaluate(() => (window as any).__metrics.chartState().filter((c: any) => c.drawnPoints > 0).length);
+      hp.page.evaluate(
+        () => (window as unknown as TestWindow).__metrics.chartState().filter((c) => c.drawnPoints > 0).length,
+      );
     const first = await drawn();
     assert.ok(first > 0 && first < 60, `drawn at first: ${first}`);
     await hp.page.locator('[data-chart="batch:custom/metric_59"]').scrollIntoViewIfNeeded();
@@ -453,16 +492,19 @@ describe("metrics webview in Chromium", { skip: chromiumSkip }, () => {
     await page.locator("#export-csv").click();
     await page.locator("#export-json").click();
     await page.locator('[data-chart="batch:train/loss"] button', { hasText: "PNG" }).click();
-    await page.waitForFunction(() => (window as any).__harness.exports.length === 3);
-    const exports = await page.evaluate(() => (window as any).__harness.exports);
+    await page.waitForFunction(() => (window as unknown as TestWindow).__harness.exports.length === 3);
+    const exports = await page.evaluate(() => (window as unknown as TestWindow).__harness.exports);
     assert.deepEqual(
-      exports.map((e: any) => e.format),
+      exports.map((e) => e.format),
       ["csv", "json", "png"],
     );
     const csv = await page.evaluate(
       () =>
-        (window as any).__harness.fromWebview.find((m: any) => m.type === "export" && m.format === "csv")
-          .content as string,
+        (
+          (window as unknown as TestWindow).__harness.fromWebview.find(
+            (m) => m.type === "export" && m.format === "csv",
+          ) as { content: string }
+        ).content,
     );
     // 3 runs x 300 batch points + 3 runs x 50 epoch points, plus the header.
     assert.equal(csv.trim().split("\n").length, 1 + 3 * 300 + 3 * 50);

@@ -12,8 +12,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
+import type { TestWindow } from "../../test/webview/harness/page";
 
-const EXPERIMENT = { kind: "experiment", experimentId: 1 };
+const EXPERIMENT = { kind: "experiment", experimentId: 1 } as const;
 
 let harness: ReturnType<typeof useWebviewHarness>;
 
@@ -27,7 +28,7 @@ interface Held {
 /** Every series the webview holds, sorted, as plain arrays (NaN kept as null by JSON: compared as such). */
 async function held(page: Page): Promise<Held[]> {
   return page.evaluate(() => {
-    const app = (window as any).__metrics;
+    const app = (window as unknown as TestWindow).__metrics;
     const out: Held[] = [];
     for (const s of app.store.all()) {
       if (s.length === 0) continue;
@@ -44,17 +45,17 @@ async function held(page: Page): Promise<Held[]> {
 
 async function chartsDrawn(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() =>
-    Object.fromEntries((window as any).__metrics.chartState().map((c: any) => [c.id, c.drawnPoints])),
+    Object.fromEntries((window as unknown as TestWindow).__metrics.chartState().map((c) => [c.id, c.drawnPoints])),
   );
 }
 
 /** A hash of each chart's canvas pixels ("none" when the chart has no canvas). */
 async function canvasHashes(page: Page): Promise<Record<string, string>> {
   return page.evaluate(() => {
-    const app = (window as any).__metrics;
+    const app = (window as unknown as TestWindow).__metrics;
     const out: Record<string, string> = {};
     for (const c of app.chartState()) {
-      const canvas = app.chart(c.id).canvas as HTMLCanvasElement | undefined;
+      const canvas = app.chart(c.id)!.canvas as HTMLCanvasElement | undefined;
       if (!canvas || canvas.width === 0) {
         out[c.id] = "none";
         continue;
@@ -86,7 +87,7 @@ async function settle(page: Page): Promise<void> {
 async function liveExperiment(page: Page, runs: number, epochs: number, batches: number): Promise<void> {
   await page.evaluate(
     async ({ runs, epochs, batches }) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       let t = 1_700_000_000_000;
       for (let run = 1; run <= runs; run++) {
@@ -99,7 +100,7 @@ async function liveExperiment(page: Page, runs: number, epochs: number, batches:
             for (let k = 0; k < 10; k++, step++)
               points.push({
                 key: "train_loss",
-                scope: "batch",
+                scope: "batch" as const,
                 step,
                 value: 1 / (1 + step / 50) + run / 100 + (step % 7) / 1000,
                 time: (t += 5),
@@ -127,7 +128,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
   test("a panel open through a multi-run experiment ends identical to one opened afterwards; no chart collapses", async () => {
     const live = await harness.newPage();
     await live.page.evaluate((selection) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       h.source.latencyMs = 40;
       h.start(selection, [], { flushMs: 100 });
     }, EXPERIMENT);
@@ -135,9 +136,9 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     // The last refresh (500 ms after the last lifecycle event) and fetches settle.
     await live.page.waitForFunction(
       () => {
-        const h = (window as any).__harness;
-        const runs = h.toWebview.filter((m: any) => m.type === "runs" || m.type === "init").pop();
-        return runs && runs.runs.length === 3 && runs.runs.every((r: any) => r.summary.status === "SUCCESS");
+        const h = (window as unknown as TestWindow).__harness;
+        const runs = h.toWebview.filter((m) => m.type === "runs" || m.type === "init").pop();
+        return runs && runs.runs.length === 3 && runs.runs.every((r) => r.summary.status === "SUCCESS");
       },
       undefined,
       { timeout: 10_000 },
@@ -145,9 +146,9 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     await new Promise((r) => setTimeout(r, 600));
     await settle(live.page);
     const stored = await live.page.evaluate(() =>
-      [...(window as any).__harness.source.runs.values()].map((r: any) => ({
+      [...(window as unknown as TestWindow).__harness.source.runs.values()].map((r) => ({
         summary: r.summary,
-        series: r.series.map((s: any) => ({
+        series: r.series.map((s) => ({
           key: s.key,
           scope: s.scope,
           steps: Array.from(s.steps),
@@ -161,10 +162,10 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     const later = await harness.newPage();
     await later.page.evaluate(
       ({ selection, stored }) => {
-        const h = (window as any).__harness;
-        const runs = stored.map((r: any) => ({
+        const h = (window as unknown as TestWindow).__harness;
+        const runs = stored.map((r) => ({
           ...r,
-          series: r.series.map((s: any) => ({
+          series: r.series.map((s) => ({
             ...s,
             steps: Float64Array.from(s.steps),
             values: Float64Array.from(s.values),
@@ -177,8 +178,8 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     );
     await later.page.waitForFunction(
       () =>
-        (window as any).__metrics.chartState().length === 4 &&
-        (window as any).__metrics.chartState().every((c: any) => c.drawnPoints > 0),
+        (window as unknown as TestWindow).__metrics.chartState().length === 4 &&
+        (window as unknown as TestWindow).__metrics.chartState().every((c) => c.drawnPoints > 0),
       undefined,
       { timeout: 10_000 },
     );
@@ -207,7 +208,9 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     assert.deepEqual(live.errors, [], "no script errors in the live panel");
     assert.deepEqual(later.errors, []);
     const webviewErrors = await live.page.evaluate(() =>
-      (window as any).__harness.fromWebview.filter((m: any) => m.type === "webviewError").map((m: any) => m.message),
+      (window as unknown as TestWindow).__harness.fromWebview
+        .filter((m) => m.type === "webviewError")
+        .map((m) => m.message),
     );
     assert.deepEqual(webviewErrors, []);
     await live.page.close();
@@ -217,7 +220,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
   test("the runs table follows a run while it is running, not only when it ends", async () => {
     const { page, errors } = await harness.newPage();
     await page.evaluate((selection) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       h.start(selection, [], { flushMs: 100 });
       h.lifecycle(1, "create", { trialName: "live" });
       h.lifecycle(1, "start");
@@ -225,7 +228,7 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     await page.locator('.vt-body > .vt-row[data-run="1"]').waitFor();
     // Points keep coming, no lifecycle event: the table shows the newest value within seconds.
     await page.evaluate(async () => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       for (let step = 0; step < 40; step++) {
         h.log(1, [{ key: "val_acc", scope: "epoch", step, value: 0.5 + step / 100, time: 1_700_000_000_000 + step }]);
         await new Promise((r) => setTimeout(r, 100));

@@ -9,15 +9,17 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
+import type { TestWindow } from "../../test/webview/harness/page";
+import type { PanelSettings } from "../../client/src/webview/contract";
 
 let harness: ReturnType<typeof useWebviewHarness>;
 
 /** 2 trials x 5 repeats; lr differs per trial; loss series 300 steps; test_acc at run scope. */
-async function openSweep(extra: string = "", settings?: unknown) {
+async function openSweep(extra: string = "", settings?: PanelSettings) {
   const hp = await harness.newPage();
   await hp.page.evaluate(
     ([extra, settings]) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       const runs = [];
       let id = 0;
       for (const [t, lr] of [
@@ -59,7 +61,9 @@ async function openSweep(extra: string = "", settings?: unknown) {
     [extra, settings] as const,
   );
   await hp.page.waitForFunction(
-    () => ((window as any).__metrics.chartState().find((c: any) => c.id === "batch:train/loss")?.drawnPoints ?? 0) > 0,
+    () =>
+      ((window as unknown as TestWindow).__metrics.chartState().find((c) => c.id === "batch:train/loss")?.drawnPoints ??
+        0) > 0,
     undefined,
     { timeout: 20_000 },
   );
@@ -87,7 +91,7 @@ async function inView(page: Page, chart: string): Promise<void> {
 async function inkOf(page: Page, chart: string): Promise<{ translucent: number; opaque: number }> {
   await inView(page, chart);
   return page.evaluate((chart) => {
-    const c = (window as any).__metrics.chart(chart).canvas as HTMLCanvasElement;
+    const c = (window as unknown as TestWindow).__metrics.chart(chart)!.canvas as HTMLCanvasElement;
     const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
     let translucent = 0;
     let opaque = 0;
@@ -135,7 +139,9 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     assert.match(text, /lr=0\.1: mean of 5 runs with a min–max band/);
     assert.match(text, /lr=0\.001: mean of 5 runs/);
     await inView(page, chart);
-    const grouped = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").drawnPoints);
+    const grouped = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.drawnPoints,
+    );
     await setSetting(page, "band", "std");
     const std = await inkOf(page, chart);
     assert.ok(
@@ -144,7 +150,9 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     );
     await setSetting(page, "show-group-runs", true);
     await inView(page, chart);
-    const withRuns = await page.evaluate(() => (window as any).__metrics.chart("batch:train/loss").drawnPoints);
+    const withRuns = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.chart("batch:train/loss")!.drawnPoints,
+    );
     assert.ok(withRuns > grouped + 10 * 100, `single runs drawn too: ${withRuns} > ${grouped}`);
     // Grouping by a parameter: lr splits the runs the same way as the trials here.
     await setSetting(page, "group-by", "param:lr");
@@ -156,11 +164,15 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
   test("run-level metrics are bars, one per run, never a one-point line", async () => {
     const { page, errors } = await openSweep();
     await page.locator('[data-chart="run:test_acc"]').scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => (window as any).__metrics.chart("run:test_acc")?.drawnPoints === 10, undefined, {
-      timeout: 10_000,
-    });
+    await page.waitForFunction(
+      () => (window as unknown as TestWindow).__metrics.chart("run:test_acc")?.drawnPoints === 10,
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
     const bars = await page.evaluate(() => {
-      const c = (window as any).__metrics.chart("run:test_acc").canvas as HTMLCanvasElement;
+      const c = (window as unknown as TestWindow).__metrics.chart("run:test_acc")!.canvas as HTMLCanvasElement;
       return {
         bars: c.dataset.bars,
         tag: c.tagName,
@@ -181,16 +193,19 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
 
   test("parallel coordinates: axes for varying params and chosen metrics; a brush filters the charts", async () => {
     const { page, errors } = await openSweep();
-    await page.evaluate(() => (window as any).__metrics.compare.render());
-    const axes = await page.evaluate(() => (window as any).__metrics.compare.parallel.canvas.dataset.axes);
+    await page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.render());
+    const axes = await page.evaluate(
+      () => (window as unknown as TestWindow).__metrics.compare.parallel.canvas.dataset.axes,
+    );
     // lr and seed vary, hidden does not; val_acc and test_acc chosen first.
     assert.equal(axes, "param:lr,param:seed,metric:test_acc,metric:val_acc");
-    const shown = () => page.evaluate(() => (window as any).__metrics.compare.parallel.canvas.dataset.shownRuns);
+    const shown = () =>
+      page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.parallel.canvas.dataset.shownRuns);
     assert.equal(await shown(), "10");
     const linesBefore = (await summaryOf(page, "batch:train/loss")).match(/points drawn/g)?.length;
     assert.equal(linesBefore, 10);
     // Brush the lr axis's top half: only the lr=0.1 trial's five runs remain.
-    await page.evaluate(() => (window as any).__metrics.compare.parallel.brush(0, [0.5, 1]));
+    await page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.parallel.brush(0, [0.5, 1]));
     await settle(page);
     assert.equal(await shown(), "5");
     assert.equal(
@@ -202,7 +217,7 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     const box = await page.locator(".parallel canvas").boundingBox();
     assert.ok(box);
     await page.locator(".parallel canvas").scrollIntoViewIfNeeded();
-    await page.evaluate(() => (window as any).__metrics.compare.parallel.brush(0, null));
+    await page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.parallel.brush(0, null));
     await settle(page);
     assert.equal(await shown(), "10");
     const b = (await page.locator(".parallel canvas").boundingBox())!;
@@ -217,7 +232,7 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     // dispatched in one task, from a range keeping every run to one keeping the better five.
     await page.mouse.move(0, 0); // the real pointer off the plot: only these events move the brush
     const coalesced = await page.evaluate(async () => {
-      const pc = (window as any).__metrics.compare.parallel;
+      const pc = (window as unknown as TestWindow).__metrics.compare.parallel;
       const c = pc.canvas as HTMLCanvasElement;
       pc.brush(3, null); // (the runs table above grows back: the plot moves down)
       const r = c.getBoundingClientRect();
@@ -266,10 +281,11 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     await change("#group-by", "trial");
     await change("#band", "std");
     await settle(first.page);
-    const axes = () => first.page.evaluate(() => (window as any).__metrics.compare.parallel.canvas.dataset.axes);
+    const axes = () =>
+      first.page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.parallel.canvas.dataset.axes);
     assert.equal(await axes(), "param:lr,param:seed,metric:test_acc");
     // What the extension holds (and keeps in the workspace state when the panel closes).
-    const saved = await first.page.evaluate(() => (window as any).__harness.controller.settings);
+    const saved = await first.page.evaluate(() => (window as unknown as TestWindow).__harness.controller!.settings);
     assert.deepEqual(saved.compare, {
       metrics: [{ key: "test_acc", pick: "best", direction: "max" }],
       scatterX: "lr",
@@ -281,7 +297,7 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
 
     const again = await openSweep("", saved);
     const state = await again.page.evaluate(() => ({
-      axes: (window as any).__metrics.compare.parallel.canvas.dataset.axes,
+      axes: (window as unknown as TestWindow).__metrics.compare.parallel.canvas.dataset.axes,
       valAcc: (document.querySelector('[aria-label="Axis for val_acc"]') as HTMLInputElement).checked,
       pick: (document.querySelector('[aria-label="test_acc: last or best value"]') as HTMLSelectElement).value,
       scatterY: (document.getElementById("scatter-y") as HTMLSelectElement).value,
@@ -302,20 +318,24 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
 
   test("per-label metrics: one chart per metric, a line per label with a legend; live points keep their label", async () => {
     const { page, errors } = await openSweep("labels");
-    const ids = await page.evaluate(() => (window as any).__metrics.chartState().map((c: any) => c.id));
+    const ids = await page.evaluate(() => (window as unknown as TestWindow).__metrics.chartState().map((c) => c.id));
     assert.ok(ids.includes("epoch:acc"), `one chart for the metric: ${ids}`);
     assert.ok(ids.includes("epoch:acc/cat"), "a total named like a label series keeps its own chart");
     assert.ok(!ids.includes("epoch:acc/dog"), "no chart per label");
     await inView(page, "epoch:acc");
-    await page.waitForFunction(() => (window as any).__metrics.chart("epoch:acc").drawnPoints >= 40, undefined, {
-      timeout: 10_000,
-    });
+    await page.waitForFunction(
+      () => (window as unknown as TestWindow).__metrics.chart("epoch:acc")!.drawnPoints >= 40,
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
     const legend = await page.locator('[data-chart="epoch:acc"] .chart-legend .legend-label').allTextContents();
     assert.deepEqual(legend, ["cat", "dog"]);
     assert.match(await summaryOf(page, "epoch:acc"), /· cat: 20 points drawn.*· dog: 20 points drawn/);
     // Live: the label series and the total of the same joined name each get their own point.
     await page.evaluate(() => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       const t = 1_700_000_100_000;
       h.log(1, [
         { key: "acc/cat", metric: "acc", label: "cat", scope: "epoch", step: 20, value: 0.99, time: t },
@@ -324,18 +344,18 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     });
     await page.waitForFunction(
       () => {
-        const app = (window as any).__metrics;
-        const labelled = app.store.labelled(1, "epoch", "acc").find((s: any) => s.label === "cat");
+        const app = (window as unknown as TestWindow).__metrics;
+        const labelled = app.store.labelled(1, "epoch", "acc").find((s) => s.label === "cat");
         return labelled?.length === 21 && app.store.get(1, "epoch", "acc/cat")?.length === 21;
       },
       undefined,
       { timeout: 10_000 },
     );
     const last = await page.evaluate(() => {
-      const app = (window as any).__metrics;
-      const cat = app.store.labelled(1, "epoch", "acc").find((s: any) => s.label === "cat");
+      const app = (window as unknown as TestWindow).__metrics;
+      const cat = app.store.labelled(1, "epoch", "acc").find((s) => s.label === "cat");
       const total = app.store.get(1, "epoch", "acc/cat");
-      return [cat.values[cat.length - 1], total.values[total.length - 1]];
+      return [cat!.values[cat!.length - 1], total!.values[total!.length - 1]];
     });
     assert.deepEqual(last, [0.99, 42]);
     assert.match(await summaryOf(page, "epoch:acc"), /· cat: 21 points drawn/);
@@ -347,8 +367,10 @@ describe("metrics webview: compare plots in Chromium", { skip: chromiumSkip }, (
     const { page, errors } = await openSweep();
     await setSetting(page, "scatter-x", "lr");
     await setSetting(page, "scatter-y", "val_acc");
-    await page.evaluate(() => (window as any).__metrics.compare.render());
-    const c = await page.evaluate(() => ({ ...(window as any).__metrics.compare.scatter.canvas.dataset }));
+    await page.evaluate(() => (window as unknown as TestWindow).__metrics.compare.render());
+    const c = await page.evaluate(() => ({
+      ...(window as unknown as TestWindow).__metrics.compare.scatter.canvas.dataset,
+    }));
     assert.equal(c.scales, "log,linear");
     assert.equal(c.points, "10");
     assert.deepEqual(errors, []);

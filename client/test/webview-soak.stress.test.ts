@@ -17,6 +17,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { CDPSession, Page } from "playwright-core";
 import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
+import type { TestWindow } from "../../test/webview/harness/page";
 
 const RUNS = 10;
 const POINTS = 100_000;
@@ -33,11 +34,11 @@ async function heap(page: Page, cdp: CDPSession): Promise<{ used: number; data: 
   const { usedSize } = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
   const data = await page.evaluate(() => {
     let bytes = 0;
-    for (const s of (window as any).__metrics.store.all()) {
+    for (const s of (window as unknown as TestWindow).__metrics.store.all()) {
       bytes +=
         s.steps.byteLength + s.values.byteLength + s.times.byteLength + (s.smoothed(0.6) as Float64Array).byteLength;
     }
-    for (const r of (window as any).__harness.source.runs.values())
+    for (const r of (window as unknown as TestWindow).__harness.source.runs.values())
       for (const s of r.series) bytes += s.steps.buffer.byteLength * 3;
     return bytes;
   });
@@ -48,7 +49,7 @@ async function heap(page: Page, cdp: CDPSession): Promise<{ used: number; data: 
 async function streamRun(page: Page, run: number): Promise<void> {
   await page.evaluate(
     async ({ run, points, event }) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       h.lifecycle(run, "create", { trialName: `soak-${run}` });
       h.lifecycle(run, "start");
       const S = new Float64Array(points);
@@ -56,12 +57,12 @@ async function streamRun(page: Page, run: number): Promise<void> {
       const T = new Float64Array(points);
       const stored = {
         key: "train_loss",
-        scope: "batch",
+        scope: "batch" as const,
         steps: S.subarray(0, 0),
         values: V.subarray(0, 0),
         times: T.subarray(0, 0),
       };
-      h.source.runs.get(run).series.push(stored);
+      h.source.runs.get(run)!.series.push(stored);
       const t0 = 1_700_000_000_000 + run * 10_000_000;
       for (let from = 0; from < points; from += event) {
         const batch = [];
@@ -69,7 +70,7 @@ async function streamRun(page: Page, run: number): Promise<void> {
           S[i] = i;
           V[i] = 1 / (1 + i / 10_000) + ((i * 2654435761) % 997) / 10_000 + run / 100;
           T[i] = t0 + i;
-          batch.push({ key: "train_loss", scope: "batch", step: i, value: V[i], time: T[i] });
+          batch.push({ key: "train_loss", scope: "batch" as const, step: i, value: V[i], time: T[i] });
         }
         stored.steps = S.subarray(0, from + event);
         stored.values = V.subarray(0, from + event);
@@ -82,7 +83,8 @@ async function streamRun(page: Page, run: number): Promise<void> {
     { run, points: POINTS, event: EVENT },
   );
   await page.waitForFunction(
-    ({ run, points }) => (window as any).__metrics.store.get(run, "batch", "train_loss")?.length === points,
+    ({ run, points }) =>
+      (window as unknown as TestWindow).__metrics.store.get(run, "batch", "train_loss")?.length === points,
     { run, points: POINTS },
     { timeout: 60_000 },
   );
@@ -97,7 +99,7 @@ describe("metrics panel soak (Chromium)", { skip: chromiumSkip }, () => {
     const { page, errors } = await harness.newPage();
     const cdp = await page.context().newCDPSession(page);
     await page.evaluate(() => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       h.recordMessages = false;
       h.start({ kind: "experiment", experimentId: 1 }, [], { flushMs: 250 });
     });
@@ -109,11 +111,11 @@ describe("metrics panel soak (Chromium)", { skip: chromiumSkip }, () => {
     const seconds = (Date.now() - started) / 1000;
 
     const mismatches = await page.evaluate((runs) => {
-      const h = (window as any).__harness;
-      const app = (window as any).__metrics;
+      const h = (window as unknown as TestWindow).__harness;
+      const app = (window as unknown as TestWindow).__metrics;
       const out: string[] = [];
       for (let run = 1; run <= runs; run++) {
-        const src = h.source.runs.get(run).series[0];
+        const src = h.source.runs.get(run)!.series[0];
         const held = app.store.get(run, "batch", "train_loss");
         if (!held || held.length !== src.steps.length) {
           out.push(`run ${run}: ${held?.length} held, ${src.steps.length} stored`);

@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { chromiumSkip, useWebviewHarness } from "../../test/webview/harness/chromium-page";
+import type { TestWindow } from "../../test/webview/harness/page";
 
 const RUNS = 2000;
 
@@ -25,7 +26,7 @@ async function open(): Promise<Page> {
   const { page } = await harness.newPage();
   await page.evaluate(
     ({ runs, lrs, accs }) => {
-      const h = (window as any).__harness;
+      const h = (window as unknown as TestWindow).__harness;
       const stored = Array.from({ length: runs }, (_, i) => {
         const id = i + 1;
         return {
@@ -65,7 +66,7 @@ async function count(page: Page): Promise<string> {
 
 /** Run ids of the rows, in shown order (rows are reused while scrolling: DOM order is not it). */
 async function rowIds(page: Page): Promise<number[]> {
-  return page.evaluate(() => (window as any).__metrics.table.rowRunIds());
+  return page.evaluate(() => (window as unknown as TestWindow).__metrics.table.rowRunIds());
 }
 
 describe("runs table in Chromium", { skip: chromiumSkip }, () => {
@@ -99,7 +100,10 @@ describe("runs table in Chromium", { skip: chromiumSkip }, () => {
       expected,
     );
     // The charts' run filter keeps the same runs.
-    assert.equal(await page.evaluate(() => (window as any).__metrics.runFilter.visible().length), expected.length);
+    assert.equal(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.runFilter.visible().length),
+      expected.length,
+    );
 
     await filter(page, 'status == FAILED && trial ~ "lr=0.1*"');
     const failed = Array.from({ length: RUNS }, (_, i) => i + 1).filter((id) => id % 10 === 0 && lrOf(id) === 0.1);
@@ -144,7 +148,8 @@ describe("runs table in Chromium", { skip: chromiumSkip }, () => {
     await page.getByLabel("Show hidden").uncheck();
     await page.waitForFunction(() => ![...document.querySelectorAll(".vt-th")].some((e) => e.textContent === "hidden"));
     const settings = await page.evaluate(
-      () => (window as any).__harness.fromWebview.filter((m: any) => m.type === "state").pop().settings.table,
+      () =>
+        (window as unknown as TestWindow).__harness.fromWebview.filter((m) => m.type === "state").pop()!.settings.table,
     );
     assert.deepEqual(settings.pinnedColumns, ["run", "metric:val_acc"]);
     assert.deepEqual(settings.hiddenColumns, ["param:hidden"]);
@@ -156,11 +161,14 @@ describe("runs table in Chromium", { skip: chromiumSkip }, () => {
     const page = await open();
     await page.locator('.vt-pin .vt-row[data-run="1"] .vt-cell.run').click();
     await page.locator('.vt-pin .vt-row[data-run="3"] .vt-cell.run').click({ modifiers: ["Control"] });
-    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.runFilter.selected()), [1, 3]);
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.runFilter.selected()),
+      [1, 3],
+    );
     assert.equal(await page.locator('.vt-pin .vt-row.selected[data-run="3"]').count(), 1);
     // The run configs as the store keeps them; the host diffs them (PanelController.compare).
     await page.evaluate(() => {
-      const source = (window as any).__harness.source;
+      const source = (window as unknown as TestWindow).__harness.source;
       const base = { runId: 0, trial: "", env: { seed: 1 }, experiment: { name: "x" } };
       source.configs.set(1, { ...base, runId: 1, trial: "lr=0.01", settings: { lr: 0.01, model: { depth: 2 } } });
       source.configs.set(3, {
@@ -172,7 +180,7 @@ describe("runs table in Chromium", { skip: chromiumSkip }, () => {
     });
     await page.locator("#compare-runs").click();
     const request = await page.evaluate(() =>
-      (window as any).__harness.fromWebview.find((m: any) => m.type === "compareRuns"),
+      (window as unknown as TestWindow).__harness.fromWebview.find((m) => m.type === "compareRuns"),
     );
     assert.deepEqual(request, { type: "compareRuns", runIds: [1, 3] });
     const table = page.locator(".compare-table");
@@ -187,9 +195,14 @@ describe("runs table in Chromium", { skip: chromiumSkip }, () => {
     assert.match((await page.locator(".compare-summary").textContent()) ?? "", /2 settings differ, 3 the same/);
 
     // The Experiments tree selects run 1500: the table scrolls to it and marks it.
-    await page.evaluate(() => (window as any).__harness.sendRaw({ type: "selectRuns", runIds: [1500] }));
+    await page.evaluate(() =>
+      (window as unknown as TestWindow).__harness.sendRaw({ type: "selectRuns", runIds: [1500] }),
+    );
     await page.locator('.vt-pin .vt-row.selected[data-run="1500"]').waitFor();
-    assert.deepEqual(await page.evaluate(() => (window as any).__metrics.runFilter.selected()), [1500]);
+    assert.deepEqual(
+      await page.evaluate(() => (window as unknown as TestWindow).__metrics.runFilter.selected()),
+      [1500],
+    );
     await page.close();
   });
 });

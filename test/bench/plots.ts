@@ -14,6 +14,10 @@
  */
 import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
 import { loadAverage } from "./figures";
+import type { TestWindow } from "../webview/harness/page";
+
+/** The page, with what the pointer benchmark leaves in it between two evaluations. */
+type BenchWindow = TestWindow & { __pointerBench: { latencies: number[]; work: number[]; brushes: number } };
 
 const RUNS = 1000;
 const REPEATS = 10;
@@ -35,7 +39,7 @@ async function main(): Promise<void> {
       const p = await harness.openFresh();
       const r = await p.page.evaluate(
         async ({ runs, warm }) => {
-          const w = window as any;
+          const w = window as unknown as BenchWindow;
           const h = w.__harness;
           const app = w.__metrics;
           h.recordMessages = false;
@@ -80,7 +84,7 @@ async function main(): Promise<void> {
           }
           // Reading one pixel back makes the canvas rasterise now, so its cost is in the figure.
           const pc = app.compare.parallel;
-          const flush = () => pc.canvas.getContext("2d").getImageData(0, 0, 1, 1);
+          const flush = () => pc.canvas.getContext("2d")!.getImageData(0, 0, 1, 1);
           const pcDraws = [];
           for (let i = 0; i <= warm; i++) {
             const t0 = performance.now();
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
           const rf = app.runFilter;
           const setFilter = rf.setFilter.bind(rf);
           let fanout = 0;
-          rf.setFilter = (...args: unknown[]) => {
+          rf.setFilter = (...args: Parameters<typeof setFilter>) => {
             const t = performance.now();
             setFilter(...args);
             fanout += performance.now() - t;
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
       //    the DevTools protocol), from the input event's timestamp to the end of the frame that
       //    shows it (the plot rasterised: a pixel read back), one drag over 16 frames.
       await p.page.evaluate(() => {
-        const w = window as any;
+        const w = window as unknown as BenchWindow;
         const pc = w.__metrics.compare.parallel;
         pc.brush(0, null);
         pc.brush(1, null);
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
           const before = pc.stats.brushes;
           // Registered after the plot's own listener: this frame callback runs after its brush.
           requestAnimationFrame(() => {
-            pc.canvas.getContext("2d").getImageData(0, 0, 1, 1);
+            pc.canvas.getContext("2d")!.getImageData(0, 0, 1, 1);
             if (pc.stats.brushes > before) bench.work.push(pc.stats.brushMs);
             setTimeout(() => bench.latencies.push(performance.now() - input), 0);
           });
@@ -162,7 +166,7 @@ async function main(): Promise<void> {
       }
       await p.page.mouse.up();
       const pointer = await p.page.evaluate(() => {
-        const w = window as any;
+        const w = window as unknown as BenchWindow;
         return { ...w.__pointerBench, kept: w.__metrics.compare.parallel.stats.keptRuns };
       });
       if (pointer.latencies.length < 2)
@@ -180,7 +184,7 @@ async function main(): Promise<void> {
       const p = await harness.openFresh();
       const r = await p.page.evaluate(
         async ({ repeats, points, warm }) => {
-          const w = window as any;
+          const w = window as unknown as BenchWindow;
           const h = w.__harness;
           const app = w.__metrics;
           h.recordMessages = false;
@@ -199,7 +203,7 @@ async function main(): Promise<void> {
             });
           h.start({ kind: "experiment", experimentId: 1 }, stored);
           const chart = () => app.chart("batch:train/loss");
-          while (!(chart()?.drawnPoints > 0) || app.store.get(repeats, "batch", "train/loss")?.length !== points)
+          while (!((chart()?.drawnPoints ?? 0) > 0) || app.store.get(repeats, "batch", "train/loss")?.length !== points)
             await new Promise((r) => setTimeout(r, 50));
           const sel = document.getElementById("group-by") as HTMLSelectElement;
           sel.value = "trial";
@@ -208,13 +212,13 @@ async function main(): Promise<void> {
           const aggregate = [];
           const update = [];
           for (let i = 0; i <= warm; i++) {
-            chart().invalidate();
+            chart()!.invalidate();
             const t0 = performance.now();
-            chart().update();
+            chart()!.update();
             update.push(performance.now() - t0);
-            aggregate.push(chart().stats.bandMs);
+            aggregate.push(chart()!.stats.bandMs);
           }
-          return { aggregate, update, drawn: chart().drawnPoints };
+          return { aggregate, update, drawn: chart()!.drawnPoints };
         },
         { repeats: REPEATS, points: POINTS, warm: WARM },
       );

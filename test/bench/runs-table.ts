@@ -17,6 +17,10 @@ import type { Page } from "playwright-core";
 import { DEFAULT_SETTINGS } from "../../client/src/webview/contract";
 import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
 import { loadAverage, stats } from "./figures";
+import type { TestWindow } from "../webview/harness/page";
+
+/** The page, with the data set and helpers `setup` installs in it. */
+type BenchWindow = TestWindow & { __bench: { make(): unknown[]; nextFrame(): Promise<void> } };
 
 const RUNS = 10_000;
 const PARAMS = 20;
@@ -26,10 +30,10 @@ const METRICS = 10;
 async function setup(page: Page): Promise<void> {
   await page.evaluate(
     ({ runs, params, metrics }) => {
-      const w = window as any;
+      const w = window as unknown as BenchWindow;
       const h = w.__harness;
       h.recordMessages = false;
-      const statuses = ["SUCCESS", "SUCCESS", "SUCCESS", "FAILED", "STOPPED"];
+      const statuses = ["SUCCESS", "SUCCESS", "SUCCESS", "FAILED", "STOPPED"] as const;
       let seed = 12345;
       const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
       const make = () =>
@@ -74,7 +78,7 @@ async function setup(page: Page): Promise<void> {
 async function firstPaint(page: Page, type: "init" | "runs"): Promise<{ ms: number; cells: number; rows: number }> {
   return page.evaluate(
     async ({ type, settings }) => {
-      const w = window as any;
+      const w = window as unknown as BenchWindow;
       const app = w.__metrics;
       const runs = w.__bench.make();
       const message =
@@ -94,7 +98,7 @@ async function firstPaint(page: Page, type: "init" | "runs"): Promise<{ ms: numb
 async function timed(page: Page, action: string, arg: string): Promise<{ ms: number; rows: number; first: number }> {
   return page.evaluate(
     async ({ action, arg }) => {
-      const w = window as any;
+      const w = window as unknown as BenchWindow;
       const app = w.__metrics;
       const findHeader = () =>
         [...document.querySelectorAll<HTMLElement>(".vt-th")].find((e) => e.textContent?.replace(/ [▲▼]$/, "") === arg);
@@ -126,7 +130,7 @@ async function timed(page: Page, action: string, arg: string): Promise<{ ms: num
 
 async function scroll(page: Page, axis: "y" | "x"): Promise<{ frames: number[]; work: number[]; cells: number }> {
   return page.evaluate(async (axis) => {
-    const w = window as any;
+    const w = window as unknown as BenchWindow;
     const app = w.__metrics;
     const grid = app.table.grid;
     const root = grid.root as HTMLElement;

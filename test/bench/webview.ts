@@ -15,6 +15,7 @@
 import { CHROMIUM, startBenchHarness } from "../webview/harness/chromium-page";
 import { loadAverage, stats } from "./figures";
 import type { Page } from "playwright-core";
+import type { TestWindow } from "../webview/harness/page";
 
 const RUNS = 10;
 const POINTS = 1_000_000;
@@ -25,15 +26,15 @@ const FILL_PER_TICK = 10_000;
 async function firstDraw(page: Page, reduce: boolean): Promise<{ ms: number; drawn: number; chartPoints: number }> {
   return page.evaluate(
     async ({ runs, points, reduce }) => {
-      const w = window as any;
+      const w = window as unknown as TestWindow;
       const h = w.__harness;
       const app = w.__metrics;
       h.recordMessages = false;
       h.source.reduce = reduce;
       const receive = app.receive.bind(app);
       let t0 = 0;
-      app.receive = (m: any) => {
-        if (m && m.type === "series") t0 = performance.now();
+      app.receive = (m: unknown) => {
+        if ((m as { type?: string } | null)?.type === "series") t0 = performance.now();
         receive(m);
       };
       const stored = [];
@@ -59,8 +60,8 @@ async function firstDraw(page: Page, reduce: boolean): Promise<{ ms: number; dra
 
 async function zoomRedraws(page: Page): Promise<number[]> {
   return page.evaluate(async (points) => {
-    const app = (window as any).__metrics;
-    const chart = app.chart("batch:train/loss");
+    const app = (window as unknown as TestWindow).__metrics;
+    const chart = app.chart("batch:train/loss")!;
     const ranges: [number, number][] = [
       [0, points / 2],
       [points / 4, points / 2],
@@ -90,7 +91,7 @@ async function liveFrames(
 ): Promise<{ frames: number[]; work: number[]; appended: number; drawn: number }> {
   return page.evaluate(
     async ({ runs, initial }) => {
-      const w = window as any;
+      const w = window as unknown as TestWindow;
       const h = w.__harness;
       const app = w.__metrics;
       h.recordMessages = false;
@@ -118,7 +119,7 @@ async function liveFrames(
           for (let k = 0; k < 100; k++)
             points.push({
               key: "train/loss",
-              scope: "batch",
+              scope: "batch" as const,
               step: step + k,
               value: 1 / (1 + (step + k) / 5000) + Math.random() * 0.05,
               time: t,
@@ -175,7 +176,7 @@ async function fillFrames(
 ): Promise<{ frames: [number, number][]; work: [number, number][]; start: number; heldAt: [number, number][] }> {
   return page.evaluate(
     async ({ runs, upTo, perTick }) => {
-      const w = window as any;
+      const w = window as unknown as TestWindow;
       const h = w.__harness;
       const app = w.__metrics;
       h.recordMessages = false;
@@ -202,7 +203,7 @@ async function fillFrames(
             values[k] = 1 / (1 + s / 50_000) + ((s * 2654435761) % 1000) / 20_000 + id / 100;
             times[k] = t0 + s;
           }
-          deltas.push({ runId: id, key: "train/loss", scope: "batch", steps, values, times });
+          deltas.push({ runId: id, key: "train/loss", scope: "batch" as const, steps, values, times });
         }
         step += perTick;
         app.receive({ type: "append", deltas });
@@ -212,9 +213,9 @@ async function fillFrames(
         }
       }, 100);
       performance.mark("fill-start");
-      (window as any).__fillStart = performance.now();
+      (window as unknown as TestWindow).__fillStart = performance.now();
       const heldAt: [number, number][] = [];
-      (window as any).__heldAt = heldAt;
+      (window as unknown as TestWindow).__heldAt = heldAt;
       let last = performance.now();
       let lastHeld = held();
       let seen = app.stats.draws;
@@ -233,10 +234,22 @@ async function fillFrames(
         };
         requestAnimationFrame(tick);
       });
-      return { frames, work, start: (window as any).__fillStart as number, heldAt };
+      return { frames, work, start: (window as unknown as TestWindow).__fillStart as number, heldAt };
     },
     { runs: RUNS, upTo, perTick },
   );
+}
+
+/** The fields of a Chrome trace event read here (the Trace Event Format). */
+interface TraceEvent {
+  name: string;
+  cat?: string;
+  ph?: string;
+  ts?: number;
+  tdur?: number;
+  pid?: number;
+  tid?: number;
+  args?: { name?: string };
 }
 
 /** Chrome trace of the page (CDP): each main-thread task's thread (CPU) time and the user-timing marks. */
@@ -244,8 +257,8 @@ async function startTrace(
   page: Page,
 ): Promise<{ stop(): Promise<{ tasks: { ts: number; threadMs: number }[]; marks: Map<string, number> }> }> {
   const cdp = await page.context().newCDPSession(page);
-  const events: any[] = [];
-  cdp.on("Tracing.dataCollected", (e: { value: any[] }) => events.push(...e.value));
+  const events: TraceEvent[] = [];
+  cdp.on("Tracing.dataCollected", (e) => events.push(...(e.value as unknown as TraceEvent[])));
   await cdp.send("Tracing.start", {
     categories: "toplevel,devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing",
     transferMode: "ReportEvents",
@@ -264,7 +277,7 @@ async function startTrace(
             (!main || (e.pid === main.pid && e.tid === main.tid)) &&
             typeof e.tdur === "number",
         )
-        .map((e) => ({ ts: e.ts as number, threadMs: e.tdur / 1000 }))
+        .map((e) => ({ ts: e.ts as number, threadMs: (e.tdur as number) / 1000 }))
         .sort((a, b) => a.ts - b.ts);
       const marks = new Map<string, number>();
       for (const e of events)

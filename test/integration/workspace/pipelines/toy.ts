@@ -7,7 +7,7 @@ import { Metric, Pipeline, RunStatus, register, type Environment, type ParamsSch
 /** The settings these fixture pipelines read (base.yaml merged with the trial's `settings`). */
 type ToySettings = {
   lr?: number;
-  pipeline?: { epochs?: number; delay_ms?: number; fail_at?: number; unsaveable?: boolean; batches?: number };
+  pipeline?: { epochs?: number; delay_ms?: number; fail_at?: number; unsaveable?: boolean; batches?: number; seed_spread?: number };
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
