@@ -20,12 +20,27 @@ export type ToWorker =
       openPaths: string[];
       /** Sent when it changed since the last job (the worker keeps the last one). */
       registry?: RegistryDescription;
+      /** One Int32 the main thread sets to 1 to stop this job (read between trials). */
+      cancel: SharedArrayBuffer;
     }
   | { kind: "forget"; path: string };
 
 /** Worker -> main thread: `ready` once warmed up, then one answer per job. */
 export type FromWorker =
-  { id: number; ready: true } | { id: number; diagnostics: ConfigDiagnostic[] } | { id: number; error: string };
+  | { id: number; ready: true }
+  | { id: number; started: true }
+  | { id: number; diagnostics: ConfigDiagnostic[] }
+  | { id: number; cancelled: string }
+  | { id: number; error: string };
+
+/** What the caller can do with a job under way. */
+export interface OffloadJob {
+  signal?: AbortSignal;
+  onStarted?: () => void;
+}
+
+/** A job's answer: the set's problems, or where it stopped once cancelled. */
+export type OffloadAnswer = { diagnostics: ConfigDiagnostic[] } | { cancelled: string };
 
 /** Where validation runs when it leaves the main thread (the workspace's view of it). */
 export interface ValidationOffload {
@@ -33,7 +48,17 @@ export interface ValidationOffload {
   start(registry: RegistryDescription): void;
   /** False once the worker cannot be used (missing script, died three times). */
   readonly usable: boolean;
-  validate(files: ConfigFileSet, openPaths: string[], registry: RegistryDescription): Promise<ConfigDiagnostic[]>;
+  /**
+   * Validates a set; `job.signal` aborted (a newer version of a text arrived) stops the job at
+   * its next trial, and the answer then says where it stopped. `job.onStarted` is called when
+   * the worker begins it (jobs wait in line behind the one it is doing).
+   */
+  validate(
+    files: ConfigFileSet,
+    openPaths: string[],
+    registry: RegistryDescription,
+    job?: OffloadJob,
+  ): Promise<OffloadAnswer>;
   forget(path: string): void;
 }
 
@@ -44,7 +69,7 @@ export class WorkerValidation implements ValidationOffload {
   private sentRegistry: RegistryDescription | undefined;
   private readonly pending = new Map<
     number,
-    { resolve: (d: ConfigDiagnostic[]) => void; reject: (e: Error) => void }
+    { resolve: (answer: OffloadAnswer) => void; reject: (e: Error) => void; onStarted?: () => void }
   >();
   private nextId = 1;
   private deaths = 0;
@@ -66,11 +91,16 @@ export class WorkerValidation implements ValidationOffload {
     worker.unref();
     worker.on("message", (message: FromWorker) => {
       if ("ready" in message) return;
+      if ("started" in message) {
+        this.pending.get(message.id)?.onStarted?.();
+        return;
+      }
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (!waiter) return;
       if ("error" in message) waiter.reject(new Error(message.error));
-      else waiter.resolve(message.diagnostics);
+      else if ("cancelled" in message) waiter.resolve({ cancelled: message.cancelled });
+      else waiter.resolve({ diagnostics: message.diagnostics });
     });
     worker.on("error", (err) => this.log(`[expman] validation worker failed: ${err?.stack ?? String(err)}`));
     worker.on("exit", (code) => {
@@ -88,23 +118,36 @@ export class WorkerValidation implements ValidationOffload {
     this.worker = worker;
   }
 
-  validate(files: ConfigFileSet, openPaths: string[], registry: RegistryDescription): Promise<ConfigDiagnostic[]> {
+  validate(
+    files: ConfigFileSet,
+    openPaths: string[],
+    registry: RegistryDescription,
+    job: OffloadJob = {},
+  ): Promise<OffloadAnswer> {
+    const { signal, onStarted } = job;
     this.start(registry);
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error("the validation worker cannot start"));
     const id = this.nextId++;
+    // Shared memory, not a message: the worker is busy in this very job and reads no messages
+    // until it ends, but it reads this flag between trials.
+    const cancel = new SharedArrayBuffer(4);
+    const stop = () => Atomics.store(new Int32Array(cancel), 0, 1);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop, { once: true });
     const message: ToWorker = {
       kind: "validate",
       id,
       files,
       openPaths,
       registry: registry === this.sentRegistry ? undefined : registry,
+      cancel,
     };
     this.sentRegistry = registry;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<OffloadAnswer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onStarted });
       worker.postMessage(message);
-    });
+    }).finally(() => signal?.removeEventListener("abort", stop));
   }
 
   forget(path: string): void {

@@ -7,7 +7,12 @@
  */
 import * as fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { TrialsParseCache, validateConfigSet, type RegistryDescription } from "@expman/runtime/contracts";
+import {
+  TrialsParseCache,
+  ValidationCancelled,
+  validateConfigSet,
+  type RegistryDescription,
+} from "@expman/runtime/contracts";
 import type { ToWorker, FromWorker } from "./off-thread";
 import { warmUpValidation } from "./warm-up";
 
@@ -24,15 +29,21 @@ port.on("message", (message: ToWorker) => {
   }
   if (message.registry) registry = message.registry;
   const open = new Set(message.openPaths);
+  const cancel = new Int32Array(message.cancel);
+  port.postMessage({ id: message.id, started: true } satisfies FromWorker);
   let reply: FromWorker;
   try {
     const diagnostics = validateConfigSet(message.files, registry, {
       fileExists: (p) => open.has(p) || (fs.existsSync(p) && fs.statSync(p).isFile()),
       trialsCache,
+      isCancelled: () => Atomics.load(cancel, 0) === 1,
     });
     reply = { id: message.id, diagnostics };
   } catch (err) {
-    reply = { id: message.id, error: (err as Error)?.stack ?? String(err) };
+    reply =
+      err instanceof ValidationCancelled
+        ? { id: message.id, cancelled: err.where }
+        : { id: message.id, error: (err as Error)?.stack ?? String(err) };
   }
   port.postMessage(reply);
 });

@@ -133,8 +133,8 @@ export class ConfigWorkspace {
   private index = new WorkspaceIndex([]);
   private roots: string[] = [];
   private indexMillis = 0;
-  /** Groups with a validation in the worker: true once newer texts made its answer stale. */
-  private readonly inFlight = new Map<string, boolean>();
+  /** Groups with a validation in the worker; aborted once newer texts made its answer stale. */
+  private readonly inFlight = new Map<string, AbortController>();
 
   constructor(
     private readonly host: WorkspaceHost,
@@ -305,13 +305,15 @@ export class ConfigWorkspace {
   /**
    * Validates one config set and publishes every file's problems: now, on this thread, or (a
    * large set, with a worker) in the worker, while requests go on being answered here. While
-   * the worker checks a set, newer texts of it only mark that answer stale: it is dropped
-   * unpublished and the set validated again with the texts of that moment, so edits in a
-   * burst cost one more validation, not one each, and old problems never replace newer ones.
+   * the worker checks a set, newer texts of it stop that check at its next trial (or drop its
+   * answer, if it is done): nothing is published for it and the set is validated again with
+   * the texts of that moment, so edits in a burst cost one more validation, not one each, a
+   * huge stale one does not run to its end, and old problems never replace newer ones.
    */
   validateGroup(group: string): void {
-    if (this.inFlight.has(group)) {
-      this.inFlight.set(group, true);
+    const running = this.inFlight.get(group);
+    if (running) {
+      running.abort();
       return;
     }
     const started = TRACE ? performance.now() : 0;
@@ -341,29 +343,41 @@ export class ConfigWorkspace {
     let chars = 0;
     for (const role of CONFIG_ROLES) chars += files[role]?.text.length ?? 0;
     if (this.offload?.usable && chars > INLINE_VALIDATION_CHARS) {
-      this.inFlight.set(group, false);
-      this.offload.validate(files, [...this.openByPath.keys()], this.index.describe()).then(
-        (diagnostics) => {
-          const stale = this.inFlight.get(group) || this.versionsChanged(versions);
-          this.inFlight.delete(group);
-          if (stale) {
-            if (TRACE) this.host.log(`[expman] dropped a stale validation of ${group}`);
+      const job = new AbortController();
+      this.inFlight.set(group, job);
+      const onStarted = TRACE
+        ? () => this.host.log(`[expman] the worker began validating ${group} (${chars} characters)`)
+        : undefined;
+      this.offload
+        .validate(files, [...this.openByPath.keys()], this.index.describe(), { signal: job.signal, onStarted })
+        .then(
+          (answer) => {
+            const stale = job.signal.aborted || this.versionsChanged(versions);
+            this.inFlight.delete(group);
+            if (stale || "cancelled" in answer) {
+              if (TRACE)
+                this.host.log(
+                  "cancelled" in answer
+                    ? `[expman] stopped a stale validation of ${group} ${answer.cancelled}`
+                    : `[expman] dropped a stale validation of ${group}`,
+                );
+              this.scheduleValidation(group);
+              return;
+            }
+            const { diagnostics } = answer;
+            this.safe("publishing", undefined, () => this.publish(group, members, files, versions, diagnostics));
+            if (TRACE)
+              this.host.log(
+                `[expman] validated ${group} in the worker in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`,
+              );
+          },
+          (err: Error) => {
+            this.inFlight.delete(group);
+            this.host.error(`[expman] validation in the worker failed: ${err.message}`);
+            // Again: in a restarted worker, or here once the worker is given up.
             this.scheduleValidation(group);
-            return;
-          }
-          this.safe("publishing", undefined, () => this.publish(group, members, files, versions, diagnostics));
-          if (TRACE)
-            this.host.log(
-              `[expman] validated ${group} in the worker in ${(performance.now() - started).toFixed(1)} ms (${diagnostics.length} problems)`,
-            );
-        },
-        (err: Error) => {
-          this.inFlight.delete(group);
-          this.host.error(`[expman] validation in the worker failed: ${err.message}`);
-          // Again: in a restarted worker, or here once the worker is given up.
-          this.scheduleValidation(group);
-        },
-      );
+          },
+        );
       return;
     }
     const diagnostics = validateConfigSet(files, this.index.describe(), {

@@ -48,9 +48,17 @@ export interface LEntry {
   keyFile: SourceFile;
   value: LValue;
 }
+/** A mapping's entries, in the order written: a Map, or a merged view (merged-entries.ts). */
+export interface LEntries extends Iterable<[string, LEntry]> {
+  readonly size: number;
+  get(key: string): LEntry | undefined;
+  has(key: string): boolean;
+  values(): Iterable<LEntry>;
+  keys(): Iterable<string>;
+}
 export interface LMap extends LBase {
   kind: "map";
-  entries: Map<string, LEntry>;
+  entries: LEntries;
   /** Where a new key can be inserted (the first key's offset) and the text that follows it. */
   insertAt?: number;
   insertSuffix?: string;

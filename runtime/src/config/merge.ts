@@ -42,9 +42,16 @@ export function deepMergeConfigs(base: unknown, trial: unknown): Plain {
 export interface MergeShape<V> {
   /** The key/value pairs of a mapping, or undefined for anything else. */
   entries(v: V): Iterable<[string, V]> | undefined;
+  /** The value of one key of a mapping (`entries` said it is one), or undefined when it has none. */
+  get(map: V, key: string): V | undefined;
   /** The items of a list, or undefined for anything else. */
   items(v: V): readonly V[] | undefined;
-  map(base: V, over: V, entries: Map<string, V>): V;
+  /**
+   * The merged mapping: `base`'s keys in their order, each with its value from `changed` when
+   * there, then `changed`'s keys that `base` lacks. `changed` holds only the keys `over` writes,
+   * so a shape can share what `base` has rather than copy it (the validator's does).
+   */
+  map(base: V, over: V, changed: Map<string, V>): V;
   list(base: V, over: V, items: V[]): V;
   /** A value taken over as it is (a copy, so the result never aliases its inputs). */
   copy(v: V): V;
@@ -52,13 +59,15 @@ export interface MergeShape<V> {
 
 /** The merge rule of the original's `deep_merge_configs`, for any shape of value (see above). */
 export function mergeBy<V>(shape: MergeShape<V>, base: V, over: V): V {
-  const baseEntries = shape.entries(base);
   const overEntries = shape.entries(over);
-  if (baseEntries && overEntries) {
-    const merged = new Map<string, V>();
-    for (const [k, v] of baseEntries) merged.set(k, shape.copy(v));
-    for (const [k, v] of overEntries) merged.set(k, merged.has(k) ? mergeBy(shape, merged.get(k)!, v) : shape.copy(v));
-    return shape.map(base, over, merged);
+  if (overEntries && shape.entries(base)) {
+    // Only the keys `over` writes are merged here; the shape keeps the rest of `base`.
+    const changed = new Map<string, V>();
+    for (const [k, v] of overEntries) {
+      const b = shape.get(base, k);
+      changed.set(k, b !== undefined ? mergeBy(shape, b, v) : shape.copy(v));
+    }
+    return shape.map(base, over, changed);
   }
   const baseItems = shape.items(base);
   const overItems = shape.items(over);
@@ -78,8 +87,14 @@ export function mergeBy<V>(shape: MergeShape<V>, base: V, over: V): V {
 
 const PLAIN: MergeShape<unknown> = {
   entries: (v) => (isPlainObject(v) ? Object.entries(v) : undefined),
+  get: (map, key) => (Object.hasOwn(map as Plain, key) ? (map as Plain)[key] : undefined),
   items: (v) => (Array.isArray(v) ? v : undefined),
-  map: (_b, _o, entries) => Object.fromEntries(entries),
+  map: (base, _o, changed) => {
+    const merged = new Map<string, unknown>();
+    for (const [k, v] of Object.entries(base as Plain)) merged.set(k, changed.has(k) ? changed.get(k) : deepClone(v));
+    for (const [k, v] of changed) if (!merged.has(k)) merged.set(k, v);
+    return Object.fromEntries(merged);
+  },
   list: (_b, _o, items) => items,
   copy: deepClone,
 };

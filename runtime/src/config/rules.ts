@@ -10,7 +10,18 @@ import { checkParamValue } from "../registry/schema";
 import { closestNames } from "../registry/suggest";
 import { posix } from "node:path";
 import type { ConfigDiagnostic, ConfigDiagnosticCode, ConfigSeverity } from "./diagnostic";
-import { clampedRange, positionAt, type LEntry, type LMap, type LSeq, type LValue, type SourceFile } from "./located";
+import {
+  clampedRange,
+  positionAt,
+  type LEntries,
+  type LEntry,
+  type LMap,
+  type LSeq,
+  type LValue,
+  type SourceFile,
+} from "./located";
+import { OverlayEntries } from "./merged-entries";
+import type { CancelCheck } from "./cancel";
 import { mergeBy, type MergeShape } from "./merge";
 import { checkSweep } from "./sweep-rules";
 import { slurmTimeProblem } from "../executors/slurm-options";
@@ -34,6 +45,10 @@ export type ValidatedType = TypeDescription & { metrics?: readonly string[] };
 export interface RuleOptions {
   /** The file an `imports:` entry names, or undefined when it does not exist. */
   resolveImport?: (envPath: string, spec: string) => string | undefined;
+  /** Asked between trials; throws to stop a validation nobody needs any more (cancel.ts). */
+  cancel?: CancelCheck;
+  /** Each trial's merged settings as a full copy (validate.ts, `mergedSettings`). */
+  copyMergedSettings?: boolean;
 }
 
 export interface ParsedFile {
@@ -127,6 +142,11 @@ function placeholderFor(schema: ParamSchema | undefined): string {
 
 export class Validator {
   readonly registry: RegistryIndex;
+  /**
+   * Per base mapping and schema (merged settings, see checkMap): the base's entries whose
+   * check every trial so far skipped because it overrode them.
+   */
+  private readonly baseKeysLeft = new Map<LEntries, Map<string, Iterable<LEntry>>>();
   private readonly unknownTypes = new Map<
     string,
     { code: ConfigDiagnosticCode; message: string; suggestion?: string }
@@ -185,32 +205,52 @@ export class Validator {
     }
     if (!closed) return;
     const known = Object.keys(schema);
-    for (const entry of map.entries.values()) {
-      if (known.includes(entry.key) || skip.includes(entry.key)) continue;
-      if (ORIGINAL_IGNORED_KEYS.has(entry.key)) {
-        // Configs of the Python original carry these everywhere; it ignores them too. Not a mistake.
-        this.out.add(
-          entry.keyFile,
-          entry.keyStart,
-          entry.keyEnd,
-          "info",
-          "unknown-key",
-          `'${entry.key}' in ${where} has no effect: the Python original's configs carry it, and it ignores it too.`,
-        );
-        continue;
-      }
-      const close = closestNames(entry.key, known, 1);
-      const hint = close.length ? ` Did you mean '${close[0]}'?` : ` Known keys: ${known.join(", ")}.`;
+    if (!(map.entries instanceof OverlayEntries)) {
+      for (const entry of map.entries.values()) this.checkKeyKnown(entry, known, skip, where);
+      return;
+    }
+    // Merged settings: the trial's own keys are checked here; the base's keys give the same
+    // finding in every trial checked against this schema, so each is reported by the first
+    // trial that has it and then never looked at again (a 40,000-key base.yaml, issue 13.5).
+    const { base, own } = map.entries;
+    for (const entry of own.values()) this.checkKeyKnown(entry, known, skip, where);
+    const context = [where, known.join("\u0001"), skip.join("\u0001")].join("\u0000");
+    let byContext = this.baseKeysLeft.get(base);
+    if (!byContext) this.baseKeysLeft.set(base, (byContext = new Map()));
+    const left: LEntry[] = [];
+    for (const entry of byContext.get(context) ?? base.values()) {
+      if (own.has(entry.key)) left.push(entry);
+      else this.checkKeyKnown(entry, known, skip, where);
+    }
+    byContext.set(context, left);
+  }
+
+  /** An entry of a closed section: known, one the original ignores (info), or unknown (a warning). */
+  private checkKeyKnown(entry: LEntry, known: readonly string[], skip: readonly string[], where: string): void {
+    if (known.includes(entry.key) || skip.includes(entry.key)) return;
+    if (ORIGINAL_IGNORED_KEYS.has(entry.key)) {
+      // Configs of the Python original carry these everywhere; it ignores them too. Not a mistake.
       this.out.add(
         entry.keyFile,
         entry.keyStart,
         entry.keyEnd,
-        "warning",
+        "info",
         "unknown-key",
-        `Unknown key '${entry.key}' in ${where}; it is ignored.${hint}`,
-        close.length ? { suggestion: close[0] } : undefined,
+        `'${entry.key}' in ${where} has no effect: the Python original's configs carry it, and it ignores it too.`,
       );
+      return;
     }
+    const close = closestNames(entry.key, known, 1);
+    const hint = close.length ? ` Did you mean '${close[0]}'?` : ` Known keys: ${known.join(", ")}.`;
+    this.out.add(
+      entry.keyFile,
+      entry.keyStart,
+      entry.keyEnd,
+      "warning",
+      "unknown-key",
+      `Unknown key '${entry.key}' in ${where}; it is ignored.${hint}`,
+      close.length ? { suggestion: close[0] } : undefined,
+    );
   }
 
   checkValue(value: LValue, param: ParamSchema, label: string, customMetrics: readonly string[]): void {
@@ -483,13 +523,17 @@ export class Validator {
       }
       return;
     }
-    for (const trial of trialList) {
+    for (const [i, trial] of trialList.entries()) {
+      this.options.cancel?.(() => `at trial ${i + 1} of ${trialList.length}`);
       const settingsEntry = trial.entries.get("settings");
       const trialSettings = settingsEntry?.value;
       // As the framework merges: a null or non-mapping trial `settings` keeps base.yaml as is.
       const trialMap = trialSettings?.kind === "map" ? trialSettings : undefined;
-      const merged: LValue = baseMap
-        ? mergeLocated(baseMap, trialMap)
+      const shared = baseMap ? mergeLocated(baseMap, trialMap) : undefined;
+      const merged: LValue = shared
+        ? this.options.copyMergedSettings
+          ? fullCopy(shared)
+          : shared
         : (trialMap ?? { kind: "scalar", value: null, file: trial.file, start: trial.start, end: trial.start });
       const name = plain(
         trial.entries.get("name")?.value ?? { kind: "scalar", value: null, file: trial.file, start: 0, end: 0 },
@@ -633,18 +677,41 @@ function configFolderOf(envPath: string): string {
  * missing key is reported in the mapping where the user would add it.
  */
 const LOCATED: MergeShape<LValue> = {
-  entries: (v) => (v.kind === "map" ? [...v.entries].map(([k, e]) => [k, e.value] as [string, LValue]) : undefined),
+  entries: (v) => (v.kind === "map" ? entryValues(v.entries) : undefined),
+  get: (map, key) => (map as LMap).entries.get(key)?.value,
   items: (v) => (v.kind === "seq" ? v.items : undefined),
-  map: (base, over, values) => {
+  map: (base, over, changed) => {
     const b = base as LMap;
     const o = over as LMap;
-    const entries = new Map<string, LEntry>();
-    for (const [k, value] of values) entries.set(k, { ...(o.entries.get(k) ?? b.entries.get(k))!, value });
-    return { ...o, entries, sources: [...(b.sources ?? [b]), ...(o.sources ?? [o])] };
+    // The trial's keys with their merged values, over the base's entries (shared, not copied).
+    const own = new Map<string, LEntry>();
+    for (const [k, value] of changed) own.set(k, { ...o.entries.get(k)!, value });
+    return {
+      ...o,
+      entries: new OverlayEntries(b.entries, own),
+      sources: [...(b.sources ?? [b]), ...(o.sources ?? [o])],
+    };
   },
   list: (_base, over, items) => ({ ...(over as LSeq), items }),
   copy: (v) => v,
 };
+
+/** A mapping's key/value pairs, read lazily (the merge only walks the trial's). */
+function* entryValues(entries: LEntries): Iterable<[string, LValue]> {
+  for (const [k, e] of entries) yield [k, e.value];
+}
+
+/**
+ * A merged value with every mapping's entries in a Map of its own: what the merge built for
+ * each trial before it shared the base's entries (the reference that form is tested against).
+ */
+function fullCopy(value: LValue): LValue {
+  if (value.kind === "seq") return { ...value, items: value.items.map(fullCopy) };
+  if (value.kind !== "map") return value;
+  const entries = new Map<string, LEntry>();
+  for (const [k, e] of value.entries) entries.set(k, { ...e, value: fullCopy(e.value) });
+  return { ...value, entries };
+}
 
 /** The framework's deep merge (base, then trial) on located values. */
 export function mergeLocated(base: LValue, trial: LValue | undefined): LValue {

@@ -7,6 +7,7 @@
  * the validator itself holds no state between calls.
  */
 import { parseLocated, sourceFile, type LValue, type ParsedText, type SourceFile } from "./located";
+import type { CancelCheck } from "./cancel";
 
 const CHUNKING_MIN_CHARS = 8 * 1024;
 
@@ -36,7 +37,7 @@ export class TrialsParseCache {
    * The trials file parsed trial by trial (its located list and each trial's problems, with
    * the file each belongs to), or undefined when the file must be parsed whole.
    */
-  parse(whole: SourceFile): { root: LValue; parts: Entry[] } | undefined {
+  parse(whole: SourceFile, cancel: CancelCheck = () => undefined): { root: LValue; parts: Entry[] } | undefined {
     const text = whole.text;
     if (!chunkable(text)) {
       this.byPath.delete(whole.path);
@@ -53,6 +54,13 @@ export class TrialsParseCache {
     const items: LValue[] = [];
     const parts: Entry[] = [];
     for (let i = 0; i < starts.length; i++) {
+      try {
+        cancel(() => `while reading trial ${i + 1} of ${starts.length}`);
+      } catch (stopped) {
+        // What was parsed is kept for the next try, so that edits in a row still make progress.
+        this.byPath.set(whole.path, new Map([...previous, ...current]));
+        throw stopped;
+      }
       const from = whole.lineStarts[starts[i]];
       const to = i + 1 < starts.length ? whole.lineStarts[starts[i + 1]] : text.length;
       const chunkText = text.slice(from, to);

@@ -17,6 +17,10 @@
  *     trials are checked against base.yaml).
  *   - `options.trialsCache`: a TrialsParseCache the caller keeps between calls (the editor),
  *     so that a long trials.yaml is parsed again only where it changed.
+ *   - `options.isCancelled()`: asked between files and between trials; once it says true the
+ *     validation stops with a `ValidationCancelled` error (the editor's stale validations).
+ *   - `options.mergedSettings`: "copied" builds each trial's merged settings in full (the
+ *     reference for tests); the default shares base.yaml's entries between trials.
  *
  * Files past the parsing limits (`YAML_LIMITS`: size, depth, alias expansions) get one error
  * where the limit was hit, the same in every caller. Diagnostics carry a 0-based `range` on
@@ -35,10 +39,12 @@ import type { ConfigDiagnostic, ConfigSeverity } from "./diagnostic";
 import { parseLocated, sourceFile, toPlain, YAML_LIMITS } from "./located";
 import { Diagnostics, Validator, type ParsedFile } from "./rules";
 import type { TrialsParseCache } from "./trial-chunks";
+import { cancelCheck, type CancelCheck } from "./cancel";
 
 export * from "./diagnostic";
 export { YAML_LIMITS } from "./located";
 export { TrialsParseCache } from "./trial-chunks";
+export { ValidationCancelled } from "./cancel";
 export type { ValidatedType } from "./rules";
 
 export interface ConfigFile {
@@ -53,9 +59,24 @@ export interface ValidateOptions {
   maxBytes?: number;
   roles?: readonly ConfigRole[];
   trialsCache?: TrialsParseCache;
+  /** Asked between files and trials: true stops the validation (ValidationCancelled). */
+  isCancelled?: () => boolean;
+  /**
+   * How each trial's merged settings are built: "shared" (the default) lays the trial's keys
+   * over base.yaml's without copying them, so a trial costs what it writes; "copied" copies
+   * the base into every trial (the reference the shared form is tested against; slow for a
+   * big base.yaml). Both give the same diagnostics.
+   */
+  mergedSettings?: "shared" | "copied";
 }
 
-function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions, out: Diagnostics): ParsedFile {
+function parseFile(
+  role: ConfigRole,
+  input: ConfigFile,
+  options: ValidateOptions,
+  out: Diagnostics,
+  cancel: CancelCheck,
+): ParsedFile {
   const file = sourceFile(role, input.path, input.text);
   if (
     options.maxBytes !== undefined &&
@@ -73,7 +94,7 @@ function parseFile(role: ConfigRole, input: ConfigFile, options: ValidateOptions
     return { file, root: undefined };
   }
   if (role === "trials" && options.trialsCache && input.text.length <= YAML_LIMITS.bytes) {
-    const chunked = options.trialsCache.parse(file);
+    const chunked = options.trialsCache.parse(file, cancel);
     if (chunked) {
       for (const { file: part, parsed } of chunked.parts)
         for (const p of parsed.problems) out.add(part, p.start, p.end, p.severity, p.code, p.message);
@@ -116,13 +137,17 @@ export function validateConfigSet(
 ): ConfigDiagnostic[] {
   const out = new Diagnostics(options.roles);
   const fileExists = options.fileExists;
+  const cancel = cancelCheck(options.isCancelled);
   const validator = new Validator(registry, out, {
     resolveImport: fileExists ? (envPath, spec) => resolveImport(envPath, spec, fileExists) : undefined,
+    cancel,
+    copyMergedSettings: options.mergedSettings === "copied",
   });
   const parsed: Partial<Record<ConfigRole, ParsedFile>> = {};
   for (const role of CONFIG_ROLES) {
     const input = files[role];
-    if (input) parsed[role] = parseFile(role, input, options, out);
+    cancel(() => `before reading ${role}.yaml`);
+    if (input) parsed[role] = parseFile(role, input, options, out, cancel);
   }
   const env = parsed.env;
   if (env?.root) validator.checkEnv(env.root, env.file.path);

@@ -25,7 +25,11 @@ export function closestNames(name: string, candidates: Iterable<string>, max = 3
       const cl = c.toLowerCase();
       // A prefix or substring match is as good as a small typo.
       const contains = lower.length >= 3 && (cl.includes(lower) || lower.includes(cl));
-      return { c, d: contains ? Math.min(1, editDistance(name, c)) : editDistance(name, c) };
+      if (contains) return { c, d: cl === lower ? 0 : 1 };
+      // The distance is at least the difference in length: far names need no table (a closed
+      // section of 40,000 unknown keys asks this 40,000 times).
+      if (Math.abs(cl.length - lower.length) > limit) return { c, d: Infinity };
+      return { c, d: editDistance(name, c) };
     })
     .filter((x) => x.d <= limit)
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))

@@ -29,9 +29,29 @@ export function pipelineModule(body: string): string {
 /**
  * A configurable training pipeline for CLI tests: `epochs`, `sleep_ms` per epoch, `end_sleep_ms`
  * once its epochs end (or an abort stopped them), `fail_in`
- * (throw in that epoch), `kill_in` / `exit_in` (the process SIGKILLs itself / exits 3 there), metrics from a deterministic curve, the model saved as JSON.
+ * (throw in that epoch), `kill_in` / `exit_in` (the process SIGKILLs itself once that epoch's start is committed / exits 3 there), metrics from a deterministic curve, the model saved as JSON.
  */
 export const TOY_PIPELINE = pipelineModule(`
+// kill_in: the process kills itself only once its store has committed this run's epochs so far
+// (the ended ones and this one's start). While another worker holds the write lock they wait in
+// memory, and a SIGKILL then loses them: what a store promises is what it committed.
+async function committedEpochs(env, n) {
+  const file = env.trackerManager.trackers.find((t) => typeof t.path === "string" && t.path.endsWith(".db"))?.path;
+  if (!file) return;
+  const Database = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    let have = 0;
+    try {
+      have = db.prepare("SELECT count(*) AS n FROM epoch WHERE run_id IN (SELECT id FROM trial_run WHERE pid = ?)").get(process.pid).n;
+    } finally {
+      db.close();
+    }
+    if (have >= n || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 class ToyModel { constructor(){ this.w = 1; } save(p){ require("fs").writeFileSync(p, JSON.stringify({ w: this.w })); } }
 class Toy extends Pipeline {
   static fromConfig(config, env) { return new Toy(env); }
@@ -54,7 +74,10 @@ class Toy extends Pipeline {
   }
   async runEpoch(e, model) {
     if (this.env.args.fail_in === e) throw new Error("exploded in epoch " + e);
-    if (this.env.args.kill_in === e) process.kill(process.pid, "SIGKILL");
+    if (this.env.args.kill_in === e) {
+      await committedEpochs(this.env, e + 1);
+      process.kill(process.pid, "SIGKILL");
+    }
     if (this.env.args.exit_in === e) process.exit(3);
     model.w *= 0.9;
     this.epochMetrics[Metric.TRAIN_LOSS] = 1 / (e + 1);

@@ -81,6 +81,7 @@ export class LspClient {
     });
     this.connection.onNotification("window/logMessage", (p: { message: string }) => {
       this.logs.push(p.message);
+      this.notify();
     });
     this.connection.onRequest("client/registerCapability", () => null);
     this.connection.onRequest("workspace/configuration", (p: { items: unknown[] }) =>
@@ -131,7 +132,12 @@ export class LspClient {
     });
   }
 
-  /** Resolves when `check` holds (checked on every diagnostics notification); rejects after ms. */
+  /** Resolves once the server has logged a line matching `pattern`; rejects after ms. */
+  waitForLog(pattern: RegExp, what: string, ms = 10_000): Promise<void> {
+    return this.waitFor(() => this.logs.some((l) => pattern.test(l)), what, ms);
+  }
+
+  /** Resolves when `check` holds (checked on every diagnostics and log notification); rejects after ms. */
   waitFor(check: () => boolean, what: string, ms = 10_000): Promise<void> {
     if (check()) return Promise.resolve();
     return new Promise((resolve, reject) => {
