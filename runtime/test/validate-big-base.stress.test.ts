@@ -5,32 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { BUILTIN_TYPES } from "../src/builtins/catalog";
-import { validateConfigSet, type ConfigFileSet } from "../src/config/validate";
-import type { RegistryDescription } from "../src/registry/schema";
-import { trialsYaml } from "./helpers/trials-yaml";
+import { validateConfigSet } from "../src/config/validate";
+import { configSet as set, trainRegistry as registry } from "./helpers/config-set";
 import { manyKeys } from "./helpers/hostile-yaml";
-
-function set(base: string, trials: string): ConfigFileSet {
-  return {
-    env: { path: "/c/env.yaml", text: "workspace: out\n" },
-    experiment: { path: "/c/experiment.yaml", text: "name: e\ndesc: d\n" },
-    base: { path: "/c/base.yaml", text: base },
-    trials: { path: "/c/trials.yaml", text: trials },
-  };
-}
-const registry = (closed: boolean): RegistryDescription => ({
-  version: 1,
-  types: [
-    ...BUILTIN_TYPES,
-    {
-      name: "Train",
-      kind: "pipeline",
-      closed,
-      params: { lr: { type: "number" }, epochs: { type: "integer", required: true } },
-    },
-  ],
-});
+import { trialsYaml } from "./helpers/trials-yaml";
 
 it("a 40,000-key base.yaml under 416 trials: validated to the end, open and closed pipeline type", () => {
   const files = set(manyKeys(40_000), trialsYaml(5000));

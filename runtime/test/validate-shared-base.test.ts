@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { BUILTIN_TYPES } from "../src/builtins/catalog";
 import { validateConfigSet, type ConfigFileSet } from "../src/config/validate";
 import type { RegistryDescription } from "../src/registry/schema";
+import { configSet, trainRegistry } from "./helpers/config-set";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const ROLES = ["env", "experiment", "base", "trials"] as const;
@@ -127,12 +128,7 @@ function generated(seed: number): ConfigFileSet {
       } else if (r() < 0.5) trials += `    pipeline: ${pick(["null", "3", "{}"])}\n`;
     }
   }
-  return {
-    env: { path: "/g/env.yaml", text: "workspace: out\n" },
-    experiment: { path: "/g/experiment.yaml", text: "name: g\ndesc: generated\n" },
-    base: { path: "/g/base.yaml", text: base },
-    trials: { path: "/g/trials.yaml", text: trials },
-  };
+  return configSet(base, trials, "/g");
 }
 
 describe("trials checked over a shared base.yaml give the full copy's answer", () => {
@@ -147,19 +143,10 @@ describe("trials checked over a shared base.yaml give the full copy's answer", (
   });
 
   it("on 400 generated sets (unknown, ignored and overridden keys, closed and open types, odd shapes)", () => {
-    const train = (closed: boolean): RegistryDescription => ({
-      version: 1,
-      types: [
-        ...BUILTIN_TYPES,
-        {
-          name: "Train",
-          kind: "pipeline",
-          closed,
-          params: { epochs: { type: "integer", required: true }, lr: { type: "number" } },
-        },
+    const train = (closed: boolean): RegistryDescription =>
+      trainRegistry(closed, [
         { name: "Other", kind: "pipeline", closed: true, params: { depth: { type: "integer" } } },
-      ],
-    });
+      ]);
     const codes = new Set<string>();
     for (let seed = 1; seed <= 400; seed++) {
       const files = generated(seed);

@@ -11,11 +11,11 @@
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { BUILTIN_TYPES } from "../../runtime/src/builtins/catalog";
 import { validateConfigSet, type ConfigFileSet } from "../../runtime/src/config/validate";
 import type { RegistryDescription } from "../../runtime/src/registry/schema";
-import { trialsYaml } from "../../runtime/test/helpers/trials-yaml";
+import { configSet, trainRegistry } from "../../runtime/test/helpers/config-set";
 import { manyKeys } from "../../runtime/test/helpers/hostile-yaml";
+import { trialsYaml } from "../../runtime/test/helpers/trials-yaml";
 
 const keys = Number(process.argv[2] ?? 40_000);
 const lines = Number(process.argv[3] ?? 5000);
@@ -24,26 +24,8 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(" ");
 
-function set(base: string, trials: string): ConfigFileSet {
-  return {
-    env: { path: "/bench/env.yaml", text: "workspace: out\n" },
-    experiment: { path: "/bench/experiment.yaml", text: "name: bench\ndesc: a big base\n" },
-    base: { path: "/bench/base.yaml", text: base },
-    trials: { path: "/bench/trials.yaml", text: trials },
-  };
-}
-const registry = (closed: boolean): RegistryDescription => ({
-  version: 1,
-  types: [
-    ...BUILTIN_TYPES,
-    {
-      name: "Train",
-      kind: "pipeline",
-      closed,
-      params: { lr: { type: "number" }, epochs: { type: "integer", required: true } },
-    },
-  ],
-});
+const set = (base: string, trials: string) => configSet(base, trials, "/bench");
+const registry = trainRegistry;
 
 function time(files: ConfigFileSet, reg: RegistryDescription, copied = false): { ms: number; problems: number } {
   const t0 = performance.now();
