@@ -95,18 +95,32 @@ async function check({ page, ui, screenshot }) {
   // Open the panel on the experiment while it runs, from its tree item's context menu.
   await ui.openViewContainer(page, "Experiments");
   await ui.waitForTreeItem(page, EXPERIMENT, { timeout: 60_000 });
-  // The row's inline "Open Metrics" action (shown on hover). The running experiment's row is
-  // re-rendered at every epoch, which can take the hover (and the action) away under the mouse:
-  // hover and click again until the panel's tab is there.
+  // The row's "Open Metrics": its inline action (shown on hover) on one try, its context menu
+  // on the next. The running experiment's row is re-rendered at every epoch, which can take
+  // the hover (and the action) away under the mouse, and the row's tooltip can cover the
+  // action: try again, both ways in turn, until the panel's tab is there.
   const tab = page.locator(".tabs-container .tab").filter({ hasText: PANEL_TITLE }).first();
   const deadline = Date.now() + 30_000;
-  while (!(await tab.isVisible())) {
+  for (let attempt = 0; !(await tab.isVisible()); attempt++) {
     if (Date.now() > deadline)
-      throw new Error(`no '${PANEL_TITLE}' tab after 30 s of clicking the row's Open Metrics action`);
+      throw new Error(
+        `no '${PANEL_TITLE}' tab after 30 s of Open Metrics on its row; the tree:\n${await ui.describeTreeRows(page)}`,
+      );
+    await page.keyboard.press("Escape").catch(() => {});
     const item = await ui.waitForTreeItem(page, EXPERIMENT, { timeout: 10_000 });
-    await item.hover().catch(() => {});
-    const action = item.locator('.action-label[aria-label*="Open Metrics"]').first();
-    await action.click({ timeout: 1_000 }).catch(() => {});
+    if (attempt % 2 === 0) {
+      await item.hover().catch(() => {});
+      const action = item.locator('.action-label[aria-label*="Open Metrics"]').first();
+      await action.click({ timeout: 1_000 }).catch(() => {});
+    } else {
+      await item.click({ button: "right", timeout: 2_000 }).catch(() => {});
+      await page
+        .locator(".context-view .action-item")
+        .filter({ hasText: "Open Metrics" })
+        .first()
+        .click({ timeout: 2_000 })
+        .catch(() => {});
+    }
     await tab.waitFor({ state: "visible", timeout: 1_500 }).catch(() => {});
   }
   const live = await panelFrame(page, PANEL_TITLE);
