@@ -743,6 +743,16 @@ export class ResultsStore {
           { cause: error },
         );
       }
+      // A table or column its schema version promises is not there: the file was altered
+      // outside expman. Without the file's name the user cannot tell which one (ls reads many).
+      if (/^no such (table|column)/.test((error as Error).message ?? "")) {
+        throw new TrackingDbError(
+          "DB_UNREADABLE",
+          this.file,
+          `Cannot read tracking database ${this.file}: ${(error as Error).message}, although its schema version (${this.schemaVersion}) has it: the file was altered outside expman or is damaged. Move it out of the workspace's artifacts folder (or restore it from a copy); other databases are not affected.`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }

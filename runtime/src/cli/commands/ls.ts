@@ -35,6 +35,9 @@ export async function lsCommand(argv: string[]): Promise<number> {
   }
   const files = locateDatabases(values);
   const all: (RunSummary & { db: string; cluster?: { state: string; reason?: string } })[] = [];
+  // One database that cannot be read is reported (named) and the others are still listed;
+  // the exit code says that something was not.
+  const failed: string[] = [];
   for (const file of files) {
     const reader = new ReaderProcess(file);
     try {
@@ -59,21 +62,30 @@ export async function lsCommand(argv: string[]): Promise<number> {
           ...(task ? { cluster: { state: task.state, reason: task.reason } } : {}),
         });
       }
+    } catch (error) {
+      failed.push(file);
+      process.stderr.write(`expman ls: ${describeFailure(file, error)}\n`);
     } finally {
       reader.close();
     }
   }
+  const code = failed.length > 0 ? 1 : 0;
   if (values.json) {
     process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
-    return 0;
+    return code;
   }
+  const listed = files.filter((f) => !failed.includes(f));
   if (all.length === 0) {
-    process.stdout.write(`No runs in ${files.map(displayTarget).join(", ")}.\n`);
-    return 0;
+    if (listed.length > 0) process.stdout.write(`No runs in ${listed.map(displayTarget).join(", ")}.\n`);
+    return code;
   }
   const keys = ["train_loss", "val_loss", "val_acc", "test_acc"].filter((k) => all.some((r) => k in r.finalMetrics));
   const jobs = all.some((r) => r.jobId);
+  // Run ids count per database: with several, a column says whose run a row is.
+  const several = files.length > 1;
+  const shortName = (f: string) => (isPostgresUrl(f) ? displayTarget(f) : path.relative(process.cwd(), f));
   const rows = all.map((r) => [
+    ...(several ? [shortName(r.db)] : []),
     r.id,
     r.experimentTitle,
     r.trialName,
@@ -84,12 +96,17 @@ export async function lsCommand(argv: string[]): Promise<number> {
     r.endTime ? duration(r.endTime - r.startTime) : "",
     ...keys.map((k) => num(r.finalMetrics[k])),
   ]);
-  if (files.length > 1)
-    process.stdout.write(
-      `Databases: ${files.map((f) => (isPostgresUrl(f) ? displayTarget(f) : path.relative(process.cwd(), f))).join(", ")}\n`,
-    );
+  if (several) process.stdout.write(`Databases: ${files.map(shortName).join(", ")}\n`);
   process.stdout.write(
-    `${table(["id", "experiment", "trial", "repeat", "status", ...(jobs ? ["slurm task"] : []), "epochs", "time", ...keys], rows)}\n`,
+    `${table([...(several ? ["db"] : []), "id", "experiment", "trial", "repeat", "status", ...(jobs ? ["slurm task"] : []), "epochs", "time", ...keys], rows)}\n`,
   );
-  return 0;
+  return code;
+}
+
+/** A database's failure as one line: its name first (ls reads several), then what to do. */
+function describeFailure(file: string, error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const shown = displayTarget(file);
+  const named = message.includes(file) || message.includes(shown);
+  return `${named ? message : `${shown}: ${message}`} (its runs are not listed)`;
 }

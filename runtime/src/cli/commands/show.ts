@@ -132,17 +132,26 @@ export async function withRun(
   body: (reader: ReaderProcess, run: RunSummary, file: string) => Promise<number>,
 ): Promise<number> {
   const files = locateDatabases(values);
+  // With several databases, one that cannot be read does not hide a run in the others.
+  const unreadable: string[] = [];
   for (const file of files) {
     const reader = new ReaderProcess(file);
     try {
-      const run = await findRun(reader, ref);
+      let run: RunSummary | undefined;
+      try {
+        run = await findRun(reader, ref);
+      } catch (error) {
+        if (files.length === 1) throw error;
+        unreadable.push((error as Error)?.message ?? String(error));
+        continue;
+      }
       if (run) return await body(reader, run, file);
     } finally {
       reader.close();
     }
   }
   throw new Error(
-    `No run '${ref}' in ${files.map(displayTarget).join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.`,
+    `No run '${ref}' in ${files.map(displayTarget).join(", ")}. Use a run id from 'expman ls' or <trial>-<repeat>.${unreadable.map((m) => `\n  Not searched: ${m}`).join("")}`,
   );
 }
 
