@@ -119,6 +119,13 @@ test("CSV: batch- and epoch-scope train_loss stay apart by scope; formula-lookin
   assert.equal(csvCell('a"b'), '"a""b"');
 });
 
+test("table: a run of the Python original's database shows its status as not recorded, not the API's FINISHED", () => {
+  const ours = summary(1, { status: "FINISHED" });
+  const original = summary(2, { status: "FINISHED", origin: "python-original", notRecorded: ["status", "repeat"] });
+  const status = tableColumns([ours, original]).find((c) => c.id === "status")!;
+  assert.deepEqual([status.get(ours), status.get(original)], ["FINISHED", "not recorded"]);
+});
+
 test("table: columns, only differing params, sorting with missing values last", () => {
   const a = summary(1, { params: { lr: 0.1, bs: 32 }, finalMetrics: { loss: 0.3 } });
   const b = summary(2, { params: { lr: 0.2, bs: 32 }, finalMetrics: { loss: 0.1 } });

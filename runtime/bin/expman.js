@@ -22,6 +22,12 @@ process.on("SIGTERM", onSignal);
 // writes) without that gap.
 process.on("beforeExit", () => process.exit());
 
+// `expman export 1 | head`: the reader closing the pipe early ends the output, not the command
+// (a run piped into `head` goes on) and is not an error worth a stack trace. Later writes are dropped.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 require("../dist/index.js")
   .runCli(process.argv.slice(2))
   .then((code) => {

@@ -298,6 +298,24 @@ test("an original database made here: per-label values as one series per label, 
   assert.equal(call("artifacts.list", { db: file, trialId: 1 }).result[0].type, "config");
   service.close();
 
+  // ls says what the original did not record instead of a status it never wrote.
+  const ls = expman(["ls", "--db", file]);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.deepEqual(
+    ls.stdout
+      .split("\n")
+      .filter((l) => /^\d+\s/.test(l))
+      .map((l) => l.split(/\s{2,}/).slice(2, 5)),
+    [
+      ["small_lr", "0", "not recorded"],
+      ["small_lr", "1", "not recorded"],
+    ],
+  );
+  assert.match(
+    ls.stdout,
+    /Runs from a database of the Python original \(read-only\): status, repeat, end time, step, seed, error, params not recorded; its runs are numbered in the order they were written\./,
+  );
+
   // Export: each label is its own key.
   const csv = expman(["export", "small_lr-0", "--db", file, "--key", "val_acc/dog"]);
   assert.equal(csv.code, 0, csv.stderr);

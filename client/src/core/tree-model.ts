@@ -54,7 +54,15 @@ export type TreeNode =
     }
   /** An experiment launched more than once from the same folder: its launches, newest first. */
   | { kind: "group"; id: string; db: string; dbLabel?: string; title: string; launches: ExperimentSummary[] }
-  | { kind: "trial"; id: string; db: string; trial: TrialSummary | TrialPageEntry; order?: TrialOrder }
+  | {
+      kind: "trial";
+      id: string;
+      db: string;
+      trial: TrialSummary | TrialPageEntry;
+      order?: TrialOrder;
+      /** Its experiment's origin: a trial of the Python original has no run statuses to count. */
+      origin?: ExperimentSummary["origin"];
+    }
   /** "Show 200 more": the next page of a long list (trials of a sweep, runs of a trial). */
   | { kind: "more"; id: string; db: string; parentId: string; shown: number; total: number; what: "trials" | "runs" }
   | { kind: "run"; id: string; db: string; run: RunSummary }
@@ -112,6 +120,16 @@ const STATUS_ICONS: Record<RunStatusName, { id: string; color?: string }> = {
  * the description still say the status; tinting by status instead would repeat that and lose
  * the link to the chart.
  */
+/**
+ * What a database of the Python original does not record, said where the tree would show it
+ * (its runs read back FINISHED through the API, which is not something the original said).
+ */
+const NOT_RECORDED_STATUS = "status not recorded";
+
+function originalNote(notRecorded: readonly string[] | undefined): string {
+  return `From a database written by the Python original (read-only). Not recorded by the original: ${(notRecorded ?? []).map(escapeMd).join(", ")}.`;
+}
+
 export function runIcon(runId: number, status: RunStatusName): { id: string; color: string } {
   return { id: (STATUS_ICONS[status] ?? { id: "circle-outline" }).id, color: runColor(runId).themeColor };
 }
@@ -326,6 +344,7 @@ export class TreeModel {
           db: node.db,
           trial,
           order: page.order,
+          ...(node.experiment.origin ? { origin: node.experiment.origin } : {}),
         }));
         return [...trials, ...this.moreNode(node, trials.length, page.total, "trials"), ...artifacts];
       }
@@ -447,7 +466,9 @@ export class TreeModel {
         };
       case "experiment": {
         const e = node.experiment;
-        const parts = [`${e.runCount} run${e.runCount === 1 ? "" : "s"}`, STATUS_WORDS[e.status] ?? e.status];
+        const original = e.origin === "python-original";
+        const statusWord = original ? "Python original" : (STATUS_WORDS[e.status] ?? e.status);
+        const parts = [`${e.runCount} run${e.runCount === 1 ? "" : "s"}`, statusWord];
         if (node.launch) parts.push(node.launch.latest ? "latest launch" : e.title);
         else parts.push(launchLabel(e.startTime));
         if (node.dbLabel) parts.push(node.dbLabel);
@@ -459,7 +480,10 @@ export class TreeModel {
           tooltip: [
             `**${escapeMd(e.title)}**${node.launch ? `: launch of ${escapeMd(launchLabel(e.startTime))}` : ""}`,
             e.desc ? escapeMd(e.desc) : "",
-            `${e.trialCount} trials, ${e.runCount} runs, ${STATUS_WORDS[e.status] ?? e.status}${counts ? ` (${counts})` : ""}`,
+            original
+              ? `${e.trialCount} trials, ${e.runCount} runs`
+              : `${e.trialCount} trials, ${e.runCount} runs, ${statusWord}${counts ? ` (${counts})` : ""}`,
+            original ? originalNote(e.notRecorded) : "",
             `Started ${new Date(e.startTime).toLocaleString()}${e.endTime ? `, took ${duration(e.startTime, e.endTime)}` : ""}`,
             e.configDir ? `Config: ${mdCode(e.configDir)}` : "",
             `Database: ${mdCode(node.db)}`,
@@ -510,7 +534,7 @@ export class TreeModel {
           node.order?.by === "metric" && "best" in t && t.best !== null && t.best !== undefined
             ? `best ${node.order.metric.key} ${formatValue(t.best)}`
             : "";
-        const statusText = statusCountsText(counts);
+        const statusText = node.origin === "python-original" ? NOT_RECORDED_STATUS : statusCountsText(counts);
         return {
           label: t.name,
           description: [`${t.runCount} run${t.runCount === 1 ? "" : "s"}`, best, t.runCount > 1 ? "" : statusText]
@@ -543,13 +567,11 @@ export class TreeModel {
       }
       case "run": {
         const r = node.run;
+        const original = r.origin === "python-original";
         const { status, progress, noCheckpoint } = this.runStatus(r);
         const metrics = keyMetrics(r.finalMetrics);
-        const description = [
-          progress ?? STATUS_WORDS[status] ?? status,
-          noCheckpoint ? "no checkpoint saved" : "",
-          metrics,
-        ]
+        const statusWord = original ? NOT_RECORDED_STATUS : (STATUS_WORDS[status] ?? status);
+        const description = [progress ?? statusWord, noCheckpoint ? "no checkpoint saved" : "", metrics]
           .filter(Boolean)
           .join(" · ");
         const params = Object.entries(r.params)
@@ -560,8 +582,9 @@ export class TreeModel {
           label: runLabel(r),
           description,
           tooltip: [
-            `**${escapeMd(runLabel(r))}**: ${STATUS_WORDS[status] ?? status}${progress ? ` (${progress})` : ""}`,
+            `**${escapeMd(runLabel(r))}**: ${statusWord}${progress ? ` (${progress})` : ""}`,
             `seed ${r.seed ?? "-"}, ${r.epochCount} epochs${r.endTime ? `, ${duration(r.startTime, r.endTime)}` : ""}`,
+            original ? `${originalNote(r.notRecorded)} Its runs are numbered in the order they were written.` : "",
             r.error ? `**Error:** ${escapeMd(r.error.message)}` : "",
             noCheckpoint ? `**Warning:** ${escapeMd(noCheckpoint)}` : "",
             params ? `Params: ${params}` : "",
@@ -571,7 +594,8 @@ export class TreeModel {
           ]
             .filter(Boolean)
             .join("\n\n"),
-          icon: runIcon(r.id, status),
+          // No pass/fail icon for a status nobody recorded: the run's colour on a plain circle.
+          icon: original ? { id: "circle-outline", color: runColor(r.id).themeColor } : runIcon(r.id, status),
           contextValue: status === "RUNNING" ? "run.running" : "run",
           collapsible: "collapsed",
         };
@@ -599,7 +623,7 @@ export class TreeModel {
           label: `epoch ${e.idx}`,
           description: keyMetrics(e.metrics),
           tooltip: [
-            `**epoch ${e.idx}**: ${STATUS_WORDS[e.status] ?? e.status}, ${e.batchCount} batches${e.endTime ? `, ${duration(e.startTime, e.endTime)}` : ""}`,
+            `**epoch ${e.idx}**: ${node.run.origin === "python-original" ? NOT_RECORDED_STATUS : (STATUS_WORDS[e.status] ?? e.status)}, ${e.batchCount} batches${e.endTime ? `, ${duration(e.startTime, e.endTime)}` : ""}`,
             metricsTable(e.metrics),
           ]
             .filter(Boolean)

@@ -95,7 +95,13 @@ export function tableColumns(runs: RunSummary[], options: ColumnOptions = {}): C
   const differ = options.onlyDiffering ? differingParams(runs) : undefined;
   const cols: Column[] = [
     { id: "run", label: "Run", kind: "run", get: runLabel },
-    { id: "status", label: "Status", kind: "status", get: (r) => r.status },
+    // A run read from the Python original's database has no status (the API says FINISHED): say so.
+    {
+      id: "status",
+      label: "Status",
+      kind: "status",
+      get: (r) => (r.origin === "python-original" ? "not recorded" : r.status),
+    },
   ];
   // Always offered: a run without a note yet gets one from here.
   cols.push({ id: "tags", label: "Tags", kind: "tags", get: (r) => (r.tags?.length ? r.tags.join(", ") : undefined) });

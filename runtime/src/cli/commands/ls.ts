@@ -90,7 +90,11 @@ export async function lsCommand(argv: string[]): Promise<number> {
     r.experimentTitle,
     r.trialName,
     r.repeat,
-    r.status === "QUEUED" && r.cluster?.reason ? `QUEUED (${r.cluster.reason})` : r.status,
+    r.origin === "python-original"
+      ? "not recorded"
+      : r.status === "QUEUED" && r.cluster?.reason
+        ? `QUEUED (${r.cluster.reason})`
+        : r.status,
     ...(jobs ? [r.jobId ?? ""] : []),
     r.epochCount,
     r.endTime ? duration(r.endTime - r.startTime) : "",
@@ -100,6 +104,12 @@ export async function lsCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     `${table([...(several ? ["db"] : []), "id", "experiment", "trial", "repeat", "status", ...(jobs ? ["slurm task"] : []), "epochs", "time", ...keys], rows)}\n`,
   );
+  // The original's database stores no status, repeat, end time...: say so rather than invent them.
+  const original = all.find((r) => r.origin === "python-original");
+  if (original)
+    process.stdout.write(
+      `Runs from a database of the Python original (read-only): ${(original.notRecorded ?? []).join(", ")} not recorded; its runs are numbered in the order they were written.\n`,
+    );
   return code;
 }
 
