@@ -97,6 +97,8 @@ function fail(msg) {
 let serverProc;
 let browser;
 let tmp;
+/** The workbench's console errors and warnings, with their times. */
+const browserConsole = [];
 async function cleanup() {
   if (browser) {
     const b = browser;
@@ -315,6 +317,12 @@ async function main() {
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  // The workbench reports its own errors (a tree that failed to render, a rejected command) on
+  // the console, not as page errors: kept with the logs, they explain a failing UI check.
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning")
+      browserConsole.push(`${new Date().toISOString()} [${m.type()}] ${m.text().slice(0, 2000)}`);
+  });
   timed("browser launch", t);
 
   const tPage = Date.now();
@@ -421,6 +429,7 @@ try {
   fatal = err;
 }
 const failed = printSummary(fatal);
+writeFileSync(join(artifactsDir, `${name}-browser-console.log`), browserConsole.join("\n") + "\n");
 if (failed && tmp) {
   // Keep what explains a failure: code-server's output and VS Code's logs (extension host).
   const dest = join(artifactsDir, `${name}-logs`);
