@@ -6,16 +6,20 @@ import { expmanBin } from "./bin-path";
 import { QueryErrorCode, type QueryMethod, type QueryMethods } from "../results/contract";
 
 /**
- * One database file read in its own process, with a deadline on every query. better-sqlite3
+ * Database files read in a child process, with a deadline on every query. better-sqlite3
  * has no progress handler or interrupt, and a worker thread stuck in SQLite cannot be stopped
  * (terminate() waits for the native call; process.exit hangs with it, measured): a process
  * can. The child is `expman serve --direct` (the in-process QueryService on stdio); on a
  * deadline it is killed, the caller gets DB_TIMEOUT naming the file, and the next query
- * starts a fresh child. Other files have their own readers and never wait for this one.
+ * starts a fresh child. `file` names the reader in messages; each request names its own
+ * database (one reader may read several: ./reader-pool.ts decides which reader reads what).
  */
 
 /** Default deadline of one query (`expman serve --timeout MS`, EXPMAN_QUERY_TIMEOUT_MS). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+
+/** `data.reason` of a request that failed because its reader process died or never started. */
+export const READER_LOST = "READER_LOST";
 
 /** How long a reader may take to start (loading Node and better-sqlite3 on a busy machine). */
 const STARTUP_MS = 30_000;
@@ -40,6 +44,8 @@ interface Pending {
   /** The query's deadline, started once the child is ready (startup is not the file's fault). */
   timer: NodeJS.Timeout | undefined;
   method: string;
+  /** The database the request reads, as messages show it (a shared reader reads several). */
+  shown: string;
 }
 
 export function queryTimeoutMs(flag?: string): number {
@@ -56,6 +62,7 @@ export class ReaderProcess {
   private nextId = 1;
   private stderrTail = "";
   private ready = false;
+  private readyWaiters: (() => void)[] = [];
   private startupTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -80,11 +87,19 @@ export class ReaderProcess {
   send(method: string, params: object): Promise<unknown> {
     const child = this.ensureChild();
     const id = this.nextId++;
+    const target = (params as { db?: unknown; path?: unknown }).db ?? (params as { path?: unknown }).path;
+    const shown = typeof target === "string" ? displayTarget(target) : this.shown;
     return new Promise((resolve, reject) => {
-      const timer = this.ready ? setTimeout(() => this.timedOut(method), this.timeoutMs) : undefined;
-      this.pending.set(id, { resolve, reject, timer, method });
+      const timer = this.ready ? setTimeout(() => this.timedOut(method, shown), this.timeoutMs) : undefined;
+      this.pending.set(id, { resolve, reject, timer, method, shown });
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
     });
+  }
+
+  /** Calls `then` once the child reads requests (at once if it does): the deadlines count from there. */
+  whenReady(then: () => void): void {
+    if (this.child && this.ready) then();
+    else this.readyWaiters.push(then);
   }
 
   /** Ends the child (after what it is doing). */
@@ -95,27 +110,29 @@ export class ReaderProcess {
     child?.stdin.end();
   }
 
-  private timedOut(method: string): void {
+  private timedOut(method: string, shown: string): void {
     const child = this.child;
     this.child = undefined;
     clearTimeout(this.startupTimer);
     // Ours to stop: it runs SQLite on a file that does not answer.
     child?.kill("SIGKILL");
     this.failAll(
-      new QueryFailure(
-        QueryErrorCode.DB_TIMEOUT,
-        `Reading ${this.shown} (${method}) did not finish within ${this.timeoutMs} ms, so it was stopped: the file may be crafted or damaged. Other databases are not affected.`,
-        { reason: "DB_TIMEOUT" },
-      ),
+      () =>
+        new QueryFailure(
+          QueryErrorCode.DB_TIMEOUT,
+          `Reading ${shown} (${method}) did not finish within ${this.timeoutMs} ms, so it was stopped: the file may be crafted or damaged. Other databases are not affected.`,
+          { reason: "DB_TIMEOUT" },
+        ),
     );
   }
 
-  private failAll(error: Error): void {
+  /** Rejects every pending request; `error` makes each one's error (naming its database). */
+  private failAll(error: Error | ((shown: string) => Error)): void {
     clearTimeout(this.startupTimer);
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
-      p.reject(error);
+      p.reject(typeof error === "function" ? error(p.shown) : error);
     }
   }
 
@@ -133,7 +150,12 @@ export class ReaderProcess {
       if (this.child !== child) return;
       this.child = undefined;
       child.kill("SIGKILL");
-      this.failAll(new QueryFailure(-32603, `The reader of ${this.shown} did not start within ${STARTUP_MS} ms.`));
+      this.failAll(
+        (shown) =>
+          new QueryFailure(-32603, `The reader of ${shown} did not start within ${STARTUP_MS} ms.`, {
+            reason: READER_LOST,
+          }),
+      );
     }, STARTUP_MS);
     readline.createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
     child.stderr.on("data", (d: Buffer) => {
@@ -146,7 +168,12 @@ export class ReaderProcess {
       if (this.child !== child) return;
       this.child = undefined;
       const tail = this.stderrTail.trim() ? `: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "";
-      this.failAll(new QueryFailure(-32603, `The reader of ${this.shown} exited (${signal ?? `code ${code}`})${tail}`));
+      this.failAll(
+        (shown) =>
+          new QueryFailure(-32603, `The reader of ${shown} exited (${signal ?? `code ${code}`})${tail}`, {
+            reason: READER_LOST,
+          }),
+      );
     });
     return child;
   }
@@ -161,7 +188,9 @@ export class ReaderProcess {
     if ((message as { method?: unknown }).method === READY_NOTIFICATION) {
       clearTimeout(this.startupTimer);
       this.ready = true;
-      for (const p of this.pending.values()) p.timer ??= setTimeout(() => this.timedOut(p.method), this.timeoutMs);
+      for (const then of this.readyWaiters.splice(0)) then();
+      for (const p of this.pending.values())
+        p.timer ??= setTimeout(() => this.timedOut(p.method, p.shown), this.timeoutMs);
       return;
     }
     if (typeof message.id !== "number") return;

@@ -7,7 +7,8 @@ import { openResults, type ResultsReader } from "../../results/open";
 import { isPostgresUrl } from "../../tracking/db/sql";
 import { isScope } from "../../common/vocabulary";
 import { parse } from "../args";
-import { QueryFailure, queryTimeoutMs, READY_NOTIFICATION, ReaderProcess } from "../reader-process";
+import { QueryFailure, queryTimeoutMs, READY_NOTIFICATION } from "../reader-process";
+import { ReaderPool } from "../reader-pool";
 import { ClusterWatch, RECONCILE_METHOD, reconcileAnswer } from "../../executors/cluster-watch";
 
 /** Methods whose answers show run statuses: the cluster's word is brought into the store first. */
@@ -23,10 +24,11 @@ const USAGE = `Usage: expman serve [--timeout MS]
 
 The query service for the editor: JSON-RPC 2.0 over stdio, one JSON message (or batch) per
 line. Methods and shapes: runtime/src/results/contract.ts (QueryMethods). Every request names
-its database ("db"). Each database is read in its own process with a deadline per query
+its database ("db"). Databases are read in child processes with a deadline per query
 (--timeout, default 15000 ms): a crafted or damaged file answers DB_TIMEOUT (-32003) for that
-request only, and the other databases keep answering. --direct reads in this process (what
-each per-file reader runs).`;
+request only, and the other databases keep answering. Quick files share one reader; a file
+that is slow, or misses a deadline, gets a reader of its own. --direct reads in this process
+(what each reader runs).`;
 
 /** JSON-RPC params as received: anything. Each method's checker turns them into its type. */
 type RawParams = Record<string, unknown>;
@@ -233,24 +235,20 @@ export class QueryService {
 
 /**
  * The service the editor talks to: checks each request, then hands it to the reader process
- * of its database (./reader-process.ts), so one file that hangs costs that file's requests a
- * DB_TIMEOUT and nothing else. Answers are written as they come (ids match them up).
+ * that reads its database (../reader-pool.ts), so one file that hangs costs that file's
+ * requests a DB_TIMEOUT and the others at most a short wait. Answers are written as they come (ids match them up).
  */
 export class QueryRouter {
-  private readonly readers = new Map<string, ReaderProcess>();
+  private readonly readers: ReaderPool;
 
   constructor(
-    private readonly timeoutMs: number = queryTimeoutMs(),
+    timeoutMs: number = queryTimeoutMs(),
     /** Runs on Slurm: what only the cluster knows reaches the store before statuses are read. */
     private readonly cluster = new ClusterWatch({
-      reconcile: (file) => this.reader(file).send(RECONCILE_METHOD, { db: file }) as Promise<{ open: boolean }>,
+      reconcile: (file) => this.readers.send(file, RECONCILE_METHOD, { db: file }) as Promise<{ open: boolean }>,
     }),
-  ) {}
-
-  private reader(file: string): ReaderProcess {
-    let reader = this.readers.get(file);
-    if (!reader) this.readers.set(file, (reader = new ReaderProcess(file, this.timeoutMs)));
-    return reader;
+  ) {
+    this.readers = new ReaderPool(timeoutMs);
   }
 
   async handle(message: unknown): Promise<object | undefined> {
@@ -266,13 +264,10 @@ export class QueryRouter {
       const file = storeKey(checked.db ?? checked.path!);
       let result: unknown;
       if (method === "db.close") {
-        const reader = this.readers.get(file);
-        reader?.close();
-        this.readers.delete(file);
-        result = { closed: Boolean(reader) };
+        result = { closed: await this.readers.closeFile(file) };
       } else {
         if (SHOWS_STATUS.has(method)) await this.cluster.before(file);
-        result = await this.reader(file).send(method, checked);
+        result = await this.readers.send(file, method, checked);
       }
       return id === undefined ? undefined : { jsonrpc: "2.0", id, result: result ?? null };
     } catch (error) {
@@ -281,8 +276,7 @@ export class QueryRouter {
   }
 
   close(): void {
-    for (const reader of this.readers.values()) reader.close();
-    this.readers.clear();
+    this.readers.close();
   }
 }
 
