@@ -3,9 +3,9 @@
 // with Node's test runner through tsx, so new test files need no script edits.
 // Slow tests are named `*.stress.test.ts`: `--stress` runs only those (npm run test:stress),
 // the default run leaves them out (npm test stays quick).
-import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { runWithTestTmp } from "./test-tmp.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const roots = ["runtime/test", "server/test", "client/test", "media/test", "test/unit", "test/stress"];
@@ -33,8 +33,11 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const tsx = join(root, "node_modules", ".bin", "tsx");
-const result = spawnSync(tsx, ["--test", "--test-reporter=spec", "--test-concurrency=2", ...selected.sort()], {
-  cwd: root,
-  stdio: "inherit",
-});
-process.exit(result.status ?? 1);
+// TMPDIR of the test processes is a fresh folder, removed after a passing run (test/test-tmp.mjs).
+const status = await runWithTestTmp(
+  stress ? "stress" : "unit",
+  tsx,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...selected.sort()],
+  { cwd: root },
+);
+process.exit(status);

@@ -22,4 +22,4 @@ done
 [ ${#files[@]} -gt 0 ] || { echo "realtools: no test files match: $*" >&2; exit 1; }
 npx --no-install tsc -p test/realtools   # tsx runs TypeScript unchecked
 # One file at a time: each starts a server and a browser, on a machine with two cores.
-exec node_modules/.bin/tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"
+exec node test/test-tmp.mjs realtools node_modules/.bin/tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"

@@ -61,6 +61,7 @@ describe("Install Runtime in Workspace (trusted)", function () {
     } finally {
       for (const f of [".npmrc", "package.json", "node_modules", ".expman"])
         fs.rmSync(path.join(root(), f), { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
     }
   });
 });
