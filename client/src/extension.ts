@@ -105,6 +105,11 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
         tree.rootsMayHaveChanged(100);
       }
     }),
+    // A Python-original run started here writes its database without events: re-read it while it runs.
+    runCommands.onPythonRunWriting(() => {
+      tree.rootsMayHaveChanged(0);
+      panels?.refreshRuns();
+    }),
     // A database written by a process not started here: only rows whose figures changed.
     databases.onDidChange(({ created }) => (created ? tree.refresh(0) : tree.rootsMayHaveChanged(1500))),
     vscode.workspace.onDidChangeConfiguration((e) => {

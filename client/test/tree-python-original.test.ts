@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { QueryClient } from "../src/core/query-client";
 import { TreeModel, type Query, type TreeNode } from "../src/core/tree-model";
+import { isRunningRow } from "../src/core/tree-refresh";
 import { node, repoRoot, repoRuntime } from "./helpers";
 
 const SCHEMA = path.join(repoRoot, "runtime", "test", "fixtures", "python-original", "schema.sql");
@@ -127,6 +128,8 @@ describe("TreeModel on the Python original's databases", () => {
         ["artifacts", "Artifacts"],
       ],
     );
+    // Its status is unknown, so its rows are re-read when a database changes (the run may be being written).
+    assert.equal(isRunningRow(exp), true);
     // Said on a clean clone too (the reference file may not be there): no status, no "finished".
     assert.match(model.present(exp).description ?? "", /^1 run · Python original/);
     assert.match(model.present(children[0]).description ?? "", /status not recorded/);

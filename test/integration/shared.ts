@@ -81,6 +81,8 @@ export interface ExperimentManagerApi {
     view?: vscode.TreeView<TreeNode>;
     /** How many times the tree was reloaded whole, and how many rows were refreshed on their own. */
     refreshCounts: { full: number; rows: number };
+    /** A row to re-render (undefined: the whole tree). */
+    onDidChangeTreeData: vscode.Event<TreeNode | undefined | void>;
   };
   databases: { invalidate(): void };
   messages: readonly { severity: string; text: string }[];

@@ -100,10 +100,13 @@ export function adopt(old: TreeNode, fresh: TreeNode): void {
   Object.assign(old, fresh);
 }
 
-/** Whether a root row shows an experiment still running (its rows below may move without its summary changing). */
+/**
+ * Whether a root row shows an experiment that may still be running (its rows below may move
+ * without its summary changing). The Python original records no status: an experiment of its
+ * database may be being written (a run started with experimentManager.python.runCommand), so
+ * its rows are re-read when a database changes, as a RUNNING one's are.
+ */
 export function isRunningRow(n: TreeNode): boolean {
-  return (
-    (n.kind === "experiment" && n.experiment.status === "RUNNING") ||
-    (n.kind === "group" && n.launches.some((e) => e.status === "RUNNING"))
-  );
+  const open = (e: ExperimentSummary) => e.status === "RUNNING" || e.origin === "python-original";
+  return (n.kind === "experiment" && open(n.experiment)) || (n.kind === "group" && n.launches.some(open));
 }

@@ -37,12 +37,23 @@ export interface RunCommandResult {
   errors?: string[];
 }
 
+/** How often the tree and panels re-read a Python-original run's database while it runs. */
+const PYTHON_POLL_MS = 2_000;
+
 export class RunCommands implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
   private readonly statusItems = new Map<number, vscode.StatusBarItem>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Runs of Python-original experiments started here (experimentManager.python.runCommand). */
   private readonly pythonRuns = new Set<ChildProcess>();
+  /**
+   * Fires every PYTHON_POLL_MS while such a run is alive: the original's process sends no
+   * events, and a file watcher may not report its database's writes (none arrived in the
+   * code-server rig), so the tree and the panels re-read its database on this beat.
+   */
+  private readonly pythonBeat = new vscode.EventEmitter<void>();
+  readonly onPythonRunWriting = this.pythonBeat.event;
+  private pythonTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly ctx: Ctx) {
     this.disposables.push(
@@ -248,11 +259,17 @@ export class RunCommands implements vscode.Disposable {
       windowsHide: true,
     });
     this.pythonRuns.add(child);
+    this.pythonTimer ??= setInterval(() => this.pythonBeat.fire(), PYTHON_POLL_MS);
     child.stdout!.setEncoding("utf8");
     child.stderr!.setEncoding("utf8");
     child.stdout!.on("data", (text: string) => ch.append(text));
     child.stderr!.on("data", (text: string) => ch.append(text));
     child.on("error", (e) => {
+      // Not started: no exit follows.
+      if (!child.pid) {
+        this.pythonRuns.delete(child);
+        if (this.pythonRuns.size === 0) this.stopPythonBeat();
+      }
       ch.appendLine(`Cannot start ${argv[0]}: ${e.message}`);
       void this.ctx.notify(
         "error",
@@ -261,6 +278,7 @@ export class RunCommands implements vscode.Disposable {
     });
     child.on("exit", (code, signal) => {
       this.pythonRuns.delete(child);
+      if (this.pythonRuns.size === 0) this.stopPythonBeat();
       ch.appendLine(`── ended: exit ${signal ?? code}`);
       void vscode.commands.executeCommand("experimentManager.refresh");
       if (code === 0) {
@@ -472,9 +490,16 @@ export class RunCommands implements vscode.Disposable {
     }
   }
 
+  private stopPythonBeat(): void {
+    clearInterval(this.pythonTimer);
+    this.pythonTimer = undefined;
+  }
+
   dispose(): void {
     // Python runs started from this window end with it (only what we started).
     for (const child of this.pythonRuns) if (child.pid && child.exitCode === null) child.kill();
+    this.stopPythonBeat();
+    this.pythonBeat.dispose();
     for (const d of this.disposables) d.dispose();
     for (const i of this.statusItems.values()) i.dispose();
     for (const c of this.channels.values()) c.dispose();

@@ -106,5 +106,6 @@ describe("A Python pipeline (trusted)", function () {
     );
     assert.match(message.text, /py_toy\.py/);
     assert.match(message.text, /Experiment\.create\(/);
+    assert.match(message.text, /experimentManager\.python\.runCommand/, "says which setting runs it");
   });
 });
