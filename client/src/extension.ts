@@ -107,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     }),
     // A Python-original run started here writes its database without events: re-read it while it runs.
     runCommands.onPythonRunWriting(() => {
+      // Its database may be new (the original creates it at start), unseen by a file watcher.
+      databases.invalidate();
       tree.rootsMayHaveChanged(0);
       panels?.refreshRuns();
     }),

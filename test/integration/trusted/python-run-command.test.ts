@@ -119,7 +119,7 @@ const epoch = () => {
   db.prepare("INSERT INTO EPOCH (idx, trial_run_id, time) VALUES (?, 1, ?)").run(e, now());
   const m = db.prepare("INSERT INTO METRIC (type, total_val, per_label_val) VALUES ('val_acc', ?, NULL)").run(0.5 + e / 100).lastInsertRowid;
   db.prepare("INSERT INTO EPOCH_METRIC VALUES (?, 1, ?)").run(e, m);
-  if (++e < 8) setTimeout(epoch, 1500);
+  if (++e < 10) setTimeout(epoch, 1500);
   else { db.close(); fs.writeFileSync(done, ""); console.log("trained", e, "epochs"); }
 };
 setTimeout(epoch, 500);
@@ -176,10 +176,10 @@ describe("A Python-original run followed live (trusted)", function () {
       await waitFor("the command's end", () => fs.existsSync(done) || undefined, 60_000);
       const seen = await Promise.all(fired);
       assert.ok(
-        seen.some((n) => n > 0 && n < 8),
+        seen.some((n) => n > 0 && n < 10),
         `the experiment's row was re-rendered while epochs were being written (epochs then: ${JSON.stringify(seen)}; tree events: ${JSON.stringify(events)}; refreshes: ${JSON.stringify(a.tree.refreshCounts)}; watcher: ${JSON.stringify(seenByWatcher)})`,
       );
-      assert.equal(await epochsNow(), 8);
+      assert.equal(await epochsNow(), 10);
     } finally {
       sub.dispose();
       w.dispose();
