@@ -83,6 +83,8 @@ export interface ExperimentManagerApi {
     refreshCounts: { full: number; rows: number };
     /** A row to re-render (undefined: the whole tree). */
     onDidChangeTreeData: vscode.Event<TreeNode | undefined | void>;
+    /** Reloads the whole tree (now, or within `delayMs`; reloads are kept apart). */
+    refresh(delayMs?: number): void;
   };
   databases: { invalidate(): void };
   messages: readonly { severity: string; text: string }[];

@@ -13,6 +13,14 @@ import type { Databases } from "./databases";
 
 export const VIEW_ID = "experimentManager.experiments";
 
+/**
+ * Reloads of the whole tree closer together than this are merged into one. VS Code's tree lets
+ * a reload start while another is still fetching rows (both wait for the same "done"), and two
+ * at once can leave stale rows drawn over live ones (seen in the real editor while several
+ * experiments started and ended).
+ */
+const MIN_RELOAD_GAP_MS = 300;
+
 export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   readonly model: TreeModel;
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -28,7 +36,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   private readonly populated = new vscode.EventEmitter<TreeNode[]>();
   /** Fires with the root nodes each time the roots were (re)loaded. */
   readonly onDidPopulate = this.populated.event;
-  view: vscode.TreeView<TreeNode> | undefined;
+  private shownView: vscode.TreeView<TreeNode> | undefined;
+  private viewListener: vscode.Disposable | undefined;
+  /** Something changed while the view was hidden: it reloads once when shown. */
+  private missedWhileHidden = false;
 
   constructor(
     private readonly ctx: Ctx,
@@ -37,19 +48,39 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     this.model = new TreeModel(ctx.request, ctx.live);
   }
 
-  /** Refreshes now, or coalesced within `delayMs` (used for live updates). */
+  get view(): vscode.TreeView<TreeNode> | undefined {
+    return this.shownView;
+  }
+
+  /** The view showing this tree: while it is hidden, changes wait and it reloads once when shown. */
+  set view(view: vscode.TreeView<TreeNode> | undefined) {
+    this.viewListener?.dispose();
+    this.shownView = view;
+    this.viewListener = view?.onDidChangeVisibility(({ visible }) => {
+      if (visible && this.missedWhileHidden) this.refresh(0);
+    });
+  }
+
+  /** Reloads the whole tree now, or within `delayMs`; reloads are at least MIN_RELOAD_GAP_MS apart. */
   refresh(delayMs = 0): void {
-    if (delayMs <= 0) {
-      if (this.refreshTimer) clearTimeout(this.refreshTimer);
-      this.refreshTimer = undefined;
-      this.lastRefresh = Date.now();
-      this.refreshCounts.full++;
-      this.changed.fire(undefined);
+    if (this.shownView && !this.shownView.visible) {
+      this.missedWhileHidden = true;
       return;
     }
-    if (this.refreshTimer) return;
-    const wait = Math.max(0, delayMs - (Date.now() - this.lastRefresh));
-    this.refreshTimer = setTimeout(() => this.refresh(0), wait);
+    const wait = Math.max(delayMs, MIN_RELOAD_GAP_MS - (Date.now() - this.lastRefresh));
+    if (wait > 0) {
+      this.refreshTimer ??= setTimeout(() => {
+        this.refreshTimer = undefined;
+        this.refresh(0);
+      }, wait);
+      return;
+    }
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.missedWhileHidden = false;
+    this.lastRefresh = Date.now();
+    this.refreshCounts.full++;
+    this.changed.fire(undefined);
   }
 
   /** A run's live state changed (epoch, end): its row is re-rendered within `delayMs`. */
@@ -127,6 +158,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       full = true;
     }
     if (full) return this.refresh(0);
+    // A reload on its way shows these rows too; a hidden view reloads when shown.
+    if (this.refreshTimer) return;
+    if (this.shownView && !this.shownView.visible) {
+      if (rows.size > 0) this.missedWhileHidden = true;
+      return;
+    }
     for (const n of rows.values()) {
       this.refreshCounts.rows++;
       this.changed.fire(n);
@@ -289,6 +326,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   }
 
   dispose(): void {
+    this.viewListener?.dispose();
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     if (this.pendingTimer) clearTimeout(this.pendingTimer);
     this.changed.dispose();

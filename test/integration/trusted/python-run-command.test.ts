@@ -130,6 +130,8 @@ describe("A Python-original run followed live (trusted)", function () {
 
   it("while the command writes its database, the tree re-reads the experiment's rows: new epochs show before it ends", async () => {
     const a = await api();
+    // The user watches the Experiments view (a hidden view is not re-rendered: it reloads when shown).
+    await vscode.commands.executeCommand("experimentManager.experiments.focus");
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     fs.writeFileSync(path.join(root, "pipelines", "fake_python_live.js"), FAKE_PYTHON_LIVE);
     const done = path.join(root, "runs", "python-live-done");
