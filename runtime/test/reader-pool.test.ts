@@ -40,6 +40,11 @@ test("serve: eight databases asked at once are answered by one reader process", 
   const runs = await Promise.all(files.map((db) => s.ask("runs.list", { db })));
   for (const r of runs) assert.equal(r.result?.length, 1, JSON.stringify(r));
   assert.equal(childrenOf(s.child.pid!).length, 1, "one reader for all eight files");
+  // db.close closes what the shared reader holds, and starts nothing for a file never read.
+  assert.equal((await s.ask("db.close", { db: files[0] })).result?.closed, true);
+  assert.equal((await s.ask("db.close", { db: files[0] + ".never" })).result?.closed, false);
+  assert.equal((await s.ask("runs.list", { db: files[0] })).result?.length, 1, "a closed file is read again");
+  assert.equal(childrenOf(s.child.pid!).length, 1, "still one reader");
   s.stop();
 });
 

@@ -33,6 +33,8 @@ export class ReaderPool {
   /** Files read by a reader of their own from now on (slow, timed out, or their reader died). */
   private readonly alone = new Set<string>();
   private readonly queue: Queued[] = [];
+  /** Files the shared reader has been asked about (it may hold them open). */
+  private readonly sharedFiles = new Set<string>();
   /** The request the shared reader is answering. */
   private busy: { file: string; since: number } | undefined;
   private bypassTimer: NodeJS.Timeout | undefined;
@@ -56,6 +58,8 @@ export class ReaderPool {
     own?.close();
     this.own.delete(file);
     if (own) return true;
+    // Never read by the shared reader: nothing to close (and no reader to start for it).
+    if (!this.sharedFiles.delete(file)) return false;
     const answer = (await this.send(file, "db.close", { db: file })) as { closed?: boolean } | null;
     return Boolean(answer?.closed);
   }
@@ -98,6 +102,7 @@ export class ReaderPool {
     }
     // Held from when the reader reads (its start-up is nobody's fault: everyone waits for it).
     const busy = (this.busy = { file: next.file, since: Infinity });
+    this.sharedFiles.add(next.file);
     const answered = this.shared.send(next.method, next.params);
     this.shared.whenReady(() => {
       if (this.busy !== busy) return;
