@@ -63,7 +63,7 @@ describe("a stale validation in the worker thread is stopped", () => {
     );
     const stopped = client.logs
       .map((l) =>
-        /stopped a stale validation of .* (?:(?:at|while reading) trial (\d+) of (\d+)|before reading (?:base|trials)\.yaml)/.exec(
+        /stopped a stale validation of .* (?:(?:at|while reading) trial (\d+) of (\d+)|before reading (?:env|experiment|base|trials)\.yaml)/.exec(
           l,
         ),
       )
