@@ -217,6 +217,50 @@ describe("metrics webview through a live experiment (Chromium)", { skip: chromiu
     await later.page.close();
   });
 
+  test("'No metrics logged' names only finished runs without metrics, and leaves when they log", async () => {
+    const { page, errors } = await harness.newPage();
+    const notices = () =>
+      page.evaluate(() => [...document.querySelectorAll(".notice")].map((e) => e.firstElementChild?.textContent ?? ""));
+    // Opened on an experiment whose three runs are planned (QUEUED) and have logged nothing.
+    await page.evaluate((selection) => {
+      const h = (window as unknown as TestWindow).__harness;
+      for (const run of [1, 2, 3]) h.lifecycle(run, "create", { trialName: `t${run}`, status: "QUEUED" });
+      h.start(selection, [], { flushMs: 100 });
+    }, EXPERIMENT);
+    await page.locator('.vt-body > .vt-row[data-run="3"]').waitFor();
+    assert.deepEqual(await notices(), [], "queued runs without points are no news");
+    // Runs 1 and 2 run and log; run 3 ends SUCCESS having logged nothing.
+    await page.evaluate(async () => {
+      const h = (window as unknown as TestWindow).__harness;
+      for (const run of [1, 2]) {
+        h.lifecycle(run, "start", { status: "RUNNING" });
+        h.log(run, [{ key: "val_acc", scope: "epoch", step: 0, value: 0.5 + run / 10, time: 1_700_000_000_000 + run }]);
+        await new Promise((r) => setTimeout(r, 50));
+        h.lifecycle(run, "end", { status: "SUCCESS", endTime: 1_700_000_000_100 + run });
+      }
+      h.lifecycle(3, "start", { status: "RUNNING" });
+      h.lifecycle(3, "end", { status: "SUCCESS", endTime: 1_700_000_000_200 });
+    });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll(".vt-body > .vt-row")].filter((r) => /SUCCESS/.test(r.textContent ?? ""))
+          .length === 3,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(
+      () => [...document.querySelectorAll(".notice")].some((e) => /No metrics logged/.test(e.textContent ?? "")),
+      undefined,
+      { timeout: 5_000 },
+    );
+    const said = (await notices()).filter((t) => /No metrics logged/.test(t));
+    assert.equal(said.length, 1, said.join("\n"));
+    assert.match(said[0], /t3 #0/);
+    assert.doesNotMatch(said[0], /t1 #0|t2 #0/, "runs that logged are not named");
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test("the runs table follows a run while it is running, not only when it ends", async () => {
     const { page, errors } = await harness.newPage();
     await page.evaluate((selection) => {

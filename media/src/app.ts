@@ -78,7 +78,9 @@ export class MetricsApp {
   private readonly chartInfo = new Map<string, ChartInfo>();
   private readonly pending = new Map<number, Pending[]>();
   private nextRequestId = 1;
-  private readonly reportedEmpty = new Set<number>();
+  /** The "No metrics logged" notice while it is shown, and the runs the user dismissed it for. */
+  private emptyNotice?: HTMLElement;
+  private readonly dismissedEmpty = new Set<number>();
   /** Run styles resolved from the theme (getComputedStyle is not free); cleared on theme change. */
   private readonly styles = new Map<number, RunStyle>();
   private frame = 0;
@@ -254,16 +256,7 @@ export class MetricsApp {
     this.table.render(runs.map((r) => r.summary));
     this.renderLegend();
     this.fetchMissing();
-    const empty = runs.filter((r) => r.keys.length === 0 && !this.reportedEmpty.has(r.summary.id));
-    for (const r of empty) this.reportedEmpty.add(r.summary.id);
-    if (empty.length)
-      this.notify(
-        "info",
-        `No metrics logged (yet) by ${empty
-          .slice(0, 10)
-          .map((r) => runLabel(r.summary))
-          .join(", ")}${empty.length > 10 ? ` and ${empty.length - 10} more runs` : ""}`,
-      );
+    this.showEmptyRuns(runs);
     if (runs.length === 0) this.notify("info", "This selection has no runs.");
     // A changed run set or colour rebuilds a chart by itself (see MetricChart.update).
     for (const c of this.charts.values()) c.dirty = true;
@@ -681,13 +674,47 @@ export class MetricsApp {
     );
   }
 
-  private notify(level: "info" | "warning" | "error", message: string): void {
+  private notify(level: "info" | "warning" | "error", message: string, onDismiss?: () => void): HTMLElement {
     const close = el("button", { type: "button", class: "icon", "aria-label": "Dismiss" }, "×");
     const item = el("p", { class: `notice ${level}` }, el("span", {}, message), close);
-    close.addEventListener("click", () => item.remove());
+    close.addEventListener("click", () => {
+      item.remove();
+      onDismiss?.();
+    });
     this.notices.append(item);
     // Keep the last few.
     while (this.notices.children.length > 5) this.notices.firstElementChild?.remove();
+    return item;
+  }
+
+  /**
+   * Says which finished runs logged no metrics, as the run list stands now: a queued or running
+   * run without points yet is what a live experiment looks like (the table says QUEUED or
+   * RUNNING), and a run that logs later leaves the list. The notice was once written when the
+   * panel opened and kept for good, naming runs whose lines were drawn right below it.
+   */
+  private showEmptyRuns(runs: PanelRun[]): void {
+    const empty = runs.filter(
+      (r) =>
+        r.keys.length === 0 &&
+        r.summary.status !== "QUEUED" &&
+        r.summary.status !== "RUNNING" &&
+        !this.dismissedEmpty.has(r.summary.id),
+    );
+    const text = empty.length
+      ? `No metrics logged by ${empty
+          .slice(0, 10)
+          .map((r) => runLabel(r.summary))
+          .join(", ")}${empty.length > 10 ? ` and ${empty.length - 10} more runs` : ""}`
+      : undefined;
+    const shown = this.emptyNotice?.isConnected ? this.emptyNotice : undefined;
+    if (shown && shown.firstElementChild?.textContent === text) return;
+    shown?.remove();
+    this.emptyNotice = text
+      ? this.notify("info", text, () => {
+          for (const r of empty) this.dismissedEmpty.add(r.summary.id);
+        })
+      : undefined;
   }
 
   /** What the visible charts show: visible runs, current x range, every held point. */
