@@ -13,6 +13,7 @@ import { SECTION } from "./vscode/config";
 import { Ctx, type ShownMessage } from "./vscode/ctx";
 import { Databases } from "./vscode/databases";
 import { whenExperimentConfigSeen } from "./vscode/config-presence";
+import { trackConfigFolders } from "./vscode/config-folders-context";
 import { startLanguageClient } from "./vscode/language-client";
 import { RunCommands } from "./vscode/run-commands";
 import { offerInstallOnMissingTypes } from "./vscode/runtime-offer";
@@ -45,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
     canSelectMany: true,
   });
   tree.view = view;
-  context.subscriptions.push(databases, tree, view);
+  context.subscriptions.push(databases, tree, view, trackConfigFolders());
 
   const runCommands = new RunCommands(ctx);
   context.subscriptions.push(runCommands);

@@ -6,6 +6,7 @@
 # Layout (all optional; missing parts are skipped):
 #   trusted/**/*.test.{ts,js}    mocha suites, workspace trust disabled (code may run)
 #   untrusted/**/*.test.{ts,js}  mocha suites, trust on and the folder untrusted
+#   empty/*.test.ts, *.ui.mjs    suites, then Playwright checks, in an empty folder (a new user's)
 #   ui/*.ui.mjs                  Playwright checks after the trusted suites (see test/rig/README.md)
 #   workspace/                   the folder opened (copied first); default: test/rig/fixtures/workspace
 # The extension: $EXPMAN_VSIX if set, else the repo root packaged with vsce.
@@ -33,6 +34,13 @@ if has "$HERE/trusted" '*.test.*' || has "$HERE/ui" '*.ui.mjs'; then
   args=(--name extension-trusted --vsix "$VSIX" --workspace "$WS")
   has "$HERE/trusted" '*.test.*' && args+=(--suites "$HERE/trusted")
   for u in "$HERE"/ui/*.ui.mjs; do [ -e "$u" ] && args+=(--ui "$u"); done
+  node test/rig/run.mjs "${args[@]}" || rc=1
+fi
+# A new user's empty folder (issue 12.4): no --workspace, so the rig opens a fresh empty directory.
+if has "$HERE/empty" '*.test.*' || has "$HERE/empty" '*.ui.mjs'; then
+  args=(--name extension-empty --vsix "$VSIX")
+  has "$HERE/empty" '*.test.*' && args+=(--suites "$HERE/empty")
+  for u in "$HERE"/empty/*.ui.mjs; do [ -e "$u" ] && args+=(--ui "$u"); done
   node test/rig/run.mjs "${args[@]}" || rc=1
 fi
 if has "$HERE/untrusted" '*.test.*'; then

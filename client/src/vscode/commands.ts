@@ -150,6 +150,7 @@ export function registerCommands(
     }),
     register("validateConfig", async (arg?: unknown) => {
       const dir = await runs.resolveConfigDir(arg);
+      if (dir === null) return undefined;
       if (!dir) {
         void ctx.notify("error", "No experiment config folder to validate.");
         return undefined;

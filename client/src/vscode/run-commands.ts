@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { TRIALS_GLOB } from "./config-folders-context";
 import { commandArgv } from "../core/python-run";
 import { NO_CHECKPOINT_WARNING } from "@expman/runtime/contracts";
 import type { RunOutcome } from "../core/run-process";
@@ -84,8 +85,11 @@ export class RunCommands implements vscode.Disposable {
     return ch;
   }
 
-  /** The config folder for a command argument: a Uri, a tree node, the active editor, or a pick. */
-  async resolveConfigDir(arg: unknown): Promise<string | undefined> {
+  /**
+   * The config folder for a command argument: a Uri, a tree node, the active editor, or a pick.
+   * `null` when the user dismissed the pick (nothing to say), `undefined` when there is none.
+   */
+  async resolveConfigDir(arg: unknown): Promise<string | null | undefined> {
     if (arg instanceof vscode.Uri) return configFolderOf(arg.fsPath);
     if (typeof arg === "string") return configFolderOf(arg);
     const node = arg as TreeNode | undefined;
@@ -95,7 +99,7 @@ export class RunCommands implements vscode.Disposable {
       const dir = configFolderOf(active.fsPath);
       if (dir) return dir;
     }
-    const found = await vscode.workspace.findFiles("**/trials.{yaml,yml}", "**/node_modules/**", 200);
+    const found = await vscode.workspace.findFiles(TRIALS_GLOB, "**/node_modules/**", 200);
     const dirs = [...new Set(found.map((u) => path.dirname(u.fsPath)))].filter(isConfigFolder).sort();
     if (dirs.length === 0) return undefined;
     if (dirs.length === 1) return dirs[0];
@@ -103,7 +107,7 @@ export class RunCommands implements vscode.Disposable {
       dirs.map((d) => ({ label: experimentName(d), description: vscode.workspace.asRelativePath(d), dir: d })),
       { title: "Run which experiment?" },
     );
-    return pick?.dir;
+    return pick ? pick.dir : null;
   }
 
   /** Runs the experiment of `arg`; with `only`, just that trial (`expman run --only`). */
@@ -149,6 +153,8 @@ export class RunCommands implements vscode.Disposable {
       return { started: false, reason: "untrusted" };
     }
     const dir = await this.resolveConfigDir(arg);
+    // Escape in the picker: the user changed their mind, which is no error.
+    if (dir === null) return { started: false, reason: "cancelled" };
     if (!dir) {
       void this.ctx.notify(
         "error",
