@@ -112,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): ExperimentManagerApi
       databases.invalidate();
       tree.rootsMayHaveChanged(0);
       panels?.refreshRuns();
+      panels?.followStore();
     }),
     // A database written by a process not started here: only rows whose figures changed.
     databases.onDidChange(({ created }) => (created ? tree.refresh(0) : tree.rootsMayHaveChanged(1500))),

@@ -374,3 +374,30 @@ test("edit a run's note from the panel: the host asks and saves, then the runs a
   assert.ok(runs?.type === "runs" && runs.runs[0].summary.note === "saved");
   controller.dispose();
 });
+
+test("followStore: points written to the store after the fetch reach the charts as appended points, once", async () => {
+  // A run that sends no events (the Python original's, started with python.runCommand).
+  const { source, controller, sent } = setup([1]);
+  await controller.receive({ type: "ready" });
+  await controller.receive({
+    type: "requestSeries",
+    requestId: 1,
+    queries: [{ runId: 1, key: "val/acc", scope: "epoch" }],
+  });
+  const run = source.runs.get(1)!;
+  const grown = syntheticSeries("val/acc", 14, { scope: "epoch", seed: 1 });
+  run.series = run.series.map((s) => (s.key === "val/acc" ? grown : s));
+  await controller.followStore();
+  const appended = sent.filter((m) => m.type === "append").flatMap((m) => (m.type === "append" ? m.deltas : []));
+  assert.deepEqual(
+    appended.map((d) => [d.runId, d.key, d.scope, d.steps]),
+    [[1, "val/acc", "epoch", [10, 11, 12, 13]]],
+  );
+  assert.deepEqual(appended[0].values, [...grown.values.slice(10)]);
+  // Nothing new: nothing sent; and a series never fetched is not read.
+  const before = sent.length;
+  await controller.followStore();
+  assert.equal(sent.filter((m) => m.type === "append").length, 1);
+  assert.equal(sent.length, before);
+  controller.dispose();
+});

@@ -16,6 +16,8 @@ interface Pending extends SeriesDelta {
 export class LiveCoalescer {
   private readonly pending = new Map<string, Pending>();
   private readonly lastStep = new Map<string, number>();
+  /** The series the webview fetched (what `heldSeries` reads the store past). */
+  private readonly fetched = new Map<string, { runId: number; scope: string; key: string; label?: string }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -65,6 +67,12 @@ export class LiveCoalescer {
   noteSent(runId: number, scope: string, key: string, step: number, label?: string): void {
     const id = seriesId(runId, scope, key, label);
     if (step > (this.lastStep.get(id) ?? -Infinity)) this.lastStep.set(id, step);
+    this.fetched.set(id, { runId, scope, key, ...(label !== undefined ? { label } : {}) });
+  }
+
+  /** The series the webview fetched, with the last step it holds of each. */
+  heldSeries(): { runId: number; scope: string; key: string; label?: string; lastStep: number }[] {
+    return [...this.fetched].map(([id, s]) => ({ ...s, lastStep: this.lastStep.get(id) ?? -Infinity }));
   }
 
   flush(): void {

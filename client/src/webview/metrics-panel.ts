@@ -162,6 +162,11 @@ export class MetricsPanels implements vscode.Disposable {
     for (const { controller } of this.panels.values()) void controller.refreshRuns().catch(() => undefined);
   }
 
+  /** Every panel reads the points its charts do not hold yet from the store (runs that send no events). */
+  followStore(): void {
+    for (const { controller } of this.panels.values()) void controller.followStore().catch(() => undefined);
+  }
+
   private log(line: string): void {
     this.output?.appendLine(line);
   }

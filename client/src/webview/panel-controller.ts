@@ -4,7 +4,7 @@
  * settings the webview reports so the panel can be restored. metrics-panel.ts wires it to a
  * real WebviewPanel; tests wire it to a recorded transport.
  */
-import type { MetricsEvent, RunEvent, RunSummary } from "@expman/runtime/contracts";
+import type { MetricsEvent, MetricsPoint, RunEvent, RunSummary, Scope } from "@expman/runtime/contracts";
 // By path: it imports nothing, so the browser harness bundles the controller without Node modules.
 import { diffRunConfigs } from "../../../runtime/src/results/settings-diff";
 import { validateWebviewMessage } from "./validate";
@@ -187,6 +187,37 @@ export class PanelController {
   async refreshRuns(): Promise<void> {
     if (!this.ready || this.disposed) return;
     this.post({ type: "runs", runs: await this.loadRuns() });
+  }
+
+  /**
+   * Reads the points the store has past what the charts hold, for runs that send no events: a
+   * run of the Python original started with experimentManager.python.runCommand only writes its
+   * database. They reach the charts as live points do (appended, never twice).
+   */
+  async followStore(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    const held = this.coalescer.heldSeries();
+    const results = await settleWithLimit(held, QUERY_CONCURRENCY, (h) =>
+      this.source.getSeries(
+        { runId: h.runId, key: h.key, scope: h.scope as Scope, label: h.label, afterStep: h.lastStep },
+        this.selection.db,
+      ),
+    );
+    if (this.disposed) return;
+    for (const r of results) {
+      if (r.status !== "fulfilled" || r.value.steps.length === 0) continue;
+      const s = r.value;
+      const points: MetricsPoint[] = s.steps.map((step, i) => ({
+        key: s.key,
+        scope: s.scope,
+        step,
+        value: s.values[i] ?? s.nonFinite?.[i] ?? "NaN",
+        time: s.times[i],
+        ...(s.label !== undefined ? { metric: s.metric, label: s.label } : {}),
+      }));
+      this.coalescer.add(s.runId, { points });
+    }
+    this.coalescer.flush();
   }
 
   /** Shows runs selected elsewhere (the Experiments tree) as selected in the panel. */
