@@ -298,6 +298,23 @@ test("an original database made here: per-label values as one series per label, 
   assert.equal(call("artifacts.list", { db: file, trialId: 1 }).result[0].type, "config");
   service.close();
 
+  // show lists the artifacts of every level: the run's, its trial's, its experiment's.
+  const show = expman(["show", "small_lr-1", "--db", file]);
+  assert.equal(show.code, 0, show.stderr);
+  const section = (title: string) => {
+    const lines = show.stdout.split("\n");
+    const at = lines.indexOf(title);
+    assert.ok(at >= 0, `${title} in:\n${show.stdout}`);
+    const end = lines.findIndex((l, i) => i > at && l === "");
+    return lines.slice(at + 1, end < 0 ? undefined : end).map((l) => l.trim().replace(ws, "<ws>"));
+  };
+  assert.deepEqual(section("Artifacts:"), [
+    "unknown: <ws>/small_lr/small_lr-1/artifacts/checkpoint-0",
+    "metrics: <ws>/small_lr/small_lr-1/artifacts/metrics.log",
+  ]);
+  assert.deepEqual(section("Artifacts of trial small_lr:"), ["config: <ws>/small_lr/configs/experiment.yaml"]);
+  assert.deepEqual(section("Artifacts of experiment mnist:"), ["figure: <ws>/artifacts/summary.png"]);
+
   // ls says what the original did not record instead of a status it never wrote.
   const ls = expman(["ls", "--db", file]);
   assert.equal(ls.code, 0, ls.stderr);

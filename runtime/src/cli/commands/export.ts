@@ -16,8 +16,8 @@ Writes a run's metric series (all points, not downsampled): CSV in long format
 (key,scope,step,value,time) that pandas, spreadsheets and other tools read, or JSON with the
 run summary. Values that are not numbers (text, objects) follow their series as JSON text.
 Cells a spreadsheet would run as a formula (starting with = + - @) are quoted as text.
-A run with per-label values gets two more CSV columns, metric and label (empty on other
-series), and JSON series carry "metric" and "label"; --key names a series or a metric (then
+A run with per-label values gets two more CSV columns, metric and label (on other series
+the metric is the key and the label is empty), and JSON series carry "metric" and "label"; --key names a series or a metric (then
 its per-label series too). To stdout unless --out is given.`;
 
 export async function exportCommand(argv: string[]): Promise<number> {
