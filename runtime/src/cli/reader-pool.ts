@@ -15,7 +15,7 @@ import { QueryFailure, READER_LOST, ReaderProcess } from "./reader-process";
  */
 
 /** How long the shared reader may be held by one query before other files stop waiting for it. */
-export const BYPASS_MS = 200;
+export const BYPASS_MS = 500;
 /** A query that took longer than this moves its file to a reader of its own. */
 export const SLOW_MS = 1_000;
 
