@@ -1,6 +1,7 @@
 // QueryClient (a real `expman serve` child) and TreeModel on databases written by real runs:
 // the tree's levels, what its items say, a corrupt database as an error item beside a good one.
 import * as assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -62,14 +63,22 @@ describe("QueryClient", () => {
     bad.dispose();
   });
 
-  it("restarts the service after it died", async () => {
+  it("restarts the service after it died", async (t) => {
     const c = new QueryClient({ node, runtime: repoRuntime });
+    t.after(() => c.dispose()); // also when an assertion fails: a live service keeps the run open
     await c.request("experiments.list", { db: quickDb });
-    const pid = (c as unknown as { child: { pid: number } }).child.pid;
-    process.kill(pid, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 200));
+    const internals = c as unknown as { child?: ChildProcess };
+    const dead = internals.child!;
+    // Wait for the death to be seen (the client's exit handler was added first, so it has run
+    // when ours does), not a fixed time: a request written before that goes to the dead child
+    // and fails, which is the one failed request a crash costs by design.
+    const exited = new Promise((r) => dead.once("exit", r));
+    process.kill(dead.pid!, "SIGKILL");
+    await exited;
+    assert.equal(internals.child, undefined, "the client let go of the dead service");
     assert.equal((await c.request("experiments.list", { db: quickDb })).length, 1);
-    c.dispose();
+    const current = () => internals.child; // read again: the request started a new one
+    assert.notEqual(current()?.pid, dead.pid, "a new service answered");
   });
 });
 

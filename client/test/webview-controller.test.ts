@@ -6,6 +6,7 @@ import { PanelController } from "../src/webview/panel-controller";
 import { LiveCoalescer } from "../src/webview/live-coalescer";
 import { contentSecurityPolicy, panelHtml } from "../src/webview/html";
 import { MemorySource, summary, syntheticSeries } from "../../test/webview/harness/memory-source";
+import { waitFor } from "../../runtime/test/helpers/wait";
 
 function setup(runIds = [1, 2]) {
   const source = new MemorySource();
@@ -303,13 +304,15 @@ test("a new run of the experiment: its first metrics are held until the run list
     ids: { run: "run-2" },
     points: [{ key: "loss", scope: "batch", step: 1, value: 2, time: 0 }],
   });
-  await wait(700);
+  // The run list is re-read 500 ms after the lifecycle event and the held points go out with
+  // the coalescer's next flush: wait for both (timers run late on a loaded machine).
+  const appendedSteps = () =>
+    sent.flatMap((m) => (m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : []));
+  await waitFor("run 2's held points sent", () => appendedSteps().length >= 2);
   const runs = sent.find((m) => m.type === "runs");
   assert.ok(runs && runs.type === "runs" && runs.runs.some((r) => r.summary.id === 2));
-  const appended = sent.flatMap((m) =>
-    m.type === "append" ? m.deltas.filter((d) => d.runId === 2).flatMap((d) => d.steps) : [],
-  );
-  assert.deepEqual(appended, [0, 1]);
+  await wait(100); // a duplicate flush would come within the coalescer's 20 ms
+  assert.deepEqual(appendedSteps(), [0, 1]);
   controller.dispose();
 });
 

@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { expman, spawnExpman, toyConfig } from "./helpers/cli";
 import { parseRunEvent, type RunEvent } from "../src/events/contract";
 import { encodeControlMessage } from "../src/events/control";
+import { waitFor } from "./helpers/wait";
 
 // Runs as independent jobs (issue 10.1): the plan first, `--only`, `--jobs N` with real worker
 // processes writing one SQLite file, crash isolation, Ctrl-C, the events of every worker.
@@ -29,20 +30,6 @@ function readEvents(file: string): RunEvent[] {
 
 function exitOf(child: ReturnType<typeof spawnExpman>): Promise<number | null> {
   return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = probe();
-      if (value !== undefined) return value;
-    } catch {
-      /* the file may not exist yet */
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 type RunRow = {
@@ -132,10 +119,14 @@ test("the plan is in the store before anything runs: every run QUEUED, then RUNN
   const cfg = toyConfig({ epochs: 400, sleepMs: 5 });
   const child = spawnExpman(["run", cfg.dir, "--jobs", "1"]);
   const exited = exitOf(child);
-  const seen = await waitFor(() => {
-    const runs = rows<RunRow>(cfg.db, RUNS_SQL);
-    return runs.length === 3 && runs[0].status === "RUNNING" ? runs : undefined;
-  }, "the first run RUNNING");
+  const seen = await waitFor(
+    "the first run RUNNING",
+    () => {
+      const runs = rows<RunRow>(cfg.db, RUNS_SQL);
+      return runs.length === 3 && runs[0].status === "RUNNING" ? runs : undefined;
+    },
+    60_000,
+  );
   assert.deepEqual(
     seen.map((x) => [x.trial, x.repeat, x.seed, x.status]),
     [
@@ -189,10 +180,14 @@ test("Ctrl-C on the coordinator: active workers end ABORTED at their next epoch,
   const cfg = toyConfig({ epochs: 1000, sleepMs: 5, trials: "- name: a\n  repeat: 5\n  settings: {}\n" });
   const child = spawnExpman(["run", cfg.dir, "--jobs", "2"]);
   const exited = exitOf(child);
-  await waitFor(() => {
-    const runs = rows<RunRow>(cfg.db, RUNS_SQL);
-    return runs.filter((x) => x.status === "RUNNING" && x.epochs >= 3).length === 2 ? true : undefined;
-  }, "two runs past epoch 3");
+  await waitFor(
+    "two runs past epoch 3",
+    () => {
+      const runs = rows<RunRow>(cfg.db, RUNS_SQL);
+      return runs.filter((x) => x.status === "RUNNING" && x.epochs >= 3).length === 2 ? true : undefined;
+    },
+    60_000,
+  );
   child.kill("SIGINT");
   assert.equal(await exited, 130);
   const runs = rows<RunRow>(cfg.db, RUNS_SQL);
@@ -266,15 +261,20 @@ test("--jobs with --control: a stop request stops that run's worker only (ABORTE
   const exited = exitOf(child);
   const control = child.stdio[3] as NodeJS.WritableStream;
   await waitFor(
+    "a-0 and a-1 running",
     () =>
       rows<RunRow>(cfg.db, RUNS_SQL).filter((x) => x.status === "RUNNING" && x.epochs >= 2).length === 2
         ? true
         : undefined,
-    "a-0 and a-1 running",
+    60_000,
   );
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "b", repeat: 1 } }));
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "a", repeat: 0 } }));
-  await waitFor(() => (rows<RunRow>(cfg.db, RUNS_SQL)[0].status === "ABORTED" ? true : undefined), "a-0 ABORTED");
+  await waitFor(
+    "a-0 ABORTED",
+    () => (rows<RunRow>(cfg.db, RUNS_SQL)[0].status === "ABORTED" ? true : undefined),
+    60_000,
+  );
   control.write(encodeControlMessage({ kind: "stop", run: { trial: "a", repeat: 1 } }));
   assert.equal(await exited, 0, "runs stopped on request are not failures");
   const runs = rows<RunRow>(cfg.db, RUNS_SQL);

@@ -10,6 +10,7 @@ import { GpuMonitor } from "../src/tracking/plugins/performance/gpu-monitor";
 import type { Snapshot } from "../src/tracking/plugins/performance/system-sampler";
 import { tempDirs } from "./helpers/env";
 import { RecordingTracker } from "./helpers/recording-tracker";
+import { waitFor } from "./helpers/wait";
 
 const tmp = tempDirs("perf-test-");
 const readJson = (...p: string[]) => JSON.parse(fs.readFileSync(path.join(...p), "utf8"));
@@ -48,14 +49,6 @@ function pointRecorder(ws: string, points: MetricPoint[]): TrackerLike {
     close() {},
   };
   return t;
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Builds root -> trial -> run managers with a PerformanceTracker. */
@@ -203,7 +196,7 @@ test("bottlenecks are named after 10 samples; baselines written when not lightwe
 test("real sampling: the timer samples this machine while a run is running and stops at the end", async () => {
   const h = hierarchy({ monitoring_interval: 0.02 });
   const runTracker = h.trackers[2];
-  await waitFor(() => h.points.filter((p) => p.key === "perf/cpu_percent").length >= 3, "three samples");
+  await waitFor("three samples", () => h.points.filter((p) => p.key === "perf/cpu_percent").length >= 3);
   assert.equal(runTracker.sampler.running, true);
   const byKey = (k: string) => h.points.filter((p) => p.key === k).map((p) => p.value as number);
   for (const v of [...byKey("perf/cpu_percent"), ...byKey("perf/memory_percent")])
@@ -229,7 +222,7 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
   );
   const gpu = new GpuMonitor(fake);
   gpu.start(100);
-  await waitFor(() => gpu.readings().length === 2, "GPU readings");
+  await waitFor("GPU readings", () => gpu.readings().length === 2);
   assert.deepEqual(gpu.readings(), [
     { index: 0, utilization: 87, memoryUsedGb: 4, memoryTotalGb: 16, temperature: 65 },
     { index: 1, utilization: 0, memoryUsedGb: 1, memoryTotalGb: 8, temperature: 50 },
@@ -242,7 +235,7 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
 
   const missing = new GpuMonitor(path.join(dir, "no-such-nvidia-smi"));
   missing.start(100);
-  await waitFor(() => !missing.available, "spawn error");
+  await waitFor("spawn error", () => !missing.available);
   assert.deepEqual(missing.readings(), []);
 
   // Through the tracker: GPU points in the run.
@@ -259,7 +252,7 @@ test("GPU: readings come from a long-lived nvidia-smi child (a stand-in script h
   const run = manager.createChild(path.join(ws, "r"));
   run.onCreate(Level.TRIAL_RUN);
   run.onStart(Level.TRIAL_RUN);
-  await waitFor(() => points.some((p) => p.key === "perf/gpu1_memory_used_gb"), "GPU points");
+  await waitFor("GPU points", () => points.some((p) => p.key === "perf/gpu1_memory_used_gb"));
   run.onEnd(Level.TRIAL_RUN);
   await manager.close();
   assert.ok(points.filter((p) => p.key === "perf/gpu0_utilization").every((p) => p.value === 87));

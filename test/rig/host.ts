@@ -5,30 +5,9 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 import * as vscode from "vscode";
 
-/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+// The one polling helper, shared with the unit tests (no vscode import there).
+import { waitFor } from "../../runtime/test/helpers/wait";
+export { waitFor };
 
 /** The opened folder (the rig's temp copy of the fixture workspace). */
 export function workspaceRoot(): string {

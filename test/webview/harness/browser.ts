@@ -52,7 +52,23 @@ export async function newHarnessPage(context: BrowserContext, url: string): Prom
   });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   await page.goto(url);
-  await page.waitForFunction(() => "__harness" in window && "__metrics" in window);
+  // Polled on a timer, not on animation frames: whether the scripts ran does not depend on the
+  // page painting. A page that does not start says why (its errors, what loaded).
+  await page
+    .waitForFunction(() => "__harness" in window && "__metrics" in window, undefined, { polling: 100 })
+    .catch(async (e: Error) => {
+      const state = await page
+        .evaluate(() => ({
+          readyState: document.readyState,
+          harness: "__harness" in window,
+          metrics: "__metrics" in window,
+          scripts: [...document.scripts].map((s) => s.src || "inline"),
+        }))
+        .catch((err: Error) => err.message);
+      throw new Error(
+        `the harness page did not start: ${JSON.stringify(state)}; page errors: ${errors.join(" | ") || "none"}; ${e.message}`,
+      );
+    });
   return { page, errors };
 }
 
