@@ -6,42 +6,11 @@
 // every element is looked up afresh and every action is retried until the state reads as
 // expected.
 import assert from "node:assert/strict";
+import { panelFrame, settle, until } from "./panel.mjs";
 
 const EXPERIMENT = "repeats-toy";
 const PANEL_TITLE = `Metrics: ${EXPERIMENT}`;
 const CHART = "batch:train_loss";
-
-/** The webview's inner frame that runs the panel titled `title` (polls: it loads after the tab). */
-async function panelFrame(page, title, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const frame of page.frames()) {
-      const ok = await frame
-        .evaluate((t) => typeof window.__metrics === "object" && document.querySelector("h1")?.textContent === t, title)
-        .catch(() => false);
-      if (ok) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview frame with the panel "${title}"`);
-    await page.waitForTimeout(250);
-  }
-}
-
-function settle(frame) {
-  return frame.evaluate(
-    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
-  );
-}
-
-/** Retries `act` until `check` reads true (the panel may re-render between the two). */
-async function until(what, act, check, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    await act().catch(() => {});
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 /** The chart's screen-reader summary and its translucent (band) and opaque (line) pixels. */
 function chartState(frame, chart) {

@@ -5,31 +5,11 @@
 // second panel afterwards and compare: the same series with the same points, every chart
 // drawn (no chart collapsed to an empty header), no script error reported by the webview.
 import assert from "node:assert/strict";
+import { panelFrame, settle } from "./panel.mjs";
 
 const EXPERIMENT = "live-toy";
 const PANEL_TITLE = `Metrics: ${EXPERIMENT}`;
 const CHARTS = ["batch:train_loss", "epoch:val_acc", "run:test_loss"];
-
-async function panelFrame(page, title, exclude, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame === exclude || frame.isDetached()) continue;
-      const ok = await frame
-        .evaluate((t) => typeof window.__metrics === "object" && document.querySelector("h1")?.textContent === t, title)
-        .catch(() => false);
-      if (ok) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview frame with the panel "${title}"`);
-    await page.waitForTimeout(250);
-  }
-}
-
-function settle(frame) {
-  return frame.evaluate(
-    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
-  );
-}
 
 /**
  * Every series the webview holds (as plain arrays), and per chart, scrolled into view (charts
@@ -162,7 +142,7 @@ async function check({ page, ui, screenshot }) {
   await toast.hover();
   await ui.runCommandFromPalette(page, "View: Close All Editors");
   await toast.getByRole("button", { name: "Open Metrics" }).click();
-  const later = await panelFrame(page, PANEL_TITLE, live);
+  const later = await panelFrame(page, PANEL_TITLE, { exclude: live });
   await later.waitForFunction(
     (n) =>
       window.__metrics.chartState().length >= n &&

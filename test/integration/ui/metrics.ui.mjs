@@ -5,38 +5,11 @@
 // workbench and of the panel go to test/artifacts/.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { panelFrame, settle } from "./panel.mjs";
 
 const EXPERIMENT = "curve-toy";
 const PANEL_TITLE = `Metrics: ${EXPERIMENT}`;
 const CHART = "batch:train_loss";
-
-/** The webview's inner frame that runs the panel titled `title` (polls: it loads after the tab). */
-async function panelFrame(page, title, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const frame of page.frames()) {
-      const ok = await frame
-        .evaluate((t) => typeof window.__metrics === "object" && document.querySelector("h1")?.textContent === t, title)
-        .catch(() => false);
-      if (ok) return frame;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `no webview frame with the panel "${title}" (frames: ${page
-          .frames()
-          .map((f) => f.url().slice(0, 80))
-          .join(", ")})`,
-      );
-    await page.waitForTimeout(250);
-  }
-}
-
-/** Two animation frames in the webview: pending redraws (rAF) and uPlot's draw have happened. */
-function settle(frame) {
-  return frame.evaluate(
-    () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)))),
-  );
-}
 
 /**
  * What the chart has drawn: per run (legend colour) the count of opaque canvas pixels within a

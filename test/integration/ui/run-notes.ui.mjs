@@ -5,40 +5,14 @@
 // until the state they should cause reads back.
 import assert from "node:assert/strict";
 import { expandNewestLaunch } from "./launches.mjs";
+import { panelFrame, until } from "./panel.mjs";
 
 const EXPERIMENT = "curve-toy";
 const PANEL_TITLE = `Metrics: ${EXPERIMENT}`;
 const RUN = "fast-0";
 const NOTE = `rig baseline note ${Date.now()}`;
-
-async function panelFrame(page, title, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (frame.isDetached()) continue;
-      const ok = await frame
-        .evaluate((t) => typeof window.__metrics === "object" && document.querySelector("h1")?.textContent === t, title)
-        .catch(() => false);
-      if (ok) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview frame with the panel "${title}"`);
-    await page.waitForTimeout(250);
-  }
-}
-
-/** Retries `attempt` until `done` reads true (each try looks everything up again). */
-async function until(what, attempt, done, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    await attempt().catch(() => {});
-    const stop = Date.now() + 2_000;
-    while (Date.now() < stop) {
-      if (await done().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeout} ms of trying`);
-  }
-}
+/** Each try gets 2 s for its effect (a context menu, a re-rendered table) before the next. */
+const RETRY = { timeout: 30_000, recheckFor: 2_000, interval: 150 };
 
 async function check({ page, ui, screenshot }) {
   await ui.runCommandFromPalette(page, "View: Close All Editors");
@@ -69,6 +43,7 @@ async function check({ page, ui, screenshot }) {
         .click({ timeout: 3_000 });
     },
     () => noteInput.isVisible(),
+    RETRY,
   );
   await noteInput.fill(NOTE);
   await noteInput.press("Enter");
@@ -84,6 +59,7 @@ async function check({ page, ui, screenshot }) {
       await item.locator('.action-label[aria-label*="Open Metrics"]').first().click({ timeout: 1_000 });
     },
     () => tab.isVisible(),
+    RETRY,
   );
   const frame = await panelFrame(page, PANEL_TITLE);
 
@@ -112,6 +88,7 @@ async function check({ page, ui, screenshot }) {
       const s = await shown();
       return s.count === "1 of 2 runs" && s.trials[0] === "fast" && s.notes[0] === NOTE;
     },
+    RETRY,
   );
   const noteCell = await frame.evaluate(() => document.querySelector(".vt-body .vt-row .vt-cell.note")?.textContent);
   assert.equal(noteCell, NOTE, "the note column shows the note");
@@ -120,6 +97,7 @@ async function check({ page, ui, screenshot }) {
     "a filter no note matches keeps no run",
     () => typeFilter('note ~ "no such words"'),
     async () => (await shown()).count === "0 of 2 runs",
+    RETRY,
   );
   await typeFilter("");
   console.log(`run-notes.ui: note saved from the tree on ${RUN}, found by the table filter (1 of 2 runs)`);
