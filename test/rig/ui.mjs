@@ -131,9 +131,19 @@ export async function openFile(page, relativePath, { timeout = 60_000 } = {}) {
 
 /** Opens a config folder's trials.yaml and clicks its "Run Experiment" CodeLens. */
 export async function runFromCodeLens(page, configFolder, { timeout = 60_000 } = {}) {
-  await openFile(page, `${configFolder}/trials.yaml`, { timeout });
   const lens = page.locator(".codelens-decoration a").filter({ hasText: "Run Experiment" }).first();
-  await lens.waitFor({ state: "visible", timeout: 30_000 });
+  // An editor opened while the workbench is busy has been seen to get no CodeLens for 30 s (twice,
+  // after the metrics panel checks): opening the file again makes VS Code ask for them anew.
+  for (let attempt = 1; ; attempt++) {
+    await openFile(page, `${configFolder}/trials.yaml`, { timeout });
+    try {
+      await lens.waitFor({ state: "visible", timeout: 15_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await runCommandFromPalette(page, "View: Close Editor");
+    }
+  }
   await lens.click();
 }
 

@@ -300,8 +300,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     return this.loadedTree.all();
   }
 
+  /** A reload waiting for its turn runs now: a reveal must find the rows the view will show. */
+  private reloadNow(): void {
+    if (!this.refreshTimer) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.lastRefresh = 0;
+    this.refresh(0);
+  }
+
   /** Expands the path to a checkpoint and selects it. */
   async revealCheckpoint(target: { runId: number; checkpointId: number; db?: string }): Promise<boolean> {
+    this.reloadNow();
     const roots = await this.getChildren();
     const launches: TreeNode[] = [];
     for (const r of roots.filter(

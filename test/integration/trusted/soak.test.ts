@@ -64,7 +64,20 @@ describe("Soak: the extension host while 10 runs stream (trusted)", function () 
       a.databases.invalidate();
       return latestLaunch(a, "soak-toy");
     });
-    await a.tree.view?.reveal(launch, { expand: 3, focus: false, select: false });
+    // A reveal that races a reload of the view can fail ("Cannot resolve tree item"): try again.
+    await waitFor(
+      "the soak experiment revealed in the view",
+      async () => {
+        try {
+          await a.tree.view?.reveal(launch, { expand: 3, focus: false, select: false });
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+      300,
+    );
     // Runs that end from now on have their rows loaded: each end must refresh its row. (Under
     // load the reveal can come late, after some of the ten short runs have ended.)
     const endedBeforeReveal = managed.process.seenRuns?.filter((r) => r.status !== "RUNNING").length ?? 0;

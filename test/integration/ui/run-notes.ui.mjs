@@ -35,7 +35,8 @@ async function check({ page, ui, screenshot }) {
     "Edit Note from the run's context menu",
     async () => {
       await page.keyboard.press("Escape");
-      await ui.treeItem(page, RUN).first().click({ button: "right", timeout: 5_000 });
+      // The visible row: the list keeps rows it has scrolled past or is about to reuse in the DOM.
+      await ui.treeItem(page, RUN).filter({ visible: true }).first().click({ button: "right", timeout: 5_000 });
       await page
         .locator(".context-view .action-item")
         .filter({ hasText: "Edit Note" })
