@@ -153,6 +153,36 @@ export async function notificationTexts(page) {
 }
 
 /**
+ * VS Code's tree list has been seen in this rig (quiet machine and busy alike, CI included) to
+ * keep the rows of an earlier state drawn beside the current ones after the view was reloaded
+ * while rows were being fetched: every root row after an inserted one then shows twice, and rows
+ * overlap on screen. That is the workbench's state, not the extension's (each id is registered
+ * once, or the extension host would throw), and only a fresh workbench clears it. If a root row
+ * shows twice, the window is reloaded and the Experiments view opened again; the rig says so.
+ * Returns whether it reloaded. (The cause in VS Code is not fixed: see the closing notes.)
+ */
+export async function healTree(page) {
+  const roots = await page
+    .$$eval('.part.sidebar .monaco-list-row[role="treeitem"][aria-level="1"]', (els) =>
+      els.map(
+        (el) =>
+          `${el.querySelector(".label-name")?.textContent ?? ""} (${el.querySelector(".label-description")?.textContent ?? ""})`,
+      ),
+    )
+    .catch(() => []);
+  const twice = roots.find((label, i) => roots.indexOf(label) !== i);
+  if (!twice) return false;
+  console.log(
+    `rig: the Experiments view shows the root row "${twice}" twice (stale rows of VS Code's list): reloading the window`,
+  );
+  await runCommandFromPalette(page, "Developer: Reload Window");
+  await page.waitForTimeout(1_000);
+  await waitForWorkbench(page);
+  await openViewContainer(page, "Experiments");
+  return true;
+}
+
+/**
  * Expands a collapsed tree row (found by label) and returns its locator.
  * The row is looked up afresh on every try: the tree is a virtual list that reuses its row
  * elements and re-renders when the extension refreshes it (a run ending, a database change),
@@ -161,7 +191,8 @@ export async function notificationTexts(page) {
  * clicked again: a second click would collapse it before it ever reads as expanded.
  */
 export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
-  const deadline = Date.now() + timeout;
+  let deadline = Date.now() + timeout;
+  let healed = false;
   const row = await waitForTreeItem(page, label, { timeout });
   const state = () =>
     treeItem(page, label)
@@ -178,10 +209,16 @@ export async function expandTreeItem(page, label, { timeout = 15_000 } = {}) {
   for (;;) {
     const before = await state();
     if (before.expanded === "true" || (before.expanded === null && !before.missing)) return row;
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
+      if (!healed && (await healTree(page))) {
+        healed = true;
+        deadline = Date.now() + timeout;
+        continue;
+      }
       throw new Error(
         `tree row "${label}" did not expand within ${timeout} ms; the tree:\n${await describeTreeRows(page)}`,
       );
+    }
     if (!before.loading && !before.missing)
       await treeItem(page, label)
         .first()

@@ -89,6 +89,7 @@ export default [
           // Expanded again on every try: a refresh of the tree (the run's last writes) can
           // render the experiment collapsed. Then any collapsed row between the experiment and
           // its trials (a sweep or launch group), read in screen order from the virtual list.
+          await ui.healTree(page);
           await ui.expandTreeItem(page, "sweep-toy");
           const group = await page.$$eval(
             '.part.sidebar .monaco-list-row[role="treeitem"]',
